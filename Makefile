@@ -1,0 +1,34 @@
+# One entry point for the project's commands. `make demo` and `make test` work on a fresh machine.
+SHELL := /bin/bash
+ROOT := $(abspath .)
+VENV := $(ROOT)/.venv
+export PATH := $(ROOT)/.tools/bin:$(VENV)/bin:$(PATH)
+export PULUMI_SKIP_UPDATE_CHECK := true
+export PULUMI_HOME := $(ROOT)/.tools/pulumi-home
+
+.PHONY: setup demo test lint typecheck unit e2e bench clean
+
+setup: ## Install the virtualenv, the pulumi CLI (built from Go modules) and the plugins
+	@bash tools/setup-toolchain.sh
+
+demo: setup ## Preview and apply the example stage set against the embedded Outreach emulator
+	@$(VENV)/bin/python tools/demo.py
+
+lint: setup ## ruff check and format --check
+	ruff check .
+	ruff format --check .
+
+typecheck: setup ## mypy --strict on the package
+	mypy
+
+unit: setup ## Tests that need no Pulumi engine
+	pytest -m "not e2e"
+
+e2e: setup ## Tests through the real Pulumi engine
+	pytest -m e2e
+
+test: setup lint typecheck ## Everything CI runs: lint, types, all tests
+	pytest
+
+clean: ## Remove the virtualenv, built tools and local demo state (Go caches stay)
+	rm -rf .venv .tools .pulumi-state Pulumi.demo.yaml

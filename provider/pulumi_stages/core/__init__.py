@@ -1,0 +1,1 @@
+"""The API-agnostic core: HTTP, errors, config and the generic dynamic provider."""

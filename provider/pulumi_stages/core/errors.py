@@ -1,0 +1,106 @@
+"""One exception tree for everything pulumi-stages raises, each rendering as one readable line."""
+
+from __future__ import annotations
+
+
+class StagesError(Exception):
+    """Base of every error pulumi-stages raises on purpose; its text is safe to show a user."""
+
+
+class ConfigError(StagesError):
+    """Credentials or a base URL are missing or malformed."""
+
+
+class TransportError(StagesError):
+    """The API could not be reached or did not answer (connection refused, reset, timeout)."""
+
+    def __init__(self, api: str, method: str, path: str, reason: str) -> None:
+        self.api = api
+        self.method = method
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{api} did not answer {method} {path}: {reason}")
+
+
+class ApiError(StagesError):
+    """The API answered with an error status; carries the API's own message and error code.
+
+    `retry_after` is the wait in seconds the API asked for (429, 503), when it said one.
+    """
+
+    def __init__(
+        self,
+        api: str,
+        method: str,
+        path: str,
+        status: int,
+        message: str,
+        code: str | None = None,
+        hint: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.api = api
+        self.method = method
+        self.path = path
+        self.status = status
+        self.message = message
+        self.code = code
+        self.hint = hint
+        self.retry_after = retry_after
+        super().__init__(self._line())
+
+    def _line(self) -> str:
+        detail = f"{self.status} {self.code}" if self.code else str(self.status)
+        line = f"{self.api} rejected {self.method} {self.path}: {self.message} ({detail})"
+        return f"{line}; {self.hint}" if self.hint else line
+
+
+class BadRequest(ApiError):
+    """400 or 415: the request was malformed; a bug in the client or an API change."""
+
+
+class Unauthorized(ApiError):
+    """401: the access token is missing, invalid or expired."""
+
+
+class Forbidden(ApiError):
+    """403: the token lacks a scope or role needed for this call."""
+
+
+class NotFound(ApiError):
+    """404: the object does not exist (deleted, or never existed in this account)."""
+
+
+class Conflict(ApiError):
+    """409: the request conflicts with the object's current state."""
+
+
+class ValidationFailed(ApiError):
+    """422: the API refused the values; the message names the field."""
+
+
+class RateLimited(ApiError):
+    """429: the account's request budget is spent; `retry_after` says for how long, if known."""
+
+
+class ServerError(ApiError):
+    """5xx: the API failed or is under maintenance; usually worth retrying."""
+
+
+_BY_STATUS: dict[int, type[ApiError]] = {
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    409: Conflict,
+    415: BadRequest,
+    422: ValidationFailed,
+    429: RateLimited,
+}
+
+
+def error_class_for(status: int) -> type[ApiError]:
+    """The most specific ApiError subclass for an HTTP status."""
+    if status >= 500:
+        return ServerError
+    return _BY_STATUS.get(status, ApiError)

@@ -1,0 +1,75 @@
+"""Reusable pydantic field types whose errors read as plain sentences naming what is expected."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
+
+_HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def _name(value: Any) -> str:
+    if not isinstance(value, str):
+        raise PydanticCustomError("name_type", "must be text, got {value!r}", {"value": value})
+    if not value.strip():
+        raise PydanticCustomError("name_blank", "must not be blank")
+    if len(value) > 255:
+        raise PydanticCustomError(
+            "name_long", "must be at most 255 characters, got {n}", {"n": len(value)}
+        )
+    return value
+
+
+def _optional_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise PydanticCustomError("text_type", "must be text, got {value!r}", {"value": value})
+    return value
+
+
+def _hex_color(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _HEX_COLOR.match(value):
+        raise PydanticCustomError(
+            "color_format",
+            "must be a hex colour such as #5951ff, got {value!r}",
+            {"value": value},
+        )
+    return value.lower()
+
+
+def _position(value: Any) -> int | None:
+    """Pulumi sends every number as a float, so 3.0 is the integer 3; 2.5, True and -1 are not."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PydanticCustomError(
+            "position_type", "must be a whole number, got {value!r}", {"value": value}
+        )
+    if isinstance(value, float) and not value.is_integer():
+        raise PydanticCustomError(
+            "position_type", "must be a whole number, got {value!r}", {"value": value}
+        )
+    if value < 0:
+        raise PydanticCustomError(
+            "position_range", "must be 0 or more, got {value!r}", {"value": int(value)}
+        )
+    return int(value)
+
+
+Name = Annotated[str, BeforeValidator(_name)]
+"""A display name: 1 to 255 characters, not blank."""
+
+OptionalText = Annotated[str | None, BeforeValidator(_optional_text)]
+"""Free text or None."""
+
+HexColor = Annotated[str | None, BeforeValidator(_hex_color)]
+"""A colour as #rrggbb (stored lower-case) or None."""
+
+Position = Annotated[int | None, BeforeValidator(_position)]
+"""A display position: a whole number >= 0, or None to leave it to the API."""

@@ -1,0 +1,181 @@
+"""The generic dynamic provider: check, diff, create, read, update, delete over a small backend.
+
+An adapter supplies a pydantic inputs model, a wire dialect and a backend that talks to its API;
+this class turns them into Pulumi's ResourceProvider contract. It holds no credentials when
+pickled: `configure` hands it the stack config inside the provider process, and the endpoint is
+resolved from that (or the environment) on first use.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+from pydantic import BaseModel, ValidationError
+
+from .config import ApiSettings, StackConfig, resolve_endpoint
+from .errors import StagesError
+from .http import CLIENTS, ApiClient, Dialect
+
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+"""The value Pulumi's Python runtime gives an input that is not known yet (during preview)."""
+
+PROVIDER_KEY = "__provider"
+
+
+@dataclass(frozen=True)
+class Remote:
+    """An object as the API holds it: its id and the outputs to keep in state."""
+
+    id: str
+    outs: dict[str, Any]
+
+
+class Backend(Protocol):
+    """The four calls an adapter implements against its API."""
+
+    def create(self, inputs: Mapping[str, Any]) -> Remote:
+        """Create the object and return it as the API answered."""
+        ...
+
+    def read(self, id_: str) -> Remote | None:
+        """The object as the API holds it now, or None if it is gone."""
+        ...
+
+    def update(self, id_: str, changes: Mapping[str, Any]) -> Remote:
+        """Send only the changed fields and return the object as the API answered."""
+        ...
+
+    def delete(self, id_: str) -> None:
+        """Delete the object; one that is already gone counts as deleted."""
+        ...
+
+
+def format_failures(error: ValidationError, unknown: frozenset[str]) -> list[CheckFailure]:
+    """One CheckFailure per bad field, named by its path, skipping fields not known yet."""
+    failures = []
+    for item in error.errors():
+        path = ".".join(str(part) for part in item["loc"])
+        if path in unknown:
+            continue
+        failures.append(CheckFailure(path, f"{path}: {item['msg']}"))
+    return failures
+
+
+class _HideStagesErrorTracebacks(logging.Filter):
+    """Drops gRPC's traceback log for errors we raise on purpose; their one line reaches the user."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, StagesError)
+
+
+logging.getLogger("grpc._server").addFilter(_HideStagesErrorTracebacks())
+
+
+class ApiResourceProvider(ResourceProvider):
+    """A dynamic provider for one kind of object in one API, driven by an adapter's backend."""
+
+    settings: ClassVar[ApiSettings]
+    dialect: ClassVar[Dialect]
+    inputs_model: ClassVar[type[BaseModel]]
+    replace_on: ClassVar[frozenset[str]] = frozenset()
+    serialize_as_secret_always = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._config: StackConfig | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._config = None
+
+    @abstractmethod
+    def make_backend(self, client: ApiClient) -> Backend:
+        """The adapter's backend over a pooled client."""
+
+    def configure(self, req: ConfigureRequest) -> None:
+        self._config = req.config
+
+    def backend(self) -> Backend:
+        """The backend for the configured account, sharing one client per endpoint."""
+        endpoint = resolve_endpoint(self.settings, self._config)
+        client = CLIENTS.get(endpoint, lambda: ApiClient(endpoint, self.dialect))
+        return self.make_backend(client)
+
+    @classmethod
+    def input_names(cls) -> tuple[str, ...]:
+        """The declared input fields, in model order."""
+        return tuple(cls.inputs_model.model_fields)
+
+    def _validated(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        raw = {name: props.get(name) for name in self.input_names() if name in props}
+        model = self.inputs_model.model_validate(raw)
+        return model.model_dump()
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        raw = {name: news[name] for name in self.input_names() if name in news}
+        unknown = frozenset(name for name, value in raw.items() if value == UNKNOWN)
+        known = {name: value for name, value in raw.items() if name not in unknown}
+        try:
+            model = self.inputs_model.model_validate(known)
+        except ValidationError as error:
+            failures = format_failures(error, unknown)
+            return CheckResult(raw, failures)
+        inputs = model.model_dump()
+        inputs.update({name: UNKNOWN for name in unknown})
+        return CheckResult(inputs, [])
+
+    def _changed(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+        return [
+            name
+            for name in self.input_names()
+            if news.get(name) is not None and news.get(name) != olds.get(name)
+        ]
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        changed = self._changed(olds, news)
+        replaces = [name for name in changed if name in self.replace_on]
+        return DiffResult(
+            changes=bool(changed),
+            replaces=replaces,
+            stables=[],
+            delete_before_replace=False,
+        )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        remote = self.backend().create(self._validated(props))
+        return CreateResult(remote.id, remote.outs)
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        remote = self.backend().read(id_)
+        if remote is None:
+            return ReadResult(None, {})
+        inputs = {name: remote.outs.get(name) for name in self.input_names()}
+        return ReadResult(remote.id, remote.outs, inputs)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        wanted = self._validated(news)
+        changes = {name: wanted[name] for name in self._changed(olds, wanted)}
+        if not changes:
+            return UpdateResult({k: v for k, v in olds.items() if k != PROVIDER_KEY})
+        remote = self.backend().update(id_, changes)
+        return UpdateResult(remote.outs)
+
+    def delete(self, id_: str, _props: dict[str, Any]) -> None:
+        self.backend().delete(id_)

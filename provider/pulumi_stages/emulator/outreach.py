@@ -1,0 +1,376 @@
+"""An emulator of Outreach API v2 `stage` endpoints: JSON:API envelopes, errors and cursor paging.
+
+State and rules live in `OutreachState` (no HTTP); `OutreachService` renders the wire format and
+routes. Behaviour follows the vendor's reference where it is documented; each guess is marked
+`[guess]` and kept in `OutreachOptions` so a test can change it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+JSON_API = "application/vnd.api+json"
+WRITABLE = ("name", "color", "order")
+MAX_TEXT = 255
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass
+class OutreachOptions:
+    """Switches for undocumented behaviour."""
+
+    default_page_size: int = 50
+    max_page_size: int = 1000
+    require_content_type_on_reads: bool = False  # [guess] the reference only shows it on writes
+    creator_user_id: int = 1
+
+
+class JsonApiError(Exception):
+    """An error the API answers with `{"errors": [...]}`."""
+
+    def __init__(
+        self, status: int, id_: str, title: str, detail: str, pointer: str | None = None
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.body: dict[str, Any] = {"id": id_, "title": title, "detail": detail}
+        if pointer:
+            self.body["source"] = {"pointer": pointer}
+
+
+def not_found(id_: object) -> JsonApiError:
+    """404 `resourceNotFound`, as Outreach words it."""
+    return JsonApiError(
+        404, "resourceNotFound", "Resource Not Found", f"Could not find 'stage' with ID '{id_}'."
+    )
+
+
+@dataclass
+class StoredStage:
+    """One stage as the emulator keeps it."""
+
+    id: int
+    name: str
+    color: str | None
+    order: int | None
+    created_at: str
+    updated_at: str
+
+
+@dataclass
+class OutreachState:
+    """The account's stages and the API's rules about them; thread-safe, no HTTP."""
+
+    options: OutreachOptions = field(default_factory=OutreachOptions)
+    stages: dict[int, StoredStage] = field(default_factory=dict)
+    next_id: int = 1
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _validate(self, attributes: dict[str, Any], creating: bool) -> None:
+        for key in attributes:
+            if key not in WRITABLE:
+                raise JsonApiError(  # [guess] the exact id for an unknown attribute
+                    422,
+                    "validationError",
+                    "Validation Error",
+                    f"'{key}' is not a writable attribute of stage.",
+                    f"/data/attributes/{key}",
+                )
+        name = attributes.get("name")
+        if creating or "name" in attributes:
+            if not isinstance(name, str) or not name.strip():
+                raise JsonApiError(
+                    422,
+                    "validationError",
+                    "Validation Error",
+                    "Name can't be blank.",
+                    "/data/attributes/name",
+                )
+        for key in ("name", "color"):
+            value = attributes.get(key)
+            if value is not None and not isinstance(value, str):
+                raise JsonApiError(
+                    422,
+                    "validationError",
+                    "Validation Error",
+                    f"{key.capitalize()} must be a string.",
+                    f"/data/attributes/{key}",
+                )
+            if isinstance(value, str) and len(value) > MAX_TEXT:
+                raise JsonApiError(
+                    422,
+                    "validationDataTooLongError",
+                    "Validation Data Too Long Error",
+                    f"{key.capitalize()} is too long (maximum is {MAX_TEXT} characters).",
+                    f"/data/attributes/{key}",
+                )
+        order = attributes.get("order")
+        if order is not None and (isinstance(order, bool) or not isinstance(order, int)):
+            raise JsonApiError(
+                422,
+                "validationError",
+                "Validation Error",
+                "Order must be an integer.",
+                "/data/attributes/order",
+            )
+
+    def create(self, attributes: dict[str, Any]) -> StoredStage:
+        """Add a stage; name is required."""
+        self._validate(attributes, creating=True)
+        with self.lock:
+            now = _now()
+            stage = StoredStage(
+                id=self.next_id,
+                name=attributes["name"],
+                color=attributes.get("color"),
+                order=attributes.get("order"),
+                created_at=now,
+                updated_at=now,
+            )
+            self.stages[stage.id] = stage
+            self.next_id += 1
+            return stage
+
+    def get(self, id_: int) -> StoredStage:
+        """The stage with this id, or 404."""
+        with self.lock:
+            stage = self.stages.get(id_)
+        if stage is None:
+            raise not_found(id_)
+        return stage
+
+    def update(self, id_: int, attributes: dict[str, Any]) -> StoredStage:
+        """Change the given attributes."""
+        self._validate(attributes, creating=False)
+        with self.lock:
+            stage = self.stages.get(id_)
+            if stage is None:
+                raise not_found(id_)
+            for key, value in attributes.items():
+                setattr(stage, key, value)
+            stage.updated_at = _now()
+            return stage
+
+    def delete(self, id_: int) -> None:
+        """Remove a stage, or 404."""
+        with self.lock:
+            if self.stages.pop(id_, None) is None:
+                raise not_found(id_)
+
+    def listing(self) -> list[StoredStage]:
+        """Every stage, by id."""
+        with self.lock:
+            return sorted(self.stages.values(), key=lambda s: s.id)
+
+    def reset(self) -> None:
+        """An empty account."""
+        with self.lock:
+            self.stages.clear()
+            self.next_id = 1
+
+    def export_state(self) -> dict[str, Any]:
+        """The account as plain JSON, to persist between runs."""
+        with self.lock:
+            return {"next_id": self.next_id, "stages": [asdict(s) for s in self.stages.values()]}
+
+    def import_state(self, data: dict[str, Any]) -> None:
+        """Replace the account with one exported earlier."""
+        with self.lock:
+            self.stages = {s["id"]: StoredStage(**s) for s in data.get("stages", [])}
+            self.next_id = int(data.get("next_id", 1))
+
+
+def _cursor(id_: int) -> str:
+    return base64.urlsafe_b64encode(f"stage:{id_}".encode()).decode().rstrip("=")
+
+
+def _uncursor(token: str) -> int:
+    padded = token + "=" * (-len(token) % 4)
+    try:
+        return int(base64.urlsafe_b64decode(padded).decode().split(":", 1)[1])
+    except (ValueError, IndexError) as exc:
+        raise JsonApiError(
+            400, "badRequest", "Bad Request", "Invalid page[after] cursor."
+        ) from exc
+
+
+class OutreachService:
+    """The wire format and routes of `/api/v2/stages`, over an OutreachState."""
+
+    name = "outreach"
+    base_path = "/api/v2"
+
+    def __init__(self, token: str, state: OutreachState | None = None) -> None:
+        self.token = token
+        self.state = state or OutreachState()
+
+    def reset(self) -> None:
+        self.state.reset()
+
+    def export_state(self) -> dict[str, Any]:
+        return self.state.export_state()
+
+    def import_state(self, data: dict[str, Any]) -> None:
+        self.state.import_state(data)
+
+    def snapshot(self) -> Any:
+        return {"stages": [self._resource(s, "") for s in self.state.listing()]}
+
+    def authorize(self, request: web.Request) -> web.StreamResponse | None:
+        header = request.headers.get("Authorization", "")
+        if header != f"Bearer {self.token}":
+            return self._errors(
+                JsonApiError(  # [guess] the id and wording of a missing or bad token
+                    401,
+                    "unauthorizedRequest",
+                    "Unauthorized Request",
+                    "The access token is missing, invalid or expired.",
+                )
+            )
+        has_body = request.method in ("POST", "PATCH", "PUT")
+        if has_body or self.state.options.require_content_type_on_reads:
+            if request.content_type != JSON_API:
+                return web.json_response(
+                    {
+                        "errors": [
+                            {
+                                "id": "unsupportedMediaType",
+                                "title": "Unsupported Media Type",
+                                "details": "Expected Content-Type header to be "
+                                "'application/vnd.api+json'.",
+                            }
+                        ]
+                    },
+                    status=415,
+                    content_type=JSON_API,
+                )
+        return None
+
+    def routes(self) -> Iterable[web.RouteDef]:
+        base = self.base_path
+        return [
+            web.get(f"{base}/stages", self._wrap(self.list_stages)),
+            web.post(f"{base}/stages", self._wrap(self.create_stage)),
+            web.get(f"{base}/stages/{{id}}", self._wrap(self.get_stage)),
+            web.patch(f"{base}/stages/{{id}}", self._wrap(self.update_stage)),
+            web.delete(f"{base}/stages/{{id}}", self._wrap(self.delete_stage)),
+        ]
+
+    def _wrap(self, handler: Any) -> Any:
+        async def wrapped(request: web.Request) -> web.StreamResponse:
+            try:
+                return await handler(request)  # type: ignore[no-any-return]
+            except JsonApiError as error:
+                return self._errors(error)
+
+        return wrapped
+
+    def _errors(self, error: JsonApiError) -> web.Response:
+        return web.json_response(
+            {"errors": [error.body]}, status=error.status, content_type=JSON_API
+        )
+
+    def _document(self, data: Any, status: int = 200, **extra: Any) -> web.Response:
+        return web.json_response({"data": data, **extra}, status=status, content_type=JSON_API)
+
+    def _root(self, request: web.Request) -> str:
+        return f"{request.scheme}://{request.host}{self.base_path}"
+
+    def _resource(self, stage: StoredStage, root: str) -> dict[str, Any]:
+        user = {"data": {"type": "user", "id": self.state.options.creator_user_id}}
+        return {
+            "type": "stage",
+            "id": stage.id,
+            "attributes": {
+                "color": stage.color,
+                "createdAt": stage.created_at,
+                "name": stage.name,
+                "order": stage.order,
+                "updatedAt": stage.updated_at,
+            },
+            "relationships": {
+                "creator": user,
+                "updater": user,
+                "prospects": {
+                    "links": {"related": f"{root}/prospects?filter[stage][id]={stage.id}"}
+                },
+            },
+            "links": {"self": f"{root}/stages/{stage.id}"},
+        }
+
+    @staticmethod
+    def _id(request: web.Request) -> int:
+        raw = request.match_info["id"]
+        if not raw.isdigit():
+            raise not_found(raw)
+        return int(raw)
+
+    @staticmethod
+    async def _attributes(request: web.Request, id_: int | None) -> dict[str, Any]:
+        try:
+            body = json.loads(await request.read())
+        except ValueError as exc:
+            raise JsonApiError(400, "badRequest", "Bad Request", "Body is not JSON.") from exc
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict) or data.get("type") != "stage":
+            raise JsonApiError(  # JSON:API: a resource object of the endpoint's type
+                409, "conflict", "Conflict", "Expected a resource object of type 'stage'."
+            )
+        if id_ is not None and data.get("id") != id_:
+            raise JsonApiError(
+                409, "conflict", "Conflict", f"Body id must match the URL id {id_}."
+            )
+        attributes = data.get("attributes") or {}
+        if not isinstance(attributes, dict):
+            raise JsonApiError(400, "badRequest", "Bad Request", "attributes must be an object.")
+        return attributes
+
+    async def list_stages(self, request: web.Request) -> web.Response:
+        options = self.state.options
+        try:
+            size = int(request.query.get("page[size]", options.default_page_size))
+        except ValueError as exc:
+            raise JsonApiError(400, "badRequest", "Bad Request", "Invalid page[size].") from exc
+        size = max(1, min(size, options.max_page_size))
+        stages = self.state.listing()
+        name = request.query.get("filter[name]")
+        if name is not None:
+            stages = [s for s in stages if s.name == name]
+        after = request.query.get("page[after]")
+        if after:
+            last = _uncursor(after)
+            stages = [s for s in stages if s.id > last]
+        page, more = stages[:size], len(stages) > size
+        root = self._root(request)
+        links = {"first": f"{root}/stages?page[size]={size}"}
+        if more:
+            links["next"] = f"{root}/stages?page[size]={size}&page[after]={_cursor(page[-1].id)}"
+        return self._document([self._resource(s, root) for s in page], links=links)
+
+    async def create_stage(self, request: web.Request) -> web.Response:
+        stage = self.state.create(await self._attributes(request, None))
+        return self._document(self._resource(stage, self._root(request)), status=201)
+
+    async def get_stage(self, request: web.Request) -> web.Response:
+        stage = self.state.get(self._id(request))
+        return self._document(self._resource(stage, self._root(request)))
+
+    async def update_stage(self, request: web.Request) -> web.Response:
+        id_ = self._id(request)
+        stage = self.state.update(id_, await self._attributes(request, id_))
+        return self._document(self._resource(stage, self._root(request)))
+
+    async def delete_stage(self, request: web.Request) -> web.Response:
+        self.state.delete(self._id(request))
+        return web.Response(status=204)

@@ -1,0 +1,238 @@
+"""The shared emulator machinery: a real aiohttp server on loopback, a request log, an admin API.
+
+Each API's module supplies routes and state; this module runs them on 127.0.0.1, in a thread
+(for tests and benchmarks) or in the foreground (for the CLI), and counts every API request so
+tests can assert exactly which calls an operation made.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from aiohttp import web
+
+ADMIN_PREFIX = "/_emulator"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    """One API request as the emulator received it."""
+
+    method: str
+    path: str
+    route: str
+    query: dict[str, str]
+    body: Any
+
+    @property
+    def key(self) -> str:
+        """`METHOD /route/{template}`, the form counts are kept in."""
+        return f"{self.method} {self.route}"
+
+
+class RequestLog:
+    """Every API request, in order; safe to read from test threads while the server runs."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: list[LoggedRequest] = []
+
+    def record(self, entry: LoggedRequest) -> None:
+        """Append one request."""
+        with self._lock:
+            self._entries.append(entry)
+
+    def entries(self) -> list[LoggedRequest]:
+        """A snapshot of the log."""
+        with self._lock:
+            return list(self._entries)
+
+    def counts(self) -> Counter[str]:
+        """Requests per `METHOD /route`."""
+        return Counter(entry.key for entry in self.entries())
+
+    def count(self, method: str | None = None) -> int:
+        """How many requests, optionally of one method."""
+        return sum(1 for e in self.entries() if method is None or e.method == method)
+
+    def writes(self) -> list[LoggedRequest]:
+        """The requests that change state (everything but GET/HEAD)."""
+        return [e for e in self.entries() if e.method not in ("GET", "HEAD")]
+
+    def reset(self) -> None:
+        """Forget every request."""
+        with self._lock:
+            self._entries.clear()
+
+
+class Service(Protocol):
+    """One emulated API: its routes, its state reset, and how it reports a missing token."""
+
+    name: str
+    base_path: str
+
+    def routes(self) -> Iterable[web.RouteDef]:
+        """The API's routes, paths relative to the server root."""
+        ...
+
+    def reset(self) -> None:
+        """Forget every object."""
+        ...
+
+    def authorize(self, request: web.Request) -> web.StreamResponse | None:
+        """None when the request carries a valid token, else the API's error response."""
+        ...
+
+    def snapshot(self) -> Any:
+        """The state in the API's wire format, for the admin API."""
+        ...
+
+    def export_state(self) -> dict[str, Any]:
+        """The state as plain JSON, to persist between runs."""
+        ...
+
+    def import_state(self, data: dict[str, Any]) -> None:
+        """Replace the state with one exported earlier."""
+        ...
+
+
+async def _read_body(request: web.Request) -> Any:
+    if not request.can_read_body:
+        return None
+    raw = await request.read()
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw.decode("utf-8", "replace")
+
+
+def build_app(service: Service, log: RequestLog) -> web.Application:
+    """The aiohttp application: logging and auth middleware, API routes and admin routes."""
+
+    @web.middleware
+    async def log_and_authorize(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path.startswith(ADMIN_PREFIX):
+            return await handler(request)
+        info = request.match_info.route.resource
+        route = info.canonical if info is not None else request.path
+        body = await _read_body(request)
+        log.record(LoggedRequest(request.method, request.path, route, dict(request.query), body))
+        denied = service.authorize(request)
+        if denied is not None:
+            return denied
+        return await handler(request)
+
+    app = web.Application(middlewares=[log_and_authorize])
+    app.add_routes(list(service.routes()))
+    app.add_routes(_admin_routes(service, log))
+    return app
+
+
+def _admin_routes(service: Service, log: RequestLog) -> list[web.RouteDef]:
+    async def requests(_: web.Request) -> web.Response:
+        entries = [
+            {"method": e.method, "path": e.path, "route": e.route, "body": e.body}
+            for e in log.entries()
+        ]
+        return web.json_response({"requests": entries, "counts": dict(log.counts())})
+
+    async def reset_log(_: web.Request) -> web.Response:
+        log.reset()
+        return web.Response(status=204)
+
+    async def reset_state(_: web.Request) -> web.Response:
+        service.reset()
+        log.reset()
+        return web.Response(status=204)
+
+    async def state(_: web.Request) -> web.Response:
+        return web.json_response(service.snapshot())
+
+    return [
+        web.get(f"{ADMIN_PREFIX}/requests", requests),
+        web.delete(f"{ADMIN_PREFIX}/requests", reset_log),
+        web.post(f"{ADMIN_PREFIX}/reset", reset_state),
+        web.get(f"{ADMIN_PREFIX}/state", state),
+    ]
+
+
+class EmulatorServer:
+    """Serves one Service on 127.0.0.1 from a background thread; start() returns once listening."""
+
+    def __init__(self, service: Service, port: int = 0, host: str = "127.0.0.1") -> None:
+        self.service = service
+        self.log = RequestLog()
+        self._host = host
+        self._socket = socket.create_server((host, port))
+        self.port: int = self._socket.getsockname()[1]
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._runner: web.AppRunner | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def root_url(self) -> str:
+        """`http://127.0.0.1:<port>`."""
+        return f"http://{self._host}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """The API base URL clients are configured with."""
+        return f"{self.root_url}{self.service.base_path}"
+
+    def start(self) -> EmulatorServer:
+        """Start serving in a daemon thread and wait until the socket accepts requests."""
+        ready = threading.Event()
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            try:
+                loop.run_until_complete(self._serve())
+            except BaseException as exc:
+                failure.append(exc)
+                ready.set()
+                raise
+            ready.set()
+            loop.run_forever()
+            loop.run_until_complete(self._shutdown())
+            loop.close()
+
+        self._thread = threading.Thread(target=run, name=f"{self.service.name}-emulator", daemon=True)
+        self._thread.start()
+        ready.wait()
+        if failure:
+            raise RuntimeError(f"{self.service.name} emulator failed to start") from failure[0]
+        return self
+
+    async def _serve(self) -> None:
+        app = build_app(self.service, self.log)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        await web.SockSite(self._runner, self._socket).start()
+
+    async def _shutdown(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def stop(self) -> None:
+        """Stop serving and wait for the thread to finish."""
+        if self._loop is not None and self._thread is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+        self._socket.close()
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()

@@ -1,0 +1,100 @@
+"""The Outreach API v2 `stage` endpoints over JSON:API, as a Backend for the generic provider."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import httpx
+
+from ..core.errors import NotFound
+from ..core.http import ApiClient
+from ..core.resource import Remote
+from .models import StageRecord
+
+JSON_API = "application/vnd.api+json"
+
+
+class OutreachDialect:
+    """How Outreach speaks: JSON:API bodies and `{"errors": [...]}` error documents."""
+
+    api = "Outreach"
+    content_type = JSON_API
+
+    def error_details(self, response: httpx.Response) -> tuple[str, str | None]:
+        try:
+            errors = response.json().get("errors") or []
+        except ValueError:
+            return (_first_line(response.text) or response.reason_phrase, None)
+        if not errors:
+            return (response.reason_phrase, None)
+        first = errors[0]
+        detail = first.get("detail") or first.get("details") or first.get("title") or ""
+        pointer = (first.get("source") or {}).get("pointer", "")
+        field = pointer.rsplit("/", 1)[-1] if pointer.startswith("/data/attributes/") else ""
+        message = f"{field}: {detail}" if field else detail
+        return (message, first.get("id"))
+
+    def hint(self, status: int, code: str | None, message: str) -> str | None:
+        if status == 401:
+            return "check outreach:accessToken (or OUTREACH_ACCESS_TOKEN); it may have expired"
+        if status == 403:
+            return "the token's user or OAuth scopes do not allow this call (stages.* scopes)"
+        return None
+
+
+class OutreachStages:
+    """CRUD and listing of Outreach stages through one pooled client."""
+
+    def __init__(self, client: ApiClient) -> None:
+        self.client = client
+
+    def create(self, inputs: Mapping[str, Any]) -> Remote:
+        attributes = {key: value for key, value in inputs.items() if value is not None}
+        body = {"data": {"type": "stage", "attributes": attributes}}
+        response = self.client.request("POST", "/stages", json=body)
+        return _remote(response.json()["data"])
+
+    def read(self, id_: str) -> Remote | None:
+        try:
+            response = self.client.request("GET", f"/stages/{id_}")
+        except NotFound:
+            return None
+        return _remote(response.json()["data"])
+
+    def update(self, id_: str, changes: Mapping[str, Any]) -> Remote:
+        body = {"data": {"type": "stage", "id": int(id_), "attributes": dict(changes)}}
+        response = self.client.request("PATCH", f"/stages/{id_}", json=body)
+        return _remote(response.json()["data"])
+
+    def delete(self, id_: str) -> None:
+        try:
+            self.client.request("DELETE", f"/stages/{id_}")
+        except NotFound:
+            return
+
+    def list(self, page_size: int = 100) -> Iterator[StageRecord]:
+        """Every stage in the account, following `links.next` until it is absent."""
+        params: dict[str, str | int] | None = {"page[size]": page_size}
+        url = "/stages"
+        while True:
+            document = self.client.request("GET", url, params=params).json()
+            for resource in document.get("data") or []:
+                yield StageRecord.from_resource(resource)
+            following = (document.get("links") or {}).get("next")
+            if not following:
+                return
+            url, params = following, None
+
+
+def _remote(resource: dict[str, Any]) -> Remote:
+    record = StageRecord.from_resource(resource)
+    return Remote(id=str(record.id), outs=record.outputs())
+
+
+def _first_line(text: str) -> str:
+    """The first non-empty line of a non-JSON error body, cut to a readable length."""
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()[:200]
+    return ""

@@ -1,0 +1,61 @@
+"""The `pulumi_stages.outreach.Stage` resource and its dynamic provider."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import pulumi
+import pulumi.dynamic
+
+from ..core.config import ApiSettings
+from ..core.http import ApiClient
+from ..core.resource import ApiResourceProvider, Backend
+from .api import OutreachDialect, OutreachStages
+from .models import StageInputs
+
+SETTINGS = ApiSettings(
+    api="Outreach",
+    namespace="outreach",
+    env_prefix="OUTREACH",
+    default_base_url="https://api.outreach.io/api/v2",
+)
+
+
+class OutreachStageProvider(ApiResourceProvider):
+    """Creates, reads, updates and deletes Outreach stages; nothing forces a replace."""
+
+    settings: ClassVar[ApiSettings] = SETTINGS
+    dialect: ClassVar[OutreachDialect] = OutreachDialect()
+    inputs_model: ClassVar[type[StageInputs]] = StageInputs
+
+    def make_backend(self, client: ApiClient) -> Backend:
+        return OutreachStages(client)
+
+
+class Stage(pulumi.dynamic.Resource, module="outreach", name="Stage"):
+    """An Outreach pipeline stage (`stage` in API v2): a name, a colour and a display order."""
+
+    name: pulumi.Output[str]
+    color: pulumi.Output[str | None]
+    order: pulumi.Output[int | None]
+    stage_id: pulumi.Output[int]
+    created_at: pulumi.Output[str]
+    updated_at: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        name: pulumi.Input[str],
+        color: pulumi.Input[str] | None = None,
+        order: pulumi.Input[int] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props: dict[str, Any] = {
+            "name": name,
+            "color": color,
+            "order": order,
+            "stage_id": None,
+            "created_at": None,
+            "updated_at": None,
+        }
+        super().__init__(OutreachStageProvider(), resource_name, props, opts)

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Installs everything the project needs into ignored folders of the checkout:
+#   .venv/        Python virtualenv with pinned packages (constraints.txt) and this package, editable
+#   .tools/bin/   pulumi CLI (pinned version, built from Go modules unless one is on PATH),
+#                 the Python language host, and the dynamic provider plugin script
+# Go's module and build caches live outside the clone (a user cache folder), so a second checkout
+# and CI on the same machine rebuild nothing. Safe to run again: finished steps are skipped.
+set -euo pipefail
+
+PULUMI_VERSION="v3.259.0"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+BIN="$ROOT/.tools/bin"
+CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-stages"
+PYTHON="${PYTHON:-python3}"
+# The language host module has no tags; this is the pseudo-version of the v3.259.0 commit.
+LANGHOST_MODULE="github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3"
+LANGHOST_VERSION="v3.0.0-20260819165155-0ac56e876614"
+
+say() { printf '==> %s\n' "$*"; }
+
+setup_python() {
+  local stamp="$VENV/.installed"
+  if [[ -f "$stamp" && "$stamp" -nt "$ROOT/constraints.txt" && "$stamp" -nt "$ROOT/pyproject.toml" ]]; then
+    say "Python virtualenv is up to date ($VENV)"
+    return
+  fi
+  say "Creating the Python virtualenv in $VENV"
+  "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+    || { echo "Python 3.11 or newer is needed (set PYTHON=...)" >&2; exit 1; }
+  [[ -x "$VENV/bin/python" ]] || "$PYTHON" -m venv "$VENV"
+  say "Installing pinned Python packages (constraints.txt)"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+    -c "$ROOT/constraints.txt" -e "$ROOT[dev]"
+  touch "$stamp"
+}
+
+pulumi_version_of() { "$1" version 2>/dev/null || true; }
+
+setup_pulumi_cli() {
+  mkdir -p "$BIN"
+  if [[ "$(pulumi_version_of "$BIN/pulumi")" == "$PULUMI_VERSION" ]]; then
+    say "pulumi $PULUMI_VERSION is already built ($BIN/pulumi)"
+    return
+  fi
+  local found
+  found="$(PATH="${PATH//$BIN:/}" command -v pulumi || true)"
+  if [[ -n "$found" && "$(pulumi_version_of "$found")" == "$PULUMI_VERSION" ]]; then
+    say "Using pulumi $PULUMI_VERSION found on PATH ($found)"
+    ln -sf "$found" "$BIN/pulumi"
+    return
+  fi
+  command -v go >/dev/null || { echo "Go is needed to build the pulumi CLI" >&2; exit 1; }
+  say "Building pulumi $PULUMI_VERSION from Go modules (first time: several minutes; caches in $CACHE/go)"
+  (
+    cd "$ROOT/tools/pulumi-cli"
+    export GOMODCACHE="$CACHE/go/mod" GOCACHE="$CACHE/go/build" GOFLAGS=-mod=mod
+    go build -o "$BIN/pulumi" \
+      -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
+      github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+  )
+  say "Built $("$BIN/pulumi" version)"
+}
+
+setup_language_host() {
+  local host="$BIN/pulumi-language-python"
+  if [[ -x "$host" && ! -f "$host.stand-in" ]]; then
+    say "pulumi-language-python is already built"
+    return
+  fi
+  local probe
+  probe="$(mktemp -d)"
+  if (cd "$probe" && GOMODCACHE="$CACHE/go/mod" GOFLAGS=-mod=mod \
+        go list -m "$LANGHOST_MODULE@$LANGHOST_VERSION" >/dev/null 2>&1); then
+    say "Building pulumi-language-python ($LANGHOST_VERSION)"
+    (
+      cd "$probe"
+      export GOMODCACHE="$CACHE/go/mod" GOCACHE="$CACHE/go/build" GOFLAGS=-mod=mod
+      go mod init langhost >/dev/null 2>&1
+      cp "$ROOT/tools/pulumi-cli/go.mod" go.mod  # same module requirements and replace lines
+      go mod edit -module langhost
+      go get "$LANGHOST_MODULE@$LANGHOST_VERSION"
+      go build -o "$host" "$LANGHOST_MODULE"
+    )
+    rm -f "$host.stand-in"
+  else
+    say "pulumi-language-python $LANGHOST_VERSION is not served by the Go module proxy;"
+    say "installing the project's stand-in (tools/langhost/pulumi_language_python.py)"
+    write_script "$host" "\"$VENV/bin/python\" -u \"$ROOT/tools/langhost/pulumi_language_python.py\""
+    touch "$host.stand-in"
+  fi
+  rm -rf "$probe"
+}
+
+write_script() {
+  printf '#!/bin/sh\nexec %s "$@"\n' "$2" > "$1"
+  chmod +x "$1"
+}
+
+setup_dynamic_provider_plugin() {
+  say "Writing pulumi-resource-pulumi-python (runs dynamic providers with $VENV/bin/python)"
+  write_script "$BIN/pulumi-resource-pulumi-python" "\"$VENV/bin/python\" -u -m pulumi.dynamic"
+}
+
+setup_python
+setup_pulumi_cli
+setup_language_host
+setup_dynamic_provider_plugin
+say "Toolchain ready: put $BIN first on PATH (the Makefile does)"
