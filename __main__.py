@@ -1,7 +1,6 @@
 """The demo stage set: a sales pipeline of Outreach stages, in display order."""
 
 import pulumi
-
 from pulumi_stages.outreach import Stage
 
 PIPELINE = [

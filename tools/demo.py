@@ -34,9 +34,17 @@ def _pulumi(*args: str, stdin: str | None = None) -> None:
 def _start_emulator(token: str) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "pulumi_stages.cli", "emulator", "outreach",
-            "--port", "0", "--token", token,
-            "--state-file", str(STATE / "outreach-emulator.json"),
+            sys.executable,
+            "-m",
+            "pulumi_stages.cli",
+            "emulator",
+            "outreach",
+            "--port",
+            "0",
+            "--token",
+            token,
+            "--state-file",
+            str(STATE / "outreach-emulator.json"),
         ],
         stdout=subprocess.PIPE,
         text=True,

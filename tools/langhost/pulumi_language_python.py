@@ -1,4 +1,4 @@
-"""A stand-in for Pulumi's Go `pulumi-language-python` host, used only while that module is unbuildable.
+"""A stand-in for Pulumi's Go `pulumi-language-python` host, while that module cannot be built.
 
 The Go module `github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3` is not served by
 the module proxy this project can reach, so `tools/setup-toolchain.sh` installs this script in its
@@ -34,7 +34,7 @@ class ProjectLanguageServer(LanguageServer):
         sys.path.insert(0, self.program_dir)
         runpy.run_path(self.program_dir, run_name="__main__")
 
-    def Run(self, request: Any, context: Any) -> Any:
+    def Run(self, request: Any, context: Any) -> Any:  # noqa: N802 (gRPC method name)
         info = request.info
         entry = info.entry_point if info.entry_point else request.program
         self.program_dir = os.path.join(info.program_directory or request.pwd, entry)

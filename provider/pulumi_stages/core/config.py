@@ -1,4 +1,4 @@
-"""Credentials and base URLs, from stack config or the environment; resolved in the provider process.
+"""Credentials and base URLs from stack config or the environment, resolved in the provider process.
 
 Nothing here is ever pickled into Pulumi state: providers keep the stack config they are handed by
 `configure` in memory only and resolve an Endpoint when they first talk to the API.

@@ -35,6 +35,7 @@ class ApiError(StagesError):
         path: str,
         status: int,
         message: str,
+        *,
         code: str | None = None,
         hint: str | None = None,
         retry_after: float | None = None,

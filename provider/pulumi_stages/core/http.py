@@ -1,4 +1,4 @@
-"""HTTP for every adapter: one pooled httpx client per (API, base URL, token), error mapping, retries.
+"""HTTP for every adapter: a pooled httpx client per (API, base URL, token), errors, retries.
 
 Adapters describe their wire dialect (content type, how error bodies read); this module owns the
 rest, so a new API never re-implements auth, retries or the one-line error format.
@@ -138,7 +138,7 @@ class ApiClient:
             path,
             status,
             message,
-            code,
+            code=code,
             hint=self.dialect.hint(status, code, message),
             retry_after=retry_after,
         )

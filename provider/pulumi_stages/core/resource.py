@@ -76,7 +76,7 @@ def format_failures(error: ValidationError, unknown: frozenset[str]) -> list[Che
 
 
 class _HideStagesErrorTracebacks(logging.Filter):
-    """Drops gRPC's traceback log for errors we raise on purpose; their one line reaches the user."""
+    """Drops gRPC's traceback log for errors raised on purpose: their one line reaches the user."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None

@@ -1,4 +1,4 @@
-"""Local stand-ins for the CRM APIs: real HTTP servers on 127.0.0.1 for tests, demos and benchmarks."""
+"""Local stand-ins for the CRM APIs: real HTTP servers on 127.0.0.1 for tests, demos, benchmarks."""
 
 from .outreach import OutreachService, OutreachState
 from .server import EmulatorServer, LoggedRequest, RequestLog

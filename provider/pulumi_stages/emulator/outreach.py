@@ -88,15 +88,14 @@ class OutreachState:
                     f"/data/attributes/{key}",
                 )
         name = attributes.get("name")
-        if creating or "name" in attributes:
-            if not isinstance(name, str) or not name.strip():
-                raise JsonApiError(
-                    422,
-                    "validationError",
-                    "Validation Error",
-                    "Name can't be blank.",
-                    "/data/attributes/name",
-                )
+        if (creating or "name" in attributes) and (not isinstance(name, str) or not name.strip()):
+            raise JsonApiError(
+                422,
+                "validationError",
+                "Validation Error",
+                "Name can't be blank.",
+                "/data/attributes/name",
+            )
         for key in ("name", "color"):
             value = attributes.get(key)
             if value is not None and not isinstance(value, str):
@@ -200,9 +199,7 @@ def _uncursor(token: str) -> int:
     try:
         return int(base64.urlsafe_b64decode(padded).decode().split(":", 1)[1])
     except (ValueError, IndexError) as exc:
-        raise JsonApiError(
-            400, "badRequest", "Bad Request", "Invalid page[after] cursor."
-        ) from exc
+        raise JsonApiError(400, "badRequest", "Bad Request", "Invalid page[after] cursor.") from exc
 
 
 class OutreachService:
@@ -239,22 +236,22 @@ class OutreachService:
                 )
             )
         has_body = request.method in ("POST", "PATCH", "PUT")
-        if has_body or self.state.options.require_content_type_on_reads:
-            if request.content_type != JSON_API:
-                return web.json_response(
-                    {
-                        "errors": [
-                            {
-                                "id": "unsupportedMediaType",
-                                "title": "Unsupported Media Type",
-                                "details": "Expected Content-Type header to be "
-                                "'application/vnd.api+json'.",
-                            }
-                        ]
-                    },
-                    status=415,
-                    content_type=JSON_API,
-                )
+        checks_type = has_body or self.state.options.require_content_type_on_reads
+        if checks_type and request.content_type != JSON_API:
+            return web.json_response(
+                {
+                    "errors": [
+                        {
+                            "id": "unsupportedMediaType",
+                            "title": "Unsupported Media Type",
+                            "details": "Expected Content-Type header to be "
+                            "'application/vnd.api+json'.",
+                        }
+                    ]
+                },
+                status=415,
+                content_type=JSON_API,
+            )
         return None
 
     def routes(self) -> Iterable[web.RouteDef]:
@@ -328,9 +325,7 @@ class OutreachService:
                 409, "conflict", "Conflict", "Expected a resource object of type 'stage'."
             )
         if id_ is not None and data.get("id") != id_:
-            raise JsonApiError(
-                409, "conflict", "Conflict", f"Body id must match the URL id {id_}."
-            )
+            raise JsonApiError(409, "conflict", "Conflict", f"Body id must match the URL id {id_}.")
         attributes = data.get("attributes") or {}
         if not isinstance(attributes, dict):
             raise JsonApiError(400, "badRequest", "Bad Request", "attributes must be an object.")

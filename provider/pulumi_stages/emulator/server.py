@@ -207,7 +207,9 @@ class EmulatorServer:
             loop.run_until_complete(self._shutdown())
             loop.close()
 
-        self._thread = threading.Thread(target=run, name=f"{self.service.name}-emulator", daemon=True)
+        self._thread = threading.Thread(
+            target=run, name=f"{self.service.name}-emulator", daemon=True
+        )
         self._thread.start()
         ready.wait()
         if failure:

@@ -19,8 +19,6 @@ class StageInputs(BaseModel):
     order: Position = None
 
 
-
-
 class StageRecord(BaseModel):
     """An Outreach stage as the API returns it (a JSON:API resource object)."""
 

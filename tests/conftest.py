@@ -1,0 +1,53 @@
+"""Fixtures: the project's toolchain on PATH, Outreach emulators on loopback, engine-driven stacks."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pulumi_stages.emulator import EmulatorServer, OutreachService
+from tests.engine import TOOLS_BIN, StackHarness
+
+
+@pytest.fixture(scope="session", autouse=True)
+def toolchain_on_path() -> None:
+    """Put the project's pulumi CLI and plugins first on PATH; fail (not skip) if they are missing."""
+    if not (TOOLS_BIN / "pulumi").exists():
+        pytest.fail("the pulumi CLI is not built: run `make setup` (make test does it)")
+    os.environ["PATH"] = f"{TOOLS_BIN}{os.pathsep}{os.environ['PATH']}"
+    os.environ["PULUMI_SKIP_UPDATE_CHECK"] = "true"
+    for name in ("OUTREACH_ACCESS_TOKEN", "OUTREACH_BASE_URL"):
+        os.environ.pop(name, None)
+
+
+@pytest.fixture(scope="session")
+def pulumi_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One PULUMI_HOME for the session, apart from the user's own."""
+    return tmp_path_factory.mktemp("pulumi-home")
+
+
+@pytest.fixture
+def token() -> str:
+    """A fresh access token per test, so a leak is traceable to its test."""
+    return f"tok-{secrets.token_hex(12)}"
+
+
+@pytest.fixture
+def outreach(token: str) -> Iterator[EmulatorServer]:
+    """An empty Outreach emulator on a free loopback port, accepting `token`."""
+    with EmulatorServer(OutreachService(token=token)) as server:
+        yield server
+
+
+@pytest.fixture
+def stack(
+    tmp_path: Path, pulumi_home: Path, outreach: EmulatorServer, token: str
+) -> Iterator[StackHarness]:
+    """A stack on a local file backend whose provider talks to the `outreach` emulator."""
+    harness = StackHarness.create(tmp_path, pulumi_home, outreach, token)
+    yield harness
+    harness.remove()

@@ -1,0 +1,130 @@
+"""Drives the real Pulumi engine through the Automation API over a declared list of stages."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi import automation as auto
+
+from pulumi_stages.emulator import EmulatorServer
+
+ROOT = Path(__file__).resolve().parent.parent
+TOOLS_BIN = ROOT / ".tools" / "bin"
+PASSPHRASE = "test-passphrase"
+
+
+@dataclass
+class Declared:
+    """One stage as a test program declares it."""
+
+    key: str
+    name: str
+    color: str | None = None
+    order: int | None = None
+
+
+def stages(*names: str, color: str = "#5951ff") -> list[Declared]:
+    """Stages named `names`, keyed by position, ordered 10, 20, 30..."""
+    return [
+        Declared(f"stage-{i}", name, color, (i + 1) * 10) for i, name in enumerate(names)
+    ]
+
+
+@dataclass
+class StackHarness:
+    """One stack on a file backend; `declared` is what the inline program declares next run."""
+
+    stack: auto.Stack
+    emulator: EmulatorServer
+    output: list[str] = field(default_factory=list)
+    declared: list[Declared] = field(default_factory=list)
+
+    @classmethod
+    def create(
+        cls, tmp_path: Path, pulumi_home: Path, emulator: EmulatorServer, token: str
+    ) -> StackHarness:
+        backend = tmp_path / "state"
+        backend.mkdir()
+        harness = cls(stack=None, emulator=emulator)  # type: ignore[arg-type]
+        settings = auto.ProjectSettings(
+            name="stages-test", runtime="python", backend=auto.ProjectBackend(url=backend.as_uri())
+        )
+        harness.stack = auto.create_stack(
+            "test",
+            project_name="stages-test",
+            program=harness._program,
+            opts=auto.LocalWorkspaceOptions(
+                work_dir=str(tmp_path),
+                pulumi_home=str(pulumi_home),
+                project_settings=settings,
+                secrets_provider="passphrase",
+                env_vars={"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE},
+                pulumi_command=auto.PulumiCommand(root=str(TOOLS_BIN.parent)),
+            ),
+        )
+        harness.stack.set_config("outreach:baseUrl", auto.ConfigValue(emulator.base_url))
+        harness.set_token(token)
+        return harness
+
+    def set_token(self, token: str) -> None:
+        """Store the access token as a stack secret, as `pulumi config set --secret` does."""
+        self.stack.set_config("outreach:accessToken", auto.ConfigValue(token, secret=True))
+
+    def _program(self) -> None:
+        from pulumi_stages.outreach import Stage
+
+        for stage in self.declared:
+            created = Stage(stage.key, name=stage.name, color=stage.color, order=stage.order)
+            pulumi.export(stage.key, created.stage_id)
+
+    def _echo(self, line: str) -> None:
+        self.output.append(line)
+
+    def up(self) -> auto.UpResult:
+        """`pulumi up` of the declared stages; the emulator log starts empty."""
+        self.emulator.log.reset()
+        return self.stack.up(on_output=self._echo)
+
+    def preview(self) -> auto.PreviewResult:
+        """`pulumi preview --diff`; the emulator log starts empty."""
+        self.emulator.log.reset()
+        return self.stack.preview(on_output=self._echo, diff=True)
+
+    def refresh(self) -> auto.RefreshResult:
+        """`pulumi refresh`; the emulator log starts empty."""
+        self.emulator.log.reset()
+        return self.stack.refresh(on_output=self._echo)
+
+    def destroy(self) -> auto.DestroyResult:
+        """`pulumi destroy`; the emulator log starts empty."""
+        self.emulator.log.reset()
+        return self.stack.destroy(on_output=self._echo)
+
+    def assert_no_changes(self) -> None:
+        """The acceptance check after every step: a preview that plans nothing and writes nothing."""
+        summary = self.preview().change_summary
+        planned = {op: n for op, n in summary.items() if op != auto.OpType.SAME and n}
+        assert planned == {}, f"preview planned {planned}"
+        assert self.emulator.log.writes() == []
+
+    def state_outputs(self) -> dict[str, dict[str, Any]]:
+        """Each Stage's outputs in the exported state, by resource name."""
+        deployment = self.stack.export_stack().deployment
+        resources = deployment.get("resources", []) if deployment else []
+        return {
+            r["urn"].rsplit("::", 1)[-1]: r.get("outputs", {})
+            for r in resources
+            if r["type"].endswith("outreach:Stage")
+        }
+
+    def exported_text(self) -> str:
+        """The whole `pulumi stack export` document as text."""
+        return json.dumps(self.stack.export_stack().deployment)
+
+    def remove(self) -> None:
+        """Delete the stack's files (the emulator dies with its fixture)."""
+        self.stack.workspace.remove_stack("test", force=True)

@@ -1,0 +1,174 @@
+"""Outreach stages through the real Pulumi engine, as acceptance steps.
+
+Every step applies a change to the program (or to the account, by hand) and checks the exact API
+calls it caused and what the emulator holds; then `assert_no_changes` previews again and requires
+an empty plan with no writes.
+"""
+
+from __future__ import annotations
+
+import pytest
+from pulumi import automation as auto
+
+from pulumi_stages.emulator import EmulatorServer
+from tests.engine import Declared, StackHarness, stages
+
+pytestmark = pytest.mark.e2e
+
+
+def held(emulator: EmulatorServer) -> list[tuple[str, str | None, int | None]]:
+    """(name, color, order) of every stage the emulator holds, by order."""
+    return sorted(
+        ((s.name, s.color, s.order) for s in emulator.service.state.listing()),  # type: ignore[attr-defined]
+        key=lambda row: (row[2] or 0, row[0]),
+    )
+
+
+def test_create_three_then_second_up_makes_no_writes(stack: StackHarness) -> None:
+    stack.declared = stages("Lead", "Qualified", "Won")
+    stack.up()
+    assert stack.emulator.log.counts() == {"POST /api/v2/stages": 3}
+    assert held(stack.emulator) == [
+        ("Lead", "#5951ff", 10),
+        ("Qualified", "#5951ff", 20),
+        ("Won", "#5951ff", 30),
+    ]
+    result = stack.up()
+    assert result.summary.resource_changes == {"same": 4}
+    assert stack.emulator.log.writes() == []
+    assert stack.emulator.log.count() == 0
+    stack.assert_no_changes()
+
+
+def test_create_keeps_the_post_response_as_state(stack: StackHarness) -> None:
+    stack.declared = stages("Lead")
+    stack.up()
+    outputs = stack.state_outputs()["stage-0"]
+    stored = stack.emulator.service.state.listing()[0]  # type: ignore[attr-defined]
+    assert outputs["stage_id"] == stored.id
+    assert outputs["created_at"] == stored.created_at
+    assert outputs["updated_at"] == stored.updated_at
+    assert stack.emulator.log.count("GET") == 0
+
+
+def test_color_change_sends_one_patch_with_only_color(stack: StackHarness) -> None:
+    stack.declared = stages("Lead", "Qualified", "Won")
+    stack.up()
+    stack.declared[1].color = "#00a3e0"
+    stack.up()
+    writes = stack.emulator.log.writes()
+    assert [(w.method, w.route) for w in writes] == [("PATCH", "/api/v2/stages/{id}")]
+    assert writes[0].body["data"]["attributes"] == {"color": "#00a3e0"}
+    assert ("Qualified", "#00a3e0", 20) in held(stack.emulator)
+    stack.assert_no_changes()
+
+
+def test_rename_and_reorder_update_in_place(stack: StackHarness) -> None:
+    stack.declared = stages("Lead", "Qualified", "Won")
+    stack.up()
+    ids_before = {k: v["stage_id"] for k, v in stack.state_outputs().items()}
+
+    stack.declared[0].name = "New Lead"
+    stack.up()
+    assert [w.body["data"]["attributes"] for w in stack.emulator.log.writes()] == [
+        {"name": "New Lead"}
+    ]
+    stack.assert_no_changes()
+
+    stack.declared[0].order, stack.declared[2].order = 30, 10
+    stack.up()
+    bodies = sorted(
+        (w.method, w.body["data"]["attributes"]["order"]) for w in stack.emulator.log.writes()
+    )
+    assert bodies == [("PATCH", 10), ("PATCH", 30)]
+    assert held(stack.emulator) == [
+        ("Won", "#5951ff", 10),
+        ("Qualified", "#5951ff", 20),
+        ("New Lead", "#5951ff", 30),
+    ]
+    assert {k: v["stage_id"] for k, v in stack.state_outputs().items()} == ids_before
+    stack.assert_no_changes()
+
+
+def test_removed_stage_is_deleted_with_one_delete(stack: StackHarness) -> None:
+    stack.declared = stages("Lead", "Qualified", "Won")
+    stack.up()
+    stack.declared = [d for d in stack.declared if d.name != "Qualified"]
+    stack.up()
+    assert stack.emulator.log.counts() == {"DELETE /api/v2/stages/{id}": 1}
+    assert [row[0] for row in held(stack.emulator)] == ["Lead", "Won"]
+    stack.assert_no_changes()
+
+
+def test_hand_deleted_stage_is_dropped_by_refresh_and_recreated(stack: StackHarness) -> None:
+    stack.declared = stages("Lead", "Qualified", "Won")
+    stack.up()
+    gone = stack.state_outputs()["stage-1"]["stage_id"]
+    stack.emulator.service.state.delete(gone)  # type: ignore[attr-defined]
+
+    stack.refresh()
+    assert "stage-1" not in stack.state_outputs()
+    assert stack.emulator.log.writes() == []
+
+    stack.up()
+    assert stack.emulator.log.counts() == {"POST /api/v2/stages": 1}
+    assert [row[0] for row in held(stack.emulator)] == ["Lead", "Qualified", "Won"]
+    assert stack.state_outputs()["stage-1"]["stage_id"] != gone
+    stack.assert_no_changes()
+
+
+def test_hand_renamed_stage_is_seen_by_refresh_and_put_back(stack: StackHarness) -> None:
+    stack.declared = stages("Lead", "Qualified", "Won")
+    stack.up()
+    stage_id = stack.state_outputs()["stage-2"]["stage_id"]
+    stack.emulator.service.state.update(stage_id, {"name": "Closed (edited by hand)"})  # type: ignore[attr-defined]
+
+    stack.refresh()
+    assert stack.state_outputs()["stage-2"]["name"] == "Closed (edited by hand)"
+    preview = stack.preview()
+    assert preview.change_summary.get(auto.OpType.UPDATE) == 1
+
+    stack.up()
+    writes = stack.emulator.log.writes()
+    assert [(w.method, w.path, w.body["data"]["attributes"]) for w in writes] == [
+        ("PATCH", f"/api/v2/stages/{stage_id}", {"name": "Won"})
+    ]
+    assert [row[0] for row in held(stack.emulator)] == ["Lead", "Qualified", "Won"]
+    stack.assert_no_changes()
+
+
+@pytest.mark.parametrize(
+    ("bad", "field", "reason"),
+    [
+        (Declared("stage-0", "Lead", color="red"), "color", "must be a hex colour"),
+        (Declared("stage-0", "   "), "name", "must not be blank"),
+        (Declared("stage-0", "x" * 256), "name", "must be at most 255 characters"),
+        (Declared("stage-0", "Lead", order=-1), "order", "must be 0 or more"),
+    ],
+)
+def test_invalid_input_fails_preview_naming_the_field_before_any_request(
+    stack: StackHarness, bad: Declared, field: str, reason: str
+) -> None:
+    stack.declared = [bad, Declared("stage-1", "Fine", "#5951ff", 20)]
+    with pytest.raises(auto.CommandError) as failure:
+        stack.preview()
+    assert f"{field}: {reason}" in str(failure.value)
+    assert stack.emulator.log.count() == 0
+
+
+def test_destroy_leaves_no_stages(stack: StackHarness) -> None:
+    stack.declared = stages("Lead", "Qualified", "Won")
+    stack.up()
+    stack.destroy()
+    assert stack.emulator.log.counts() == {"DELETE /api/v2/stages/{id}": 3}
+    assert held(stack.emulator) == []
+
+
+def test_destroy_of_a_stage_already_deleted_by_hand_succeeds(stack: StackHarness) -> None:
+    stack.declared = stages("Lead", "Won")
+    stack.up()
+    stack.emulator.service.state.delete(stack.state_outputs()["stage-0"]["stage_id"])  # type: ignore[attr-defined]
+    stack.destroy()
+    assert stack.emulator.log.count("DELETE") == 2
+    assert held(stack.emulator) == []
+    assert stack.state_outputs() == {}
