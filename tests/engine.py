@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,9 +120,16 @@ class StackHarness:
             if r["type"].endswith("outreach:Stage")
         }
 
+    def cli(self, *args: str) -> str:
+        """Run a plain `pulumi` command against this stack and return its stdout."""
+        workspace = self.stack.workspace
+        env = {**workspace.env_vars, "PULUMI_HOME": workspace.pulumi_home or ""}
+        command = [*args, "--stack", self.stack.name]
+        return workspace.pulumi_command.run(command, workspace.work_dir, env).stdout
+
     def exported_text(self) -> str:
-        """The whole `pulumi stack export` document as text."""
-        return json.dumps(self.stack.export_stack().deployment)
+        """`pulumi stack export` as a user runs it (the Automation API's export shows secrets)."""
+        return self.cli("stack", "export")
 
     def remove(self) -> None:
         """Delete the stack's files (the emulator dies with its fixture)."""

@@ -1,0 +1,97 @@
+"""Tokens stay out of state, output and errors; API errors reach the user as one readable line."""
+
+from __future__ import annotations
+
+import base64
+
+import dill
+import pytest
+from pulumi import automation as auto
+
+from tests.engine import StackHarness, stages
+
+pytestmark = pytest.mark.e2e
+
+
+def test_secret_token_never_appears_in_state_or_output(stack: StackHarness, token: str) -> None:
+    stack.declared = stages("Lead", "Won")
+    stack.up()
+    stack.refresh()
+    stack.preview()
+    exported = stack.exported_text()
+    assert token not in exported
+    assert token not in "\n".join(stack.output)
+    assert '"ciphertext"' in exported, "the token should be in state only as a stack secret"
+    provider_blobs = [outputs["__provider"] for outputs in stack.state_outputs().values()]
+    assert len(provider_blobs) == 2
+    for blob in provider_blobs:
+        assert isinstance(blob, str), "__provider should be a plain value: it holds no secret"
+        assert token.encode() not in base64.b64decode(blob)
+        assert dill.loads(base64.b64decode(blob)).__dict__ == {"_config": None}
+
+
+def test_rotated_token_shows_no_changes(stack: StackHarness) -> None:
+    stack.declared = stages("Lead", "Won")
+    stack.up()
+    rotated = "tok-rotated-0123456789"
+    stack.emulator.service.token = rotated  # type: ignore[attr-defined]
+    stack.set_token(rotated)
+    stack.assert_no_changes()
+    stack.declared[0].name = "Lead (renamed)"
+    stack.up()
+    assert stack.emulator.log.count("PATCH") == 1
+    assert rotated not in stack.exported_text()
+
+
+def test_wrong_token_fails_with_one_line_and_leaves_state_empty(stack: StackHarness) -> None:
+    wrong = "tok-wrong-abcdef123456"
+    stack.set_token(wrong)
+    stack.declared = stages("Lead")
+    with pytest.raises(auto.CommandError) as failure:
+        stack.up()
+    text = str(failure.value)
+    assert (
+        "Outreach rejected POST /stages: The access token is missing, invalid or expired. "
+        "(401 unauthorizedRequest); check outreach:accessToken" in text
+    )
+    assert "Traceback" not in text
+    assert wrong not in text
+    assert wrong not in "\n".join(stack.output)
+    assert stack.state_outputs() == {}
+    assert stack.emulator.service.state.listing() == []  # type: ignore[attr-defined]
+
+
+def test_api_validation_error_names_the_field_and_keeps_state_consistent(
+    stack: StackHarness,
+) -> None:
+    stack.declared = stages("Lead", "Won")
+    stack.up()
+    stage_id = stack.state_outputs()["stage-1"]["stage_id"]
+    stack.emulator.service.state.options.require_content_type_on_reads = False  # type: ignore[attr-defined]
+    # The account refuses the rename (the emulator's own 422), as a server-side rule would.
+    original = stack.emulator.service.state._validate  # type: ignore[attr-defined]
+
+    def refuse_renames(attributes: dict[str, object], creating: bool) -> None:
+        if not creating and "name" in attributes:
+            from pulumi_stages.emulator.outreach import JsonApiError
+
+            raise JsonApiError(
+                422,
+                "validationDuplicateValueError",
+                "Validation Duplicate Value Error",
+                "Name has already been taken.",
+                "/data/attributes/name",
+            )
+        original(attributes, creating)
+
+    stack.emulator.service.state._validate = refuse_renames  # type: ignore[attr-defined]
+    stack.declared[1].name = "Lead"
+    with pytest.raises(auto.CommandError) as failure:
+        stack.up()
+    assert (
+        f"Outreach rejected PATCH /stages/{stage_id}: name: Name has already been taken. "
+        "(422 validationDuplicateValueError)" in str(failure.value)
+    )
+    assert "Traceback" not in str(failure.value)
+    assert stack.state_outputs()["stage-1"]["name"] == "Won"
+    assert [s.name for s in stack.emulator.service.state.listing()] == ["Lead", "Won"]  # type: ignore[attr-defined]
