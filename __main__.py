@@ -1,6 +1,7 @@
 """The demo stage set: a sales pipeline of Outreach stages, in display order."""
 
 import pulumi
+
 from pulumi_stages.outreach import Stage
 
 PIPELINE = [

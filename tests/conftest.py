@@ -1,4 +1,4 @@
-"""Fixtures: the project's toolchain on PATH, Outreach emulators on loopback, engine-driven stacks."""
+"""Fixtures: the toolchain on PATH, Outreach emulators on loopback, stacks run by the engine."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from tests.engine import TOOLS_BIN, StackHarness
 
 @pytest.fixture(scope="session", autouse=True)
 def toolchain_on_path() -> None:
-    """Put the project's pulumi CLI and plugins first on PATH; fail (not skip) if they are missing."""
+    """Put the project's pulumi CLI and plugins first on PATH; fail, never skip, if missing."""
     if not (TOOLS_BIN / "pulumi").exists():
         pytest.fail("the pulumi CLI is not built: run `make setup` (make test does it)")
     os.environ["PATH"] = f"{TOOLS_BIN}{os.pathsep}{os.environ['PATH']}"

@@ -10,6 +10,7 @@ import pulumi
 from pulumi import automation as auto
 
 from pulumi_stages.emulator import EmulatorServer
+from pulumi_stages.outreach import Stage
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOLS_BIN = ROOT / ".tools" / "bin"
@@ -28,9 +29,7 @@ class Declared:
 
 def stages(*names: str, color: str = "#5951ff") -> list[Declared]:
     """Stages named `names`, keyed by position, ordered 10, 20, 30..."""
-    return [
-        Declared(f"stage-{i}", name, color, (i + 1) * 10) for i, name in enumerate(names)
-    ]
+    return [Declared(f"stage-{i}", name, color, (i + 1) * 10) for i, name in enumerate(names)]
 
 
 @dataclass
@@ -74,8 +73,6 @@ class StackHarness:
         self.stack.set_config("outreach:accessToken", auto.ConfigValue(token, secret=True))
 
     def _program(self) -> None:
-        from pulumi_stages.outreach import Stage
-
         for stage in self.declared:
             created = Stage(stage.key, name=stage.name, color=stage.color, order=stage.order)
             pulumi.export(stage.key, created.stage_id)
@@ -104,7 +101,7 @@ class StackHarness:
         return self.stack.destroy(on_output=self._echo)
 
     def assert_no_changes(self) -> None:
-        """The acceptance check after every step: a preview that plans nothing and writes nothing."""
+        """The check after every step: a preview that plans nothing and writes nothing."""
         summary = self.preview().change_summary
         planned = {op: n for op, n in summary.items() if op != auto.OpType.SAME and n}
         assert planned == {}, f"preview planned {planned}"

@@ -8,6 +8,7 @@ import dill
 import pytest
 from pulumi import automation as auto
 
+from pulumi_stages.emulator.outreach import JsonApiError
 from tests.engine import StackHarness, stages
 
 pytestmark = pytest.mark.e2e
@@ -73,8 +74,6 @@ def test_api_validation_error_names_the_field_and_keeps_state_consistent(
 
     def refuse_renames(attributes: dict[str, object], creating: bool) -> None:
         if not creating and "name" in attributes:
-            from pulumi_stages.emulator.outreach import JsonApiError
-
             raise JsonApiError(
                 422,
                 "validationDuplicateValueError",

@@ -13,7 +13,7 @@ _HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 def _name(value: Any) -> str:
     if not isinstance(value, str):
-        raise PydanticCustomError("name_type", "must be text, got {value!r}", {"value": value})
+        raise PydanticCustomError("name_type", "must be text, got {value}", {"value": repr(value)})
     if not value.strip():
         raise PydanticCustomError("name_blank", "must not be blank")
     if len(value) > 255:
@@ -23,22 +23,14 @@ def _name(value: Any) -> str:
     return value
 
 
-def _optional_text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise PydanticCustomError("text_type", "must be text, got {value!r}", {"value": value})
-    return value
-
-
 def _hex_color(value: Any) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not _HEX_COLOR.match(value):
         raise PydanticCustomError(
             "color_format",
-            "must be a hex colour such as #5951ff, got {value!r}",
-            {"value": value},
+            "must be a hex colour such as #5951ff, got {value}",
+            {"value": repr(value)},
         )
     return value.lower()
 
@@ -49,24 +41,21 @@ def _position(value: Any) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise PydanticCustomError(
-            "position_type", "must be a whole number, got {value!r}", {"value": value}
+            "position_type", "must be a whole number, got {value}", {"value": repr(value)}
         )
     if isinstance(value, float) and not value.is_integer():
         raise PydanticCustomError(
-            "position_type", "must be a whole number, got {value!r}", {"value": value}
+            "position_type", "must be a whole number, got {value}", {"value": repr(value)}
         )
     if value < 0:
         raise PydanticCustomError(
-            "position_range", "must be 0 or more, got {value!r}", {"value": int(value)}
+            "position_range", "must be 0 or more, got {value}", {"value": int(value)}
         )
     return int(value)
 
 
 Name = Annotated[str, BeforeValidator(_name)]
 """A display name: 1 to 255 characters, not blank."""
-
-OptionalText = Annotated[str | None, BeforeValidator(_optional_text)]
-"""Free text or None."""
 
 HexColor = Annotated[str | None, BeforeValidator(_hex_color)]
 """A colour as #rrggbb (stored lower-case) or None."""
