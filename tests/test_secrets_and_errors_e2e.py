@@ -93,4 +93,4 @@ def test_api_validation_error_names_the_field_and_keeps_state_consistent(
     )
     assert "Traceback" not in str(failure.value)
     assert stack.state_outputs()["stage-1"]["name"] == "Won"
-    assert [s.name for s in stack.emulator.service.state.listing()] == ["Lead", "Won"]  # type: ignore[attr-defined]
+    assert sorted(s.name for s in stack.emulator.service.state.listing()) == ["Lead", "Won"]  # type: ignore[attr-defined]
