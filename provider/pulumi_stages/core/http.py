@@ -17,6 +17,7 @@ import httpx
 import tenacity
 
 from .errors import ApiError, RateLimited, ServerError, TransportError, error_class_for
+from .ratelimit import AccountBudget
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
 
@@ -56,7 +57,8 @@ class RetryPolicy:
 
 
 def _parse_retry_after(response: httpx.Response) -> float | None:
-    """Seconds to wait from Retry-After (seconds or HTTP date), else from X-RateLimit-Reset."""
+    """Seconds to wait from Retry-After (seconds or HTTP date), else until X-RateLimit-Reset when
+    no budget remains; None when the response says neither (then backoff decides)."""
     value = response.headers.get("Retry-After")
     if value:
         if value.strip().isdigit():
@@ -65,7 +67,8 @@ def _parse_retry_after(response: httpx.Response) -> float | None:
         if parsed is not None:
             return max(0.0, parsed.timestamp() - time.time())
     reset = response.headers.get("X-RateLimit-Reset")
-    if reset and reset.strip().isdigit():
+    spent = response.headers.get("X-RateLimit-Remaining", "").strip() == "0"
+    if spent and reset and reset.strip().isdigit():
         return max(0.0, float(reset) - time.time())
     return None
 
@@ -83,6 +86,7 @@ class ApiClient:
         self.endpoint = endpoint
         self.dialect = dialect
         self.retry = retry or RetryPolicy()
+        self.budget = AccountBudget(max_wait=self.retry.max_server_wait)
         self._http = httpx.Client(
             base_url=endpoint.base_url.rstrip("/"),
             headers={
@@ -119,10 +123,14 @@ class ApiClient:
     def _send_once(
         self, method: str, path: str, json: Any, params: Mapping[str, str | int] | None
     ) -> httpx.Response:
+        self.budget.acquire()
         try:
             response = self._http.request(method, path, json=json, params=params)
+            self.budget.observe(response.headers)
         except httpx.TransportError as exc:
             raise TransportError(self.dialect.api, method, path, _describe(exc)) from None
+        finally:
+            self.budget.release()
         if response.status_code >= 400:
             raise self._error(method, path, response)
         return response

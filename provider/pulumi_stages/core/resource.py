@@ -27,7 +27,7 @@ from pulumi.dynamic import (
 from pydantic import BaseModel, ValidationError
 
 from .config import ApiSettings, StackConfig, resolve_endpoint
-from .errors import StagesError
+from .errors import ServerError, StagesError, TransportError
 from .http import CLIENTS, ApiClient, Dialect
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -61,6 +61,10 @@ class Backend(Protocol):
 
     def delete(self, id_: str) -> None:
         """Delete the object; one that is already gone counts as deleted."""
+        ...
+
+    def find(self, inputs: Mapping[str, Any]) -> list[Remote]:
+        """Objects that could be the one these inputs describe (same name), for recovery."""
         ...
 
 
@@ -159,8 +163,35 @@ class ApiResourceProvider(ResourceProvider):
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        remote = self.backend().create(self._validated(props))
+        inputs = self._validated(props)
+        backend = self.backend()
+        try:
+            remote = backend.create(inputs)
+        except (TransportError, ServerError):
+            remote = self._recover_create(backend, inputs)
         return CreateResult(remote.id, remote.outs)
+
+    def _recover_create(self, backend: Backend, inputs: Mapping[str, Any]) -> Remote:
+        """After a create with no clear answer, adopt the object if it was made, else create it.
+
+        Without this a flaky network would make duplicates: the API may have committed the
+        write before the connection dropped.
+        """
+        declared = {name: value for name, value in inputs.items() if value is not None}
+        matches = [
+            remote
+            for remote in backend.find(inputs)
+            if all(remote.outs.get(name) == value for name, value in declared.items())
+        ]
+        if len(matches) > 1:
+            ids = ", ".join(sorted(remote.id for remote in matches))
+            raise StagesError(
+                f"{self.settings.api} create had no clear answer and {len(matches)} objects now "
+                f"match {declared}: ids {ids}; delete the extra ones, then run `pulumi up` again"
+            )
+        if matches:
+            return matches[0]
+        return backend.create(inputs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         remote = self.backend().read(id_)

@@ -207,6 +207,8 @@ class OutreachService:
 
     name = "outreach"
     base_path = "/api/v2"
+    rate_limit = 10_000  # per user per hour, as documented
+    rate_window_seconds = 3600.0
 
     def __init__(self, token: str, state: OutreachState | None = None) -> None:
         self.token = token
@@ -272,6 +274,32 @@ class OutreachService:
                 return self._errors(error)
 
         return wrapped
+
+    def error_response(self, status: int, retry_after: int | None) -> web.Response:
+        if status == 429:
+            again = datetime.now(UTC).replace(microsecond=0).isoformat()
+            error = JsonApiError(
+                429,
+                "rateLimitExceeded",
+                "Rate Limit Exceeded",
+                f"You have exceeded your permitted rate limit of {self.rate_limit:,}; "
+                f"please try again at {again}.",
+            )
+        elif status == 503:
+            error = JsonApiError(
+                503,
+                "scheduledServerMaintenance",
+                "Scheduled Server Maintenance",
+                "The API is down for scheduled maintenance; please try again later.",
+            )
+        else:  # [guess] the body of other server errors
+            error = JsonApiError(
+                status, "internalServerError", "Internal Server Error", "Something went wrong."
+            )
+        response = self._errors(error)
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     def _errors(self, error: JsonApiError) -> web.Response:
         return web.json_response(
@@ -348,9 +376,12 @@ class OutreachService:
             stages = [s for s in stages if s.id > last]
         page, more = stages[:size], len(stages) > size
         root = self._root(request)
-        links = {"first": f"{root}/stages?page[size]={size}"}
+        query = {k: v for k, v in request.query.items() if k != "page[after]"}
+        query["page[size]"] = str(size)
+        first = request.url.with_query(query)
+        links = {"first": str(first)}
         if more:
-            links["next"] = f"{root}/stages?page[size]={size}&page[after]={_cursor(page[-1].id)}"
+            links["next"] = str(first.update_query({"page[after]": _cursor(page[-1].id)}))
         return self._document([self._resource(s, root) for s in page], links=links)
 
     async def create_stage(self, request: web.Request) -> web.Response:

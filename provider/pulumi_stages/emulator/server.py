@@ -1,8 +1,10 @@
 """The shared emulator machinery: a real aiohttp server on loopback, a request log, an admin API.
 
 Each API's module supplies routes and state; this module runs them on 127.0.0.1, in a thread
-(for tests and benchmarks) or in the foreground (for the CLI), and counts every API request so
-tests can assert exactly which calls an operation made.
+(for tests and benchmarks) or in the foreground (for the CLI), counts every API request so tests
+can assert exactly which calls an operation made, and applies the rate budget and injected faults.
+Admin routes under /_emulator: GET/DELETE requests, POST reset, GET state, POST/DELETE faults
+(a Fault as JSON), PUT rate-limit ({"limit": N, "window_seconds": S}).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from aiohttp import web
+
+from .faults import Fault, FaultInjector, FaultKind, RateBudget, RateWindow
 
 ADMIN_PREFIX = "/_emulator"
 
@@ -88,8 +92,15 @@ class Service(Protocol):
         """Forget every object."""
         ...
 
+    rate_limit: int
+    rate_window_seconds: float
+
     def authorize(self, request: web.Request) -> web.StreamResponse | None:
         """None when the request carries a valid token, else the API's error response."""
+        ...
+
+    def error_response(self, status: int, retry_after: int | None) -> web.Response:
+        """The API's own answer for an error status (429, 5xx) with no other cause."""
         ...
 
     def snapshot(self) -> Any:
@@ -115,29 +126,77 @@ async def _read_body(request: web.Request) -> Any:
         return raw.decode("utf-8", "replace")
 
 
-def build_app(service: Service, log: RequestLog) -> web.Application:
-    """The aiohttp application: logging and auth middleware, API routes and admin routes."""
+@dataclass
+class Controls:
+    """What tests steer besides the API's state: the request log, faults and the rate budget."""
+
+    log: RequestLog
+    faults: FaultInjector
+    budget: RateBudget
+
+
+def _rate_headers(window: RateWindow) -> dict[str, str]:
+    return {
+        "X-RateLimit-Limit": str(window.limit),
+        "X-RateLimit-Remaining": str(window.remaining),
+        "X-RateLimit-Reset": str(window.reset_epoch),
+    }
+
+
+async def _apply_fault(
+    fault: Fault, service: Service, request: web.Request, handler: Handler
+) -> web.StreamResponse | None:
+    """The faulty answer, or None to serve the request normally (after any latency)."""
+    if fault.kind is FaultKind.LATENCY:
+        await asyncio.sleep(fault.delay)
+        return None
+    if fault.kind is FaultKind.STATUS:
+        return service.error_response(fault.status, fault.retry_after)
+    if fault.kind is FaultKind.COMMIT_THEN_DROP:
+        await handler(request)
+    if request.transport is not None:
+        request.transport.close()
+    raise asyncio.CancelledError  # the client sees the connection close with no response
+
+
+def build_app(service: Service, controls: Controls) -> web.Application:
+    """The aiohttp application: log, auth, rate budget and faults, then API and admin routes."""
 
     @web.middleware
-    async def log_and_authorize(request: web.Request, handler: Handler) -> web.StreamResponse:
+    async def emulate(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.path.startswith(ADMIN_PREFIX):
             return await handler(request)
         info = request.match_info.route.resource
         route = info.canonical if info is not None else request.path
         body = await _read_body(request)
-        log.record(LoggedRequest(request.method, request.path, route, dict(request.query), body))
+        entry = LoggedRequest(request.method, request.path, route, dict(request.query), body)
+        controls.log.record(entry)
         denied = service.authorize(request)
         if denied is not None:
             return denied
-        return await handler(request)
+        allowed, window = controls.budget.spend()
+        response: web.StreamResponse | None
+        if not allowed:
+            response = service.error_response(429, None)
+        else:
+            fault = controls.faults.take(request.method)
+            response = None
+            if fault is not None:
+                response = await _apply_fault(fault, service, request, handler)
+            if response is None:
+                response = await handler(request)
+        response.headers.update(_rate_headers(window))
+        return response
 
-    app = web.Application(middlewares=[log_and_authorize])
+    app = web.Application(middlewares=[emulate])
     app.add_routes(list(service.routes()))
-    app.add_routes(_admin_routes(service, log))
+    app.add_routes(_admin_routes(service, controls))
     return app
 
 
-def _admin_routes(service: Service, log: RequestLog) -> list[web.RouteDef]:
+def _admin_routes(service: Service, controls: Controls) -> list[web.RouteDef]:
+    log = controls.log
+
     async def requests(_: web.Request) -> web.Response:
         entries = [
             {"method": e.method, "path": e.path, "route": e.route, "body": e.body}
@@ -157,11 +216,29 @@ def _admin_routes(service: Service, log: RequestLog) -> list[web.RouteDef]:
     async def state(_: web.Request) -> web.Response:
         return web.json_response(service.snapshot())
 
+    async def add_fault(request: web.Request) -> web.Response:
+        spec = await request.json()
+        spec["kind"] = FaultKind(spec["kind"])
+        controls.faults.add(Fault(**spec))
+        return web.Response(status=204)
+
+    async def clear_faults(_: web.Request) -> web.Response:
+        controls.faults.clear()
+        return web.Response(status=204)
+
+    async def rate_limit(request: web.Request) -> web.Response:
+        spec = await request.json()
+        controls.budget.configure(int(spec["limit"]), float(spec["window_seconds"]))
+        return web.Response(status=204)
+
     return [
         web.get(f"{ADMIN_PREFIX}/requests", requests),
         web.delete(f"{ADMIN_PREFIX}/requests", reset_log),
         web.post(f"{ADMIN_PREFIX}/reset", reset_state),
         web.get(f"{ADMIN_PREFIX}/state", state),
+        web.post(f"{ADMIN_PREFIX}/faults", add_fault),
+        web.delete(f"{ADMIN_PREFIX}/faults", clear_faults),
+        web.put(f"{ADMIN_PREFIX}/rate-limit", rate_limit),
     ]
 
 
@@ -171,6 +248,8 @@ class EmulatorServer:
     def __init__(self, service: Service, port: int = 0, host: str = "127.0.0.1") -> None:
         self.service = service
         self.log = RequestLog()
+        self.faults = FaultInjector()
+        self.budget = RateBudget(service.rate_limit, service.rate_window_seconds)
         self._host = host
         self._socket = socket.create_server((host, port))
         self.port: int = self._socket.getsockname()[1]
@@ -217,7 +296,7 @@ class EmulatorServer:
         return self
 
     async def _serve(self) -> None:
-        app = build_app(self.service, self.log)
+        app = build_app(self.service, Controls(self.log, self.faults, self.budget))
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         await web.SockSite(self._runner, self._socket).start()

@@ -73,9 +73,16 @@ class OutreachStages:
         except NotFound:
             return
 
-    def list(self, page_size: int = 100) -> Iterator[StageRecord]:
-        """Every stage in the account, following `links.next` until it is absent."""
-        params: dict[str, str | int] | None = {"page[size]": page_size}
+    def find(self, inputs: Mapping[str, Any]) -> list[Remote]:
+        """Stages with the declared name (Outreach does not keep names unique)."""
+        records = self.list(filters={"filter[name]": str(inputs["name"])})
+        return [Remote(id=str(r.id), outs=r.outputs()) for r in records]
+
+    def list(
+        self, page_size: int = 100, filters: Mapping[str, str] | None = None
+    ) -> Iterator[StageRecord]:
+        """Every stage in the account (or matching `filters`), following `links.next`."""
+        params: dict[str, str | int] | None = {"page[size]": page_size, **(filters or {})}
         url = "/stages"
         while True:
             document = self.client.request("GET", url, params=params).json()
