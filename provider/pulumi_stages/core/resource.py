@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
+import tenacity
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -28,7 +29,7 @@ from pydantic import BaseModel, ValidationError
 
 from .config import ApiSettings, StackConfig, resolve_endpoint
 from .errors import ServerError, StagesError, TransportError
-from .http import CLIENTS, ApiClient, Dialect
+from .http import CLIENTS, ApiClient, Dialect, RetryPolicy
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 """The value Pulumi's Python runtime gives an input that is not known yet (during preview)."""
@@ -163,20 +164,32 @@ class ApiResourceProvider(ResourceProvider):
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        """Create, retrying only after checking that an unanswered attempt made nothing.
+
+        A create that fails without a clear answer (dropped connection, 5xx) may have been
+        committed; retrying blindly would make a duplicate, so each retry first looks for it.
+        """
         inputs = self._validated(props)
         backend = self.backend()
-        try:
-            remote = backend.create(inputs)
-        except (TransportError, ServerError):
-            remote = self._recover_create(backend, inputs)
+        policy = RetryPolicy()
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(policy.attempts),
+            wait=tenacity.wait_random_exponential(
+                multiplier=policy.backoff_initial, max=policy.backoff_max
+            ),
+            retry=tenacity.retry_if_exception_type((TransportError, ServerError)),
+            reraise=True,
+        )
+        for attempt in retrying:
+            with attempt:
+                found = None
+                if attempt.retry_state.attempt_number > 1:
+                    found = self._already_created(backend, inputs)
+                remote = found or backend.create(inputs)
         return CreateResult(remote.id, remote.outs)
 
-    def _recover_create(self, backend: Backend, inputs: Mapping[str, Any]) -> Remote:
-        """After a create with no clear answer, adopt the object if it was made, else create it.
-
-        Without this a flaky network would make duplicates: the API may have committed the
-        write before the connection dropped.
-        """
+    def _already_created(self, backend: Backend, inputs: Mapping[str, Any]) -> Remote | None:
+        """The object an unanswered create made, if it made one."""
         declared = {name: value for name, value in inputs.items() if value is not None}
         matches = [
             remote
@@ -189,9 +202,7 @@ class ApiResourceProvider(ResourceProvider):
                 f"{self.settings.api} create had no clear answer and {len(matches)} objects now "
                 f"match {declared}: ids {ids}; delete the extra ones, then run `pulumi up` again"
             )
-        if matches:
-            return matches[0]
-        return backend.create(inputs)
+        return matches[0] if matches else None
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         remote = self.backend().read(id_)
