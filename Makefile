@@ -30,5 +30,8 @@ e2e: setup ## Tests through the real Pulumi engine
 test: setup lint typecheck ## Everything CI runs: lint, types, all tests
 	pytest
 
+bench: setup ## Benchmarks: print request counts, timings and ratios
+	python -m bench.refresh_scale
+
 clean: ## Remove the virtualenv, built tools and local demo state (Go caches stay)
 	rm -rf .venv .tools .pulumi-state Pulumi.demo.yaml

@@ -25,6 +25,8 @@ class Declared:
     name: str
     color: str | None = None
     order: int | None = None
+    adopt: bool | None = None
+    adopt_id: int | None = None
 
 
 def stages(*names: str, color: str = "#5951ff") -> list[Declared]:
@@ -74,7 +76,14 @@ class StackHarness:
 
     def _program(self) -> None:
         for stage in self.declared:
-            created = Stage(stage.key, name=stage.name, color=stage.color, order=stage.order)
+            created = Stage(
+                stage.key,
+                name=stage.name,
+                color=stage.color,
+                order=stage.order,
+                adopt=stage.adopt,
+                adopt_id=stage.adopt_id,
+            )
             pulumi.export(stage.key, created.stage_id)
 
     def _echo(self, line: str) -> None:

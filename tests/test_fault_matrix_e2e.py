@@ -1,5 +1,8 @@
-"""The fault matrix through the real engine: every injected fault x (create, update, delete, refresh)
-converges to the declaration with no duplicate and nothing lost."""
+"""The fault matrix through the real engine.
+
+Every injected fault x (create, update, delete, refresh) converges to the declaration with no
+duplicate and nothing lost, and a preview afterwards plans nothing.
+"""
 
 from __future__ import annotations
 

@@ -30,7 +30,13 @@ def test_check_reports_every_bad_field_by_name() -> None:
 def test_check_accepts_pulumi_floats_as_whole_numbers_and_normalises() -> None:
     result = OutreachStageProvider().check({}, {"name": "Lead", "color": "#ABCDEF", "order": 3.0})
     assert result.failures == []
-    assert result.inputs == {"name": "Lead", "color": "#abcdef", "order": 3}
+    assert result.inputs == {
+        "name": "Lead",
+        "color": "#abcdef",
+        "order": 3,
+        "adopt": False,
+        "adopt_id": None,
+    }
     assert isinstance(result.inputs["order"], int)
 
 

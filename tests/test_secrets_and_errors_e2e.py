@@ -31,11 +31,12 @@ def test_secret_token_never_appears_in_state_or_output(stack: StackHarness, toke
         assert dill.loads(base64.b64decode(blob)).__dict__ == {"_config": None}
 
 
-def test_rotated_token_shows_no_changes(stack: StackHarness) -> None:
+def test_rotated_token_shows_no_changes(stack: StackHarness, token: str) -> None:
     stack.declared = stages("Lead", "Won")
     stack.up()
     rotated = "tok-rotated-0123456789"
-    stack.emulator.service.token = rotated  # type: ignore[attr-defined]
+    stack.emulator.service.oauth.add_access_token(rotated)  # type: ignore[attr-defined]
+    stack.emulator.service.oauth.revoke_access_token(token)  # type: ignore[attr-defined]
     stack.set_token(rotated)
     stack.assert_no_changes()
     stack.declared[0].name = "Lead (renamed)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 from pydantic_core import PydanticCustomError
 
 _HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -62,3 +62,34 @@ HexColor = Annotated[str | None, BeforeValidator(_hex_color)]
 
 Position = Annotated[int | None, BeforeValidator(_position)]
 """A display position: a whole number >= 0, or None to leave it to the API."""
+
+
+def _flag(value: Any) -> bool:
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise PydanticCustomError(
+            "flag_type", "must be true or false, got {value}", {"value": repr(value)}
+        )
+    return value
+
+
+Flag = Annotated[bool, BeforeValidator(_flag)]
+"""A true/false switch; None counts as false."""
+
+
+class AdoptableInputs(BaseModel):
+    """Inputs every adoptable resource takes besides its API fields.
+
+    `adopt` takes over an existing object with the same name instead of creating one; `adopt_id`
+    takes over that exact object. Either way `create` changes only the fields that differ.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    adopt: Flag = False
+    adopt_id: Position = None
+
+
+CONTROL_FIELDS = frozenset(AdoptableInputs.model_fields)
+"""Inputs that steer the provider and are never sent to an API or diffed."""

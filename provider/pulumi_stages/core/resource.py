@@ -11,8 +11,7 @@ from __future__ import annotations
 import logging
 from abc import abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
 import tenacity
 from pulumi.dynamic import (
@@ -27,46 +26,17 @@ from pulumi.dynamic import (
 )
 from pydantic import BaseModel, ValidationError
 
+from .backend import Backend, Remote
 from .config import ApiSettings, StackConfig, resolve_endpoint
 from .errors import ServerError, StagesError, TransportError
-from .http import CLIENTS, ApiClient, Dialect, RetryPolicy
+from .http import CLIENTS, ApiClient, Dialect, Endpoint, RetryPolicy
+from .listing import LISTINGS
+from .models import CONTROL_FIELDS
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 """The value Pulumi's Python runtime gives an input that is not known yet (during preview)."""
 
 PROVIDER_KEY = "__provider"
-
-
-@dataclass(frozen=True)
-class Remote:
-    """An object as the API holds it: its id and the outputs to keep in state."""
-
-    id: str
-    outs: dict[str, Any]
-
-
-class Backend(Protocol):
-    """The four calls an adapter implements against its API."""
-
-    def create(self, inputs: Mapping[str, Any]) -> Remote:
-        """Create the object and return it as the API answered."""
-        ...
-
-    def read(self, id_: str) -> Remote | None:
-        """The object as the API holds it now, or None if it is gone."""
-        ...
-
-    def update(self, id_: str, changes: Mapping[str, Any]) -> Remote:
-        """Send only the changed fields and return the object as the API answered."""
-        ...
-
-    def delete(self, id_: str) -> None:
-        """Delete the object; one that is already gone counts as deleted."""
-        ...
-
-    def find(self, inputs: Mapping[str, Any]) -> list[Remote]:
-        """Objects that could be the one these inputs describe (same name), for recovery."""
-        ...
 
 
 def format_failures(error: ValidationError, unknown: frozenset[str]) -> list[CheckFailure]:
@@ -117,21 +87,39 @@ class ApiResourceProvider(ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
         self._config = req.config
 
-    def backend(self) -> Backend:
+    def endpoint(self) -> Endpoint:
+        """The configured account's endpoint."""
+        return resolve_endpoint(self.settings, self._config)
+
+    def backend(self, endpoint: Endpoint | None = None) -> Backend:
         """The backend for the configured account, sharing one client per endpoint."""
-        endpoint = resolve_endpoint(self.settings, self._config)
+        endpoint = endpoint or self.endpoint()
         client = CLIENTS.get(endpoint, lambda: ApiClient(endpoint, self.dialect))
         return self.make_backend(client)
+
+    def _writing_backend(self) -> Backend:
+        """The backend for a write, which also retires the account's cached listing."""
+        endpoint = self.endpoint()
+        LISTINGS.invalidate(endpoint)
+        return self.backend(endpoint)
 
     @classmethod
     def input_names(cls) -> tuple[str, ...]:
         """The declared input fields, in model order."""
         return tuple(cls.inputs_model.model_fields)
 
+    @classmethod
+    def api_fields(cls) -> tuple[str, ...]:
+        """The inputs that are the API object's fields (not adoption switches)."""
+        return tuple(name for name in cls.input_names() if name not in CONTROL_FIELDS)
+
     def _validated(self, props: Mapping[str, Any]) -> dict[str, Any]:
         raw = {name: props.get(name) for name in self.input_names() if name in props}
         model = self.inputs_model.model_validate(raw)
         return model.model_dump()
+
+    def _fields(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        return {name: inputs[name] for name in self.api_fields() if name in inputs}
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         raw = {name: news[name] for name in self.input_names() if name in news}
@@ -149,7 +137,7 @@ class ApiResourceProvider(ResourceProvider):
     def _changed(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
         return [
             name
-            for name in self.input_names()
+            for name in self.api_fields()
             if news.get(name) is not None and news.get(name) != olds.get(name)
         ]
 
@@ -170,7 +158,11 @@ class ApiResourceProvider(ResourceProvider):
         committed; retrying blindly would make a duplicate, so each retry first looks for it.
         """
         inputs = self._validated(props)
-        backend = self.backend()
+        backend = self._writing_backend()
+        adopted = self._adopt(backend, inputs)
+        if adopted is not None:
+            return CreateResult(adopted.id, adopted.outs)
+        fields = self._fields(inputs)
         policy = RetryPolicy()
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(policy.attempts),
@@ -184,9 +176,35 @@ class ApiResourceProvider(ResourceProvider):
             with attempt:
                 found = None
                 if attempt.retry_state.attempt_number > 1:
-                    found = self._already_created(backend, inputs)
-                remote = found or backend.create(inputs)
+                    found = self._already_created(backend, fields)
+                remote = found or backend.create(fields)
         return CreateResult(remote.id, remote.outs)
+
+    def _adopt(self, backend: Backend, inputs: Mapping[str, Any]) -> Remote | None:
+        """Take over the existing object the inputs point at (by id, or by name with `adopt`),
+        sending only the fields that differ; None when nothing is to be adopted."""
+        api = self.settings.api
+        fields = self._fields(inputs)
+        if inputs.get("adopt_id") is not None:
+            existing = backend.read(str(inputs["adopt_id"]))
+            if existing is None:
+                raise StagesError(f"{api} has no object {inputs['adopt_id']} to adopt (adopt_id)")
+        elif inputs.get("adopt"):
+            matches = backend.find(fields)
+            if len(matches) > 1:
+                ids = ", ".join(sorted((remote.id for remote in matches), key=int))
+                raise StagesError(
+                    f"{api} has {len(matches)} objects named {fields.get('name')!r} (ids {ids}); "
+                    "adopt one of them with adopt_id instead of adopt"
+                )
+            if not matches:
+                return None
+            existing = matches[0]
+        else:
+            return None
+        changes = {name: value for name, value in fields.items() if value is not None}
+        changes = {k: v for k, v in changes.items() if existing.outs.get(k) != v}
+        return backend.update(existing.id, changes) if changes else existing
 
     def _already_created(self, backend: Backend, inputs: Mapping[str, Any]) -> Remote | None:
         """The object an unanswered create made, if it made one."""
@@ -205,10 +223,15 @@ class ApiResourceProvider(ResourceProvider):
         return matches[0] if matches else None
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        remote = self.backend().read(id_)
+        endpoint = self.endpoint()
+        backend = self.backend(endpoint)
+        remote = LISTINGS.lookup(endpoint, id_, backend.list_all)
+        if remote is None:
+            remote = backend.read(id_)  # a direct read, or confirming one missing from a listing
         if remote is None:
             return ReadResult(None, {})
-        inputs = {name: remote.outs.get(name) for name in self.input_names()}
+        inputs = {name: remote.outs.get(name) for name in self.api_fields()}
+        inputs.update({name: props[name] for name in CONTROL_FIELDS if name in props})
         return ReadResult(remote.id, remote.outs, inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -216,8 +239,8 @@ class ApiResourceProvider(ResourceProvider):
         changes = {name: wanted[name] for name in self._changed(olds, wanted)}
         if not changes:
             return UpdateResult({k: v for k, v in olds.items() if k != PROVIDER_KEY})
-        remote = self.backend().update(id_, changes)
+        remote = self._writing_backend().update(id_, changes)
         return UpdateResult(remote.outs)
 
     def delete(self, id_: str, _props: dict[str, Any]) -> None:
-        self.backend().delete(id_)
+        self._writing_backend().delete(id_)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -17,7 +18,10 @@ from typing import Any
 
 from aiohttp import web
 
+from .outreach_oauth import OAuthError, OutreachOAuth
+
 JSON_API = "application/vnd.api+json"
+OAUTH_TOKEN_PATH = "/oauth/token"
 WRITABLE = ("name", "color", "order")
 MAX_TEXT = 255
 
@@ -190,8 +194,8 @@ class OutreachState:
             self.next_id = int(data.get("next_id", 1))
 
 
-def _cursor(id_: int) -> str:
-    return base64.urlsafe_b64encode(f"stage:{id_}".encode()).decode().rstrip("=")
+def _cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"stage:{offset}".encode()).decode().rstrip("=")
 
 
 def _uncursor(token: str) -> int:
@@ -202,6 +206,67 @@ def _uncursor(token: str) -> int:
         raise JsonApiError(400, "badRequest", "Bad Request", "Invalid page[after] cursor.") from exc
 
 
+ATTRIBUTE_OF = {
+    "id": "id",
+    "name": "name",
+    "color": "color",
+    "order": "order",
+    "createdAt": "created_at",
+    "updatedAt": "updated_at",
+}
+SORTABLE = ("id", "name", "order", "createdAt", "updatedAt")
+OPEN_LOW = ("-inf", "neginf")  # [guess] both spellings of an open lower end are accepted
+
+
+def _bad_query(detail: str) -> JsonApiError:
+    return JsonApiError(400, "badRequest", "Bad Request", detail)
+
+
+def _matches(stage: StoredStage, attribute: str, wanted: str) -> bool:
+    """One `filter[attr]=...`: a list (a,b), a range (from..to; open ends inf, -inf), or a value."""
+    value = getattr(stage, ATTRIBUTE_OF[attribute])
+    if ".." in wanted:
+        low, high = wanted.split("..", 1)
+        text = "" if value is None else str(value)
+        if attribute in ("id", "order"):
+            number = -1 if value is None else int(value)
+            return (low in OPEN_LOW or number >= int(low)) and (
+                high == "inf" or number <= int(high)
+            )
+        return (low in OPEN_LOW or text >= low) and (high == "inf" or text <= high)
+    return str(value) in wanted.split(",")
+
+
+def filter_stages(stages: list[StoredStage], query: dict[str, str]) -> list[StoredStage]:
+    """Apply every `filter[attr]=...` of the query."""
+    for key, wanted in query.items():
+        if not (key.startswith("filter[") and key.endswith("]")):
+            continue
+        attribute = key[len("filter[") : -1]
+        if attribute not in ATTRIBUTE_OF:
+            raise _bad_query(f"Unknown filter '{attribute}'.")
+        try:
+            stages = [s for s in stages if _matches(s, attribute, wanted)]
+        except ValueError as exc:
+            raise _bad_query(f"Invalid value for filter[{attribute}].") from exc
+    return stages
+
+
+def sort_stages(stages: list[StoredStage], sort: str | None) -> list[StoredStage]:
+    """Apply `sort=a,-b` (stable, last key applied first); unsorted listings go by id."""
+    ordered = sorted(stages, key=lambda s: s.id)
+    for key in reversed([k for k in (sort or "").split(",") if k]):
+        attribute = key.lstrip("-")
+        if attribute not in SORTABLE:
+            raise _bad_query(f"Cannot sort by '{attribute}'.")
+        field_name = ATTRIBUTE_OF[attribute]
+        ordered.sort(
+            key=lambda s: (getattr(s, field_name) is None, getattr(s, field_name) or 0),
+            reverse=key.startswith("-"),
+        )
+    return ordered
+
+
 class OutreachService:
     """The wire format and routes of `/api/v2/stages`, over an OutreachState."""
 
@@ -210,9 +275,12 @@ class OutreachService:
     rate_limit = 10_000  # per user per hour, as documented
     rate_window_seconds = 3600.0
 
-    def __init__(self, token: str, state: OutreachState | None = None) -> None:
-        self.token = token
+    def __init__(
+        self, token: str, state: OutreachState | None = None, oauth: OutreachOAuth | None = None
+    ) -> None:
         self.state = state or OutreachState()
+        self.oauth = oauth or OutreachOAuth()
+        self.oauth.add_access_token(token)
 
     def reset(self) -> None:
         self.state.reset()
@@ -227,14 +295,27 @@ class OutreachService:
         return {"stages": [self._resource(s, "") for s in self.state.listing()]}
 
     def authorize(self, request: web.Request) -> web.StreamResponse | None:
+        if request.path == OAUTH_TOKEN_PATH:
+            return None
         header = request.headers.get("Authorization", "")
-        if header != f"Bearer {self.token}":
+        token = self.oauth.lookup(header.removeprefix("Bearer ")) if header else None
+        if token is None or token.expired(time.time()):
             return self._errors(
-                JsonApiError(  # [guess] the id and wording of a missing or bad token
+                JsonApiError(  # [guess] the id and wording of a missing, bad or expired token
                     401,
                     "unauthorizedRequest",
                     "Unauthorized Request",
                     "The access token is missing, invalid or expired.",
+                )
+            )
+        lacking = token.allows(request.method)
+        if lacking is not None:
+            return self._errors(
+                JsonApiError(  # [guess] the wording; the id is documented
+                    403,
+                    "unauthorizedOauthScope",
+                    "Unauthorized OAuth Scope",
+                    f"The OAuth scope '{lacking}' (or 'stages.all') is required for this request.",
                 )
             )
         has_body = request.method in ("POST", "PATCH", "PUT")
@@ -264,7 +345,20 @@ class OutreachService:
             web.get(f"{base}/stages/{{id}}", self._wrap(self.get_stage)),
             web.patch(f"{base}/stages/{{id}}", self._wrap(self.update_stage)),
             web.delete(f"{base}/stages/{{id}}", self._wrap(self.delete_stage)),
+            web.post(OAUTH_TOKEN_PATH, self.token_grant),
         ]
+
+    async def token_grant(self, request: web.Request) -> web.Response:
+        """`POST /oauth/token` with the refresh_token grant (form-encoded or JSON)."""
+        if request.content_type == "application/json":
+            form = {k: str(v) for k, v in (await request.json()).items()}
+        else:
+            form = {k: str(v) for k, v in (await request.post()).items()}
+        try:
+            return web.json_response(self.oauth.refresh(form))
+        except OAuthError as error:
+            body = {"error": error.error, "error_description": error.description}
+            return web.json_response(body, status=error.status)
 
     def _wrap(self, handler: Any) -> Any:
         async def wrapped(request: web.Request) -> web.StreamResponse:
@@ -312,18 +406,27 @@ class OutreachService:
     def _root(self, request: web.Request) -> str:
         return f"{request.scheme}://{request.host}{self.base_path}"
 
-    def _resource(self, stage: StoredStage, root: str) -> dict[str, Any]:
+    def _resource(
+        self,
+        stage: StoredStage,
+        root: str,
+        fields: set[str] | None = None,
+        authorization: bool = False,
+    ) -> dict[str, Any]:
         user = {"data": {"type": "user", "id": self.state.options.creator_user_id}}
-        return {
+        attributes = {
+            "color": stage.color,
+            "createdAt": stage.created_at,
+            "name": stage.name,
+            "order": stage.order,
+            "updatedAt": stage.updated_at,
+        }
+        if fields is not None:
+            attributes = {k: v for k, v in attributes.items() if k in fields}
+        resource: dict[str, Any] = {
             "type": "stage",
             "id": stage.id,
-            "attributes": {
-                "color": stage.color,
-                "createdAt": stage.created_at,
-                "name": stage.name,
-                "order": stage.order,
-                "updatedAt": stage.updated_at,
-            },
+            "attributes": attributes,
             "relationships": {
                 "creator": user,
                 "updater": user,
@@ -333,6 +436,9 @@ class OutreachService:
             },
             "links": {"self": f"{root}/stages/{stage.id}"},
         }
+        if authorization:  # [guess] where Outreach puts the authorization meta
+            resource["meta"] = {"canWrite": True, "canDelete": True}
+        return resource
 
     @staticmethod
     def _id(request: web.Request) -> int:
@@ -366,23 +472,30 @@ class OutreachService:
         except ValueError as exc:
             raise JsonApiError(400, "badRequest", "Bad Request", "Invalid page[size].") from exc
         size = max(1, min(size, options.max_page_size))
-        stages = self.state.listing()
-        name = request.query.get("filter[name]")
-        if name is not None:
-            stages = [s for s in stages if s.name == name]
-        after = request.query.get("page[after]")
-        if after:
-            last = _uncursor(after)
-            stages = [s for s in stages if s.id > last]
-        page, more = stages[:size], len(stages) > size
+        query = dict(request.query)
+        stages = sort_stages(filter_stages(self.state.listing(), query), query.get("sort"))
+        start = _uncursor(query["page[after]"]) if query.get("page[after]") else 0
+        page = stages[start : start + size]
         root = self._root(request)
-        query = {k: v for k, v in request.query.items() if k != "page[after]"}
-        query["page[size]"] = str(size)
-        first = request.url.with_query(query)
+        plain = {k: v for k, v in query.items() if k != "page[after]"}
+        plain["page[size]"] = str(size)
+        first = request.url.with_query(plain)
         links = {"first": str(first)}
-        if more:
-            links["next"] = str(first.update_query({"page[after]": _cursor(page[-1].id)}))
-        return self._document([self._resource(s, root) for s in page], links=links)
+        if start > 0:
+            previous = max(0, start - size)
+            links["prev"] = str(
+                first.update_query({"page[after]": _cursor(previous)}) if previous else first
+            )
+        if start + size < len(stages):
+            links["next"] = str(first.update_query({"page[after]": _cursor(start + size)}))
+        fields = query.get("fields[stage]")
+        wanted = set(fields.split(",")) if fields is not None else None
+        authorization = query.get("provideAuthorizationMeta") == "true"
+        data = [self._resource(s, root, wanted, authorization) for s in page]
+        extra: dict[str, Any] = {"links": links}
+        if query.get("count") == "true":
+            extra["meta"] = {"count": len(stages)}
+        return self._document(data, **extra)
 
     async def create_stage(self, request: web.Request) -> web.Response:
         stage = self.state.create(await self._attributes(request, None))

@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 
+from ..core.backend import Remote
 from ..core.errors import NotFound
 from ..core.http import ApiClient
-from ..core.resource import Remote
 from .models import StageRecord
 
 JSON_API = "application/vnd.api+json"
@@ -73,10 +73,15 @@ class OutreachStages:
         except NotFound:
             return
 
+    def list_all(self) -> Iterator[Remote]:
+        """Every stage in the account as Remote objects."""
+        for record in self.list():
+            yield _remote_of(record)
+
     def find(self, inputs: Mapping[str, Any]) -> list[Remote]:
         """Stages with the declared name (Outreach does not keep names unique)."""
         records = self.list(filters={"filter[name]": str(inputs["name"])})
-        return [Remote(id=str(r.id), outs=r.outputs()) for r in records]
+        return [_remote_of(record) for record in records]
 
     def list(
         self, page_size: int = 100, filters: Mapping[str, str] | None = None
@@ -94,9 +99,12 @@ class OutreachStages:
             url, params = following, None
 
 
-def _remote(resource: dict[str, Any]) -> Remote:
-    record = StageRecord.from_resource(resource)
+def _remote_of(record: StageRecord) -> Remote:
     return Remote(id=str(record.id), outs=record.outputs())
+
+
+def _remote(resource: dict[str, Any]) -> Remote:
+    return _remote_of(StageRecord.from_resource(resource))
 
 
 def _first_line(text: str) -> str:

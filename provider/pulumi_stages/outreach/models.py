@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
-from ..core.models import HexColor, Name, Position
+from ..core.models import AdoptableInputs, HexColor, Name, Position
 
 
-class StageInputs(BaseModel):
+class StageInputs(AdoptableInputs):
     """A declared Outreach stage; every field but `name` may be left to the API (None)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: Name
     color: HexColor = None

@@ -7,9 +7,10 @@ from typing import Any, ClassVar
 import pulumi
 import pulumi.dynamic
 
+from ..core.backend import Backend
 from ..core.config import ApiSettings
 from ..core.http import ApiClient
-from ..core.resource import ApiResourceProvider, Backend
+from ..core.resource import ApiResourceProvider
 from .api import OutreachDialect, OutreachStages
 from .models import StageInputs
 
@@ -46,14 +47,22 @@ class Stage(pulumi.dynamic.Resource, module="outreach", name="Stage"):
         self,
         resource_name: str,
         name: pulumi.Input[str],
+        *,
         color: pulumi.Input[str] | None = None,
         order: pulumi.Input[int] | None = None,
+        adopt: pulumi.Input[bool] | None = None,
+        adopt_id: pulumi.Input[int] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """Declare a stage. `adopt=True` takes over an existing stage with the same name instead
+        of creating one (an ambiguous name fails, naming the candidate ids); `adopt_id` takes over
+        that exact stage. Either way only the fields that differ are sent."""
         props: dict[str, Any] = {
             "name": name,
             "color": color,
             "order": order,
+            "adopt": adopt,
+            "adopt_id": adopt_id,
             "stage_id": None,
             "created_at": None,
             "updated_at": None,

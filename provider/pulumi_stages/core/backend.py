@@ -1,0 +1,43 @@
+"""What an adapter implements: the calls against its API, in terms the generic provider uses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Remote:
+    """An object as the API holds it: its id and the outputs to keep in state."""
+
+    id: str
+    outs: dict[str, Any]
+
+
+class Backend(Protocol):
+    """The four calls an adapter implements against its API."""
+
+    def create(self, inputs: Mapping[str, Any]) -> Remote:
+        """Create the object and return it as the API answered."""
+        ...
+
+    def read(self, id_: str) -> Remote | None:
+        """The object as the API holds it now, or None if it is gone."""
+        ...
+
+    def update(self, id_: str, changes: Mapping[str, Any]) -> Remote:
+        """Send only the changed fields and return the object as the API answered."""
+        ...
+
+    def delete(self, id_: str) -> None:
+        """Delete the object; one that is already gone counts as deleted."""
+        ...
+
+    def find(self, inputs: Mapping[str, Any]) -> list[Remote]:
+        """Objects that could be the one these inputs describe (same name), for recovery."""
+        ...
+
+    def list_all(self) -> Iterator[Remote]:
+        """Every object of this kind in the account, following pagination."""
+        ...
