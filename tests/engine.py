@@ -62,7 +62,10 @@ class StackHarness:
                 pulumi_home=str(pulumi_home),
                 project_settings=settings,
                 secrets_provider="passphrase",
-                env_vars={"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE},
+                env_vars={
+                    "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+                    "PULUMI_STAGES_TOKEN_CACHE": str(tmp_path / "tokens"),
+                },
                 pulumi_command=auto.PulumiCommand(root=str(TOOLS_BIN.parent)),
             ),
         )
@@ -72,7 +75,11 @@ class StackHarness:
 
     def set_token(self, token: str) -> None:
         """Store the access token as a stack secret, as `pulumi config set --secret` does."""
-        self.stack.set_config("outreach:accessToken", auto.ConfigValue(token, secret=True))
+        self.set_secret("outreach:accessToken", token)
+
+    def set_secret(self, key: str, value: str) -> None:
+        """Store a stack secret."""
+        self.stack.set_config(key, auto.ConfigValue(value, secret=True))
 
     def _program(self) -> None:
         for stage in self.declared:

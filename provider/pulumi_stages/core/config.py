@@ -10,9 +10,11 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from .errors import ConfigError
 from .http import Endpoint
+from .oauth import RefreshCredentials
 
 
 class StackConfig(Protocol):
@@ -42,6 +44,14 @@ class ApiSettings:
         """Stack config key of the base URL."""
         return f"{self.namespace}:baseUrl"
 
+    def key(self, name: str) -> str:
+        """The stack config key `namespace:name`."""
+        return f"{self.namespace}:{name}"
+
+    def env(self, name: str) -> str:
+        """The environment variable `PREFIX_NAME`."""
+        return f"{self.env_prefix}_{name}"
+
     @property
     def token_env(self) -> str:
         """Environment variable holding the access token."""
@@ -67,13 +77,6 @@ def resolve_endpoint(
 ) -> Endpoint:
     """The endpoint for this API: stack config first, then environment, then the default URL."""
     environ = os.environ if environ is None else environ
-    token = _lookup(config, settings.token_key, environ, settings.token_env)
-    if not token:
-        raise ConfigError(
-            f"No {settings.api} access token: set it with "
-            f"`pulumi config set --secret {settings.token_key} <token>` "
-            f"or the {settings.token_env} environment variable."
-        )
     base_url = _lookup(config, settings.base_url_key, environ, settings.base_url_env)
     base_url = base_url or settings.default_base_url
     if not base_url.startswith(("http://", "https://")):
@@ -81,4 +84,44 @@ def resolve_endpoint(
             f"{settings.base_url_key} must be an http(s) URL such as "
             f"{settings.default_base_url}, got {base_url!r}."
         )
-    return Endpoint(api=settings.api, base_url=base_url.rstrip("/"), token=token)
+    refresh = _refresh_credentials(settings, config, environ, base_url)
+    token = _lookup(config, settings.token_key, environ, settings.token_env)
+    if not token and refresh is None:
+        raise ConfigError(
+            f"No {settings.api} access token: set it with "
+            f"`pulumi config set --secret {settings.token_key} <token>` "
+            f"or the {settings.token_env} environment variable (or set "
+            f"{settings.key('refreshToken')}, {settings.key('clientId')} and "
+            f"{settings.key('clientSecret')} to mint one)."
+        )
+    return Endpoint(settings.api, base_url.rstrip("/"), token, refresh)
+
+
+def _refresh_credentials(
+    settings: ApiSettings, config: StackConfig | None, environ: Mapping[str, str], base_url: str
+) -> RefreshCredentials | None:
+    """Refresh token and client credentials when all three are set; the token URL defaults to
+    `/oauth/token` on the API's host."""
+    values = {
+        name: _lookup(config, settings.key(name), environ, settings.env(env))
+        for name, env in (
+            ("refreshToken", "REFRESH_TOKEN"),
+            ("clientId", "CLIENT_ID"),
+            ("clientSecret", "CLIENT_SECRET"),
+        )
+    }
+    given = [name for name, value in values.items() if value]
+    if not given:
+        return None
+    if len(given) < len(values):
+        missing = ", ".join(settings.key(n) for n in values if n not in given)
+        raise ConfigError(f"Refreshing {settings.api} tokens needs {missing} as well.")
+    parts = urlsplit(base_url)
+    default_url = f"{parts.scheme}://{parts.netloc}/oauth/token"
+    token_url = _lookup(config, settings.key("tokenUrl"), environ, settings.env("TOKEN_URL"))
+    return RefreshCredentials(
+        token_url=token_url or default_url,
+        client_id=values["clientId"],
+        client_secret=values["clientSecret"],
+        refresh_token=values["refreshToken"],
+    )

@@ -17,6 +17,7 @@ import httpx
 import tenacity
 
 from .errors import ApiError, RateLimited, ServerError, TransportError, error_class_for
+from .oauth import RefreshCredentials, RefreshingAuth
 from .ratelimit import AccountBudget
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
@@ -24,11 +25,15 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
 
 @dataclass(frozen=True)
 class Endpoint:
-    """Where an API lives and the bearer token for it; the token never shows in repr or errors."""
+    """Where an API lives and how to authenticate; secrets never show in repr or errors.
+
+    `refresh`, when given, lets the client mint a new access token once `token` expires.
+    """
 
     api: str
     base_url: str
     token: str = field(repr=False)
+    refresh: RefreshCredentials | None = field(default=None, repr=False)
 
 
 class Dialect(Protocol):
@@ -89,8 +94,8 @@ class ApiClient:
         self.budget = AccountBudget(max_wait=self.retry.max_server_wait)
         self._http = httpx.Client(
             base_url=endpoint.base_url.rstrip("/"),
+            auth=RefreshingAuth(dialect.api, endpoint.token, endpoint.refresh),
             headers={
-                "Authorization": f"Bearer {endpoint.token}",
                 "Accept": dialect.content_type,
                 "Content-Type": dialect.content_type,
                 "User-Agent": "pulumi-stages/0.1",

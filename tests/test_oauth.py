@@ -1,0 +1,134 @@
+"""Expiring Outreach access tokens: refreshed from a rotating refresh token kept in a 0600 cache."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+from pulumi import automation as auto
+
+from pulumi_stages import Forbidden, Unauthorized
+from pulumi_stages.core.http import ApiClient, Endpoint
+from pulumi_stages.core.oauth import RefreshCredentials, TokenCache
+from pulumi_stages.emulator import EmulatorServer
+from pulumi_stages.outreach.api import OutreachDialect, OutreachStages
+from tests.engine import StackHarness, stages
+
+CLIENT_ID, CLIENT_SECRET = "client-1", "client-secret-xyz"
+
+
+@pytest.fixture
+def refresh_token(outreach: EmulatorServer) -> str:
+    oauth = outreach.service.oauth  # type: ignore[attr-defined]
+    oauth.grant_interval = 0.0
+    return str(oauth.add_refresh_token(CLIENT_ID, CLIENT_SECRET))
+
+
+def stages_api(outreach: EmulatorServer, access: str, refresh: str, cache: Path) -> OutreachStages:
+    credentials = RefreshCredentials(
+        f"{outreach.root_url}/oauth/token", CLIENT_ID, CLIENT_SECRET, refresh
+    )
+    client = ApiClient(
+        Endpoint("Outreach", outreach.base_url, access, credentials), OutreachDialect()
+    )
+    client._http.auth._cache = TokenCache(cache)  # type: ignore[union-attr]
+    return OutreachStages(client)
+
+
+def test_expired_token_is_refreshed_and_the_rotated_token_cached(
+    outreach: EmulatorServer, refresh_token: str, tmp_path: Path
+) -> None:
+    outreach.service.oauth.add_access_token("at-expired", lifetime=-1)  # type: ignore[attr-defined]
+    api = stages_api(outreach, "at-expired", refresh_token, tmp_path)
+    assert api.read("1") is None
+    assert outreach.log.counts() == {
+        "GET /api/v2/stages/{id}": 2,
+        "POST /oauth/token": 1,
+    }
+    [cache_file] = tmp_path.iterdir()
+    assert stat.S_IMODE(cache_file.stat().st_mode) == 0o600
+    cached = json.loads(cache_file.read_text())
+    assert cached["refresh_token"] != refresh_token
+    assert CLIENT_SECRET not in cache_file.read_text()
+
+
+def test_next_run_continues_from_the_rotated_refresh_token(
+    outreach: EmulatorServer, refresh_token: str, tmp_path: Path
+) -> None:
+    outreach.service.oauth.add_access_token("at-expired", lifetime=-1)  # type: ignore[attr-defined]
+    stages_api(outreach, "at-expired", refresh_token, tmp_path).read("1")
+    first_access = json.loads(next(tmp_path.iterdir()).read_text())["access_token"]
+    outreach.service.oauth.revoke_access_token(first_access)  # type: ignore[attr-defined]
+    # A new process: same configured (now invalidated) refresh token, same cache.
+    assert stages_api(outreach, "at-expired", refresh_token, tmp_path).read("1") is None
+    assert outreach.log.count("POST") == 2
+
+
+def test_refused_refresh_is_one_line(outreach: EmulatorServer, tmp_path: Path) -> None:
+    api = stages_api(outreach, "", "rt-unknown", tmp_path)
+    with pytest.raises(Unauthorized) as failure:
+        api.read("1")
+    assert str(failure.value) == (
+        "Outreach rejected POST /oauth/token: could not refresh the access token "
+        "(invalid_grant: The refresh token is invalid, expired or revoked.) (400); "
+        "authorize again and set the new refresh token in stack config"
+    )
+    assert "rt-unknown" not in str(failure.value)
+
+
+def test_missing_scope_names_the_scope(outreach: EmulatorServer, tmp_path: Path) -> None:
+    outreach.service.oauth.add_access_token("at-read-only", frozenset({"stages.read"}))  # type: ignore[attr-defined]
+    client = ApiClient(Endpoint("Outreach", outreach.base_url, "at-read-only"), OutreachDialect())
+    with pytest.raises(Forbidden) as failure:
+        OutreachStages(client).create({"name": "Lead"})
+    assert str(failure.value).startswith(
+        "Outreach rejected POST /stages: The OAuth scope 'stages.write' (or 'stages.all') is "
+        "required for this request. (403 unauthorizedOauthScope)"
+    )
+    assert outreach.service.state.listing() == []  # type: ignore[attr-defined]
+
+
+@pytest.mark.e2e
+def test_token_expiring_between_runs_is_refreshed_through_the_engine(
+    stack: StackHarness, token: str, refresh_token: str
+) -> None:
+    stack.set_secret("outreach:refreshToken", refresh_token)
+    stack.set_secret("outreach:clientId", CLIENT_ID)
+    stack.set_secret("outreach:clientSecret", CLIENT_SECRET)
+    stack.declared = stages("Lead", "Won")
+    stack.up()
+    oauth = stack.emulator.service.oauth  # type: ignore[attr-defined]
+    oauth.revoke_access_token(token)  # the configured token expires
+    stack.declared[0].name = "Lead (renamed)"
+    stack.up()
+    assert [e.route for e in stack.emulator.log.entries()].count("/oauth/token") == 1
+
+    for access in list(oauth.tokens):  # the minted token expires too: the rotated one must work
+        oauth.revoke_access_token(access)
+    stack.declared[1].name = "Won (renamed)"
+    stack.up()
+    assert [e.route for e in stack.emulator.log.entries()].count("/oauth/token") == 1
+    held = stack.emulator.service.state.listing()  # type: ignore[attr-defined]
+    assert sorted(s.name for s in held) == ["Lead (renamed)", "Won (renamed)"]
+    exported = stack.exported_text()
+    for secret in (token, refresh_token, CLIENT_SECRET):
+        assert secret not in exported
+    stack.assert_no_changes()
+
+
+@pytest.mark.e2e
+def test_missing_scope_fails_the_update_in_one_line_and_keeps_state(
+    stack: StackHarness, token: str
+) -> None:
+    stack.declared = stages("Lead")
+    stack.up()
+    stack.emulator.service.oauth.add_access_token("at-read-only", frozenset({"stages.read"}))  # type: ignore[attr-defined]
+    stack.set_token("at-read-only")
+    stack.declared[0].name = "Renamed"
+    with pytest.raises(auto.CommandError) as failure:
+        stack.up()
+    assert "The OAuth scope 'stages.write' (or 'stages.all') is required" in str(failure.value)
+    assert "Traceback" not in str(failure.value)
+    assert stack.state_outputs()["stage-0"]["name"] == "Lead"
