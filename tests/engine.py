@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -147,3 +150,36 @@ class StackHarness:
     def remove(self) -> None:
         """Delete the stack's files (the emulator dies with its fixture)."""
         self.stack.workspace.remove_stack("test", force=True)
+
+
+class PulumiCli:
+    """Runs plain `pulumi` commands in a copy of a project folder with a throwaway backend."""
+
+    def __init__(self, tmp_path: Path, pulumi_home: Path, source: Path) -> None:
+        backend = tmp_path / "state"
+        backend.mkdir()
+        self.project = tmp_path / "project"
+        self.project.mkdir()
+        for name in ("Pulumi.yaml", "__main__.py"):
+            shutil.copy(source / name, self.project / name)
+        self.config_file = self.project / "Pulumi.cli-test.yaml"
+        self.env = {
+            **os.environ,
+            "PULUMI_BACKEND_URL": backend.as_uri(),
+            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+            "PULUMI_HOME": str(pulumi_home),
+        }
+        self.transcript: list[str] = []
+
+    def command(self, *args: str) -> list[str]:
+        """The argv of a non-interactive `pulumi` command in the project."""
+        return ["pulumi", *args, "--non-interactive", "--cwd", str(self.project)]
+
+    def __call__(self, *args: str, stdin: str | None = None) -> str:
+        command = self.command(*args)
+        done = subprocess.run(
+            command, env=self.env, input=stdin, capture_output=True, text=True, check=False
+        )
+        self.transcript += [done.stdout, done.stderr]
+        assert done.returncode == 0, f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+        return done.stdout

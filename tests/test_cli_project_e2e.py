@@ -5,54 +5,22 @@ The project's two files are copied to a temporary folder so the stack's config f
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from pulumi_stages.emulator import EmulatorServer
-from tests.engine import PASSPHRASE, ROOT
+from tests.engine import ROOT, PulumiCli
 
 pytestmark = pytest.mark.e2e
 
 DEMO_STAGES = 6
 
 
-class PulumiCli:
-    """Runs `pulumi` in a copy of the root project with a throwaway backend."""
-
-    def __init__(self, tmp_path: Path, pulumi_home: Path) -> None:
-        backend = tmp_path / "state"
-        backend.mkdir()
-        self.project = tmp_path / "project"
-        self.project.mkdir()
-        for name in ("Pulumi.yaml", "__main__.py"):
-            shutil.copy(ROOT / name, self.project / name)
-        self.config_file = self.project / "Pulumi.cli-test.yaml"
-        self.env = {
-            **os.environ,
-            "PULUMI_BACKEND_URL": backend.as_uri(),
-            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
-            "PULUMI_HOME": str(pulumi_home),
-        }
-        self.transcript: list[str] = []
-
-    def __call__(self, *args: str, stdin: str | None = None) -> str:
-        command = ["pulumi", *args, "--non-interactive", "--cwd", str(self.project)]
-        done = subprocess.run(
-            command, env=self.env, input=stdin, capture_output=True, text=True, check=False
-        )
-        self.transcript += [done.stdout, done.stderr]
-        assert done.returncode == 0, f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
-        return done.stdout
-
-
 def test_plain_pulumi_commands_apply_the_demo_stage_set(
     tmp_path: Path, pulumi_home: Path, outreach: EmulatorServer, token: str
 ) -> None:
-    pulumi = PulumiCli(tmp_path, pulumi_home)
+    pulumi = PulumiCli(tmp_path, pulumi_home, ROOT)
     pulumi("stack", "init", "cli-test")
     pulumi("config", "set", "outreach:baseUrl", outreach.base_url)
     pulumi("config", "set", "--secret", "outreach:accessToken", stdin=f"{token}\n")

@@ -18,7 +18,10 @@ def _run_emulator(args: argparse.Namespace) -> int:
     state_file: Path | None = args.state_file
     if state_file is not None and state_file.exists():
         service.import_state(json.loads(state_file.read_text()))
-    server = EmulatorServer(service, port=args.port).start()
+    server = EmulatorServer(service, port=args.port)
+    if args.rate_limit is not None:
+        server.budget.configure(args.rate_limit, args.rate_window)
+    server.start()
     print(server.base_url, flush=True)
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -45,6 +48,12 @@ def parser() -> argparse.ArgumentParser:
         "--state-file",
         type=Path,
         help="load the account from this JSON file at start and save it there when stopped",
+    )
+    emulator.add_argument(
+        "--rate-limit", type=int, help="requests allowed per window (default: the API's own)"
+    )
+    emulator.add_argument(
+        "--rate-window", type=float, default=3600.0, help="rate window in seconds (default 3600)"
     )
     emulator.set_defaults(run=_run_emulator)
     return root
