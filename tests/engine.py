@@ -162,7 +162,6 @@ class PulumiCli:
         self.project.mkdir()
         for name in ("Pulumi.yaml", "__main__.py"):
             shutil.copy(source / name, self.project / name)
-        self.config_file = self.project / "Pulumi.cli-test.yaml"
         self.env = {
             **os.environ,
             "PULUMI_BACKEND_URL": backend.as_uri(),
@@ -170,6 +169,12 @@ class PulumiCli:
             "PULUMI_HOME": str(pulumi_home),
         }
         self.transcript: list[str] = []
+
+    def init_stack(self, name: str, emulator: EmulatorServer, token: str) -> None:
+        """Create a stack pointed at the Outreach emulator, its token a stack secret."""
+        self("stack", "init", name)
+        self("config", "set", "outreach:baseUrl", emulator.base_url)
+        self("config", "set", "--secret", "outreach:accessToken", stdin=f"{token}\n")
 
     def command(self, *args: str) -> list[str]:
         """The argv of a non-interactive `pulumi` command in the project."""

@@ -21,10 +21,8 @@ def test_plain_pulumi_commands_apply_the_demo_stage_set(
     tmp_path: Path, pulumi_home: Path, outreach: EmulatorServer, token: str
 ) -> None:
     pulumi = PulumiCli(tmp_path, pulumi_home, ROOT)
-    pulumi("stack", "init", "cli-test")
-    pulumi("config", "set", "outreach:baseUrl", outreach.base_url)
-    pulumi("config", "set", "--secret", "outreach:accessToken", stdin=f"{token}\n")
-    assert token not in pulumi.config_file.read_text()
+    pulumi.init_stack("cli-test", outreach, token)
+    assert token not in (pulumi.project / "Pulumi.cli-test.yaml").read_text()
 
     preview = pulumi("preview", "--diff")
     assert f"+ {DEMO_STAGES + 1} to create" in preview

@@ -40,9 +40,7 @@ def test_killed_up_then_refresh_and_up_converges_without_duplicates(
     tmp_path: Path, pulumi_home: Path, outreach: EmulatorServer, token: str
 ) -> None:
     pulumi = PulumiCli(tmp_path, pulumi_home, PROJECT)
-    pulumi("stack", "init", "crash")
-    pulumi("config", "set", "outreach:baseUrl", outreach.base_url)
-    pulumi("config", "set", "--secret", "outreach:accessToken", stdin=f"{token}\n")
+    pulumi.init_stack("crash", outreach, token)
     outreach.faults.add(Fault(FaultKind.LATENCY, count=STAGES, delay=0.4, method="POST"))
 
     running = subprocess.Popen(
