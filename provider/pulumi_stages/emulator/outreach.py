@@ -2,7 +2,8 @@
 
 State and rules live in `OutreachState` (no HTTP); `OutreachService` renders the wire format and
 routes. Behaviour follows the vendor's reference where it is documented; each guess is marked
-`[guess]` and kept in `OutreachOptions` so a test can change it.
+`[guess]`, and those a client could come to depend on are switches in `OutreachOptions`. Names
+are not required to be unique ([guess], as api-notes.md advises: do not depend on it).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class OutreachOptions:
     """Switches for undocumented behaviour."""
 
     default_page_size: int = 50
-    max_page_size: int = 1000
+    max_page_size: int = 1000  # [guess] larger page[size] values are capped, not refused
     require_content_type_on_reads: bool = False  # [guess] the reference only shows it on writes
     creator_user_id: int = 1
 
@@ -455,7 +456,7 @@ class OutreachService:
             raise JsonApiError(400, "badRequest", "Bad Request", "Body is not JSON.") from exc
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, dict) or data.get("type") != "stage":
-            raise JsonApiError(  # JSON:API: a resource object of the endpoint's type
+            raise JsonApiError(  # [guess] 409 as the JSON:API spec says for a type mismatch
                 409, "conflict", "Conflict", "Expected a resource object of type 'stage'."
             )
         if id_ is not None and data.get("id") != id_:
