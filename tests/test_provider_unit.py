@@ -34,8 +34,6 @@ def test_check_accepts_pulumi_floats_as_whole_numbers_and_normalises() -> None:
         "name": "Lead",
         "color": "#abcdef",
         "order": 3,
-        "adopt": False,
-        "adopt_id": None,
     }
     assert isinstance(result.inputs["order"], int)
 

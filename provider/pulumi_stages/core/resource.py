@@ -131,6 +131,9 @@ class ApiResourceProvider(ResourceProvider):
             failures = format_failures(error, unknown)
             return CheckResult(raw, failures)
         inputs = model.model_dump()
+        for name in CONTROL_FIELDS:  # unset switches would only clutter every preview
+            if inputs.get(name) in (None, False):
+                inputs.pop(name, None)
         inputs.update({name: UNKNOWN for name in unknown})
         return CheckResult(inputs, [])
 
