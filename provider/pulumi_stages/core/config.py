@@ -86,6 +86,11 @@ def resolve_endpoint(
         )
     refresh = _refresh_credentials(settings, config, environ, base_url)
     token = _lookup(config, settings.token_key, environ, settings.token_env)
+    if any(ch.isspace() or not ch.isprintable() for ch in token):
+        raise ConfigError(
+            f"{settings.token_key} contains spaces or control characters; "
+            "set it again without them."
+        )
     if not token and refresh is None:
         raise ConfigError(
             f"No {settings.api} access token: set it with "

@@ -68,7 +68,10 @@ def _parse_retry_after(response: httpx.Response) -> float | None:
     if value:
         if value.strip().isdigit():
             return float(value)
-        parsed = email.utils.parsedate_to_datetime(value)
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            parsed = None
         if parsed is not None:
             return max(0.0, parsed.timestamp() - time.time())
     reset = response.headers.get("X-RateLimit-Reset")
@@ -177,6 +180,8 @@ class ApiClient:
 
 def _describe(exc: httpx.TransportError) -> str:
     """A short, token-free description of a transport failure."""
+    if isinstance(exc, httpx.LocalProtocolError):  # its text can quote a header, token included
+        return "the request could not be sent (a header or the body is malformed)"
     kind = type(exc).__name__
     text = str(exc) or kind
     return text if kind.lower() in text.lower() else f"{kind}: {text}"

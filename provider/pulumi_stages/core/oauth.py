@@ -2,10 +2,11 @@
 
 APIs such as Outreach rotate the refresh token on every refresh and invalidate the old one, so the
 newest one must outlive the process without ever entering Pulumi state. It is kept in a local
-token cache, one JSON file per (API, token URL, client id) with 0600 permissions, as cloud CLIs
-keep theirs: `$PULUMI_STAGES_TOKEN_CACHE`, else `$XDG_CACHE_HOME/pulumi-stages/tokens`, else
-`~/.cache/pulumi-stages/tokens`. The cache remembers which configured refresh token it descends
-from; setting a new one in stack config (after re-authorizing) starts a new chain.
+token cache, one JSON file per (API, token URL, client id, configured refresh token) with 0600
+permissions, as cloud CLIs keep theirs: `$PULUMI_STAGES_TOKEN_CACHE`, else
+`$XDG_CACHE_HOME/pulumi-stages/tokens`, else `~/.cache/pulumi-stages/tokens`. Each configured
+refresh token starts its own chain, so stacks sharing an OAuth client never overwrite each other
+and setting a new one in stack config (after re-authorizing) starts afresh.
 """
 
 from __future__ import annotations
@@ -95,8 +96,10 @@ class RefreshingAuth(httpx.Auth):
         self._access = access_token
         self._expires_at: float | None = None
         if credentials is not None:
-            self._key = _digest(f"{api}|{credentials.token_url}|{credentials.client_id}")
             self._seed = _digest(credentials.refresh_token)
+            self._key = _digest(
+                f"{api}|{credentials.token_url}|{credentials.client_id}|{self._seed}"
+            )
             entry = self._cache.load(self._key)
             if entry and entry.get("seed") == self._seed and entry.get("access_token"):
                 self._access = str(entry["access_token"])

@@ -38,8 +38,12 @@ class AccountBudget:
         """
         with self._lock:
             now = self._clock()
-            if self._remaining is not None and self._remaining <= 0 and now < self._reset:
-                pause = min(self._reset - now, self._max_wait)
+            pause = self._reset - now
+            if self._remaining is not None and self._remaining <= 0 and pause > 0:
+                if pause > self._max_wait:
+                    # Too long to wait silently: the API's 429 will say so in one line.
+                    self._in_flight += 1
+                    return
                 self.waited += pause
                 self._sleep(pause)
                 self._remaining = self._limit

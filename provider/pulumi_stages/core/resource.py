@@ -9,8 +9,11 @@ resolved from that (or the environment) on first use.
 from __future__ import annotations
 
 import logging
+import time
 from abc import abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
 from typing import Any, ClassVar
 
 import tenacity
@@ -48,6 +51,21 @@ def format_failures(error: ValidationError, unknown: frozenset[str]) -> list[Che
             continue
         failures.append(CheckFailure(path, f"{path}: {item['msg']}"))
     return failures
+
+
+CLOCK_SKEW_SECONDS = 5.0
+"""How far the API's clock may run behind ours when telling our create from an older object."""
+
+
+def _created_since(remote: Remote, moment: float) -> bool:
+    """Whether the object was created at or after `moment`; true when the API gives no time."""
+    created = remote.outs.get("created_at")
+    if not isinstance(created, str):
+        return True
+    try:
+        return datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp() >= moment
+    except ValueError:
+        return True
 
 
 class _HideStagesErrorTracebacks(logging.Filter):
@@ -97,11 +115,16 @@ class ApiResourceProvider(ResourceProvider):
         client = CLIENTS.get(endpoint, lambda: ApiClient(endpoint, self.dialect))
         return self.make_backend(client)
 
-    def _writing_backend(self) -> Backend:
-        """The backend for a write, which also retires the account's cached listing."""
+    @contextmanager
+    def _writing(self) -> Iterator[Backend]:
+        """The backend for a write; the account's cached listing is retired before and after,
+        so a listing fetched while the write is under way cannot outlive it."""
         endpoint = self.endpoint()
         LISTINGS.invalidate(endpoint)
-        return self.backend(endpoint)
+        try:
+            yield self.backend(endpoint)
+        finally:
+            LISTINGS.invalidate(endpoint)
 
     @classmethod
     def input_names(cls) -> tuple[str, ...]:
@@ -155,17 +178,18 @@ class ApiResourceProvider(ResourceProvider):
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        inputs = self._validated(props)
+        with self._writing() as backend:
+            remote = self._adopt(backend, inputs) or self._create(backend, self._fields(inputs))
+        return CreateResult(remote.id, remote.outs)
+
+    def _create(self, backend: Backend, fields: Mapping[str, Any]) -> Remote:
         """Create, retrying only after checking that an unanswered attempt made nothing.
 
         A create that fails without a clear answer (dropped connection, 5xx) may have been
         committed; retrying blindly would make a duplicate, so each retry first looks for it.
         """
-        inputs = self._validated(props)
-        backend = self._writing_backend()
-        adopted = self._adopt(backend, inputs)
-        if adopted is not None:
-            return CreateResult(adopted.id, adopted.outs)
-        fields = self._fields(inputs)
+        started = time.time()
         policy = RetryPolicy()
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(policy.attempts),
@@ -179,9 +203,30 @@ class ApiResourceProvider(ResourceProvider):
             with attempt:
                 found = None
                 if attempt.retry_state.attempt_number > 1:
-                    found = self._already_created(backend, fields)
+                    found = self._already_created(backend, fields, started)
                 remote = found or backend.create(fields)
-        return CreateResult(remote.id, remote.outs)
+        return remote
+
+    def _already_created(
+        self, backend: Backend, fields: Mapping[str, Any], started: float
+    ) -> Remote | None:
+        """The object an unanswered create made, if it made one: same declared fields, and
+        created after this create began (less a clock-skew allowance), so an older object
+        that happens to match is never claimed."""
+        declared = {name: value for name, value in fields.items() if value is not None}
+        matches = [
+            remote
+            for remote in backend.find(fields)
+            if all(remote.outs.get(name) == value for name, value in declared.items())
+            and _created_since(remote, started - CLOCK_SKEW_SECONDS)
+        ]
+        if len(matches) > 1:
+            ids = ", ".join(sorted(remote.id for remote in matches))
+            raise StagesError(
+                f"{self.settings.api} create had no clear answer and {len(matches)} objects now "
+                f"match {declared}: ids {ids}; delete the extra ones, then run `pulumi up` again"
+            )
+        return matches[0] if matches else None
 
     def _adopt(self, backend: Backend, inputs: Mapping[str, Any]) -> Remote | None:
         """Take over the existing object the inputs point at (by id, or by name with `adopt`),
@@ -209,22 +254,6 @@ class ApiResourceProvider(ResourceProvider):
         changes = {k: v for k, v in changes.items() if existing.outs.get(k) != v}
         return backend.update(existing.id, changes) if changes else existing
 
-    def _already_created(self, backend: Backend, inputs: Mapping[str, Any]) -> Remote | None:
-        """The object an unanswered create made, if it made one."""
-        declared = {name: value for name, value in inputs.items() if value is not None}
-        matches = [
-            remote
-            for remote in backend.find(inputs)
-            if all(remote.outs.get(name) == value for name, value in declared.items())
-        ]
-        if len(matches) > 1:
-            ids = ", ".join(sorted(remote.id for remote in matches))
-            raise StagesError(
-                f"{self.settings.api} create had no clear answer and {len(matches)} objects now "
-                f"match {declared}: ids {ids}; delete the extra ones, then run `pulumi up` again"
-            )
-        return matches[0] if matches else None
-
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         endpoint = self.endpoint()
         backend = self.backend(endpoint)
@@ -242,8 +271,10 @@ class ApiResourceProvider(ResourceProvider):
         changes = {name: wanted[name] for name in self._changed(olds, wanted)}
         if not changes:
             return UpdateResult({k: v for k, v in olds.items() if k != PROVIDER_KEY})
-        remote = self._writing_backend().update(id_, changes)
+        with self._writing() as backend:
+            remote = backend.update(id_, changes)
         return UpdateResult(remote.outs)
 
     def delete(self, id_: str, _props: dict[str, Any]) -> None:
-        self._writing_backend().delete(id_)
+        with self._writing() as backend:
+            backend.delete(id_)

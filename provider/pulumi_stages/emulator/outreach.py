@@ -275,6 +275,7 @@ class OutreachService:
     base_path = "/api/v2"
     rate_limit = 10_000  # per user per hour, as documented
     rate_window_seconds = 3600.0
+    unmetered_paths = frozenset({OAUTH_TOKEN_PATH})
 
     def __init__(
         self, token: str, state: OutreachState | None = None, oauth: OutreachOAuth | None = None

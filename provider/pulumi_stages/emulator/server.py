@@ -94,6 +94,7 @@ class Service(Protocol):
 
     rate_limit: int
     rate_window_seconds: float
+    unmetered_paths: frozenset[str]
 
     def authorize(self, request: web.Request) -> web.StreamResponse | None:
         """None when the request carries a valid token, else the API's error response."""
@@ -174,6 +175,8 @@ def build_app(service: Service, controls: Controls) -> web.Application:
         denied = service.authorize(request)
         if denied is not None:
             return denied
+        if request.path in service.unmetered_paths:  # e.g. OAuth: outside budget and faults
+            return await handler(request)
         allowed, window = controls.budget.spend()
         response: web.StreamResponse | None
         if not allowed:

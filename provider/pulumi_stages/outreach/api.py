@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from ..core.backend import Remote
-from ..core.errors import NotFound
+from ..core.errors import NotFound, StagesError
 from ..core.http import ApiClient
 from .models import StageRecord
 
@@ -80,8 +80,13 @@ class OutreachStages:
 
     def find(self, inputs: Mapping[str, Any]) -> list[Remote]:
         """Stages with the declared name (Outreach does not keep names unique)."""
-        records = self.list(filters={"filter[name]": str(inputs["name"])})
-        return [_remote_of(record) for record in records]
+        name = str(inputs["name"])
+        # The API reads `,` and `..` in a filter as a list and a range: filter on the part
+        # before them, then keep exact matches only.
+        prefix = name.split(",", 1)[0].split("..", 1)[0]
+        filters = {"filter[name]": name} if prefix == name else {}
+        records = self.list(filters=filters)
+        return [_remote_of(record) for record in records if record.name == name]
 
     def list(
         self, page_size: int = 100, filters: Mapping[str, str] | None = None
@@ -96,6 +101,11 @@ class OutreachStages:
             following = (document.get("links") or {}).get("next")
             if not following:
                 return
+            if not str(following).startswith(self.client.endpoint.base_url):
+                raise StagesError(
+                    f"Outreach sent a next-page link outside {self.client.endpoint.base_url}; "
+                    "refusing to send the token there"
+                )
             url, params = following, None
 
 

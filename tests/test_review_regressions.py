@@ -1,0 +1,76 @@
+"""Edge cases found in review: odd names, older look-alikes, malformed tokens, token chains."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pulumi.dynamic import Config, ConfigureRequest
+
+from pulumi_stages import ConfigError
+from pulumi_stages.core.config import resolve_endpoint
+from pulumi_stages.core.http import ApiClient, Endpoint
+from pulumi_stages.emulator import EmulatorServer
+from pulumi_stages.emulator.faults import Fault, FaultKind
+from pulumi_stages.outreach.api import OutreachDialect, OutreachStages
+from pulumi_stages.outreach.stage import SETTINGS, OutreachStageProvider
+from tests.test_oauth import CLIENT_ID, CLIENT_SECRET, stages_api
+
+
+def configured(outreach: EmulatorServer, token: str) -> OutreachStageProvider:
+    provider = OutreachStageProvider()
+    raw = {"outreach:accessToken": token, "outreach:baseUrl": outreach.base_url}
+    provider.configure(ConfigureRequest(Config(raw, project_name="p")))
+    return provider
+
+
+@pytest.mark.parametrize("name", ["Closed, Won", "a..z", "Lead"])
+def test_find_matches_names_exactly_even_with_filter_syntax(
+    outreach: EmulatorServer, token: str, name: str
+) -> None:
+    for other in ("b", "Closed", "Lead (old)", name):
+        outreach.service.state.create({"name": other})  # type: ignore[attr-defined]
+    client = ApiClient(Endpoint("Outreach", outreach.base_url, token), OutreachDialect())
+    found = OutreachStages(client).find({"name": name})
+    assert [remote.outs["name"] for remote in found] == [name]
+
+
+def test_create_recovery_never_claims_an_older_look_alike(
+    outreach: EmulatorServer, token: str
+) -> None:
+    older = outreach.service.state.create({"name": "Lead", "color": "#111111"})  # type: ignore[attr-defined]
+    older.created_at = "2020-01-01T00:00:00.000Z"
+    outreach.faults.add(Fault(FaultKind.DROP, method="POST"))
+    created = configured(outreach, token).create({"name": "Lead", "color": "#111111"})
+    assert created.id != str(older.id)
+    assert len(outreach.service.state.listing()) == 2  # type: ignore[attr-defined]
+
+
+def test_token_with_control_characters_is_refused_without_echoing_it() -> None:
+    with pytest.raises(ConfigError) as failure:
+        resolve_endpoint(SETTINGS, None, {"OUTREACH_ACCESS_TOKEN": "abc\ndef-secret"})
+    assert "def-secret" not in str(failure.value)
+
+
+def test_two_refresh_chains_of_one_client_keep_separate_cache_files(
+    outreach: EmulatorServer, tmp_path: Path
+) -> None:
+    oauth = outreach.service.oauth  # type: ignore[attr-defined]
+    oauth.grant_interval = 0.0
+    oauth.add_access_token("at-expired", lifetime=-1)
+    for _ in range(2):
+        refresh = oauth.add_refresh_token(CLIENT_ID, CLIENT_SECRET)
+        stages_api(outreach, "at-expired", refresh, tmp_path).read("1")
+    assert len(list(tmp_path.iterdir())) == 2
+
+
+def test_token_requests_spend_no_api_budget_and_take_no_faults(
+    outreach: EmulatorServer, tmp_path: Path
+) -> None:
+    oauth = outreach.service.oauth  # type: ignore[attr-defined]
+    oauth.grant_interval = 0.0
+    oauth.add_access_token("at-expired", lifetime=-1)
+    outreach.faults.add(Fault(FaultKind.STATUS, status=500, method="POST"))
+    refresh = oauth.add_refresh_token(CLIENT_ID, CLIENT_SECRET)
+    stages_api(outreach, "at-expired", refresh, tmp_path).read("1")
+    assert outreach.faults.pending() == 1
