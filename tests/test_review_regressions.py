@@ -7,9 +7,11 @@ from pathlib import Path
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
-from pulumi_stages import ConfigError
+from pulumi_stages import ConfigError, ServerError
+from pulumi_stages.core.backend import Remote
 from pulumi_stages.core.config import resolve_endpoint
 from pulumi_stages.core.http import ApiClient, Endpoint
+from pulumi_stages.core.listing import ListingCache
 from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.emulator.faults import Fault, FaultKind
 from pulumi_stages.outreach.api import OutreachDialect, OutreachStages
@@ -74,3 +76,17 @@ def test_token_requests_spend_no_api_budget_and_take_no_faults(
     refresh = oauth.add_refresh_token(CLIENT_ID, CLIENT_SECRET)
     stages_api(outreach, "at-expired", refresh, tmp_path).read("1")
     assert outreach.faults.pending() == 1
+
+
+def test_a_failing_listing_falls_back_to_direct_reads() -> None:
+    cache = ListingCache()
+    endpoint = Endpoint("Outreach", "http://127.0.0.1:1/api/v2", "t")
+    calls: list[int] = []
+
+    def failing_listing() -> list[Remote]:
+        calls.append(1)
+        raise ServerError("Outreach", "GET", "/stages", 500, "Something went wrong.")
+
+    answers = [cache.lookup(endpoint, str(i), failing_listing) for i in range(4)]
+    assert answers == [None, None, None, None]  # None: the caller reads directly
+    assert len(calls) == 2  # reads 3 and 4 tried the listing; neither raised

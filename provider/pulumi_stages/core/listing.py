@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from .backend import Remote
+from .errors import StagesError
 from .http import Endpoint
 
 DIRECT_READS = 2
@@ -61,7 +62,10 @@ class ListingCache:
                 listing.reads += 1
                 if listing.reads <= DIRECT_READS:
                     return None
-                listing.by_id = {remote.id: remote for remote in load()}
+                try:
+                    listing.by_id = {remote.id: remote for remote in load()}
+                except StagesError:
+                    return None  # a failed listing falls back to direct reads
                 listing.fetched_at = self._clock()
             return listing.by_id.get(id_)
 
