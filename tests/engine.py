@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,20 +40,28 @@ def stages(*names: str, color: str = "#5951ff") -> list[Declared]:
 
 @dataclass
 class StackHarness:
-    """One stack on a file backend; `declared` is what the inline program declares next run."""
+    """One stack on a file backend; `declared` is what the inline program declares next run
+    (Outreach stages), unless `program` is set to a program of the test's own."""
 
     stack: auto.Stack
     emulator: EmulatorServer
+    namespace: str = "outreach"
     output: list[str] = field(default_factory=list)
     declared: list[Declared] = field(default_factory=list)
+    program: Callable[[], None] | None = None
 
     @classmethod
     def create(
-        cls, tmp_path: Path, pulumi_home: Path, emulator: EmulatorServer, token: str
+        cls,
+        tmp_path: Path,
+        pulumi_home: Path,
+        emulator: EmulatorServer,
+        token: str,
+        namespace: str = "outreach",
     ) -> StackHarness:
         backend = tmp_path / "state"
         backend.mkdir()
-        harness = cls(stack=None, emulator=emulator)  # type: ignore[arg-type]
+        harness = cls(stack=None, emulator=emulator, namespace=namespace)  # type: ignore[arg-type]
         settings = auto.ProjectSettings(
             name="stages-test", runtime="python", backend=auto.ProjectBackend(url=backend.as_uri())
         )
@@ -72,19 +81,22 @@ class StackHarness:
                 pulumi_command=auto.PulumiCommand(root=str(TOOLS_BIN.parent)),
             ),
         )
-        harness.stack.set_config("outreach:baseUrl", auto.ConfigValue(emulator.base_url))
+        harness.stack.set_config(f"{namespace}:baseUrl", auto.ConfigValue(emulator.base_url))
         harness.set_token(token)
         return harness
 
     def set_token(self, token: str) -> None:
         """Store the access token as a stack secret, as `pulumi config set --secret` does."""
-        self.set_secret("outreach:accessToken", token)
+        self.set_secret(f"{self.namespace}:accessToken", token)
 
     def set_secret(self, key: str, value: str) -> None:
         """Store a stack secret."""
         self.stack.set_config(key, auto.ConfigValue(value, secret=True))
 
     def _program(self) -> None:
+        if self.program is not None:
+            self.program()
+            return
         for stage in self.declared:
             created = Stage(
                 stage.key,
@@ -126,14 +138,14 @@ class StackHarness:
         assert planned == {}, f"preview planned {planned}"
         assert self.emulator.log.writes() == []
 
-    def state_outputs(self) -> dict[str, dict[str, Any]]:
-        """Each Stage's outputs in the exported state, by resource name."""
+    def state_outputs(self, kind: str = "Stage") -> dict[str, dict[str, Any]]:
+        """Outputs of each resource of this kind in the exported state, by resource name."""
         deployment = self.stack.export_stack().deployment
         resources = deployment.get("resources", []) if deployment else []
         return {
             r["urn"].rsplit("::", 1)[-1]: r.get("outputs", {})
             for r in resources
-            if r["type"].endswith("outreach:Stage")
+            if r["type"].endswith(f"{self.namespace}:{kind}")
         }
 
     def cli(self, *args: str) -> str:

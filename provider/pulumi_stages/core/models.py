@@ -23,6 +23,14 @@ def _name(value: Any) -> str:
     return value
 
 
+def _optional_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise PydanticCustomError("text_type", "must be text, got {value}", {"value": repr(value)})
+    return value
+
+
 def _hex_color(value: Any) -> str | None:
     if value is None:
         return None
@@ -56,6 +64,9 @@ def _position(value: Any) -> int | None:
 
 Name = Annotated[str, BeforeValidator(_name)]
 """A display name: 1 to 255 characters, not blank."""
+
+OptionalText = Annotated[str | None, BeforeValidator(_optional_text)]
+"""Free text, or None to leave it to the API."""
 
 HexColor = Annotated[str | None, BeforeValidator(_hex_color)]
 """A colour as #rrggbb (stored lower-case) or None."""

@@ -1,0 +1,5 @@
+"""Capsule CRM API v2 stages and boards as Pulumi resources."""
+
+from .stage import Board, Stage
+
+__all__ = ["Board", "Stage"]

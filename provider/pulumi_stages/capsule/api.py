@@ -1,0 +1,191 @@
+"""Capsule CRM API v2 stages and boards: wrapper keys, Link-header paging, boards found by name."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import httpx
+
+from ..core.backend import Remote
+from ..core.errors import NotFound, StagesError
+from ..core.http import ApiClient
+from .models import WIRE, StageRecord
+
+
+class CapsuleDialect:
+    """How Capsule speaks: `{"stage": ...}` bodies and its three error body shapes."""
+
+    api = "Capsule"
+    content_type = "application/json"
+
+    def error_details(self, response: httpx.Response) -> tuple[str, str | None]:
+        try:
+            body = response.json()
+        except ValueError:
+            return (response.reason_phrase, None)
+        errors = body.get("errors") if isinstance(body, dict) else None
+        if errors:
+            first = errors[0]
+            field = first.get("field")
+            text = first.get("message", "")
+            return (f"{field}: {text}" if field else text, body.get("message"))
+        if isinstance(body, dict):
+            return (str(body.get("message") or body.get("error") or response.reason_phrase), None)
+        return (response.reason_phrase, None)
+
+    def hint(self, status: int, code: str | None, message: str) -> str | None:
+        if status == 401:
+            return "check capsule:accessToken (or CAPSULE_ACCESS_TOKEN); it may have expired"
+        if status == 403:
+            return "writing stages and boards needs a user with the Administrator role"
+        return None
+
+
+def pages(client: ApiClient, path: str, key: str, params: dict[str, str | int]) -> Iterator[Any]:
+    """Every item under `key` across pages, following the Link header's rel="next"."""
+    url: str = path
+    query: dict[str, str | int] | None = params
+    base = client.endpoint.base_url
+    while True:
+        response = client.request("GET", url, params=query)
+        yield from response.json().get(key) or []
+        following = response.links.get("next", {}).get("url")
+        if not following:
+            return
+        if not following.startswith(base):
+            raise StagesError(f"Capsule sent a next-page link outside {base}; not following it")
+        url, query = following, None
+
+
+class BoardDirectory:
+    """Board names to ids for one account, looked up once per process and name."""
+
+    def __init__(self, client: ApiClient) -> None:
+        self.client = client
+        self._lock = threading.Lock()
+        self._ids: dict[str, int] = {}
+
+    def id_of(self, name: str) -> int:
+        """The id of the active board called `name` in this account."""
+        with self._lock:
+            if name in self._ids:
+                return self._ids[name]
+        params: dict[str, str | int] = {"q": name, "status": "active", "perPage": 100}
+        matches = [b for b in pages(self.client, "/boards", "boards", params) if b["name"] == name]
+        if len(matches) != 1:
+            found = "no" if not matches else f"{len(matches)}"
+            raise StagesError(
+                f"Capsule has {found} active board named {name!r} in this account; "
+                "declare it with pulumi_stages.capsule.Board or fix the name"
+            )
+        with self._lock:
+            self._ids[name] = int(matches[0]["id"])
+            return self._ids[name]
+
+
+_DIRECTORIES: dict[int, BoardDirectory] = {}
+_DIRECTORIES_LOCK = threading.Lock()
+
+
+def directory_for(client: ApiClient) -> BoardDirectory:
+    """The board directory shared by every backend on this pooled client."""
+    with _DIRECTORIES_LOCK:
+        return _DIRECTORIES.setdefault(id(client), BoardDirectory(client))
+
+
+class CapsuleStages:
+    """CRUD and listing of Capsule stages; the board is given by name."""
+
+    def __init__(self, client: ApiClient) -> None:
+        self.client = client
+        self.boards = directory_for(client)
+
+    def create(self, inputs: Mapping[str, Any]) -> Remote:
+        body: dict[str, Any] = {
+            wire: inputs[field] for field, wire in WIRE.items() if inputs.get(field) is not None
+        }
+        body["board"] = self.boards.id_of(str(inputs["board"]))
+        response = self.client.request("POST", "/stages", json={"stage": body})
+        return _remote(response.json()["stage"])
+
+    def read(self, id_: str) -> Remote | None:
+        try:
+            response = self.client.request("GET", f"/stages/{id_}")
+        except NotFound:
+            return None
+        return _remote(response.json()["stage"])
+
+    def update(self, id_: str, changes: Mapping[str, Any]) -> Remote:
+        body = {WIRE[field]: value for field, value in changes.items() if field in WIRE}
+        response = self.client.request("PUT", f"/stages/{id_}", json={"stage": body})
+        return _remote(response.json()["stage"])
+
+    def delete(self, id_: str) -> None:
+        try:
+            self.client.request("DELETE", f"/stages/{id_}")
+        except NotFound:
+            return
+
+    def find(self, inputs: Mapping[str, Any]) -> list[Remote]:
+        board_id = self.boards.id_of(str(inputs["board"]))
+        stages = pages(self.client, f"/boards/{board_id}/stages", "stages", {"perPage": 100})
+        return [_remote(s) for s in stages if s.get("name") == inputs["name"]]
+
+    def list_all(self) -> Iterator[Remote]:
+        for stage in pages(self.client, "/stages", "stages", {"perPage": 100}):
+            yield _remote(stage)
+
+
+class CapsuleBoards:
+    """Capsule boards: create, read, archive (the API's delete). Boards cannot be edited."""
+
+    def __init__(self, client: ApiClient) -> None:
+        self.client = client
+
+    def create(self, inputs: Mapping[str, Any]) -> Remote:
+        body = {k: inputs[k] for k in ("name", "description") if inputs.get(k) is not None}
+        response = self.client.request("POST", "/boards", json={"board": body})
+        return _board(response.json()["board"])
+
+    def read(self, id_: str) -> Remote | None:
+        try:
+            response = self.client.request("GET", f"/boards/{id_}")
+        except NotFound:
+            return None
+        return _board(response.json()["board"])
+
+    def update(self, id_: str, changes: Mapping[str, Any]) -> Remote:
+        raise StagesError("Capsule boards cannot be edited; a change replaces the board")
+
+    def delete(self, id_: str) -> None:
+        try:
+            self.client.request("DELETE", f"/boards/{id_}")
+        except NotFound:
+            return
+
+    def find(self, inputs: Mapping[str, Any]) -> list[Remote]:
+        params: dict[str, str | int] = {"q": str(inputs["name"]), "perPage": 100}
+        boards = pages(self.client, "/boards", "boards", params)
+        return [_board(b) for b in boards if b.get("name") == inputs["name"]]
+
+    def list_all(self) -> Iterator[Remote]:
+        for board in pages(self.client, "/boards", "boards", {"perPage": 100, "status": "all"}):
+            yield _board(board)
+
+
+def _remote(stage: dict[str, Any]) -> Remote:
+    record = StageRecord.from_json(stage)
+    return Remote(id=str(record.id), outs=record.outputs())
+
+
+def _board(board: dict[str, Any]) -> Remote:
+    outs = {
+        "name": board.get("name"),
+        "description": board.get("description"),
+        "board_id": board["id"],
+        "created_at": board.get("createdAt"),
+        "updated_at": board.get("updatedAt"),
+    }
+    return Remote(id=str(board["id"]), outs=outs)

@@ -1,0 +1,114 @@
+"""The `pulumi_stages.capsule.Stage` and `Board` resources and their dynamic providers."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import pulumi
+import pulumi.dynamic
+
+from ..core.backend import Backend
+from ..core.config import ApiSettings
+from ..core.http import ApiClient
+from ..core.resource import ApiResourceProvider
+from .api import CapsuleBoards, CapsuleDialect, CapsuleStages
+from .models import BoardInputs, StageInputs
+
+SETTINGS = ApiSettings(
+    api="Capsule",
+    namespace="capsule",
+    env_prefix="CAPSULE",
+    default_base_url="https://api.capsulecrm.com/api/v2",
+)
+
+
+class CapsuleStageProvider(ApiResourceProvider):
+    """Capsule stages; moving one to another board is a replace (the API cannot move it)."""
+
+    settings: ClassVar[ApiSettings] = SETTINGS
+    dialect: ClassVar[CapsuleDialect] = CapsuleDialect()
+    inputs_model: ClassVar[type[StageInputs]] = StageInputs
+    replace_on: ClassVar[frozenset[str]] = frozenset({"board"})
+
+    def make_backend(self, client: ApiClient) -> Backend:
+        return CapsuleStages(client)
+
+
+class CapsuleBoardProvider(ApiResourceProvider):
+    """Capsule boards; the API cannot edit one, so any change replaces it."""
+
+    settings: ClassVar[ApiSettings] = SETTINGS
+    dialect: ClassVar[CapsuleDialect] = CapsuleDialect()
+    inputs_model: ClassVar[type[BoardInputs]] = BoardInputs
+    replace_on: ClassVar[frozenset[str]] = frozenset({"name", "description"})
+
+    def make_backend(self, client: ApiClient) -> Backend:
+        return CapsuleBoards(client)
+
+
+class Board(pulumi.dynamic.Resource, module="capsule", name="Board"):
+    """A Capsule board, the owner of an ordered set of stages. Deleting it archives it."""
+
+    name: pulumi.Output[str]
+    description: pulumi.Output[str | None]
+    board_id: pulumi.Output[int]
+
+    def __init__(
+        self,
+        resource_name: str,
+        name: pulumi.Input[str],
+        *,
+        description: pulumi.Input[str] | None = None,
+        adopt: pulumi.Input[bool] | None = None,
+        adopt_id: pulumi.Input[int] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """Declare a board; `adopt=True` takes over an existing board with the same name."""
+        props: dict[str, Any] = {
+            "name": name,
+            "description": description,
+            "adopt": adopt,
+            "adopt_id": adopt_id,
+            "board_id": None,
+            "created_at": None,
+            "updated_at": None,
+        }
+        super().__init__(CapsuleBoardProvider(), resource_name, props, opts)
+
+
+class Stage(pulumi.dynamic.Resource, module="capsule", name="Stage"):
+    """A Capsule stage on a board named in this account (name or a Board's `name` output)."""
+
+    name: pulumi.Output[str]
+    board: pulumi.Output[str]
+    description: pulumi.Output[str | None]
+    display_order: pulumi.Output[int | None]
+    stage_id: pulumi.Output[int]
+    board_id: pulumi.Output[int]
+
+    def __init__(
+        self,
+        resource_name: str,
+        name: pulumi.Input[str],
+        board: pulumi.Input[str],
+        *,
+        description: pulumi.Input[str] | None = None,
+        display_order: pulumi.Input[int] | None = None,
+        adopt: pulumi.Input[bool] | None = None,
+        adopt_id: pulumi.Input[int] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """Declare a stage. Moving it to another board replaces it (new id, created first)."""
+        props: dict[str, Any] = {
+            "name": name,
+            "board": board,
+            "description": description,
+            "display_order": display_order,
+            "adopt": adopt,
+            "adopt_id": adopt_id,
+            "stage_id": None,
+            "board_id": None,
+            "created_at": None,
+            "updated_at": None,
+        }
+        super().__init__(CapsuleStageProvider(), resource_name, props, opts)

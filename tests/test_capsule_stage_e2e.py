@@ -1,0 +1,204 @@
+"""Capsule boards and stages through the real engine, as acceptance steps."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pulumi
+import pytest
+from pulumi import automation as auto
+
+from pulumi_stages.capsule import Board, Stage
+from pulumi_stages.emulator import CapsuleService, EmulatorServer
+from tests.engine import StackHarness
+
+pytestmark = pytest.mark.e2e
+
+
+@dataclass
+class CapsuleStage:
+    key: str
+    name: str
+    board: str
+    description: str | None = None
+    display_order: int | None = None
+
+
+@dataclass
+class Pipeline:
+    """Boards (by name) and stages the program declares."""
+
+    boards: list[str] = field(default_factory=lambda: ["Projects"])
+    stages: list[CapsuleStage] = field(default_factory=list)
+
+    def program(self) -> None:
+        boards = {name: Board(f"board-{name.lower()}", name=name) for name in self.boards}
+        for stage in self.stages:
+            created = Stage(
+                stage.key,
+                name=stage.name,
+                board=boards[stage.board].name,
+                description=stage.description,
+                display_order=stage.display_order,
+            )
+            pulumi.export(stage.key, created.stage_id)
+
+
+def four_stages() -> list[CapsuleStage]:
+    names = ["Project Brief", "In Progress", "Review", "Done"]
+    return [CapsuleStage(f"s{i}", n, "Projects", None, i + 1) for i, n in enumerate(names)]
+
+
+@pytest.fixture
+def capsule(token: str) -> Iterator[EmulatorServer]:
+    with EmulatorServer(CapsuleService(token=token)) as server:
+        yield server
+
+
+@pytest.fixture
+def pipeline_stack(
+    tmp_path: Path, pulumi_home: Path, capsule: EmulatorServer, token: str
+) -> Iterator[tuple[StackHarness, Pipeline]]:
+    harness = StackHarness.create(tmp_path, pulumi_home, capsule, token, namespace="capsule")
+    pipeline = Pipeline(stages=four_stages())
+    harness.program = pipeline.program
+    yield harness, pipeline
+    harness.remove()
+
+
+def held(emulator: EmulatorServer) -> list[tuple[str, str, int]]:
+    state = emulator.service.state  # type: ignore[attr-defined]
+    return [
+        (s.name, state.boards[s.board_id].name, s.display_order)
+        for s in state.stages_of(None, True)
+    ]
+
+
+def test_board_with_four_stages_then_no_op_up(
+    pipeline_stack: tuple[StackHarness, Pipeline],
+) -> None:
+    stack, _ = pipeline_stack
+    stack.up()
+    counts = stack.emulator.log.counts()
+    assert counts["POST /api/v2/boards"] == 1
+    assert counts["POST /api/v2/stages"] == 4
+    assert held(stack.emulator) == [
+        ("Project Brief", "Projects", 1),
+        ("In Progress", "Projects", 2),
+        ("Review", "Projects", 3),
+        ("Done", "Projects", 4),
+    ]
+    stack.up()
+    assert stack.emulator.log.writes() == []
+    stack.assert_no_changes()
+
+
+def test_rename_redescribe_reorder_are_single_puts(
+    pipeline_stack: tuple[StackHarness, Pipeline],
+) -> None:
+    stack, pipeline = pipeline_stack
+    stack.up()
+    pipeline.stages[0].name = "Brief"
+    pipeline.stages[1].description = "Work under way"
+    pipeline.stages[3].display_order = 9
+    stack.up()
+    bodies = sorted(str(w.body["stage"]) for w in stack.emulator.log.writes())
+    assert [w.method for w in stack.emulator.log.writes()] == ["PUT"] * 3
+    assert bodies == sorted(
+        [str({"name": "Brief"}), str({"description": "Work under way"}), str({"displayOrder": 9})]
+    )
+    stack.assert_no_changes()
+
+
+def test_moving_a_stage_to_another_board_replaces_it(
+    pipeline_stack: tuple[StackHarness, Pipeline],
+) -> None:
+    stack, pipeline = pipeline_stack
+    pipeline.boards.append("Sales")
+    stack.up()
+    old_id = stack.state_outputs()["s2"]["stage_id"]
+    pipeline.stages[2].board = "Sales"
+    preview = stack.preview()
+    assert preview.change_summary.get(auto.OpType.REPLACE) == 1
+    stack.up()
+    writes = [(w.method, w.route) for w in stack.emulator.log.writes()]
+    assert writes == [("POST", "/api/v2/stages"), ("DELETE", "/api/v2/stages/{id}")]
+    new = stack.state_outputs()["s2"]
+    assert new["stage_id"] != old_id
+    assert ("Review", "Sales", 3) in held(stack.emulator)
+    stack.assert_no_changes()
+
+
+def test_delete_refused_while_in_use_then_succeeds(
+    pipeline_stack: tuple[StackHarness, Pipeline],
+) -> None:
+    stack, pipeline = pipeline_stack
+    stack.up()
+    stage_id = stack.state_outputs()["s3"]["stage_id"]
+    state = stack.emulator.service.state  # type: ignore[attr-defined]
+    state.stages[stage_id].open_projects = 2
+    pipeline.stages = pipeline.stages[:3]
+    with pytest.raises(auto.CommandError) as failure:
+        stack.up()
+    assert (
+        f"Capsule rejected DELETE /stages/{stage_id}: Stage is used by 2 open project(s); "
+        "move or close them before deleting the stage (422)" in str(failure.value)
+    )
+    assert "s3" in stack.state_outputs()
+    state.stages[stage_id].open_projects = 0
+    stack.up()
+    assert stack.emulator.log.counts()["DELETE /api/v2/stages/{id}"] == 1
+    assert "s3" not in stack.state_outputs()
+    stack.assert_no_changes()
+
+
+def test_hand_deleted_stage_is_recreated(pipeline_stack: tuple[StackHarness, Pipeline]) -> None:
+    stack, _ = pipeline_stack
+    stack.up()
+    stage_id = stack.state_outputs()["s1"]["stage_id"]
+    del stack.emulator.service.state.stages[stage_id]  # type: ignore[attr-defined]
+    stack.refresh()
+    stack.up()
+    assert stack.emulator.log.counts()["POST /api/v2/stages"] == 1
+    assert [row[0] for row in held(stack.emulator)] == [
+        "Project Brief",
+        "In Progress",
+        "Review",
+        "Done",
+    ]  # recreated with its declared display order
+    stack.assert_no_changes()
+
+
+def test_same_program_in_two_accounts_with_different_board_ids(
+    tmp_path: Path, pulumi_home: Path, token: str
+) -> None:
+    results = []
+    for account, offset in (("dev", 0), ("prod", 500)):
+        with EmulatorServer(CapsuleService(token=token)) as emulator:
+            state = emulator.service.state  # type: ignore[attr-defined]
+            state.next_id += offset
+            state.create_board("Projects")
+            work = tmp_path / account
+            work.mkdir()
+            stack = StackHarness.create(work, pulumi_home, emulator, token, namespace="capsule")
+            pipeline = Pipeline(boards=[], stages=four_stages())
+
+            def program(pipeline: Pipeline = pipeline) -> None:
+                for stage in pipeline.stages:
+                    Stage(
+                        stage.key,
+                        name=stage.name,
+                        board=stage.board,
+                        display_order=stage.display_order,
+                    )
+
+            stack.program = program
+            stack.up()
+            board_ids = {o["board_id"] for o in stack.state_outputs().values()}
+            results.append((held(emulator), board_ids))
+            stack.remove()
+    (dev_stages, dev_boards), (prod_stages, prod_boards) = results
+    assert dev_stages == prod_stages
+    assert dev_boards != prod_boards
