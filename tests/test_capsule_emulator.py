@@ -99,11 +99,12 @@ def test_stage_used_on_an_open_project_cannot_be_deleted(
     stage_id = http.post("/stages", json={"stage": {"name": "S", "board": projects["id"]}}).json()[
         "stage"
     ]["id"]
-    capsule.service.state.stages[stage_id].open_projects = 2  # type: ignore[attr-defined]
+    admin = f"{capsule.root_url}/_emulator/capsule/stages/{stage_id}/projects"
+    assert httpx.put(admin, json={"open": 2}).status_code == 204
     refused = http.delete(f"/stages/{stage_id}")
     assert refused.status_code == 422
     assert "move or close them" in refused.json()["message"]
-    capsule.service.state.stages[stage_id].open_projects = 0  # type: ignore[attr-defined]
+    assert httpx.put(admin, json={"open": 0}).status_code == 204
     assert http.delete(f"/stages/{stage_id}").status_code == 204
 
 

@@ -87,6 +87,18 @@ def test_a_failing_listing_falls_back_to_direct_reads() -> None:
         calls.append(1)
         raise ServerError("Outreach", "GET", "/stages", 500, "Something went wrong.")
 
-    answers = [cache.lookup(endpoint, str(i), failing_listing) for i in range(4)]
+    answers = [cache.lookup((endpoint, "Stage"), str(i), failing_listing) for i in range(4)]
     assert answers == [None, None, None, None]  # None: the caller reads directly
     assert len(calls) == 2  # reads 3 and 4 tried the listing; neither raised
+
+
+def test_listings_are_kept_per_kind_of_object() -> None:
+    cache = ListingCache()
+    endpoint = Endpoint("Capsule", "http://127.0.0.1:1/api/v2", "t")
+    stage, board = Remote("7", {"kind": "stage"}), Remote("7", {"kind": "board"})
+    stages, boards = (endpoint, "CapsuleStageProvider"), (endpoint, "CapsuleBoardProvider")
+    for _ in range(2):  # the direct reads of each burst
+        cache.lookup(stages, "7", lambda: [stage])
+        cache.lookup(boards, "7", lambda: [board])
+    assert cache.lookup(stages, "7", lambda: [stage]) is stage
+    assert cache.lookup(boards, "7", lambda: [board]) is board

@@ -19,6 +19,9 @@ from .backend import Remote
 from .errors import StagesError
 from .http import Endpoint
 
+ListingKey = tuple[Endpoint, str]
+"""An account and a kind of object (the provider class): stage and board ids may overlap."""
+
 DIRECT_READS = 2
 """Reads in a burst that go straight to the API before the listing is worth fetching."""
 
@@ -36,23 +39,23 @@ class _Listing:
 
 
 class ListingCache:
-    """One short-lived listing per endpoint, shared by the provider process's threads."""
+    """One short-lived listing per account and kind, shared by the provider process's threads."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._lock = threading.Lock()
-        self._listings: dict[Endpoint, _Listing] = {}
+        self._listings: dict[ListingKey, _Listing] = {}
         self._clock = clock
 
-    def _listing(self, endpoint: Endpoint) -> _Listing:
+    def _listing(self, key: ListingKey) -> _Listing:
         with self._lock:
-            return self._listings.setdefault(endpoint, _Listing())
+            return self._listings.setdefault(key, _Listing())
 
     def lookup(
-        self, endpoint: Endpoint, id_: str, load: Callable[[], Iterable[Remote]]
+        self, key: ListingKey, id_: str, load: Callable[[], Iterable[Remote]]
     ) -> Remote | None:
         """The object from the account's listing; None when it is not listed or when this read
         should go to the API directly (the caller then reads it)."""
-        listing = self._listing(endpoint)
+        listing = self._listing(key)
         with listing.lock:
             now = self._clock()
             fresh = listing.fetched_at is not None and now - listing.fetched_at < TTL_SECONDS
@@ -69,9 +72,9 @@ class ListingCache:
                 listing.fetched_at = self._clock()
             return listing.by_id.get(id_)
 
-    def invalidate(self, endpoint: Endpoint) -> None:
-        """Forget the endpoint's listing after a write."""
-        listing = self._listing(endpoint)
+    def invalidate(self, key: ListingKey) -> None:
+        """Forget the listing after a write."""
+        listing = self._listing(key)
         with listing.lock:
             listing.fetched_at = None
             listing.by_id = {}

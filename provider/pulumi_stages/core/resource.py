@@ -120,11 +120,12 @@ class ApiResourceProvider(ResourceProvider):
         """The backend for a write; the account's cached listing is retired before and after,
         so a listing fetched while the write is under way cannot outlive it."""
         endpoint = self.endpoint()
-        LISTINGS.invalidate(endpoint)
+        key = (endpoint, type(self).__qualname__)
+        LISTINGS.invalidate(key)
         try:
             yield self.backend(endpoint)
         finally:
-            LISTINGS.invalidate(endpoint)
+            LISTINGS.invalidate(key)
 
     @classmethod
     def input_names(cls) -> tuple[str, ...]:
@@ -257,7 +258,7 @@ class ApiResourceProvider(ResourceProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         endpoint = self.endpoint()
         backend = self.backend(endpoint)
-        remote = LISTINGS.lookup(endpoint, id_, backend.list_all)
+        remote = LISTINGS.lookup((endpoint, type(self).__qualname__), id_, backend.list_all)
         if remote is None:
             remote = backend.read(id_)  # a direct read, or confirming one missing from a listing
         if remote is None:

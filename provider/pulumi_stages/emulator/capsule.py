@@ -15,6 +15,8 @@ from typing import Any
 
 from aiohttp import web
 
+from .server import ADMIN_PREFIX
+
 MAX_ACTIVE_BOARDS = 30
 MAX_PER_PAGE = 100
 
@@ -293,7 +295,16 @@ class CapsuleService:
             web.delete(f"{base}/boards/{{id}}", wrap(self.archive_board)),
             web.post(f"{base}/boards/{{id}}/restore", wrap(self.restore_board)),
             web.get(f"{base}/boards/{{id}}/stages", wrap(self.list_board_stages)),
+            web.put(f"{ADMIN_PREFIX}/capsule/stages/{{id}}/projects", wrap(self.set_projects)),
         ]
+
+    async def set_projects(self, request: web.Request) -> web.Response:
+        """Admin: how many open projects sit on a stage (0 once they are closed or moved)."""
+        stage = self.state.stage(self._int(request, "stage"))
+        body = json.loads(await request.read())
+        with self.state.lock:
+            stage.open_projects = int(body["open"])
+        return web.Response(status=204)
 
     def _wrap(self, handler: Any) -> Any:
         async def wrapped(request: web.Request) -> web.StreamResponse:
