@@ -202,3 +202,48 @@ def test_same_program_in_two_accounts_with_different_board_ids(
     (dev_stages, dev_boards), (prod_stages, prod_boards) = results
     assert dev_stages == prod_stages
     assert dev_boards != prod_boards
+
+
+def test_refresh_of_120_stages_pages_through_the_listing(
+    pipeline_stack: tuple[StackHarness, Pipeline],
+) -> None:
+    stack, pipeline = pipeline_stack
+    pipeline.stages = [CapsuleStage(f"s{i}", f"Stage {i}", "Projects", None, i) for i in range(120)]
+    stack.up()
+    assert stack.emulator.log.counts()["POST /api/v2/stages"] == 120
+    stack.refresh()
+    counts = stack.emulator.log.counts()
+    print(f"\ncapsule refresh of 120 stages + 1 board: {dict(counts)}")
+    assert counts["GET /api/v2/stages"] == 2  # perPage=100: two pages, via the Link header
+    assert counts["GET /api/v2/stages/{id}"] <= 2
+    assert stack.emulator.log.writes() == []
+    assert len(stack.state_outputs()) == 120
+
+
+def test_adopting_an_existing_board_and_its_stages(
+    pipeline_stack: tuple[StackHarness, Pipeline],
+) -> None:
+    stack, pipeline = pipeline_stack
+    state = stack.emulator.service.state  # type: ignore[attr-defined]
+    projects = state.create_board("Projects")
+    for i, stage in enumerate(pipeline.stages):
+        state.create_stage({"name": stage.name, "board": projects.id, "displayOrder": i + 1})
+
+    def adopting() -> None:
+        board = Board("board-projects", name="Projects", adopt=True)
+        for stage in pipeline.stages:
+            Stage(
+                stage.key,
+                name=stage.name,
+                board=board.name,
+                adopt=True,
+                display_order=stage.display_order,
+                description="Kick-off" if stage.key == "s0" else None,
+            )
+
+    stack.program = adopting
+    stack.up()
+    writes = stack.emulator.log.writes()
+    assert [(w.method, w.body) for w in writes] == [("PUT", {"stage": {"description": "Kick-off"}})]
+    assert len(state.stages) == 4 and len(state.boards) == 1
+    stack.assert_no_changes()
