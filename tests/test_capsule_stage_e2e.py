@@ -247,3 +247,15 @@ def test_adopting_an_existing_board_and_its_stages(
     assert [(w.method, w.body) for w in writes] == [("PUT", {"stage": {"description": "Kick-off"}})]
     assert len(state.stages) == 4 and len(state.boards) == 1
     stack.assert_no_changes()
+
+
+def test_capsule_budget_is_waited_out_using_the_reset_time(
+    pipeline_stack: tuple[StackHarness, Pipeline],
+) -> None:
+    stack, pipeline = pipeline_stack
+    stack.emulator.budget.configure(limit=10, window_seconds=2.0)
+    pipeline.stages = [CapsuleStage(f"s{i}", f"Stage {i}", "Projects", None, i) for i in range(30)]
+    stack.up()
+    assert len(stack.emulator.service.state.stages) == 30  # type: ignore[attr-defined]
+    print(f"\ncapsule 30-stage up: refused by the budget: {stack.emulator.budget.refused}")
+    assert stack.emulator.budget.refused == 0
