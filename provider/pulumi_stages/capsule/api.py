@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 
-from ..core.backend import Remote
-from ..core.errors import NotFound, StagesError
+from ..core.backend import Remote, delete_if_present, fetch_or_none
+from ..core.errors import StagesError
 from ..core.http import ApiClient
 from .models import WIRE, StageRecord
 
@@ -111,11 +111,8 @@ class CapsuleStages:
         return _remote(response.json()["stage"])
 
     def read(self, id_: str) -> Remote | None:
-        try:
-            response = self.client.request("GET", f"/stages/{id_}")
-        except NotFound:
-            return None
-        return _remote(response.json()["stage"])
+        response = fetch_or_none(self.client, f"/stages/{id_}")
+        return _remote(response.json()["stage"]) if response is not None else None
 
     def update(self, id_: str, changes: Mapping[str, Any]) -> Remote:
         body = {WIRE[field]: value for field, value in changes.items() if field in WIRE}
@@ -123,10 +120,7 @@ class CapsuleStages:
         return _remote(response.json()["stage"])
 
     def delete(self, id_: str) -> None:
-        try:
-            self.client.request("DELETE", f"/stages/{id_}")
-        except NotFound:
-            return
+        delete_if_present(self.client, f"/stages/{id_}")
 
     def find(self, inputs: Mapping[str, Any]) -> list[Remote]:
         board_id = self.boards.id_of(str(inputs["board"]))
@@ -150,20 +144,14 @@ class CapsuleBoards:
         return _board(response.json()["board"])
 
     def read(self, id_: str) -> Remote | None:
-        try:
-            response = self.client.request("GET", f"/boards/{id_}")
-        except NotFound:
-            return None
-        return _board(response.json()["board"])
+        response = fetch_or_none(self.client, f"/boards/{id_}")
+        return _board(response.json()["board"]) if response is not None else None
 
     def update(self, id_: str, changes: Mapping[str, Any]) -> Remote:
         raise StagesError("Capsule boards cannot be edited; a change replaces the board")
 
     def delete(self, id_: str) -> None:
-        try:
-            self.client.request("DELETE", f"/boards/{id_}")
-        except NotFound:
-            return
+        delete_if_present(self.client, f"/boards/{id_}")
 
     def find(self, inputs: Mapping[str, Any]) -> list[Remote]:
         params: dict[str, str | int] = {"q": str(inputs["name"]), "perPage": 100}

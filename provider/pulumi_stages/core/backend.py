@@ -6,6 +6,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import httpx
+
+from .errors import NotFound
+from .http import ApiClient
+
 
 @dataclass(frozen=True)
 class Remote:
@@ -41,3 +46,19 @@ class Backend(Protocol):
     def list_all(self) -> Iterator[Remote]:
         """Every object of this kind in the account, following pagination."""
         ...
+
+
+def fetch_or_none(client: ApiClient, path: str) -> httpx.Response | None:
+    """GET an object; None when the API says it is gone (404)."""
+    try:
+        return client.request("GET", path)
+    except NotFound:
+        return None
+
+
+def delete_if_present(client: ApiClient, path: str) -> None:
+    """DELETE an object; one that is already gone (404) counts as deleted."""
+    try:
+        client.request("DELETE", path)
+    except NotFound:
+        return

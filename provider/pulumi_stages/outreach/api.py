@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 
-from ..core.backend import Remote
-from ..core.errors import NotFound, StagesError
+from ..core.backend import Remote, delete_if_present, fetch_or_none
+from ..core.errors import StagesError
 from ..core.http import ApiClient
 from .models import StageRecord
 
@@ -56,11 +56,8 @@ class OutreachStages:
         return _remote(response.json()["data"])
 
     def read(self, id_: str) -> Remote | None:
-        try:
-            response = self.client.request("GET", f"/stages/{id_}")
-        except NotFound:
-            return None
-        return _remote(response.json()["data"])
+        response = fetch_or_none(self.client, f"/stages/{id_}")
+        return _remote(response.json()["data"]) if response is not None else None
 
     def update(self, id_: str, changes: Mapping[str, Any]) -> Remote:
         body = {"data": {"type": "stage", "id": int(id_), "attributes": dict(changes)}}
@@ -68,10 +65,7 @@ class OutreachStages:
         return _remote(response.json()["data"])
 
     def delete(self, id_: str) -> None:
-        try:
-            self.client.request("DELETE", f"/stages/{id_}")
-        except NotFound:
-            return
+        delete_if_present(self.client, f"/stages/{id_}")
 
     def list_all(self) -> Iterator[Remote]:
         """Every stage in the account as Remote objects."""
