@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import pulumi
-import pulumi.dynamic
 
 from ..core.backend import Backend
 from ..core.config import ApiSettings
 from ..core.http import ApiClient
-from ..core.resource import ApiResourceProvider
+from ..core.resource import ApiResource, ApiResourceProvider
 from .api import CapsuleBoards, CapsuleDialect, CapsuleStages
 from .models import BoardInputs, StageInputs
 
@@ -46,7 +45,7 @@ class CapsuleBoardProvider(ApiResourceProvider):
         return CapsuleBoards(client)
 
 
-class Board(pulumi.dynamic.Resource, module="capsule", name="Board"):
+class Board(ApiResource, module="capsule", name="Board"):
     """A Capsule board, the owner of an ordered set of stages. Deleting it archives it."""
 
     name: pulumi.Output[str]
@@ -76,7 +75,7 @@ class Board(pulumi.dynamic.Resource, module="capsule", name="Board"):
         super().__init__(CapsuleBoardProvider(), resource_name, props, opts)
 
 
-class Stage(pulumi.dynamic.Resource, module="capsule", name="Stage"):
+class Stage(ApiResource, module="capsule", name="Stage"):
     """A Capsule stage on a board named in this account (name or a Board's `name` output)."""
 
     name: pulumi.Output[str]

@@ -9,6 +9,7 @@ resolved from that (or the environment) on first use.
 from __future__ import annotations
 
 import logging
+import pickle
 import time
 from abc import abstractmethod
 from collections.abc import Iterator, Mapping
@@ -16,6 +17,8 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, ClassVar
 
+import pulumi
+import pulumi.dynamic
 import tenacity
 from pulumi.dynamic import (
     CheckFailure,
@@ -279,3 +282,27 @@ class ApiResourceProvider(ResourceProvider):
     def delete(self, id_: str, _props: dict[str, Any]) -> None:
         with self._writing() as backend:
             backend.delete(id_)
+
+
+class ApiResource(pulumi.dynamic.Resource):
+    """Base of every resource here: a dynamic Resource that undoes the SDK's pickler patch.
+
+    pulumi 3.259's `serialize_provider` wraps `pickle._Pickler._batch_setitems` once more on
+    every resource it serializes and never unwraps it, so a process that declares ~950 dynamic
+    resources dies with RecursionError (an inline program in a long-lived process sooner).
+    Restoring the pickler after each resource keeps the wrapping one level deep.
+    """
+
+    def __init__(
+        self,
+        provider: ResourceProvider,
+        name: str,
+        props: dict[str, Any],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        pickler: Any = pickle._Pickler
+        saved = (pickler._batch_setitems, pickler.save_dict)
+        try:
+            super().__init__(provider, name, props, opts)
+        finally:
+            pickler._batch_setitems, pickler.save_dict = saved

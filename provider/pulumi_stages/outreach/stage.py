@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import pulumi
-import pulumi.dynamic
 
 from ..core.backend import Backend
 from ..core.config import ApiSettings
 from ..core.http import ApiClient
-from ..core.resource import ApiResourceProvider
+from ..core.resource import ApiResource, ApiResourceProvider
 from .api import OutreachDialect, OutreachStages
 from .models import StageInputs
 
@@ -33,7 +32,7 @@ class OutreachStageProvider(ApiResourceProvider):
         return OutreachStages(client)
 
 
-class Stage(pulumi.dynamic.Resource, module="outreach", name="Stage"):
+class Stage(ApiResource, module="outreach", name="Stage"):
     """An Outreach pipeline stage (`stage` in API v2): a name, a colour and a display order."""
 
     name: pulumi.Output[str]
