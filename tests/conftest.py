@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pulumi_stages.emulator import EmulatorServer, OutreachService
-from tests.engine import TOOLS_BIN, StackHarness
+from pulumi_stages.emulator import CapsuleService, EmulatorServer, OutreachService
+from tests.engine import TOOLS_BIN, Pipeline, StackHarness, four_stages
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -50,4 +50,21 @@ def stack(
     """A stack on a local file backend whose provider talks to the `outreach` emulator."""
     harness = StackHarness.create(tmp_path, pulumi_home, outreach, token)
     yield harness
+    harness.remove()
+
+
+@pytest.fixture
+def capsule(token: str) -> Iterator[EmulatorServer]:
+    with EmulatorServer(CapsuleService(token=token)) as server:
+        yield server
+
+
+@pytest.fixture
+def pipeline_stack(
+    tmp_path: Path, pulumi_home: Path, capsule: EmulatorServer, token: str
+) -> Iterator[tuple[StackHarness, Pipeline]]:
+    harness = StackHarness.create(tmp_path, pulumi_home, capsule, token, namespace="capsule")
+    pipeline = Pipeline(stages=four_stages())
+    harness.program = pipeline.program
+    yield harness, pipeline
     harness.remove()

@@ -13,6 +13,8 @@ from typing import Any
 import pulumi
 from pulumi import automation as auto
 
+from pulumi_stages.capsule import Board
+from pulumi_stages.capsule import Stage as CapsuleStageResource
 from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.outreach import Stage
 
@@ -200,3 +202,37 @@ class PulumiCli:
         self.transcript += [done.stdout, done.stderr]
         assert done.returncode == 0, f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
         return done.stdout
+
+
+@dataclass
+class CapsuleStage:
+    key: str
+    name: str
+    board: str
+    description: str | None = None
+    display_order: int | None = None
+
+
+@dataclass
+class Pipeline:
+    """Boards (by name) and stages the program declares."""
+
+    boards: list[str] = field(default_factory=lambda: ["Projects"])
+    stages: list[CapsuleStage] = field(default_factory=list)
+
+    def program(self) -> None:
+        boards = {name: Board(f"board-{name.lower()}", name=name) for name in self.boards}
+        for stage in self.stages:
+            created = CapsuleStageResource(
+                stage.key,
+                name=stage.name,
+                board=boards[stage.board].name,
+                description=stage.description,
+                display_order=stage.display_order,
+            )
+            pulumi.export(stage.key, created.stage_id)
+
+
+def four_stages() -> list[CapsuleStage]:
+    names = ["Project Brief", "In Progress", "Review", "Done"]
+    return [CapsuleStage(f"s{i}", n, "Projects", None, i + 1) for i, n in enumerate(names)]

@@ -8,13 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from pulumi_stages.emulator import CapsuleService, EmulatorServer
-
-
-@pytest.fixture
-def capsule(token: str) -> Iterator[EmulatorServer]:
-    with EmulatorServer(CapsuleService(token=token)) as server:
-        yield server
+from pulumi_stages.emulator import EmulatorServer
 
 
 @pytest.fixture

@@ -8,11 +8,9 @@ from collections.abc import Callable
 import pytest
 
 from pulumi_stages.emulator.faults import Fault, FaultKind
-from tests.engine import StackHarness
-from tests.test_capsule_stage_e2e import CapsuleStage, Pipeline, capsule, pipeline_stack
+from tests.engine import CapsuleStage, Pipeline, StackHarness
 
 pytestmark = pytest.mark.e2e
-__all__ = ["capsule", "pipeline_stack"]  # fixtures shared with the acceptance steps
 
 FAULTS = {
     "500x2": lambda method: Fault(FaultKind.STATUS, count=2, status=500, method=method),

@@ -2,70 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import pulumi
 import pytest
 from pulumi import automation as auto
 
 from pulumi_stages.capsule import Board, Stage
 from pulumi_stages.emulator import CapsuleService, EmulatorServer
-from tests.engine import StackHarness
+from tests.engine import CapsuleStage, Pipeline, StackHarness, four_stages
 
 pytestmark = pytest.mark.e2e
-
-
-@dataclass
-class CapsuleStage:
-    key: str
-    name: str
-    board: str
-    description: str | None = None
-    display_order: int | None = None
-
-
-@dataclass
-class Pipeline:
-    """Boards (by name) and stages the program declares."""
-
-    boards: list[str] = field(default_factory=lambda: ["Projects"])
-    stages: list[CapsuleStage] = field(default_factory=list)
-
-    def program(self) -> None:
-        boards = {name: Board(f"board-{name.lower()}", name=name) for name in self.boards}
-        for stage in self.stages:
-            created = Stage(
-                stage.key,
-                name=stage.name,
-                board=boards[stage.board].name,
-                description=stage.description,
-                display_order=stage.display_order,
-            )
-            pulumi.export(stage.key, created.stage_id)
-
-
-def four_stages() -> list[CapsuleStage]:
-    names = ["Project Brief", "In Progress", "Review", "Done"]
-    return [CapsuleStage(f"s{i}", n, "Projects", None, i + 1) for i, n in enumerate(names)]
-
-
-@pytest.fixture
-def capsule(token: str) -> Iterator[EmulatorServer]:
-    with EmulatorServer(CapsuleService(token=token)) as server:
-        yield server
-
-
-@pytest.fixture
-def pipeline_stack(
-    tmp_path: Path, pulumi_home: Path, capsule: EmulatorServer, token: str
-) -> Iterator[tuple[StackHarness, Pipeline]]:
-    harness = StackHarness.create(tmp_path, pulumi_home, capsule, token, namespace="capsule")
-    pipeline = Pipeline(stages=four_stages())
-    harness.program = pipeline.program
-    yield harness, pipeline
-    harness.remove()
 
 
 def held(emulator: EmulatorServer) -> list[tuple[str, str, int]]:

@@ -51,6 +51,7 @@ class Board(ApiResource, module="capsule", name="Board"):
     name: pulumi.Output[str]
     description: pulumi.Output[str | None]
     board_id: pulumi.Output[int]
+    output_names = ("board_id", "created_at", "updated_at")
 
     def __init__(
         self,
@@ -63,16 +64,13 @@ class Board(ApiResource, module="capsule", name="Board"):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare a board; `adopt=True` takes over an existing board with the same name."""
-        props: dict[str, Any] = {
+        inputs: dict[str, Any] = {
             "name": name,
             "description": description,
             "adopt": adopt,
             "adopt_id": adopt_id,
-            "board_id": None,
-            "created_at": None,
-            "updated_at": None,
         }
-        super().__init__(CapsuleBoardProvider(), resource_name, props, opts)
+        super().__init__(CapsuleBoardProvider(), resource_name, inputs, opts)
 
 
 class Stage(ApiResource, module="capsule", name="Stage"):
@@ -84,6 +82,7 @@ class Stage(ApiResource, module="capsule", name="Stage"):
     display_order: pulumi.Output[int | None]
     stage_id: pulumi.Output[int]
     board_id: pulumi.Output[int]
+    output_names = ("stage_id", "board_id", "created_at", "updated_at")
 
     def __init__(
         self,
@@ -98,16 +97,12 @@ class Stage(ApiResource, module="capsule", name="Stage"):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare a stage. Moving it to another board replaces it (new id, created first)."""
-        props: dict[str, Any] = {
+        inputs: dict[str, Any] = {
             "name": name,
             "board": board,
             "description": description,
             "display_order": display_order,
             "adopt": adopt,
             "adopt_id": adopt_id,
-            "stage_id": None,
-            "board_id": None,
-            "created_at": None,
-            "updated_at": None,
         }
-        super().__init__(CapsuleStageProvider(), resource_name, props, opts)
+        super().__init__(CapsuleStageProvider(), resource_name, inputs, opts)

@@ -293,13 +293,17 @@ class ApiResource(pulumi.dynamic.Resource):
     Restoring the pickler after each resource keeps the wrapping one level deep.
     """
 
+    output_names: ClassVar[tuple[str, ...]] = ()
+    """Outputs the API computes (ids, timestamps), declared so they exist as attributes."""
+
     def __init__(
         self,
         provider: ResourceProvider,
         name: str,
-        props: dict[str, Any],
+        inputs: dict[str, Any],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        props = {**inputs, **dict.fromkeys(self.output_names)}
         pickler: Any = pickle._Pickler
         saved = (pickler._batch_setitems, pickler.save_dict)
         try:

@@ -41,6 +41,7 @@ class Stage(ApiResource, module="outreach", name="Stage"):
     stage_id: pulumi.Output[int]
     created_at: pulumi.Output[str]
     updated_at: pulumi.Output[str]
+    output_names = ("stage_id", "created_at", "updated_at")
 
     def __init__(
         self,
@@ -56,14 +57,11 @@ class Stage(ApiResource, module="outreach", name="Stage"):
         """Declare a stage. `adopt=True` takes over an existing stage with the same name instead
         of creating one (an ambiguous name fails, naming the candidate ids); `adopt_id` takes over
         that exact stage. Either way only the fields that differ are sent."""
-        props: dict[str, Any] = {
+        inputs: dict[str, Any] = {
             "name": name,
             "color": color,
             "order": order,
             "adopt": adopt,
             "adopt_id": adopt_id,
-            "stage_id": None,
-            "created_at": None,
-            "updated_at": None,
         }
-        super().__init__(OutreachStageProvider(), resource_name, props, opts)
+        super().__init__(OutreachStageProvider(), resource_name, inputs, opts)
