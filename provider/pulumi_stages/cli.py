@@ -1,20 +1,47 @@
-"""The `pulumi-stages` command: run an API emulator in the foreground."""
+"""The `pulumi-stages` command: an API emulator, the stage-set schema, and export of an account."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-from .emulator import SERVICES, EmulatorServer
+import yaml
+
+from . import capsule, outreach
+from .capsule import export as capsule_export
+from .capsule.stage import SETTINGS as CAPSULE
+from .core.config import ApiSettings, resolve_endpoint
+from .core.errors import StagesError
+from .core.http import ApiClient, Dialect
+from .emulator import SERVICES, CapsuleService, EmulatorServer
+from .outreach import export as outreach_export
+from .outreach.stage import SETTINGS as OUTREACH
+from .stageset import load_file, shipped_schema_text
+
+Exporter = Callable[[ApiClient, Callable[[int], None]], dict[str, Any]]
+EXPORTERS: dict[str, tuple[ApiSettings, Dialect, Exporter]] = {
+    "outreach": (
+        OUTREACH,
+        outreach.stage.OutreachStageProvider.dialect,
+        outreach_export.export_section,
+    ),
+    "capsule": (CAPSULE, capsule.stage.CapsuleStageProvider.dialect, capsule_export.export_section),
+}
 
 
 def _run_emulator(args: argparse.Namespace) -> int:
-    service = SERVICES[args.api](token=args.token)
+    service = (
+        CapsuleService(token=args.token, site=args.site)
+        if args.api == "capsule"
+        else SERVICES[args.api](token=args.token)
+    )
     state_file: Path | None = args.state_file
     if state_file is not None and state_file.exists():
         service.import_state(json.loads(state_file.read_text()))
@@ -34,6 +61,45 @@ def _run_emulator(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_schema(_args: argparse.Namespace) -> int:
+    sys.stdout.write(shipped_schema_text())
+    return 0
+
+
+def _progress(count: int) -> None:
+    if count % 100 == 0:
+        print(f"  read {count} stages...", file=sys.stderr, flush=True)
+
+
+def _export(args: argparse.Namespace) -> int:
+    settings, dialect, export_section = EXPORTERS[args.api]
+    environ = dict(os.environ)
+    if args.base_url:
+        environ[settings.base_url_env] = args.base_url
+    if args.token:
+        environ[settings.token_env] = args.token
+    endpoint = resolve_endpoint(settings, None, environ)
+    print(f"Reading {settings.api} stages from {endpoint.base_url} ...", file=sys.stderr)
+    section = export_section(ApiClient(endpoint, dialect), _progress)
+    header = (
+        f"# Stage set exported from {settings.api} by `pulumi-stages export {args.api}`.\n"
+        "# `adopt: true` takes these stages over by name on the next `pulumi up`.\n"
+        "# Schema: `pulumi-stages schema > stages.schema.json`, then point your editor at it:\n"
+        "# yaml-language-server: $schema=stages.schema.json\n"
+    )
+    text = header + yaml.safe_dump({args.api: section}, sort_keys=False, allow_unicode=True)
+    count = len(section.get("stages", [])) + sum(
+        len(b["stages"]) for b in section.get("boards", [])
+    )
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text)
+        load_file(args.output)  # what we write must load back
+    print(f"Wrote {count} {settings.api} stages to {args.output}", file=sys.stderr)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line: `pulumi-stages emulator API --port N --token T`."""
     root = argparse.ArgumentParser(prog="pulumi-stages", description=__doc__)
@@ -50,19 +116,45 @@ def parser() -> argparse.ArgumentParser:
         help="load the account from this JSON file at start and save it there when stopped",
     )
     emulator.add_argument(
+        "--site", default="example", help="Capsule only: the site (account) subdomain /site names"
+    )
+    emulator.add_argument(
         "--rate-limit", type=int, help="requests allowed per window (default: the API's own)"
     )
     emulator.add_argument(
         "--rate-window", type=float, default=3600.0, help="rate window in seconds (default 3600)"
     )
     emulator.set_defaults(run=_run_emulator)
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of stages.yaml")
+    schema.set_defaults(run=_print_schema)
+
+    export = commands.add_parser(
+        "export",
+        help="write a stages.yaml (with adopt: true) from the stages an account holds now",
+    )
+    export.add_argument("api", choices=sorted(EXPORTERS))
+    export.add_argument(
+        "--base-url", help="API base URL (default: $OUTREACH_BASE_URL / $CAPSULE_BASE_URL)"
+    )
+    export.add_argument(
+        "--token",
+        help="access token (default: $OUTREACH_ACCESS_TOKEN / $CAPSULE_ACCESS_TOKEN; "
+        "prefer the variable, a flag shows in the process list)",
+    )
+    export.add_argument("-o", "--output", default="stages.yaml", help="file to write, - for stdout")
+    export.set_defaults(run=_export)
     return root
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     args = parser().parse_args(argv)
-    return int(args.run(args))
+    try:
+        return int(args.run(args))
+    except StagesError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -59,6 +59,12 @@ def pages(client: ApiClient, path: str, key: str, params: dict[str, str | int]) 
         url, query = following, None
 
 
+def site_of(client: ApiClient) -> str:
+    """The account a token belongs to: the subdomain of its Capsule site (`GET /site`)."""
+    site = client.request("GET", "/site").json().get("site") or {}
+    return str(site.get("subdomain", ""))
+
+
 class BoardDirectory:
     """Board names to ids for one account, looked up once per process and name."""
 

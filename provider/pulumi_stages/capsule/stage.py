@@ -9,8 +9,9 @@ import pulumi
 from ..core.backend import Backend
 from ..core.config import ApiSettings
 from ..core.http import ApiClient
+from ..core.ordering import OrderingProvider, OrderResource
 from ..core.resource import ApiResource, ApiResourceProvider
-from .api import CapsuleBoards, CapsuleDialect, CapsuleStages
+from .api import CapsuleBoards, CapsuleDialect, CapsuleStages, site_of
 from .models import BoardInputs, StageInputs
 
 SETTINGS = ApiSettings(
@@ -18,6 +19,7 @@ SETTINGS = ApiSettings(
     namespace="capsule",
     env_prefix="CAPSULE",
     default_base_url="https://api.capsulecrm.com/api/v2",
+    identify=site_of,
 )
 
 
@@ -28,6 +30,7 @@ class CapsuleStageProvider(ApiResourceProvider):
     dialect: ClassVar[CapsuleDialect] = CapsuleDialect()
     inputs_model: ClassVar[type[StageInputs]] = StageInputs
     replace_on: ClassVar[frozenset[str]] = frozenset({"board"})
+    position_field: ClassVar[str | None] = "display_order"
 
     def make_backend(self, client: ApiClient) -> Backend:
         return CapsuleStages(client)
@@ -94,6 +97,7 @@ class Stage(ApiResource, module="capsule", name="Stage"):
         display_order: pulumi.Input[int] | None = None,
         adopt: pulumi.Input[bool] | None = None,
         adopt_id: pulumi.Input[int] | None = None,
+        ordered_by_set: bool | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare a stage. Moving it to another board replaces it (new id, created first)."""
@@ -104,5 +108,18 @@ class Stage(ApiResource, module="capsule", name="Stage"):
             "display_order": display_order,
             "adopt": adopt,
             "adopt_id": adopt_id,
+            "ordered_by_set": ordered_by_set,
         }
         super().__init__(CapsuleStageProvider(), resource_name, inputs, opts)
+
+
+class CapsuleStageOrderProvider(OrderingProvider):
+    """Positions Capsule stages through the stage provider's backend."""
+
+    stage_provider: ClassVar[type[ApiResourceProvider]] = CapsuleStageProvider
+
+
+class StageOrder(OrderResource, module="capsule", name="StageOrder"):
+    """The order of a stage set's Capsule stages on one board; see `core.ordering`."""
+
+    provider_class: ClassVar[type[OrderingProvider]] = CapsuleStageOrderProvider

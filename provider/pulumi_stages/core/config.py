@@ -7,13 +7,13 @@ Nothing here is ever pickled into Pulumi state: providers keep the stack config 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from .errors import ConfigError
-from .http import Endpoint
+from .http import ApiClient, Endpoint
 from .oauth import RefreshCredentials
 
 
@@ -33,6 +33,9 @@ class ApiSettings:
     namespace: str
     env_prefix: str
     default_base_url: str
+    identify: Callable[[ApiClient], str] | None = None
+    """Names the account an API client's token belongs to (for `expectedAccount`); None when the API
+    offers no way to tell."""
 
     @property
     def token_key(self) -> str:
@@ -68,6 +71,16 @@ def _lookup(config: StackConfig | None, key: str, environ: Mapping[str, str], en
     if value is None or value == "":
         value = environ.get(env, "")
     return str(value).strip()
+
+
+def expected_account(
+    settings: ApiSettings, config: StackConfig | None, environ: Mapping[str, str] | None = None
+) -> str:
+    """The account this stack says it manages (`ns:expectedAccount`), or "" for any."""
+    environ = os.environ if environ is None else environ
+    return _lookup(
+        config, settings.key("expectedAccount"), environ, settings.env("EXPECTED_ACCOUNT")
+    )
 
 
 def resolve_endpoint(

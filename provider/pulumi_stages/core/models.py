@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 _HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -62,16 +62,30 @@ def _position(value: Any) -> int | None:
     return int(value)
 
 
-Name = Annotated[str, BeforeValidator(_name)]
+Name = Annotated[
+    str,
+    BeforeValidator(_name),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 255, "pattern": "\\S"}),
+]
 """A display name: 1 to 255 characters, not blank."""
 
-OptionalText = Annotated[str | None, BeforeValidator(_optional_text)]
+OptionalText = Annotated[
+    str | None, BeforeValidator(_optional_text), WithJsonSchema({"type": ["string", "null"]})
+]
 """Free text, or None to leave it to the API."""
 
-HexColor = Annotated[str | None, BeforeValidator(_hex_color)]
+HexColor = Annotated[
+    str | None,
+    BeforeValidator(_hex_color),
+    WithJsonSchema({"type": ["string", "null"], "pattern": "^#[0-9a-fA-F]{6}$"}),
+]
 """A colour as #rrggbb (stored lower-case) or None."""
 
-Position = Annotated[int | None, BeforeValidator(_position)]
+Position = Annotated[
+    int | None,
+    BeforeValidator(_position),
+    WithJsonSchema({"type": ["integer", "null"], "minimum": 0}),
+]
 """A display position: a whole number >= 0, or None to leave it to the API."""
 
 
@@ -85,7 +99,7 @@ def _flag(value: Any) -> bool:
     return value
 
 
-Flag = Annotated[bool, BeforeValidator(_flag)]
+Flag = Annotated[bool, BeforeValidator(_flag), WithJsonSchema({"type": "boolean"})]
 """A true/false switch; None counts as false."""
 
 
@@ -94,12 +108,16 @@ class AdoptableInputs(BaseModel):
 
     `adopt` takes over an existing object with the same name instead of creating one; `adopt_id`
     takes over that exact object. Either way `create` changes only the fields that differ.
+    `ordered_by_set` hands the object's position to a stage set's ordering resource.
     """
 
     model_config = ConfigDict(extra="forbid")
 
     adopt: Flag = False
     adopt_id: Position = None
+    ordered_by_set: Flag = False
+    """Set by a StageSet: its ordering resource owns the position, so this resource sends the
+    position only as a first guess when creating, and neither diffs nor stores it."""
 
 
 CONTROL_FIELDS = frozenset(AdoptableInputs.model_fields)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import pickle
+import threading
 import time
 from abc import abstractmethod
 from collections.abc import Iterator, Mapping
@@ -33,8 +34,8 @@ from pulumi.dynamic import (
 from pydantic import BaseModel, ValidationError
 
 from .backend import Backend, Remote
-from .config import ApiSettings, StackConfig, resolve_endpoint
-from .errors import ServerError, StagesError, TransportError
+from .config import ApiSettings, StackConfig, expected_account, resolve_endpoint
+from .errors import ConfigError, ServerError, StagesError, TransportError
 from .http import CLIENTS, ApiClient, Dialect, Endpoint, RetryPolicy
 from .listing import LISTINGS
 from .models import CONTROL_FIELDS
@@ -82,6 +83,10 @@ class _HideStagesErrorTracebacks(logging.Filter):
 logging.getLogger("grpc._server").addFilter(_HideStagesErrorTracebacks())
 
 
+_ACCOUNTS: dict[Endpoint, str] = {}
+_ACCOUNTS_LOCK = threading.Lock()
+
+
 class ApiResourceProvider(ResourceProvider):
     """A dynamic provider for one kind of object in one API, driven by an adapter's backend."""
 
@@ -89,6 +94,8 @@ class ApiResourceProvider(ResourceProvider):
     dialect: ClassVar[Dialect]
     inputs_model: ClassVar[type[BaseModel]]
     replace_on: ClassVar[frozenset[str]] = frozenset()
+    position_field: ClassVar[str | None] = None
+    """The input holding the object's position, which a stage set's ordering resource owns."""
     serialize_as_secret_always = False
 
     def __init__(self) -> None:
@@ -114,16 +121,23 @@ class ApiResourceProvider(ResourceProvider):
 
     def backend(self, endpoint: Endpoint | None = None) -> Backend:
         """The backend for the configured account, sharing one client per endpoint."""
-        endpoint = endpoint or self.endpoint()
-        client = CLIENTS.get(endpoint, lambda: ApiClient(endpoint, self.dialect))
-        return self.make_backend(client)
+        return self.make_backend(self.client(endpoint or self.endpoint()))
+
+    def client(self, endpoint: Endpoint) -> ApiClient:
+        """The pooled client for an endpoint."""
+        return CLIENTS.get(endpoint, lambda: ApiClient(endpoint, self.dialect))
+
+    @classmethod
+    def listing_kind(cls) -> str:
+        """Which kind of object this provider's listing cache holds."""
+        return cls.__qualname__
 
     @contextmanager
     def _writing(self) -> Iterator[Backend]:
         """The backend for a write; the account's cached listing is retired before and after,
         so a listing fetched while the write is under way cannot outlive it."""
         endpoint = self.endpoint()
-        key = (endpoint, type(self).__qualname__)
+        key = (endpoint, self.listing_kind())
         LISTINGS.invalidate(key)
         try:
             yield self.backend(endpoint)
@@ -148,7 +162,33 @@ class ApiResourceProvider(ResourceProvider):
     def _fields(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
         return {name: inputs[name] for name in self.api_fields() if name in inputs}
 
+    def guard_account(self) -> None:
+        """Fail before any write when the stack names an account (`expectedAccount`) and the
+        token belongs to another. Asked once per provider process and endpoint."""
+        expected = expected_account(self.settings, self._config)
+        if not expected:
+            return
+        key = self.settings.key("expectedAccount")
+        identify = self.settings.identify
+        if identify is None:
+            raise ConfigError(
+                f"{key} is set, but the {self.settings.api} API offers no way to tell which "
+                f"account a token belongs to; remove {key}."
+            )
+        endpoint = self.endpoint()
+        with _ACCOUNTS_LOCK:
+            actual = _ACCOUNTS.get(endpoint)
+            if actual is None:
+                actual = _ACCOUNTS[endpoint] = identify(self.client(endpoint))
+        if actual != expected:
+            raise StagesError(
+                f"wrong {self.settings.api} account: the token belongs to {actual!r} but {key} "
+                f"is {expected!r}; nothing was changed. Check {self.settings.token_key} and "
+                f"{self.settings.base_url_key} for this stack."
+            )
+
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        self.guard_account()
         raw = {name: news[name] for name in self.input_names() if name in news}
         unknown = frozenset(name for name, value in raw.items() if value == UNKNOWN)
         known = {name: value for name, value in raw.items() if name not in unknown}
@@ -164,10 +204,22 @@ class ApiResourceProvider(ResourceProvider):
         inputs.update({name: UNKNOWN for name in unknown})
         return CheckResult(inputs, [])
 
+    def _owned(self, inputs: Mapping[str, Any]) -> tuple[str, ...]:
+        """The API fields this resource diffs and keeps: all but a position a set owns."""
+        if inputs.get("ordered_by_set"):
+            return tuple(name for name in self.api_fields() if name != self.position_field)
+        return self.api_fields()
+
+    def _state(self, remote: Remote, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """The outputs to keep in state: the API's answer, less a position a set owns."""
+        if inputs.get("ordered_by_set") and self.position_field:
+            return {k: v for k, v in remote.outs.items() if k != self.position_field}
+        return remote.outs
+
     def _changed(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
         return [
             name
-            for name in self.api_fields()
+            for name in self._owned(news)
             if news.get(name) is not None and news.get(name) != olds.get(name)
         ]
 
@@ -185,7 +237,7 @@ class ApiResourceProvider(ResourceProvider):
         inputs = self._validated(props)
         with self._writing() as backend:
             remote = self._adopt(backend, inputs) or self._create(backend, self._fields(inputs))
-        return CreateResult(remote.id, remote.outs)
+        return CreateResult(remote.id, self._state(remote, inputs))
 
     def _create(self, backend: Backend, fields: Mapping[str, Any]) -> Remote:
         """Create, retrying only after checking that an unanswered attempt made nothing.
@@ -254,21 +306,22 @@ class ApiResourceProvider(ResourceProvider):
             existing = matches[0]
         else:
             return None
-        changes = {name: value for name, value in fields.items() if value is not None}
+        owned = self._owned(inputs)
+        changes = {k: v for k, v in fields.items() if k in owned and v is not None}
         changes = {k: v for k, v in changes.items() if existing.outs.get(k) != v}
         return backend.update(existing.id, changes) if changes else existing
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         endpoint = self.endpoint()
         backend = self.backend(endpoint)
-        remote = LISTINGS.lookup((endpoint, type(self).__qualname__), id_, backend.list_all)
+        remote = LISTINGS.lookup((endpoint, self.listing_kind()), id_, backend.list_all)
         if remote is None:
             remote = backend.read(id_)  # a direct read, or confirming one missing from a listing
         if remote is None:
             return ReadResult(None, {})
-        inputs = {name: remote.outs.get(name) for name in self.api_fields()}
+        inputs = {name: remote.outs.get(name) for name in self._owned(props)}
         inputs.update({name: props[name] for name in CONTROL_FIELDS if name in props})
-        return ReadResult(remote.id, remote.outs, inputs)
+        return ReadResult(remote.id, self._state(remote, props), inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         wanted = self._validated(news)
@@ -277,7 +330,7 @@ class ApiResourceProvider(ResourceProvider):
             return UpdateResult({k: v for k, v in olds.items() if k != PROVIDER_KEY})
         with self._writing() as backend:
             remote = backend.update(id_, changes)
-        return UpdateResult(remote.outs)
+        return UpdateResult(self._state(remote, wanted))
 
     def delete(self, id_: str, _props: dict[str, Any]) -> None:
         with self._writing() as backend:

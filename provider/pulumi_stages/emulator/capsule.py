@@ -241,9 +241,16 @@ class CapsuleService:
     rate_window_seconds = 3600.0
     unmetered_paths: frozenset[str] = frozenset()
 
-    def __init__(self, token: str, state: CapsuleState | None = None, admin: bool = True) -> None:
+    def __init__(
+        self,
+        token: str,
+        state: CapsuleState | None = None,
+        admin: bool = True,
+        site: str = "example",
+    ) -> None:
         self.tokens = {token: admin}
         self.state = state or CapsuleState()
+        self.site = site
 
     def reset(self) -> None:
         self.state.reset()
@@ -284,6 +291,7 @@ class CapsuleService:
         base = self.base_path
         wrap = self._wrap
         return [
+            web.get(f"{base}/site", wrap(self.get_site)),
             web.get(f"{base}/stages", wrap(self.list_stages)),
             web.post(f"{base}/stages", wrap(self.create_stage)),
             web.get(f"{base}/stages/{{id}}", wrap(self.get_stage)),
@@ -386,6 +394,17 @@ class CapsuleService:
         if status not in ("active", "archived", "all"):
             raise CapsuleError(400, {"message": "status must be active, archived or all"})
         return status == "archived"
+
+    async def get_site(self, _request: web.Request) -> web.Response:
+        """The account: `{"site": {id, subdomain, name, url}}` [seen: public clients read
+        `/site`; the field set is a guess]."""
+        site = {
+            "id": 1,
+            "subdomain": self.site,
+            "name": self.site.replace("-", " ").title(),
+            "url": f"https://{self.site}.capsulecrm.com",
+        }
+        return web.json_response({"site": site})
 
     async def list_stages(self, request: web.Request) -> web.Response:
         archived_only = self._archived_only(request)

@@ -1,5 +1,5 @@
 """Outreach API v2 stages as Pulumi resources."""
 
-from .stage import Stage
+from .stage import Stage, StageOrder
 
-__all__ = ["Stage"]
+__all__ = ["Stage", "StageOrder"]

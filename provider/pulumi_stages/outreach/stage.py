@@ -9,6 +9,7 @@ import pulumi
 from ..core.backend import Backend
 from ..core.config import ApiSettings
 from ..core.http import ApiClient
+from ..core.ordering import OrderingProvider, OrderResource
 from ..core.resource import ApiResource, ApiResourceProvider
 from .api import OutreachDialect, OutreachStages
 from .models import StageInputs
@@ -27,6 +28,7 @@ class OutreachStageProvider(ApiResourceProvider):
     settings: ClassVar[ApiSettings] = SETTINGS
     dialect: ClassVar[OutreachDialect] = OutreachDialect()
     inputs_model: ClassVar[type[StageInputs]] = StageInputs
+    position_field: ClassVar[str | None] = "order"
 
     def make_backend(self, client: ApiClient) -> Backend:
         return OutreachStages(client)
@@ -52,6 +54,7 @@ class Stage(ApiResource, module="outreach", name="Stage"):
         order: pulumi.Input[int] | None = None,
         adopt: pulumi.Input[bool] | None = None,
         adopt_id: pulumi.Input[int] | None = None,
+        ordered_by_set: bool | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare a stage. `adopt=True` takes over an existing stage with the same name instead
@@ -63,5 +66,18 @@ class Stage(ApiResource, module="outreach", name="Stage"):
             "order": order,
             "adopt": adopt,
             "adopt_id": adopt_id,
+            "ordered_by_set": ordered_by_set,
         }
         super().__init__(OutreachStageProvider(), resource_name, inputs, opts)
+
+
+class OutreachStageOrderProvider(OrderingProvider):
+    """Positions Outreach stages through the stage provider's backend."""
+
+    stage_provider: ClassVar[type[ApiResourceProvider]] = OutreachStageProvider
+
+
+class StageOrder(OrderResource, module="outreach", name="StageOrder"):
+    """The order of a stage set's Outreach stages; see `core.ordering`."""
+
+    provider_class: ClassVar[type[OrderingProvider]] = OutreachStageOrderProvider

@@ -1,0 +1,124 @@
+"""Reading a stage set from YAML or Python, with errors that name the file, line and field.
+
+Validation problems come back as one line each, e.g.
+`stages.yaml:14: capsule.boards[Sales].stages[2].name: must not be blank`, so a bad file fails
+the preview before any resource is declared, let alone any API call made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pulumi import RunError
+from pydantic import ValidationError
+
+from ..core.errors import StagesError
+from .spec import Location, StageSetSpec, duplicates
+
+
+class StageSetError(StagesError, RunError):
+    """A stage set that cannot be declared: every problem, one line each (a RunError, so the
+    engine prints the lines without a traceback)."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+def field_path(location: Location, data: Any) -> str:
+    """`capsule.boards[Sales].stages[2].name`: boards by name where the data names them."""
+    text = ""
+    node = data
+    for part in location:
+        if isinstance(part, int):
+            board = node[part] if isinstance(node, list) and part < len(node) else None
+            named = text.endswith("boards") and isinstance(board, Mapping)
+            label = board.get("name") if named and board else None
+            text += f"[{label}]" if isinstance(label, str) and label.strip() else f"[{part}]"
+        else:
+            text += f".{part}" if text else part
+        node = _child(node, part)
+    return text
+
+
+def _child(node: Any, part: str | int) -> Any:
+    if isinstance(part, int):
+        return node[part] if isinstance(node, list) and part < len(node) else None
+    return node.get(part) if isinstance(node, Mapping) else None
+
+
+def line_of(root: yaml.Node | None, location: Location) -> int:
+    """The 1-based line of the deepest node on `location` (its parent's when it is missing)."""
+    if root is None:
+        return 1
+    node = root
+    for part in location:
+        child: yaml.Node | None = None
+        if isinstance(node, yaml.MappingNode):
+            child = next((v for k, v in node.value if k.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            child = node.value[part] if part < len(node.value) else None
+        if child is None:
+            break
+        node = child
+    return int(node.start_mark.line) + 1
+
+
+def problems_of(data: Any) -> tuple[StageSetSpec | None, list[tuple[Location, str]]]:
+    """The validated spec, or every problem with its location."""
+    try:
+        spec = StageSetSpec.model_validate(data)
+    except ValidationError as error:
+        found = [(tuple(e["loc"]), e["msg"]) for e in error.errors()]
+        return None, found
+    return spec, duplicates(spec)
+
+
+def load_file(path: str | Path) -> StageSetSpec:
+    """Parse and validate a `stages.yaml`; raise StageSetError naming file, line and field."""
+    path = Path(path)
+    shown = path.name
+    try:
+        text = path.read_text()
+    except OSError as error:
+        raise StageSetError([f"{path}: cannot read the stage set: {error.strerror}"]) from None
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 1
+        raise StageSetError([f"{shown}:{line}: not valid YAML: {error.problem}"]) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, Mapping):
+        raise StageSetError(
+            [f"{shown}:1: the file must be a mapping with outreach: and/or capsule:"]
+        )
+    spec, problems = problems_of(data)
+    if problems:
+        raise StageSetError(
+            [
+                f"{shown}:{line_of(root, loc)}: {field_path(loc, data)}: {msg}"
+                for loc, msg in problems
+            ]
+        )
+    assert spec is not None
+    return spec
+
+
+def load_value(data: StageSetSpec | Mapping[str, Any], label: str) -> StageSetSpec:
+    """Validate a stage set given in Python; problems name `label` and the field."""
+    raw: Mapping[str, Any]
+    spec: StageSetSpec | None
+    if isinstance(data, StageSetSpec):
+        spec, problems, raw = data, duplicates(data), data.model_dump()
+    else:
+        (spec, problems), raw = problems_of(data), data
+    if problems:
+        raise StageSetError([f"{label}: {field_path(loc, raw)}: {msg}" for loc, msg in problems])
+    assert spec is not None
+    return spec
