@@ -1,0 +1,111 @@
+"""Reading stage sets: YAML errors name file, line and field; duplicates are refused; schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pulumi_stages.cli import main
+from pulumi_stages.stageset import (
+    StageSetError,
+    StageSetSpec,
+    json_schema_text,
+    load_file,
+    shipped_schema_text,
+)
+from pulumi_stages.stageset.source import load_value
+
+GOOD = """\
+outreach:
+  stages:
+    - name: Lead
+      color: "#5951FF"
+    - name: Won
+capsule:
+  adopt: true
+  boards:
+    - name: Sales
+      stages:
+        - name: Brief
+        - name: Proposal
+          description: Send it
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "stages.yaml"
+    path.write_text(text)
+    return path
+
+
+def problems(tmp_path: Path, text: str) -> list[str]:
+    with pytest.raises(StageSetError) as caught:
+        load_file(write(tmp_path, text))
+    return caught.value.problems
+
+
+def test_a_good_file_loads_in_declared_order(tmp_path: Path) -> None:
+    spec = load_file(write(tmp_path, GOOD))
+    assert spec.outreach is not None and spec.capsule is not None
+    assert [s.name for s in spec.outreach.stages] == ["Lead", "Won"]
+    assert spec.outreach.stages[0].color == "#5951ff"
+    assert spec.capsule.adopt is True
+    assert [s.name for s in spec.capsule.boards[0].stages] == ["Brief", "Proposal"]
+
+
+def test_blank_capsule_stage_name_names_file_line_and_board(tmp_path: Path) -> None:
+    text = GOOD.replace("- name: Proposal", '- name: " "')
+    assert problems(tmp_path, text) == [
+        "stages.yaml:12: capsule.boards[Sales].stages[1].name: must not be blank"
+    ]
+
+
+def test_every_problem_is_reported_with_its_own_line(tmp_path: Path) -> None:
+    text = GOOD.replace('"#5951FF"', "red").replace("- name: Won", "- nme: Won")
+    assert problems(tmp_path, text) == [
+        "stages.yaml:4: outreach.stages[0].color: must be a hex colour such as #5951ff, got 'red'",
+        "stages.yaml:5: outreach.stages[1].name: Field required",
+        "stages.yaml:5: outreach.stages[1].nme: Extra inputs are not permitted",
+    ]
+
+
+def test_duplicate_names_are_refused(tmp_path: Path) -> None:
+    text = GOOD.replace("- name: Won", "- name: Lead").replace("- name: Proposal", "- name: Brief")
+    assert problems(tmp_path, text) == [
+        "stages.yaml:5: outreach.stages[1].name: duplicate stage name 'Lead' (first at stages[0])",
+        "stages.yaml:12: capsule.boards[Sales].stages[1].name: duplicate stage name 'Brief' "
+        "(first at stages[0])",
+    ]
+
+
+def test_the_same_name_on_two_boards_is_allowed(tmp_path: Path) -> None:
+    text = GOOD + "    - name: Delivery\n      stages:\n        - name: Brief\n"
+    spec = load_file(write(tmp_path, text))
+    assert spec.capsule is not None and len(spec.capsule.boards) == 2
+
+
+def test_broken_yaml_names_the_line(tmp_path: Path) -> None:
+    [problem] = problems(tmp_path, "outreach:\n  stages:\n    - name: [Lead\n")
+    assert problem.startswith("stages.yaml:4: not valid YAML:")
+
+
+def test_python_declarations_are_checked_the_same_way() -> None:
+    with pytest.raises(StageSetError) as caught:
+        load_value({"outreach": {"stages": [{"name": "A"}, {"name": ""}]}}, "StageSet 'x'")
+    assert caught.value.problems == ["StageSet 'x': outreach.stages[1].name: must not be blank"]
+    spec = StageSetSpec.model_validate({"outreach": {"stages": [{"name": "A"}, {"name": "A"}]}})
+    with pytest.raises(StageSetError, match="duplicate stage name 'A'"):
+        load_value(spec, "StageSet 'x'")
+
+
+def test_shipped_schema_matches_the_models_and_the_cli_prints_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert shipped_schema_text() == json_schema_text()
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["properties"]["outreach"]["anyOf"][0]["$ref"] == "#/$defs/OutreachSection"
+    color = schema["$defs"]["OutreachStageSpec"]["properties"]["color"]
+    assert color["pattern"] == "^#[0-9a-fA-F]{6}$"
