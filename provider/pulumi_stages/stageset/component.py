@@ -19,7 +19,8 @@ from .spec import CapsuleBoardSpec, CapsuleSection, OutreachSection, StageSetSpe
 
 HINT_STEP = 10
 """New stages are created at (position + 1) * 10, which is right on a fresh account; the
-ordering resource corrects it where the account's existing positions differ."""
+ordering resource corrects it where the account's existing positions differ. An adopted stage
+keeps its position (a set's stage never diffs it)."""
 
 
 def _hint(index: int) -> int:
@@ -74,7 +75,7 @@ class StageSet(pulumi.ComponentResource):
                 f"{self._name}/outreach/{_safe(stage.identity)}",
                 name=stage.name,
                 color=stage.color,
-                order=None if section.adopt else _hint(index),
+                order=_hint(index),
                 adopt=section.adopt or None,
                 ordered_by_set=True,
                 opts=self._child(),
@@ -100,7 +101,7 @@ class StageSet(pulumi.ComponentResource):
                 name=stage.name,
                 board=created.name,
                 description=stage.description,
-                display_order=None if section.adopt else _hint(index),
+                display_order=_hint(index),
                 adopt=section.adopt or None,
                 ordered_by_set=True,
                 opts=self._child(),
