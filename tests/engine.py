@@ -174,8 +174,9 @@ class PulumiCli:
         backend.mkdir()
         self.project = tmp_path / "project"
         self.project.mkdir()
-        for name in ("Pulumi.yaml", "__main__.py"):
-            shutil.copy(source / name, self.project / name)
+        for name in ("Pulumi.yaml", "__main__.py", "stages.yaml"):
+            if (source / name).exists():
+                shutil.copy(source / name, self.project / name)
         self.env = {
             **os.environ,
             "PULUMI_BACKEND_URL": backend.as_uri(),
@@ -184,22 +185,37 @@ class PulumiCli:
         }
         self.transcript: list[str] = []
 
-    def init_stack(self, name: str, emulator: EmulatorServer, token: str) -> None:
-        """Create a stack pointed at the Outreach emulator, its token a stack secret."""
+    def init_stack(
+        self, name: str, emulator: EmulatorServer, token: str, namespace: str = "outreach"
+    ) -> None:
+        """Create a stack pointed at an emulator, its token a stack secret."""
         self("stack", "init", name)
-        self("config", "set", "outreach:baseUrl", emulator.base_url)
-        self("config", "set", "--secret", "outreach:accessToken", stdin=f"{token}\n")
+        self.point_at(emulator, token, namespace)
+
+    def point_at(self, emulator: EmulatorServer, token: str, namespace: str) -> None:
+        """Set one API's base URL and (secret) token on the current stack."""
+        self("config", "set", f"{namespace}:baseUrl", emulator.base_url)
+        self("config", "set", "--secret", f"{namespace}:accessToken", stdin=f"{token}\n")
 
     def command(self, *args: str) -> list[str]:
         """The argv of a non-interactive `pulumi` command in the project."""
         return ["pulumi", *args, "--non-interactive", "--cwd", str(self.project)]
 
-    def __call__(self, *args: str, stdin: str | None = None) -> str:
-        command = self.command(*args)
+    def run(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """Run a command and return how it ended, whatever its exit status."""
         done = subprocess.run(
-            command, env=self.env, input=stdin, capture_output=True, text=True, check=False
+            self.command(*args),
+            env=self.env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         self.transcript += [done.stdout, done.stderr]
+        return done
+
+    def __call__(self, *args: str, stdin: str | None = None) -> str:
+        done = self.run(*args, stdin=stdin)
         assert done.returncode == 0, f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
         return done.stdout
 

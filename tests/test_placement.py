@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from itertools import pairwise
 
 import pytest
 
@@ -15,7 +16,7 @@ def applied(positions: list[int | None], moves: dict[int, int]) -> list[int | No
 
 def strictly_increasing(values: list[int | None]) -> bool:
     known = [v for v in values if v is not None]
-    return len(known) == len(values) and all(a < b for a, b in zip(known, known[1:]))
+    return len(known) == len(values) and all(a < b for a, b in pairwise(known))
 
 
 FIFTY = list(range(10, 510, 10))

@@ -31,6 +31,7 @@ class CapsuleStageProvider(ApiResourceProvider):
     inputs_model: ClassVar[type[StageInputs]] = StageInputs
     replace_on: ClassVar[frozenset[str]] = frozenset({"board"})
     position_field: ClassVar[str | None] = "display_order"
+    identity_fields: ClassVar[tuple[str, ...]] = ("name", "board")
 
     def make_backend(self, client: ApiClient) -> Backend:
         return CapsuleStages(client)

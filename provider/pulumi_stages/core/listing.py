@@ -72,6 +72,16 @@ class ListingCache:
                 listing.fetched_at = self._clock()
             return listing.by_id.get(id_)
 
+    def snapshot(self, key: ListingKey, load: Callable[[], Iterable[Remote]]) -> list[Remote]:
+        """Every object in the account's listing, fetched now unless a fresh one is held."""
+        listing = self._listing(key)
+        with listing.lock:
+            now = self._clock()
+            if listing.fetched_at is None or now - listing.fetched_at >= TTL_SECONDS:
+                listing.by_id = {remote.id: remote for remote in load()}
+                listing.fetched_at = self._clock()
+            return list(listing.by_id.values())
+
     def invalidate(self, key: ListingKey) -> None:
         """Forget the listing after a write."""
         listing = self._listing(key)

@@ -96,6 +96,8 @@ class ApiResourceProvider(ResourceProvider):
     replace_on: ClassVar[frozenset[str]] = frozenset()
     position_field: ClassVar[str | None] = None
     """The input holding the object's position, which a stage set's ordering resource owns."""
+    identity_fields: ClassVar[tuple[str, ...]] = ("name",)
+    """The inputs that pick out the object `adopt` takes over (a name, and a board for Capsule)."""
     serialize_as_secret_always = False
 
     def __init__(self) -> None:
@@ -201,8 +203,46 @@ class ApiResourceProvider(ResourceProvider):
         for name in CONTROL_FIELDS:  # unset switches would only clutter every preview
             if inputs.get(name) in (None, False):
                 inputs.pop(name, None)
+        if _olds.get("adopts"):
+            inputs["adopts"] = _olds["adopts"]  # kept, so no preview shows it going away
+        elif inputs.get("adopt") and not _olds and not unknown:
+            note = self._adoption_note(inputs)
+            if note:
+                inputs["adopts"] = note
         inputs.update({name: UNKNOWN for name in unknown})
         return CheckResult(inputs, [])
+
+    def _adoption_note(self, inputs: Mapping[str, Any]) -> str | None:
+        """For the preview: the existing object `adopt` will take over and how it differs.
+
+        A create shows in the preview as a create even when it will adopt, so this line (an extra
+        input, never diffed or sent) says what will really happen. It reads one listing of the
+        account per provider process, apart from the one writes retire; None when nothing
+        matches (a plain create) or the listing cannot be read.
+        """
+        endpoint = self.endpoint()
+        key = (endpoint, f"{self.listing_kind()}:adoption")
+        try:
+            listed = LISTINGS.snapshot(key, self.backend(endpoint).list_all)
+        except StagesError:
+            return None
+        wanted = {name: inputs.get(name) for name in self.identity_fields}
+        matches = [r for r in listed if all(r.outs.get(k) == v for k, v in wanted.items())]
+        kind = self.inputs_model.__name__.removesuffix("Inputs").lower()
+        if len(matches) > 1:
+            ids = ", ".join(sorted(r.id for r in matches))
+            return f"{len(matches)} existing {kind}s match (ids {ids}): adopt_id must pick one"
+        if not matches:
+            return None
+        existing, owned = matches[0], self._owned(inputs)
+        changes = [
+            f"{k} {existing.outs.get(k)!r} => {v!r}"
+            for k, v in self._fields(inputs).items()
+            if k in owned and v is not None and existing.outs.get(k) != v
+        ]
+        return f"existing {kind} {existing.id}; " + (
+            "differs in " + ", ".join(changes) if changes else "no differences"
+        )
 
     def _owned(self, inputs: Mapping[str, Any]) -> tuple[str, ...]:
         """The API fields this resource diffs and keeps: all but a position a set owns."""

@@ -99,12 +99,12 @@ class StageSet(pulumi.ComponentResource):
             stages[stage.identity] = capsule.Stage(
                 f"{prefix}/{_safe(stage.identity)}",
                 name=stage.name,
-                board=created.name,
+                board=board.name,  # known in a preview, unlike created.name
                 description=stage.description,
                 display_order=_hint(index),
                 adopt=section.adopt or None,
                 ordered_by_set=True,
-                opts=self._child(),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[created]),
             )
         self.capsule_stages[board.name] = stages
         self._order(capsule.StageOrder, prefix, board.stages, stages)
