@@ -25,11 +25,11 @@ def test_plain_pulumi_commands_apply_the_demo_stage_set(
     assert token not in (pulumi.project / "Pulumi.cli-test.yaml").read_text()
 
     preview = pulumi("preview", "--diff")
-    assert f"+ {DEMO_STAGES + 1} to create" in preview
+    assert f"+ {DEMO_STAGES + 3} to create" in preview  # + stack, StageSet, StageOrder
     assert outreach.log.count() == 0
 
     pulumi("up", "--yes", "--skip-preview")
-    assert outreach.log.counts() == {"POST /api/v2/stages": DEMO_STAGES}
+    assert outreach.log.counts() == {"POST /api/v2/stages": DEMO_STAGES, "GET /api/v2/stages": 1}
     names = [s.name for s in sorted(outreach.service.state.listing(), key=lambda s: s.order)]  # type: ignore[attr-defined]
     assert names[:2] == ["Prospecting", "Qualified Lead"]
     assert len(names) == DEMO_STAGES
