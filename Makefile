@@ -6,13 +6,16 @@ export PATH := $(ROOT)/.tools/bin:$(VENV)/bin:$(PATH)
 export PULUMI_SKIP_UPDATE_CHECK := true
 export PULUMI_HOME := $(ROOT)/.tools/pulumi-home
 
-.PHONY: setup demo test lint typecheck unit e2e bench clean
+.PHONY: setup demo promotion test lint typecheck unit e2e bench clean
 
 setup: ## Install the virtualenv, the pulumi CLI (built from Go modules) and the plugins
 	@bash tools/setup-toolchain.sh
 
 demo: setup ## Preview and apply the example stage set against the embedded Outreach emulator
 	@$(VENV)/bin/python tools/demo.py
+
+promotion: setup ## Promote examples/promotion/stages.yaml dev -> staging -> prod against six emulator accounts
+	@$(VENV)/bin/python examples/promotion/walkthrough.py
 
 lint: setup ## ruff check and format --check
 	ruff check .
@@ -32,6 +35,7 @@ test: setup lint typecheck ## Everything CI runs: lint, types, all tests
 
 bench: setup ## Benchmarks: print request counts, timings and ratios
 	python -m bench.refresh_scale
+	python -m bench.reorder
 
 clean: ## Remove the virtualenv, built tools and local demo state (Go caches stay)
 	rm -rf .venv .tools .pulumi-state Pulumi.demo.yaml
