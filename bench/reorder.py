@@ -64,7 +64,8 @@ def run(n: int, name: str, scenario: Scenario) -> None:
         positions = {str(s.id): s.order for s in state.listing()}
         emulator.log.reset()
         started = time.perf_counter()
-        OutreachStageOrderProvider().update("x", {}, {"stage_ids": order, "sequence": order})
+        inputs = {"sequence": order, "stages": {id_: id_ for id_ in order}}
+        OutreachStageOrderProvider().update("x", {}, inputs)
         seconds = time.perf_counter() - started
         writes = len(emulator.log.writes())
         naive = naive_writes(order, positions)

@@ -38,6 +38,12 @@ def test_create_fifty_then_move_one_then_reverse(stack: StackHarness) -> None:
     moved = list(NAMES)
     moved.insert(2, moved.pop(40))
     use(stack, moved)
+    stack.output.clear()
+    stack.preview()
+    shown = "".join(stack.output)
+    assert '~ [2]: "Stage 02" => "Stage 40"' in shown  # the reorder reads as a list of names
+    assert "1 to update" in shown
+    assert stack.emulator.log.writes() == []
     stack.up()
     writes = stack.emulator.log.writes()
     print(f"move 1 of 50: {stack.emulator.log.counts()}")

@@ -1,16 +1,16 @@
 """The ordering resource of a stage set: it owns the positions of the set's stages.
 
-Stages in a set do not diff their position; this resource takes the set's stage ids in declared
-order, reads the live positions, and rewrites only the stages outside the longest run already
-in order (see `placement`). Its `sequence` input (the stage names) makes a reorder read as a
-list in the preview.
+Stages in a set do not diff their position; this resource takes the set's stage names in
+declared order (`sequence`, which a preview shows as a list) and their ids (`stages`), reads the
+live positions, and rewrites only the stages outside the longest run already in order (see
+`placement`).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, TypeGuard
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, ClassVar
 
 import pulumi
 from pulumi.dynamic import (
@@ -29,9 +29,9 @@ from .placement import plan_moves
 from .resource import UNKNOWN, ApiResource, ApiResourceProvider
 
 
-def _known(ids: Any) -> TypeGuard[list[Any]]:
-    """Whether a list input is fully known (no unknown element during a preview)."""
-    return isinstance(ids, list) and UNKNOWN not in ids
+def _known(stages: Any) -> bool:
+    """Whether the stage ids are all known (during a preview new stages' ids are not)."""
+    return isinstance(stages, dict) and UNKNOWN not in stages.values()
 
 
 class OrderingProvider(ApiResourceProvider):
@@ -67,44 +67,39 @@ class OrderingProvider(ApiResourceProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         self.guard_account()
-        ids, names = news.get("stage_ids"), news.get("sequence")
+        names, stages = news.get("sequence"), news.get("stages")
         failures = []
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
             failures.append(CheckFailure("sequence", "sequence: must be a list of stage names"))
-        elif _known(ids) and len(ids) != len(names):
-            failures.append(CheckFailure("stage_ids", "stage_ids: must match sequence in length"))
-        elif _known(ids) and len(set(ids)) != len(ids):
-            failures.append(CheckFailure("stage_ids", "stage_ids: a stage appears twice"))
-        return CheckResult({"stage_ids": ids, "sequence": names}, failures)
+        elif len(set(names)) != len(names):
+            failures.append(CheckFailure("sequence", "sequence: a stage is listed twice"))
+        elif isinstance(stages, dict) and set(stages) != set(names):
+            failures.append(CheckFailure("stages", "stages: must name the stages in sequence"))
+        return CheckResult({"sequence": names, "stages": stages}, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        changed = [
-            name
-            for name in ("sequence", "stage_ids")
-            if not _known(news.get(name)) or news.get(name) != olds.get(name)
-        ]
-        return DiffResult(changes=bool(changed), replaces=[], stables=[])
+        changed = news.get("sequence") != olds.get("sequence") or not _known(news.get("stages"))
+        changed = changed or news.get("stages") != olds.get("stages")
+        return DiffResult(changes=changed, replaces=[], stables=[])
 
-    def _live_positions(self, backend: Backend, ids: Sequence[str]) -> dict[str, int | None]:
+    def _live_positions(self, backend: Backend, ids: Iterable[str]) -> dict[str, int | None]:
         """The live position of each of `ids` still in the account, from one listing."""
         wanted = set(ids)
         return {r.id: r.outs.get(self.field) for r in backend.list_all() if r.id in wanted}
 
     def _arrange(self, props: Mapping[str, Any]) -> dict[str, Any]:
         """Write the positions that must change; the outputs record what the account holds."""
-        ids = [str(i) for i in props["stage_ids"]]
+        names = list(props["sequence"])
+        ids = {name: str(props["stages"][name]) for name in names}
         with self._writing() as backend:
-            live = self._live_positions(backend, ids)
-            present = [i for i in ids if i in live]
-            moves = plan_moves([live[i] for i in present], self.floor)
+            live = self._live_positions(backend, ids.values())
+            present = [name for name in names if ids[name] in live]
+            moves = plan_moves([live[ids[name]] for name in present], self.floor)
             for index, position in sorted(moves.items()):
-                backend.update(present[index], {self.field: position})
-                live[present[index]] = position
-        return {
-            "stage_ids": ids,
-            "sequence": list(props["sequence"]),
-            "positions": [live.get(i) for i in ids],
-        }
+                backend.update(ids[present[index]], {self.field: position})
+                live[ids[present[index]]] = position
+        positions = {name: live.get(ids[name]) for name in names}
+        return {"sequence": names, "stages": ids, "positions": positions}
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         return CreateResult(uuid.uuid4().hex, self._arrange(props))
@@ -114,38 +109,40 @@ class OrderingProvider(ApiResourceProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """The set as the account orders it now, so a reorder made by hand shows as drift."""
-        ids = [str(i) for i in props.get("stage_ids") or []]
-        names = dict(zip(ids, props.get("sequence") or [], strict=False))
-        live = self._live_positions(self.backend(), ids)
-        present = [i for i in ids if i in live]
-        present.sort(key=lambda i: (live[i] is None, live[i] or 0, ids.index(i)))
+        names = list(props.get("sequence") or [])
+        ids = {name: str(id_) for name, id_ in (props.get("stages") or {}).items()}
+        live = self._live_positions(self.backend(), ids.values())
+        present = [name for name in names if ids.get(name) in live]
+        present.sort(key=lambda n: (live[ids[n]] is None, live[ids[n]] or 0, names.index(n)))
+        stages = {name: ids[name] for name in present}
         outs = {
-            "stage_ids": present,
-            "sequence": [names.get(i, "") for i in present],
-            "positions": [live[i] for i in present],
+            "sequence": present,
+            "stages": stages,
+            "positions": {name: live[ids[name]] for name in present},
         }
-        return ReadResult(id_, outs, {"stage_ids": present, "sequence": outs["sequence"]})
+        return ReadResult(id_, outs, {"sequence": present, "stages": stages})
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         """Nothing to do: the stages keep their positions (or are deleted themselves)."""
 
 
 class OrderResource(ApiResource):
-    """Base of each adapter's `StageOrder` resource: the stage ids and names in declared order."""
+    """Base of each adapter's `StageOrder` resource: stage names in order, and their ids."""
 
     provider_class: ClassVar[type[OrderingProvider]]
-    stage_ids: pulumi.Output[list[str]]
     sequence: pulumi.Output[list[str]]
-    positions: pulumi.Output[list[int | None]]
+    stages: pulumi.Output[dict[str, str]]
+    positions: pulumi.Output[dict[str, int | None]]
     output_names = ("positions",)
 
     def __init__(
         self,
         resource_name: str,
-        stage_ids: pulumi.Input[Sequence[pulumi.Input[str]]],
         sequence: Sequence[str],
+        stages: Mapping[str, pulumi.Input[str]],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        """Order the stages `stage_ids` as listed; `sequence` names them for the preview."""
-        inputs = {"stage_ids": stage_ids, "sequence": list(sequence)}
+        """Order the stages as `sequence` lists them; `stages` maps each name to its id (a
+        mapping, so a preview of a reorder shows only the list of names changing)."""
+        inputs = {"sequence": list(sequence), "stages": dict(stages)}
         super().__init__(self.provider_class(), resource_name, inputs, opts)

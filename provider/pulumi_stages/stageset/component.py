@@ -118,10 +118,9 @@ class StageSet(pulumi.ComponentResource):
     ) -> None:
         if not declared:
             return
-        ids = [resources[stage.identity].id for stage in declared]
         kind(
             resource_name,
-            stage_ids=pulumi.Output.all(*ids),
             sequence=[stage.name for stage in declared],
+            stages={stage.name: resources[stage.identity].id for stage in declared},
             opts=self._child(),
         )
