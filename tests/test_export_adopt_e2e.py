@@ -133,3 +133,30 @@ def test_export_with_a_bad_token_is_one_line(
     assert err[-1].startswith("error: Outreach rejected GET /stages: ")
     assert "wrong" not in err[-1]
     assert not (tmp_path / "s.yaml").exists()
+
+
+def test_export_refuses_names_a_set_cannot_hold_and_never_overwrites(
+    outreach: EmulatorServer,
+    tmp_path: Path,
+    token: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    state = outreach.service.state  # type: ignore[attr-defined]
+    state.create({"name": "Won", "order": 1})
+    state.create({"name": "Won", "order": 2})
+    out = tmp_path / "stages.yaml"
+    monkeypatch.setenv("OUTREACH_ACCESS_TOKEN", token)
+    monkeypatch.setenv("OUTREACH_BASE_URL", outreach.base_url)
+    assert main(["export", "outreach", "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "nothing was written" in err
+    assert "stages.yaml:9: outreach.stages[1].name: duplicate stage name 'Won'" in err
+    assert not out.exists()
+
+    out.write_text("mine\n")
+    outreach.log.reset()
+    assert main(["export", "outreach", "-o", str(out)]) == 1
+    assert "exists; pass --force" in capsys.readouterr().err
+    assert out.read_text() == "mine\n"
+    assert outreach.log.count() == 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from itertools import pairwise
+from itertools import combinations, pairwise
 
 import pytest
 
@@ -70,3 +70,30 @@ def test_random_permutations_always_end_in_order_with_lis_many_kept() -> None:
         positions: list[int | None] = rng.sample(range(0, 60), size)
         moves = plan_moves(positions)
         assert strictly_increasing(applied(positions, moves))
+
+
+def fewest_moves(positions: list[int | None], floor: int) -> int:
+    """The optimum by brute force: the largest subset that can stay with room for the rest."""
+    n = len(positions)
+    for size in range(n, -1, -1):
+        for kept in combinations(range(n), size):
+            slack = [positions[i] - i if positions[i] is not None else None for i in kept]  # type: ignore[operator]
+            if all(s is not None and s >= floor for s in slack) and all(
+                a <= b  # type: ignore[operator]
+                for a, b in pairwise(slack)
+            ):
+                return n - size
+    return n
+
+
+def test_the_plan_is_the_fewest_writes_possible() -> None:
+    rng = random.Random(11)
+    cases: list[list[int | None]] = [[20, 21, 22, 23, 0, 1, 2, 3, 4], [4, 0, 1, 2, 3], [10, 0, 1]]
+    for _ in range(400):
+        size = rng.randint(0, 7)
+        cases.append([rng.choice([None, *range(0, 12)]) for _ in range(size)])
+    for positions in cases:
+        for floor in (0, 1):
+            moves = plan_moves(positions, floor)
+            assert strictly_increasing(applied(positions, moves))
+            assert len(moves) == fewest_moves(positions, floor), positions

@@ -117,3 +117,11 @@ def test_wrong_account_fails_the_preview_before_any_write(sets: StackHarness) ->
     sets.up()
     assert sets.emulator.log.counts()["GET /api/v2/site"] == 1
     assert len(sets.emulator.log.writes()) == 7
+
+    # an up that would only delete (the whole Sales board removed) is stopped as well
+    sets.stack.set_config("capsule:expectedAccount", auto.ConfigValue("acme-prod"))
+    use(sets, {"capsule": {"boards": [PIPELINE["capsule"]["boards"][1]]}})
+    with pytest.raises(auto.CommandError, match="wrong Capsule account"):
+        sets.up()
+    assert sets.emulator.log.writes() == []
+    assert len(sets.emulator.service.state.stages) == 5  # type: ignore[attr-defined]

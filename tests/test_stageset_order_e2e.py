@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pulumi import automation as auto
 
 from pulumi_stages.stageset import StageSet
 from tests.engine import StackHarness
@@ -51,6 +52,8 @@ def test_create_fifty_then_move_one_then_reverse(stack: StackHarness) -> None:
     assert [w.method for w in writes] == ["PATCH"]
     assert live_names(stack) == moved
     stack.assert_no_changes()
+    refreshed = stack.refresh().summary.resource_changes or {}
+    assert set(refreshed) == {"same"}, "a move by the set must not read as drift"
 
     reversed_names = moved[::-1]
     use(stack, reversed_names)
@@ -59,4 +62,19 @@ def test_create_fifty_then_move_one_then_reverse(stack: StackHarness) -> None:
     assert {w.method for w in stack.emulator.log.writes()} == {"PATCH"}
     assert len(stack.emulator.log.writes()) == 49
     assert live_names(stack) == reversed_names
+    stack.assert_no_changes()
+
+
+def test_a_tie_made_by_hand_is_drift_and_up_breaks_it(stack: StackHarness) -> None:
+    use(stack, NAMES[:4])
+    stack.up()
+    state = stack.emulator.service.state  # type: ignore[attr-defined]
+    second, third = sorted(state.listing(), key=lambda s: s.order)[1:3]
+    third.order = second.order  # same position: a sort of names cannot show this
+    stack.refresh()
+    assert stack.preview().change_summary.get(auto.OpType.UPDATE) == 1
+    stack.up()
+    assert len(stack.emulator.log.writes()) == 1
+    assert live_names(stack) == NAMES[:4]
+    assert len({s.order for s in state.listing()}) == 4
     stack.assert_no_changes()

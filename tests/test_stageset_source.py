@@ -109,3 +109,25 @@ def test_shipped_schema_matches_the_models_and_the_cli_prints_it(
     assert schema["properties"]["outreach"]["anyOf"][0]["$ref"] == "#/$defs/OutreachSection"
     color = schema["$defs"]["OutreachStageSpec"]["properties"]["color"]
     assert color["pattern"] == "^#[0-9a-fA-F]{6}$"
+
+
+def test_a_key_that_repeats_another_stages_name_is_refused(tmp_path: Path) -> None:
+    text = GOOD.replace("- name: Won", "- name: Closed Won\n      key: Lead")
+    assert problems(tmp_path, text) == [
+        "stages.yaml:6: outreach.stages[1].key: duplicate stage key 'Lead' (first at stages[0])"
+    ]
+
+
+def test_yaml_slips_a_parser_accepts_are_refused(tmp_path: Path) -> None:
+    text = GOOD.replace('"#5951FF"', "#5951FF") + "outreach:\n  stages: []\n"
+    assert problems(tmp_path, text) == [
+        'stages.yaml:4: color is empty; quote it: color: "#5951ff"',
+        "stages.yaml:14: 'outreach' appears twice in one mapping",
+    ]
+
+
+def test_a_file_that_is_not_utf8_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "stages.yaml"
+    path.write_bytes(b"outreach:\n  stages:\n    - name: \xff\n")
+    with pytest.raises(StageSetError, match="not UTF-8 text"):
+        load_file(path)

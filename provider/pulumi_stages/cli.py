@@ -23,7 +23,7 @@ from .core.http import ApiClient, Dialect
 from .emulator import SERVICES, CapsuleService, EmulatorServer
 from .outreach import export as outreach_export
 from .outreach.stage import SETTINGS as OUTREACH
-from .stageset import load_file, shipped_schema_text
+from .stageset import load_text, shipped_schema_text
 
 Exporter = Callable[[ApiClient, Callable[[int], None]], dict[str, Any]]
 EXPORTERS: dict[str, tuple[ApiSettings, Dialect, Exporter]] = {
@@ -73,6 +73,8 @@ def _progress(count: int) -> None:
 
 def _export(args: argparse.Namespace) -> int:
     settings, dialect, export_section = EXPORTERS[args.api]
+    if args.output != "-" and Path(args.output).exists() and not args.force:
+        raise StagesError(f"{args.output} exists; pass --force to overwrite it")
     environ = dict(os.environ)
     if args.base_url:
         environ[settings.base_url_env] = args.base_url
@@ -91,11 +93,18 @@ def _export(args: argparse.Namespace) -> int:
     count = len(section.get("stages", [])) + sum(
         len(b["stages"]) for b in section.get("boards", [])
     )
+    shown = "stages.yaml" if args.output == "-" else Path(args.output).name
+    try:
+        load_text(text, shown)  # what we write must load back
+    except StagesError as error:
+        raise StagesError(
+            f"the account's stages would not make a valid stage set, so nothing was written:\n"
+            f"{error}\nrename the stages named twice in {settings.api}, then export again"
+        ) from None
     if args.output == "-":
         sys.stdout.write(text)
     else:
-        Path(args.output).write_text(text)
-        load_file(args.output)  # what we write must load back
+        Path(args.output).write_text(text, encoding="utf-8")
     print(f"Wrote {count} {settings.api} stages to {args.output}", file=sys.stderr)
     return 0
 
@@ -143,6 +152,7 @@ def parser() -> argparse.ArgumentParser:
         "prefer the variable, a flag shows in the process list)",
     )
     export.add_argument("-o", "--output", default="stages.yaml", help="file to write, - for stdout")
+    export.add_argument("--force", action="store_true", help="overwrite the output file")
     export.set_defaults(run=_export)
     return root
 

@@ -62,7 +62,10 @@ def pages(client: ApiClient, path: str, key: str, params: dict[str, str | int]) 
 def site_of(client: ApiClient) -> str:
     """The account a token belongs to: the subdomain of its Capsule site (`GET /site`)."""
     site = client.request("GET", "/site").json().get("site") or {}
-    return str(site.get("subdomain", ""))
+    subdomain = site.get("subdomain")
+    if not isinstance(subdomain, str) or not subdomain:
+        raise StagesError("Capsule's GET /site named no subdomain; cannot check expectedAccount")
+    return subdomain
 
 
 class BoardDirectory:
@@ -166,6 +169,11 @@ class CapsuleBoards:
 
     def list_all(self) -> Iterator[Remote]:
         for board in pages(self.client, "/boards", "boards", {"perPage": 100, "status": "all"}):
+            yield _board(board)
+
+    def list_active(self) -> Iterator[Remote]:
+        """The boards `find` can see: active ones only."""
+        for board in pages(self.client, "/boards", "boards", {"perPage": 100, "status": "active"}):
             yield _board(board)
 
 

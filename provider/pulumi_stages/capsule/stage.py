@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 import pulumi
 
-from ..core.backend import Backend
+from ..core.backend import Backend, Remote
 from ..core.config import ApiSettings
 from ..core.http import ApiClient
 from ..core.ordering import OrderingProvider, OrderResource
@@ -47,6 +48,10 @@ class CapsuleBoardProvider(ApiResourceProvider):
 
     def make_backend(self, client: ApiClient) -> Backend:
         return CapsuleBoards(client)
+
+    def adoption_candidates(self, backend: Backend) -> Iterable[Remote]:
+        assert isinstance(backend, CapsuleBoards)
+        return backend.list_active()
 
 
 class Board(ApiResource, module="capsule", name="Board"):

@@ -73,6 +73,8 @@ class OrderingProvider(ApiResourceProvider):
             failures.append(CheckFailure("sequence", "sequence: must be a list of stage names"))
         elif len(set(names)) != len(names):
             failures.append(CheckFailure("sequence", "sequence: a stage is listed twice"))
+        elif stages != UNKNOWN and not isinstance(stages, dict):
+            failures.append(CheckFailure("stages", "stages: must map each stage name to its id"))
         elif isinstance(stages, dict) and set(stages) != set(names):
             failures.append(CheckFailure("stages", "stages: must name the stages in sequence"))
         return CheckResult({"sequence": names, "stages": stages}, failures)
@@ -80,7 +82,14 @@ class OrderingProvider(ApiResourceProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         changed = news.get("sequence") != olds.get("sequence") or not _known(news.get("stages"))
         changed = changed or news.get("stages") != olds.get("stages")
-        return DiffResult(changes=changed, replaces=[], stables=[])
+        return DiffResult(changes=changed or self._out_of_order(olds), replaces=[], stables=[])
+
+    def _out_of_order(self, olds: Mapping[str, Any]) -> bool:
+        """Whether the last known positions (after a refresh: the live ones) fail to increase
+        along the sequence: ties and missing positions a sort of names cannot show."""
+        positions = olds.get("positions") or {}
+        names = olds.get("sequence") or []
+        return bool(plan_moves([positions.get(name) for name in names], self.floor))
 
     def _live_positions(self, backend: Backend, ids: Iterable[str]) -> dict[str, int | None]:
         """The live position of each of `ids` still in the account, from one listing."""
@@ -93,12 +102,17 @@ class OrderingProvider(ApiResourceProvider):
         ids = {name: str(props["stages"][name]) for name in names}
         with self._writing() as backend:
             live = self._live_positions(backend, ids.values())
-            present = [name for name in names if ids[name] in live]
-            moves = plan_moves([live[ids[name]] for name in present], self.floor)
+            missing = [name for name in names if ids[name] not in live]
+            if missing:
+                raise StagesError(
+                    f"{self.settings.api} no longer has the stage(s) {', '.join(missing)} of this "
+                    "set; nothing was reordered. Run `pulumi refresh`, then `pulumi up`."
+                )
+            moves = plan_moves([live[ids[name]] for name in names], self.floor)
             for index, position in sorted(moves.items()):
-                backend.update(ids[present[index]], {self.field: position})
-                live[ids[present[index]]] = position
-        positions = {name: live.get(ids[name]) for name in names}
+                backend.update(ids[names[index]], {self.field: position})
+                live[ids[names[index]]] = position
+        positions = {name: live[ids[name]] for name in names}
         return {"sequence": names, "stages": ids, "positions": positions}
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -110,7 +124,7 @@ class OrderingProvider(ApiResourceProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """The set as the account orders it now, so a reorder made by hand shows as drift."""
         names = list(props.get("sequence") or [])
-        ids = {name: str(id_) for name, id_ in (props.get("stages") or {}).items()}
+        ids = {name: str(stage_id) for name, stage_id in (props.get("stages") or {}).items()}
         live = self._live_positions(self.backend(), ids.values())
         present = [name for name in names if ids.get(name) in live]
         present.sort(key=lambda n: (live[ids[n]] is None, live[ids[n]] or 0, names.index(n)))

@@ -1,34 +1,37 @@
 """Minimal reordering: which items to give new positions so a list reads in its declared order.
 
-Items keep their live positions where they already form the longest increasing run; only the
-others are written, into the gaps between their kept neighbours. A gap too small for what must
-go in it takes in its neighbour too, so renumbering stays local and happens only when needed.
+An item can keep its live position only if every kept item after it leaves room for the items in
+between: kept items i < j need `p[j] - p[i] >= j - i`, that is `p[i] - i` never decreasing (and
+`p[i] - i >= floor` for the items before the first kept one). The longest such run is kept; the
+others are written, spread evenly into the gaps between their kept neighbours, or at steps of 10
+after the last one. Every gap has room by construction, so nothing else is renumbered.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_right
 from collections.abc import Sequence
 
 STEP = 10
 """Spacing of positions written after the last kept item, leaving room for later inserts."""
 
 
-def _longest_increasing(positions: Sequence[int | None]) -> list[int]:
-    """Indices of one longest strictly increasing run of known positions (patience sorting)."""
+def _kept(positions: Sequence[int | None], floor: int) -> list[int]:
+    """Indices of a longest run whose `position - index` never decreases (patience sorting)."""
     tails: list[int] = []
     tail_index: list[int] = []
     previous: dict[int, int | None] = {}
-    for index, value in enumerate(positions):
-        if value is None:
+    for index, position in enumerate(positions):
+        if position is None or position - index < floor:
             continue
-        slot = bisect_left(tails, value)
+        slack = position - index
+        slot = bisect_right(tails, slack)
         previous[index] = tail_index[slot - 1] if slot else None
         if slot == len(tails):
-            tails.append(value)
+            tails.append(slack)
             tail_index.append(index)
         else:
-            tails[slot] = value
+            tails[slot] = slack
             tail_index[slot] = index
     run: list[int] = []
     cursor = tail_index[-1] if tail_index else None
@@ -38,50 +41,28 @@ def _longest_increasing(positions: Sequence[int | None]) -> list[int]:
     return run[::-1]
 
 
-def _place(positions: Sequence[int | None], kept: set[int], floor: int) -> dict[int, int]:
-    """New positions for every index not in `kept`, between kept neighbours."""
-    keep = set(kept)
-    moves: dict[int, int] = {}
-    count = len(positions)
-    last = floor - 1
-    start = 0
-    while start < count:
-        if start in keep:
-            last = positions[start]  # type: ignore[assignment]
-            start += 1
-            continue
-        end = start
-        while end < count and end not in keep:
-            end += 1
-        while end < count and positions[end] - last - 1 < end - start:  # type: ignore[operator]
-            keep.discard(end)  # no room: the neighbour moves too
-            end += 1
-            while end < count and end not in keep:
-                end += 1
-        width = end - start
-        if end == count:
-            values = [last + STEP * (n + 1) for n in range(width)]
-        else:
-            span = positions[end] - last  # type: ignore[operator]
-            values = [last + span * (n + 1) // (width + 1) for n in range(width)]
-        for index, value in zip(range(start, end), values, strict=True):
-            if positions[index] != value:
-                moves[index] = value
-        last = values[-1]
-        start = end
-    return moves
-
-
 def plan_moves(positions: Sequence[int | None], floor: int = 0) -> dict[int, int]:
     """{index: new position} for the fewest items to rewrite so positions strictly increase.
 
-    `positions[i]` is the live position of the item declared i-th (None if it has none; one
-    below `floor` is moved too). Two
-    longest runs are tried (earliest-ending and latest-starting) and the cheaper plan is kept.
+    `positions[i]` is the live position of the item declared i-th (None if it has none).
     """
-    usable = [None if p is None or p < floor else p for p in positions]
-    forward = set(_longest_increasing(usable))
-    mirrored = [None if p is None else -p for p in reversed(usable)]
-    backward = {len(positions) - 1 - i for i in _longest_increasing(mirrored)}
-    plans = [_place(positions, forward, floor), _place(positions, backward, floor)]
-    return min(plans, key=len)
+    kept = _kept(positions, floor)
+    moves: dict[int, int] = {}
+    bounds = [*kept, len(positions)]
+    start, lower = 0, floor - 1
+    for end in bounds:
+        width = end - start
+        if end == len(positions):
+            base = lower if start else floor
+            values = [base + STEP * (n + 1) for n in range(width)]
+        else:
+            upper = positions[end]
+            assert upper is not None
+            values = [lower + (upper - lower) * (n + 1) // (width + 1) for n in range(width)]
+        for index, value in zip(range(start, end), values, strict=True):
+            if positions[index] != value:
+                moves[index] = value
+        if end < len(positions):
+            lower = positions[end]  # type: ignore[assignment]
+            start = end + 1
+    return moves

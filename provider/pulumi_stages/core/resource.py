@@ -13,7 +13,7 @@ import pickle
 import threading
 import time
 from abc import abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, ClassVar
@@ -122,8 +122,11 @@ class ApiResourceProvider(ResourceProvider):
         return resolve_endpoint(self.settings, self._config)
 
     def backend(self, endpoint: Endpoint | None = None) -> Backend:
-        """The backend for the configured account, sharing one client per endpoint."""
-        return self.make_backend(self.client(endpoint or self.endpoint()))
+        """The backend for the configured account, sharing one client per endpoint; every
+        read and write goes through here, so each is behind the account guard."""
+        endpoint = endpoint or self.endpoint()
+        self.guard_account(endpoint)
+        return self.make_backend(self.client(endpoint))
 
     def client(self, endpoint: Endpoint) -> ApiClient:
         """The pooled client for an endpoint."""
@@ -164,9 +167,10 @@ class ApiResourceProvider(ResourceProvider):
     def _fields(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
         return {name: inputs[name] for name in self.api_fields() if name in inputs}
 
-    def guard_account(self) -> None:
-        """Fail before any write when the stack names an account (`expectedAccount`) and the
-        token belongs to another. Asked once per provider process and endpoint."""
+    def guard_account(self, endpoint: Endpoint | None = None) -> None:
+        """Fail before any call that reads or writes stages when the stack names an account
+        (`expectedAccount`) and the token belongs to another. Asked once per provider process
+        and endpoint; `check` asks first, so a preview fails before anything else."""
         expected = expected_account(self.settings, self._config)
         if not expected:
             return
@@ -177,7 +181,7 @@ class ApiResourceProvider(ResourceProvider):
                 f"{key} is set, but the {self.settings.api} API offers no way to tell which "
                 f"account a token belongs to; remove {key}."
             )
-        endpoint = self.endpoint()
+        endpoint = endpoint or self.endpoint()
         with _ACCOUNTS_LOCK:
             actual = _ACCOUNTS.get(endpoint)
             if actual is None:
@@ -189,7 +193,7 @@ class ApiResourceProvider(ResourceProvider):
                 f"{self.settings.base_url_key} for this stack."
             )
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         self.guard_account()
         raw = {name: news[name] for name in self.input_names() if name in news}
         unknown = frozenset(name for name, value in raw.items() if value == UNKNOWN)
@@ -203,9 +207,9 @@ class ApiResourceProvider(ResourceProvider):
         for name in CONTROL_FIELDS:  # unset switches would only clutter every preview
             if inputs.get(name) in (None, False):
                 inputs.pop(name, None)
-        if _olds.get("adopts"):
-            inputs["adopts"] = _olds["adopts"]  # kept, so no preview shows it going away
-        elif inputs.get("adopt") and not _olds and not unknown:
+        if olds.get("adopts"):
+            inputs["adopts"] = olds["adopts"]  # kept, so no preview shows it going away
+        elif inputs.get("adopt") and not olds and not unknown:
             note = self._adoption_note(inputs)
             if note:
                 inputs["adopts"] = note
@@ -220,10 +224,11 @@ class ApiResourceProvider(ResourceProvider):
         account per provider process, apart from the one writes retire; None when nothing
         matches (a plain create) or the listing cannot be read.
         """
-        endpoint = self.endpoint()
-        key = (endpoint, f"{self.listing_kind()}:adoption")
         try:
-            listed = LISTINGS.snapshot(key, self.backend(endpoint).list_all)
+            endpoint = self.endpoint()
+            backend = self.backend(endpoint)
+            key = (endpoint, f"{self.listing_kind()}:adoption")
+            listed = LISTINGS.snapshot(key, lambda: self.adoption_candidates(backend))
         except StagesError:
             return None
         wanted = {name: inputs.get(name) for name in self.identity_fields}
@@ -244,6 +249,10 @@ class ApiResourceProvider(ResourceProvider):
             "differs in " + ", ".join(changes) if changes else "no differences"
         )
 
+    def adoption_candidates(self, backend: Backend) -> Iterable[Remote]:
+        """The objects `adopt` could take over, as `find` sees them (Capsule: active boards)."""
+        return backend.list_all()
+
     def _owned(self, inputs: Mapping[str, Any]) -> tuple[str, ...]:
         """The API fields this resource diffs and keeps: all but a position a set owns."""
         if inputs.get("ordered_by_set"):
@@ -253,7 +262,8 @@ class ApiResourceProvider(ResourceProvider):
     def _state(self, remote: Remote, inputs: Mapping[str, Any]) -> dict[str, Any]:
         """The outputs to keep in state: the API's answer, less a position a set owns."""
         if inputs.get("ordered_by_set") and self.position_field:
-            return {k: v for k, v in remote.outs.items() if k != self.position_field}
+            outs = {k: v for k, v in remote.outs.items() if k != self.position_field}
+            return {**outs, "ordered_by_set": True}  # `read` is handed outputs, not inputs
         return remote.outs
 
     def _changed(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:

@@ -1,7 +1,7 @@
 """Stage sets: ordered stages declared in `stages.yaml` or Python, applied with minimal writes."""
 
 from .component import StageSet
-from .source import StageSetError, load_file
+from .source import StageSetError, load_file, load_text
 from .spec import (
     CapsuleBoardSpec,
     CapsuleSection,
@@ -24,5 +24,6 @@ __all__ = [
     "StageSetSpec",
     "json_schema_text",
     "load_file",
+    "load_text",
     "shipped_schema_text",
 ]

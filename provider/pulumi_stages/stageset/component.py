@@ -15,7 +15,13 @@ import pulumi
 
 from .. import capsule, outreach
 from .source import load_file, load_value
-from .spec import CapsuleBoardSpec, CapsuleSection, OutreachSection, StageSetSpec
+from .spec import (
+    CapsuleBoardSpec,
+    CapsuleSection,
+    OutreachSection,
+    StageSetSpec,
+    resource_part,
+)
 
 HINT_STEP = 10
 """New stages are created at (position + 1) * 10, which is right on a fresh account; the
@@ -25,11 +31,6 @@ keeps its position (a set's stage never diffs it)."""
 
 def _hint(index: int) -> int:
     return (index + 1) * HINT_STEP
-
-
-def _safe(text: str) -> str:
-    """A resource name part: `::` would break the URN, so it is folded."""
-    return text.replace("::", ":")
 
 
 class StageSet(pulumi.ComponentResource):
@@ -72,7 +73,7 @@ class StageSet(pulumi.ComponentResource):
     def _outreach(self, section: OutreachSection) -> None:
         for index, stage in enumerate(section.stages):
             self.outreach_stages[stage.identity] = outreach.Stage(
-                f"{self._name}/outreach/{_safe(stage.identity)}",
+                f"{self._name}/outreach/{resource_part(stage.identity)}",
                 name=stage.name,
                 color=stage.color,
                 order=_hint(index),
@@ -85,7 +86,7 @@ class StageSet(pulumi.ComponentResource):
         )
 
     def _capsule_board(self, section: CapsuleSection, board: CapsuleBoardSpec) -> None:
-        prefix = f"{self._name}/capsule/{_safe(board.name)}"
+        prefix = f"{self._name}/capsule/{resource_part(board.name)}"
         created = capsule.Board(
             prefix,
             name=board.name,
@@ -97,7 +98,7 @@ class StageSet(pulumi.ComponentResource):
         stages: dict[str, capsule.Stage] = {}
         for index, stage in enumerate(board.stages):
             stages[stage.identity] = capsule.Stage(
-                f"{prefix}/{_safe(stage.identity)}",
+                f"{prefix}/{resource_part(stage.identity)}",
                 name=stage.name,
                 board=board.name,  # known in a preview, unlike created.name
                 description=stage.description,

@@ -67,6 +67,26 @@ def line_of(root: yaml.Node | None, location: Location) -> int:
     return int(node.start_mark.line) + 1
 
 
+def _yaml_slips(node: yaml.Node | None, shown: str) -> list[str]:
+    """What YAML accepts but surely is a mistake: a key given twice (the last would silently
+    win), and an empty `color:` (an unquoted `#5951ff` is a comment)."""
+    slips: list[str] = []
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key, value in node.value:
+            line = key.start_mark.line + 1
+            if key.value in seen:
+                slips.append(f"{shown}:{line}: {key.value!r} appears twice in one mapping")
+            seen.add(key.value)
+            if key.value == "color" and value.tag.endswith(":null"):
+                slips.append(f'{shown}:{line}: color is empty; quote it: color: "#5951ff"')
+            slips += _yaml_slips(value, shown)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            slips += _yaml_slips(item, shown)
+    return slips
+
+
 def problems_of(data: Any) -> tuple[StageSetSpec | None, list[tuple[Location, str]]]:
     """The validated spec, or every problem with its location."""
     try:
@@ -80,11 +100,17 @@ def problems_of(data: Any) -> tuple[StageSetSpec | None, list[tuple[Location, st
 def load_file(path: str | Path) -> StageSetSpec:
     """Parse and validate a `stages.yaml`; raise StageSetError naming file, line and field."""
     path = Path(path)
-    shown = path.name
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise StageSetError([f"{path}: cannot read the stage set: {error.strerror}"]) from None
+    except UnicodeDecodeError as error:
+        raise StageSetError([f"{path}: not UTF-8 text ({error.reason})"]) from None
+    return load_text(text, path.name)
+
+
+def load_text(text: str, shown: str) -> StageSetSpec:
+    """Parse and validate the text of a `stages.yaml` called `shown` in messages."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -98,14 +124,13 @@ def load_file(path: str | Path) -> StageSetSpec:
         raise StageSetError(
             [f"{shown}:1: the file must be a mapping with outreach: and/or capsule:"]
         )
+    lines = _yaml_slips(root, shown)
     spec, problems = problems_of(data)
-    if problems:
-        raise StageSetError(
-            [
-                f"{shown}:{line_of(root, loc)}: {field_path(loc, data)}: {msg}"
-                for loc, msg in problems
-            ]
-        )
+    lines += [
+        f"{shown}:{line_of(root, loc)}: {field_path(loc, data)}: {msg}" for loc, msg in problems
+    ]
+    if lines:
+        raise StageSetError(lines)
     assert spec is not None
     return spec
 

@@ -7,7 +7,7 @@ resolved in each account, so one file can be promoted from dev to production.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from importlib import resources
 from typing import Any
 
@@ -80,7 +80,13 @@ class StageSetSpec(_Spec):
     capsule: CapsuleSection | None = None
 
 
-def _repeats(items: list[tuple[Location, str]], what: str) -> Iterator[tuple[Location, str]]:
+def resource_part(text: str) -> str:
+    """A name as part of a resource name: `%`, `/` and `:` percent-encoded, so two different
+    names never make the same URN (`a/b` vs a board `a` with a stage `b`)."""
+    return text.replace("%", "%25").replace("/", "%2F").replace(":", "%3A")
+
+
+def _repeats(items: Sequence[tuple[Location, str]], what: str) -> Iterator[tuple[Location, str]]:
     seen: dict[str, Location] = {}
     for location, value in items:
         if value in seen:
@@ -90,32 +96,27 @@ def _repeats(items: list[tuple[Location, str]], what: str) -> Iterator[tuple[Loc
             seen[value] = location[:-1]
 
 
+def _stage_repeats(at: Location, stages: Sequence[_StageSpec]) -> list[tuple[Location, str]]:
+    """Stage names, and stage identities (a key, else the name), each unique in one list."""
+    names = [((*at, i, "name"), s.name) for i, s in enumerate(stages)]
+    problems = list(_repeats(names, "stage name"))
+    named = {location[:-1] for location, _ in problems}
+    keys = [((*at, i, "key" if s.key else "name"), s.identity) for i, s in enumerate(stages)]
+    problems += [p for p in _repeats(keys, "stage key") if p[0][:-1] not in named]
+    return problems
+
+
 def duplicates(spec: StageSetSpec) -> list[tuple[Location, str]]:
-    """Every stage or board name (or key) declared twice where it must be unique."""
+    """Every stage or board name (or stage key) declared twice where it must be unique."""
     problems: list[tuple[Location, str]] = []
     if spec.outreach is not None:
-        at: Location = ("outreach", "stages")
-        problems += _repeats(
-            [((*at, i, "name"), s.name) for i, s in enumerate(spec.outreach.stages)], "stage name"
-        )
-        problems += _repeats(
-            [((*at, i, "key"), s.identity) for i, s in enumerate(spec.outreach.stages) if s.key],
-            "stage key",
-        )
+        problems += _stage_repeats(("outreach", "stages"), spec.outreach.stages)
     if spec.capsule is not None:
         boards = spec.capsule.boards
-        problems += _repeats(
-            [(("capsule", "boards", i, "name"), b.name) for i, b in enumerate(boards)], "board name"
-        )
+        names = [(("capsule", "boards", i, "name"), b.name) for i, b in enumerate(boards)]
+        problems += _repeats(names, "board name")
         for b, board in enumerate(boards):
-            at = ("capsule", "boards", b, "stages")
-            problems += _repeats(
-                [((*at, i, "name"), s.name) for i, s in enumerate(board.stages)], "stage name"
-            )
-            problems += _repeats(
-                [((*at, i, "key"), s.identity) for i, s in enumerate(board.stages) if s.key],
-                "stage key",
-            )
+            problems += _stage_repeats(("capsule", "boards", b, "stages"), board.stages)
     return problems
 
 
