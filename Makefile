@@ -28,10 +28,10 @@ unit: setup ## Tests that need no Pulumi engine
 	pytest -m "not e2e"
 
 e2e: setup ## Tests through the real Pulumi engine
-	pytest -m e2e
+	pytest -n 2 -m e2e
 
-test: setup lint typecheck ## Everything CI runs: lint, types, all tests
-	pytest
+test: setup lint typecheck ## Everything CI runs: lint, types, all tests (two workers: the e2e tests mostly wait on pulumi processes)
+	pytest -n 2
 
 bench: setup ## Benchmarks: print request counts, timings and ratios
 	python -m bench.refresh_scale
