@@ -2,7 +2,8 @@
 
 For N stages created at 10, 20, 30..., each scenario reorders the declared list and runs the
 ordering provider's update against the Outreach emulator. Prints writes, the writes a naive
-renumbering (position * 10 for every stage) would make, their ratio, and wall time.
+renumbering (position * 10 for every stage) would make, their ratio, and wall time; the last
+line adds 50 ms to every write to show the writes overlapping.
 Run with `make bench` (times vary by machine; write counts do not, for a given seed).
 """
 
@@ -14,6 +15,7 @@ import time
 from collections.abc import Callable
 
 from pulumi_stages.emulator import EmulatorServer, OutreachService
+from pulumi_stages.emulator.faults import Fault, FaultKind
 from pulumi_stages.outreach.stage import OutreachStageOrderProvider
 
 TOKEN = "bench-token"
@@ -52,8 +54,10 @@ def naive_writes(order: list[str], positions: dict[str, int]) -> int:
     return sum(1 for i, id_ in enumerate(order) if positions[id_] != (i + 1) * 10)
 
 
-def run(n: int, name: str, scenario: Scenario) -> None:
+def run(n: int, name: str, scenario: Scenario, latency: float = 0.0) -> None:
     with EmulatorServer(OutreachService(token=TOKEN)) as emulator:
+        if latency:
+            emulator.faults.add(Fault(FaultKind.LATENCY, count=n, delay=latency, method="PATCH"))
         state = emulator.service.state  # type: ignore[attr-defined]
         ids = [str(state.create({"name": f"S{i}", "order": (i + 1) * 10}).id) for i in range(n)]
         os.environ["OUTREACH_BASE_URL"], os.environ["OUTREACH_ACCESS_TOKEN"] = (
@@ -72,7 +76,7 @@ def run(n: int, name: str, scenario: Scenario) -> None:
         live = sorted(state.listing(), key=lambda s: s.order)
         assert [str(s.id) for s in live] == order, "the account is not in the declared order"
         print(
-            f"N={n:5}  {name:<8} writes={writes:5}  naive={naive:5}  "
+            f"N={n:5}  {name:<8} latency={latency * 1000:3.0f}ms  writes={writes:5}  naive={naive:5}  "
             f"ratio={writes / max(naive, 1):5.2f}  reads={emulator.log.count('GET'):3}  "
             f"time={seconds * 1000:7.1f}ms"
         )
@@ -83,6 +87,7 @@ def main() -> None:
     for n in (50, 200, 1000):
         for name, scenario in SCENARIOS.items():
             run(n, name, scenario)
+    run(200, "reverse", reverse, latency=0.05)  # WRITERS moves in flight: ~N * 50 ms / 4
 
 
 if __name__ == "__main__":

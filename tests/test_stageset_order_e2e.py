@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from pulumi import automation as auto
 
+from pulumi_stages.emulator.faults import Fault, FaultKind
 from pulumi_stages.stageset import StageSet
 from tests.engine import StackHarness
 
@@ -77,4 +78,18 @@ def test_a_tie_made_by_hand_is_drift_and_up_breaks_it(stack: StackHarness) -> No
     assert len(stack.emulator.log.writes()) == 1
     assert live_names(stack) == NAMES[:4]
     assert len({s.order for s in state.listing()}) == 4
+    stack.assert_no_changes()
+
+
+def test_a_failed_move_leaves_state_true_and_the_next_up_finishes(stack: StackHarness) -> None:
+    use(stack, NAMES[:10])
+    stack.up()
+    stack.emulator.faults.add(Fault(FaultKind.STATUS, status=422, method="PATCH"))
+    use(stack, NAMES[:10][::-1])
+    with pytest.raises(auto.CommandError, match="Outreach rejected PATCH"):
+        stack.up()
+    assert len(stack.emulator.log.writes()) == 9  # every move was tried; one was refused
+    stack.up()
+    assert 1 <= len(stack.emulator.log.writes()) <= 2
+    assert live_names(stack) == NAMES[:10][::-1]
     stack.assert_no_changes()

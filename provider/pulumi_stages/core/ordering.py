@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
 
 import pulumi
@@ -27,6 +28,10 @@ from .errors import StagesError
 from .http import ApiClient
 from .placement import plan_moves
 from .resource import UNKNOWN, ApiResource, ApiResourceProvider
+
+WRITERS = 4
+"""Position writes in flight at once: each move is independent, and the account's shared rate
+budget still paces them (the provider process itself runs 4 gRPC calls at a time)."""
 
 
 def _known(stages: Any) -> bool:
@@ -109,8 +114,15 @@ class OrderingProvider(ApiResourceProvider):
                     "set; nothing was reordered. Run `pulumi refresh`, then `pulumi up`."
                 )
             moves = plan_moves([live[ids[name]] for name in names], self.floor)
-            for index, position in sorted(moves.items()):
+
+            def move(index: int, position: int) -> None:
                 backend.update(ids[names[index]], {self.field: position})
+
+            with ThreadPoolExecutor(WRITERS) as pool:
+                done = [pool.submit(move, i, p) for i, p in sorted(moves.items())]
+            for future in done:
+                future.result()  # the first failure, once every write has ended
+            for index, position in moves.items():
                 live[ids[names[index]]] = position
         positions = {name: live[ids[name]] for name in names}
         return {"sequence": names, "stages": ids, "positions": positions}
