@@ -76,8 +76,9 @@ def run(n: int, name: str, scenario: Scenario, latency: float = 0.0) -> None:
         live = sorted(state.listing(), key=lambda s: s.order)
         assert [str(s.id) for s in live] == order, "the account is not in the declared order"
         print(
-            f"N={n:5}  {name:<8} latency={latency * 1000:3.0f}ms  writes={writes:5}  naive={naive:5}  "
-            f"ratio={writes / max(naive, 1):5.2f}  reads={emulator.log.count('GET'):3}  "
+            f"N={n:5}  {name:<8} latency={latency * 1000:3.0f}ms  "
+            f"writes={writes:5}  naive={naive:5}  ratio={writes / max(naive, 1):5.2f}  "
+            f"reads={emulator.log.count('GET'):3}  "
             f"time={seconds * 1000:7.1f}ms"
         )
 
