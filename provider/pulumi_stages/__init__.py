@@ -1,6 +1,7 @@
 """Manage CRM pipeline stages as code with Pulumi.
 
-Import the adapter you need: `pulumi_stages.outreach.Stage`.
+Declare a stage set with `pulumi_stages.stageset.StageSet` (from `stages.yaml` or Python), or
+single resources from an adapter: `pulumi_stages.outreach.Stage`, `pulumi_stages.capsule.Board`.
 """
 
 from .core.errors import (
