@@ -125,3 +125,19 @@ def test_wrong_account_fails_the_preview_before_any_write(sets: StackHarness) ->
         sets.up()
     assert sets.emulator.log.writes() == []
     assert len(sets.emulator.service.state.stages) == 5  # type: ignore[attr-defined]
+
+
+def test_preview_says_which_board_adopt_takes_and_ignores_archived_ones(sets: StackHarness) -> None:
+    state = sets.emulator.service.state  # type: ignore[attr-defined]
+    state.create_board("Sales").archived = True
+    active = state.create_board("Sales")
+    adopted = {"capsule": {"adopt": True, "boards": [PIPELINE["capsule"]["boards"][0]]}}
+    use(sets, adopted)
+    sets.output.clear()
+    sets.preview()
+    shown = "".join(sets.output)
+    assert f'"existing board {active.id}; no differences"' in shown
+    assert sets.emulator.log.writes() == []
+    sets.up()
+    assert sets.emulator.log.counts()["POST /api/v2/boards"] == 0
+    assert sets.state_outputs("Board")["pipeline/capsule/Sales"]["board_id"] == active.id
