@@ -25,11 +25,18 @@ def seed_outreach(emulator: EmulatorServer, count: int) -> None:
         state.create(attributes)
 
 
+def point_at(
+    api: str, emulator: EmulatorServer, token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The environment variables `pulumi-stages export` reads, aimed at the emulator."""
+    monkeypatch.setenv(f"{api.upper()}_ACCESS_TOKEN", token)
+    monkeypatch.setenv(f"{api.upper()}_BASE_URL", emulator.base_url)
+
+
 def export(
     api: str, emulator: EmulatorServer, token: str, out: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(f"{api.upper()}_ACCESS_TOKEN", token)
-    monkeypatch.setenv(f"{api.upper()}_BASE_URL", emulator.base_url)
+    point_at(api, emulator, token, monkeypatch)
     emulator.log.reset()
     assert main(["export", api, "-o", str(out)]) == 0
 
@@ -146,8 +153,7 @@ def test_export_refuses_names_a_set_cannot_hold_and_never_overwrites(
     state.create({"name": "Won", "order": 1})
     state.create({"name": "Won", "order": 2})
     out = tmp_path / "stages.yaml"
-    monkeypatch.setenv("OUTREACH_ACCESS_TOKEN", token)
-    monkeypatch.setenv("OUTREACH_BASE_URL", outreach.base_url)
+    point_at("outreach", outreach, token, monkeypatch)
     assert main(["export", "outreach", "-o", str(out)]) == 1
     err = capsys.readouterr().err
     assert "nothing was written" in err

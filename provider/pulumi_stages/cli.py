@@ -82,7 +82,11 @@ def _export(args: argparse.Namespace) -> int:
         environ[settings.token_env] = args.token
     endpoint = resolve_endpoint(settings, None, environ)
     print(f"Reading {settings.api} stages from {endpoint.base_url} ...", file=sys.stderr)
-    section = export_section(ApiClient(endpoint, dialect), _progress)
+    client = ApiClient(endpoint, dialect)
+    try:
+        section = export_section(client, _progress)
+    finally:
+        client.close()
     header = (
         f"# Stage set exported from {settings.api} by `pulumi-stages export {args.api}`.\n"
         "# `adopt: true` takes these stages over by name on the next `pulumi up`.\n"

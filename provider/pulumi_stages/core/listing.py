@@ -66,11 +66,15 @@ class ListingCache:
                 if listing.reads <= DIRECT_READS:
                     return None
                 try:
-                    listing.by_id = {remote.id: remote for remote in load()}
+                    self._fill(listing, load)
                 except StagesError:
                     return None  # a failed listing falls back to direct reads
-                listing.fetched_at = self._clock()
             return listing.by_id.get(id_)
+
+    def _fill(self, listing: _Listing, load: Callable[[], Iterable[Remote]]) -> None:
+        """Fetch the listing (the caller holds its lock)."""
+        listing.by_id = {remote.id: remote for remote in load()}
+        listing.fetched_at = self._clock()
 
     def snapshot(self, key: ListingKey, load: Callable[[], Iterable[Remote]]) -> list[Remote]:
         """Every object in the account's listing, fetched now unless a fresh one is held."""
@@ -78,8 +82,7 @@ class ListingCache:
         with listing.lock:
             now = self._clock()
             if listing.fetched_at is None or now - listing.fetched_at >= TTL_SECONDS:
-                listing.by_id = {remote.id: remote for remote in load()}
-                listing.fetched_at = self._clock()
+                self._fill(listing, load)
             return list(listing.by_id.values())
 
     def invalidate(self, key: ListingKey) -> None:

@@ -23,9 +23,10 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from .backend import Backend
+from .backend import Backend, Remote
 from .errors import StagesError
 from .http import ApiClient
+from .listing import LISTINGS
 from .placement import plan_moves
 from .resource import UNKNOWN, ApiResource, ApiResourceProvider
 
@@ -96,17 +97,17 @@ class OrderingProvider(ApiResourceProvider):
         names = olds.get("sequence") or []
         return bool(plan_moves([positions.get(name) for name in names], self.floor))
 
-    def _live_positions(self, backend: Backend, ids: Iterable[str]) -> dict[str, int | None]:
-        """The live position of each of `ids` still in the account, from one listing."""
+    def _positions(self, listed: Iterable[Remote], ids: Iterable[str]) -> dict[str, int | None]:
+        """The position of each of `ids` found in a listing of the account."""
         wanted = set(ids)
-        return {r.id: r.outs.get(self.field) for r in backend.list_all() if r.id in wanted}
+        return {r.id: r.outs.get(self.field) for r in listed if r.id in wanted}
 
     def _arrange(self, props: Mapping[str, Any]) -> dict[str, Any]:
         """Write the positions that must change; the outputs record what the account holds."""
         names = list(props["sequence"])
         ids = {name: str(props["stages"][name]) for name in names}
         with self._writing() as backend:
-            live = self._live_positions(backend, ids.values())
+            live = self._positions(backend.list_all(), ids.values())  # fresh: we write
             missing = [name for name in names if ids[name] not in live]
             if missing:
                 raise StagesError(
@@ -137,7 +138,11 @@ class OrderingProvider(ApiResourceProvider):
         """The set as the account orders it now, so a reorder made by hand shows as drift."""
         names = list(props.get("sequence") or [])
         ids = {name: str(stage_id) for name, stage_id in (props.get("stages") or {}).items()}
-        live = self._live_positions(self.backend(), ids.values())
+        endpoint = self.endpoint()
+        key = (endpoint, self.listing_kind())  # the listing the stages' own reads share
+        live = self._positions(
+            LISTINGS.snapshot(key, self.backend(endpoint).list_all), ids.values()
+        )
         present = [name for name in names if ids.get(name) in live]
         present.sort(key=lambda n: (live[ids[n]] is None, live[ids[n]] or 0, names.index(n)))
         stages = {name: ids[name] for name in present}

@@ -239,11 +239,10 @@ class ApiResourceProvider(ResourceProvider):
             return f"{len(matches)} existing {kind}s match (ids {ids}): adopt_id must pick one"
         if not matches:
             return None
-        existing, owned = matches[0], self._owned(inputs)
+        existing = matches[0]
         changes = [
             f"{k} {existing.outs.get(k)!r} => {v!r}"
-            for k, v in self._fields(inputs).items()
-            if k in owned and v is not None and existing.outs.get(k) != v
+            for k, v in self._differences(existing, inputs).items()
         ]
         return f"existing {kind} {existing.id}; " + (
             "differs in " + ", ".join(changes) if changes else "no differences"
@@ -356,10 +355,17 @@ class ApiResourceProvider(ResourceProvider):
             existing = matches[0]
         else:
             return None
-        owned = self._owned(inputs)
-        changes = {k: v for k, v in fields.items() if k in owned and v is not None}
-        changes = {k: v for k, v in changes.items() if existing.outs.get(k) != v}
+        changes = self._differences(existing, inputs)
         return backend.update(existing.id, changes) if changes else existing
+
+    def _differences(self, existing: Remote, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """The declared fields adoption would change on `existing` (never a set-owned position)."""
+        owned = self._owned(inputs)
+        return {
+            k: v
+            for k, v in self._fields(inputs).items()
+            if k in owned and v is not None and existing.outs.get(k) != v
+        }
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         endpoint = self.endpoint()

@@ -422,12 +422,16 @@ class CapsuleService:
         page, headers = self._page(request, stages)
         return web.json_response({"stages": page}, headers=headers)
 
+    def _created(
+        self, request: web.Request, key: str, id_: int, rendered: dict[str, Any]
+    ) -> web.Response:
+        """201 with the wrapped object and its `Location`, as Capsule answers a create."""
+        location = f"{request.scheme}://{request.host}{self.base_path}/{key}s/{id_}"
+        return web.json_response({key: rendered}, status=201, headers={"Location": location})
+
     async def create_stage(self, request: web.Request) -> web.Response:
         stage = self.state.create_stage(await self._body(request, "stage"))
-        location = f"{request.scheme}://{request.host}{self.base_path}/stages/{stage.id}"
-        return web.json_response(
-            {"stage": self._stage(stage)}, status=201, headers={"Location": location}
-        )
+        return self._created(request, "stage", stage.id, self._stage(stage))
 
     async def get_stage(self, request: web.Request) -> web.Response:
         return web.json_response(
@@ -465,10 +469,7 @@ class CapsuleService:
     async def create_board(self, request: web.Request) -> web.Response:
         body = await self._body(request, "board")
         board = self.state.create_board(body.get("name"), body.get("description"))  # type: ignore[arg-type]
-        location = f"{request.scheme}://{request.host}{self.base_path}/boards/{board.id}"
-        return web.json_response(
-            {"board": self._board(board)}, status=201, headers={"Location": location}
-        )
+        return self._created(request, "board", board.id, self._board(board))
 
     async def get_board(self, request: web.Request) -> web.Response:
         return web.json_response(

@@ -14,12 +14,14 @@ from typing import Any
 import pulumi
 
 from .. import capsule, outreach
+from ..core.ordering import OrderResource
 from .source import load_file, load_value
 from .spec import (
     CapsuleBoardSpec,
     CapsuleSection,
     OutreachSection,
     StageSetSpec,
+    StageSpec,
     resource_part,
 )
 
@@ -112,11 +114,12 @@ class StageSet(pulumi.ComponentResource):
 
     def _order(
         self,
-        kind: type[outreach.StageOrder] | type[capsule.StageOrder],
+        kind: type[OrderResource],
         resource_name: str,
-        declared: Sequence[Any],
-        resources: Mapping[str, outreach.Stage] | Mapping[str, capsule.Stage],
+        declared: Sequence[StageSpec],
+        resources: Mapping[str, pulumi.CustomResource],
     ) -> None:
+        """One ordering resource over the declared stages (none for an empty list)."""
         if not declared:
             return
         kind(

@@ -34,7 +34,7 @@ def field_path(location: Location, data: Any) -> str:
     node = data
     for part in location:
         if isinstance(part, int):
-            board = node[part] if isinstance(node, list) and part < len(node) else None
+            board = _child(node, part)
             named = text.endswith("boards") and isinstance(board, Mapping)
             label = board.get("name") if named and board else None
             text += f"[{label}]" if isinstance(label, str) and label.strip() else f"[{part}]"

@@ -23,7 +23,9 @@ class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class _StageSpec(_Spec):
+class StageSpec(_Spec):
+    """What every stage declares: its name and, optionally, a stable key."""
+
     name: Name
     key: str | None = Field(
         default=None,
@@ -37,7 +39,7 @@ class _StageSpec(_Spec):
         return self.key or self.name
 
 
-class OutreachStageSpec(_StageSpec):
+class OutreachStageSpec(StageSpec):
     """One Outreach stage."""
 
     color: HexColor = None
@@ -50,7 +52,7 @@ class OutreachSection(_Spec):
     stages: list[OutreachStageSpec] = []
 
 
-class CapsuleStageSpec(_StageSpec):
+class CapsuleStageSpec(StageSpec):
     """One Capsule stage."""
 
     description: OptionalText = None
@@ -96,7 +98,7 @@ def _repeats(items: Sequence[tuple[Location, str]], what: str) -> Iterator[tuple
             seen[value] = location[:-1]
 
 
-def _stage_repeats(at: Location, stages: Sequence[_StageSpec]) -> list[tuple[Location, str]]:
+def _stage_repeats(at: Location, stages: Sequence[StageSpec]) -> list[tuple[Location, str]]:
     """Stage names, and stage identities (a key, else the name), each unique in one list."""
     names = [((*at, i, "name"), s.name) for i, s in enumerate(stages)]
     problems = list(_repeats(names, "stage name"))
