@@ -58,7 +58,10 @@ def test_put_changes_name_description_and_order_but_not_the_board(http: httpx.Cl
     assert moved.json()["errors"][0]["field"] == "board"
 
 
-def test_validation_errors_have_the_documented_shape(http: httpx.Client) -> None:
+def test_validation_errors_have_the_documented_shape(
+    http: httpx.Client, capsule: EmulatorServer
+) -> None:
+    capsule.service.state.options.unique_stage_names_per_board = True  # type: ignore[attr-defined]
     projects = board(http)
     http.post("/stages", json={"stage": {"name": "Brief", "board": projects["id"]}})
     duplicate = http.post("/stages", json={"stage": {"name": "Brief", "board": projects["id"]}})
@@ -120,7 +123,7 @@ def test_at_most_30_active_boards(http: httpx.Client) -> None:
 
 def test_errors_for_tokens_roles_and_rate_limits(capsule: EmulatorServer, token: str) -> None:
     assert httpx.get(f"{capsule.base_url}/stages").status_code == 401
-    capsule.service.tokens["read-only"] = False  # type: ignore[attr-defined]
+    capsule.service.add_token("read-only", admin=False, user_id=2)  # type: ignore[attr-defined]
     headers = {"Authorization": "Bearer read-only"}
     assert httpx.get(f"{capsule.base_url}/boards", headers=headers).status_code == 200
     refused = httpx.post(

@@ -13,22 +13,31 @@ from pulumi_stages import Forbidden, Unauthorized
 from pulumi_stages.core.http import ApiClient, Endpoint
 from pulumi_stages.core.oauth import RefreshCredentials, TokenCache
 from pulumi_stages.emulator import EmulatorServer
+from pulumi_stages.emulator.outreach import DEFAULT_REDIRECT_URI
 from pulumi_stages.outreach.api import OutreachDialect, OutreachStages
 from tests.engine import StackHarness, stages
 
 CLIENT_ID, CLIENT_SECRET = "client-1", "client-secret-xyz"
+REDIRECT_URI = DEFAULT_REDIRECT_URI
+"""The redirect URI the emulator's refresh tokens are registered with unless a test says."""
 
 
 @pytest.fixture
 def refresh_token(outreach: EmulatorServer) -> str:
     oauth = outreach.service.oauth  # type: ignore[attr-defined]
     oauth.grant_interval = 0.0
-    return str(oauth.add_refresh_token(CLIENT_ID, CLIENT_SECRET))
+    return str(oauth.add_refresh_token(CLIENT_ID, CLIENT_SECRET, redirect_uri=REDIRECT_URI))
 
 
-def stages_api(outreach: EmulatorServer, access: str, refresh: str, cache: Path) -> OutreachStages:
+def stages_api(
+    outreach: EmulatorServer,
+    access: str,
+    refresh: str,
+    cache: Path,
+    redirect_uri: str | None = REDIRECT_URI,
+) -> OutreachStages:
     credentials = RefreshCredentials(
-        f"{outreach.root_url}/oauth/token", CLIENT_ID, CLIENT_SECRET, refresh
+        f"{outreach.root_url}/oauth/token", CLIENT_ID, CLIENT_SECRET, refresh, redirect_uri
     )
     client = ApiClient(
         Endpoint("Outreach", outreach.base_url, access, credentials), OutreachDialect()
@@ -78,14 +87,31 @@ def test_refused_refresh_is_one_line(outreach: EmulatorServer, tmp_path: Path) -
     assert "rt-unknown" not in str(failure.value)
 
 
+def test_a_refresh_without_the_registered_redirect_uri_is_refused(
+    outreach: EmulatorServer, refresh_token: str, tmp_path: Path
+) -> None:
+    # [doc] Outreach's refresh request carries redirect_uri (developers.outreach.io/api/
+    # getting-started); a provider that leaves it out must fail here before it fails in production.
+    outreach.service.oauth.add_access_token("at-expired", lifetime=-1)  # type: ignore[attr-defined]
+    for sent, error in ((None, "invalid_request"), ("https://elsewhere/cb", "invalid_grant")):
+        api = stages_api(outreach, "at-expired", refresh_token, tmp_path, redirect_uri=sent)
+        with pytest.raises(Unauthorized) as failure:
+            api.read("1")
+        assert f"({error}: " in str(failure.value)
+    assert stages_api(outreach, "at-expired", refresh_token, tmp_path).read("1") is None
+    grants = [str(e.body) for e in outreach.log.entries() if e.route == "/oauth/token"]
+    assert ["redirect_uri=" in form for form in grants] == [False, True, True]
+
+
 def test_missing_scope_names_the_scope(outreach: EmulatorServer, tmp_path: Path) -> None:
     outreach.service.oauth.add_access_token("at-read-only", frozenset({"stages.read"}))  # type: ignore[attr-defined]
     client = ApiClient(Endpoint("Outreach", outreach.base_url, "at-read-only"), OutreachDialect())
     with pytest.raises(Forbidden) as failure:
         OutreachStages(client).create({"name": "Lead"})
+    # [doc] getting-started#authorization: the id and this wording
     assert str(failure.value).startswith(
-        "Outreach rejected POST /stages: The OAuth scope 'stages.write' (or 'stages.all') is "
-        "required for this request. (403 unauthorizedOauthScope)"
+        "Outreach rejected POST /stages: Your authorization does not include the required "
+        "scope 'stages.write'. (403 unauthorizedOauthScope)"
     )
     assert outreach.service.state.listing() == []  # type: ignore[attr-defined]
 
@@ -97,6 +123,7 @@ def test_token_expiring_between_runs_is_refreshed_through_the_engine(
     stack.set_secret("outreach:refreshToken", refresh_token)
     stack.set_secret("outreach:clientId", CLIENT_ID)
     stack.set_secret("outreach:clientSecret", CLIENT_SECRET)
+    stack.stack.set_config("outreach:redirectUri", auto.ConfigValue(REDIRECT_URI))
     stack.declared = stages("Lead", "Won")
     stack.up()
     oauth = stack.emulator.service.oauth  # type: ignore[attr-defined]
@@ -129,6 +156,6 @@ def test_missing_scope_fails_the_update_in_one_line_and_keeps_state(
     stack.declared[0].name = "Renamed"
     with pytest.raises(auto.CommandError) as failure:
         stack.up()
-    assert "The OAuth scope 'stages.write' (or 'stages.all') is required" in str(failure.value)
+    assert "does not include the required scope 'stages.write'" in str(failure.value)
     assert "Traceback" not in str(failure.value)
     assert stack.state_outputs()["stage-0"]["name"] == "Lead"

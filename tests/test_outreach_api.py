@@ -99,7 +99,7 @@ def test_wrong_token_is_unauthorized_without_echoing_it(outreach: EmulatorServer
         OutreachStages(client).read("1")
     text = str(failure.value)
     assert text.startswith("Outreach rejected GET /stages/1: ")
-    assert "(401 unauthorizedRequest); check outreach:accessToken" in text
+    assert "(401 unauthorized); check outreach:accessToken" in text
     assert wrong not in text
     assert wrong not in repr(client.endpoint)
 

@@ -54,7 +54,7 @@ def test_wrong_token_fails_with_one_line_and_leaves_state_empty(stack: StackHarn
     text = str(failure.value)
     assert (
         "Outreach rejected POST /stages: The access token is missing, invalid or expired. "
-        "(401 unauthorizedRequest); check outreach:accessToken" in text
+        "(401 unauthorized); check outreach:accessToken" in text
     )
     assert "Traceback" not in text
     assert wrong not in text
@@ -69,7 +69,6 @@ def test_api_validation_error_names_the_field_and_keeps_state_consistent(
     stack.declared = stages("Lead", "Won")
     stack.up()
     stage_id = stack.state_outputs()["stage-1"]["stage_id"]
-    stack.emulator.service.state.options.require_content_type_on_reads = False  # type: ignore[attr-defined]
     # The account refuses the rename (the emulator's own 422), as a server-side rule would.
     original = stack.emulator.service.state._validate  # type: ignore[attr-defined]
 

@@ -119,7 +119,8 @@ def _refresh_credentials(
     settings: ApiSettings, config: StackConfig | None, environ: Mapping[str, str], base_url: str
 ) -> RefreshCredentials | None:
     """Refresh token and client credentials when all three are set; the token URL defaults to
-    `/oauth/token` on the API's host."""
+    `/oauth/token` on the API's host, and the redirect URI (`ns:redirectUri`), when set, is sent
+    with each grant as Outreach's documented refresh request does."""
     values = {
         name: _lookup(config, settings.key(name), environ, settings.env(env))
         for name, env in (
@@ -137,9 +138,13 @@ def _refresh_credentials(
     parts = urlsplit(base_url)
     default_url = f"{parts.scheme}://{parts.netloc}/oauth/token"
     token_url = _lookup(config, settings.key("tokenUrl"), environ, settings.env("TOKEN_URL"))
+    redirect_uri = _lookup(
+        config, settings.key("redirectUri"), environ, settings.env("REDIRECT_URI")
+    )
     return RefreshCredentials(
         token_url=token_url or default_url,
         client_id=values["clientId"],
         client_secret=values["clientSecret"],
         refresh_token=values["refreshToken"],
+        redirect_uri=redirect_uri or None,
     )

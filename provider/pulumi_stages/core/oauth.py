@@ -31,12 +31,14 @@ EXPIRY_MARGIN_SECONDS = 60.0
 
 @dataclass(frozen=True)
 class RefreshCredentials:
-    """What a refresh needs; secrets never show in repr."""
+    """What a refresh needs; secrets never show in repr. `redirect_uri`, when set, is sent with
+    the grant: Outreach's documented refresh request carries the app's redirect URI."""
 
     token_url: str
     client_id: str
     client_secret: str = field(repr=False)
     refresh_token: str = field(repr=False)
+    redirect_uri: str | None = None
 
 
 def _digest(text: str) -> str:
@@ -137,6 +139,8 @@ class RefreshingAuth(httpx.Auth):
                 "client_id": credentials.client_id,
                 "client_secret": credentials.client_secret,
             }
+            if credentials.redirect_uri:
+                form["redirect_uri"] = credentials.redirect_uri
             try:
                 response = httpx.post(credentials.token_url, data=form, timeout=30.0)
             except httpx.TransportError as exc:

@@ -2,7 +2,7 @@
 
 Tests queue faults (through `FaultInjector` or the admin API) to prove that the provider recovers:
 error statuses, latency, a dropped connection, and a write that commits but whose response is lost.
-`RateBudget` enforces a per-account request budget and reports it in `X-RateLimit-*` headers.
+`RateBudget` enforces a request budget per user and reports it in `X-RateLimit-*` headers.
 """
 
 from __future__ import annotations
@@ -12,6 +12,9 @@ import threading
 import time
 from dataclasses import dataclass
 from enum import StrEnum
+
+DEFAULT_USER = "default"
+"""The budget key of requests that name no user."""
 
 
 class FaultKind(StrEnum):
@@ -25,7 +28,13 @@ class FaultKind(StrEnum):
 
 @dataclass
 class Fault:
-    """A fault for the next `count` requests that match `method` (any when None)."""
+    """A fault for the next `count` requests that match `method` and `path` (any when None).
+
+    `path` is a request path (`/oauth/token`) or a route template (`/api/v2/stages/{id}`). With
+    no path a fault hits the API's own routes only: the authorization server (`/oauth/token`) is
+    a separate service in production, so a fault meant for it names its path. `retry_after` is
+    seconds from now, sent in the API's documented Retry-After form; None sends no Retry-After.
+    """
 
     kind: FaultKind
     count: int = 1
@@ -33,10 +42,15 @@ class Fault:
     status: int = 500
     retry_after: int | None = None
     delay: float = 0.0
+    path: str | None = None
 
-    def matches(self, method: str) -> bool:
-        """Whether this fault applies to a request of this method."""
-        return self.count > 0 and (self.method is None or self.method == method)
+    def matches(self, method: str, path: str, route: str, auth_server: bool) -> bool:
+        """Whether this fault applies to a request (`auth_server`: one to the token endpoint)."""
+        if self.count <= 0 or (self.method is not None and self.method != method):
+            return False
+        if self.path is None:
+            return not auth_server
+        return self.path in (path, route)
 
 
 class FaultInjector:
@@ -51,11 +65,13 @@ class FaultInjector:
         with self._lock:
             self._faults.append(fault)
 
-    def take(self, method: str) -> Fault | None:
+    def take(
+        self, method: str, path: str = "", route: str = "", auth_server: bool = False
+    ) -> Fault | None:
         """The fault for this request, if any, counting it as used."""
         with self._lock:
             for fault in self._faults:
-                if fault.matches(method):
+                if fault.matches(method, path, route or path, auth_server):
                     fault.count -= 1
                     return fault
             return None
@@ -73,40 +89,60 @@ class FaultInjector:
 
 @dataclass
 class RateWindow:
-    """The budget's state as reported in headers."""
+    """One user's budget as reported in headers."""
 
     limit: int
     remaining: int
     reset_epoch: int
 
 
+@dataclass
+class _Usage:
+    started: float
+    used: int = 0
+
+
 class RateBudget:
-    """A fixed-window request budget per account (all requests with any valid token count)."""
+    """A fixed-window request budget per user: each user's requests count against their own
+    limit, as both APIs document (Outreach 10,000 and Capsule 4,000 requests per user per hour).
+    Tests that use one token see one budget, as before."""
 
     def __init__(self, limit: int, window_seconds: float) -> None:
         self._lock = threading.Lock()
         self.limit = limit
         self.window = window_seconds
-        self._started = time.time()
-        self._used = 0
+        self._usage: dict[str, _Usage] = {}
         self.refused = 0
+        """Requests refused so far, over every user."""
 
     def configure(self, limit: int, window_seconds: float) -> None:
-        """Change the budget and start a fresh window."""
+        """Change the budget and start a fresh window for every user."""
         with self._lock:
             self.limit, self.window = limit, window_seconds
-            self._started, self._used = time.time(), 0
+            self._usage.clear()
 
-    def spend(self) -> tuple[bool, RateWindow]:
-        """Take one request from the budget; False when it is spent."""
+    def _current(self, user: str, now: float) -> _Usage:
+        usage = self._usage.get(user)
+        if usage is None or now - usage.started >= self.window:
+            usage = self._usage[user] = _Usage(now)
+        return usage
+
+    def _report(self, usage: _Usage) -> RateWindow:
+        reset = math.ceil(usage.started + self.window)
+        return RateWindow(self.limit, max(0, self.limit - usage.used), reset)
+
+    def spend(self, user: str = DEFAULT_USER) -> tuple[bool, RateWindow]:
+        """Take one request from `user`'s budget; False when it is spent."""
         with self._lock:
-            now = time.time()
-            if now - self._started >= self.window:
-                self._started, self._used = now, 0
-            allowed = self._used < self.limit
+            usage = self._current(user, time.time())
+            allowed = usage.used < self.limit
             if allowed:
-                self._used += 1
+                usage.used += 1
             else:
                 self.refused += 1
-            reset = math.ceil(self._started + self.window)
-            return allowed, RateWindow(self.limit, max(0, self.limit - self._used), reset)
+            return allowed, self._report(usage)
+
+    def peek(self, user: str = DEFAULT_USER) -> RateWindow:
+        """`user`'s budget now, spending nothing."""
+        with self._lock:
+            return self._report(self._current(user, time.time()))

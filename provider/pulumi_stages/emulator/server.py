@@ -1,18 +1,21 @@
 """The shared emulator machinery: a real aiohttp server on loopback, a request log, an admin API.
 
-Each API's module supplies routes and state; this module runs them on 127.0.0.1, in a thread
-(for tests and benchmarks) or in the foreground (for the CLI), counts every API request so tests
-can assert exactly which calls an operation made, and applies the rate budget and injected faults.
-Admin routes under /_emulator: GET/DELETE requests, POST reset, GET state, POST/DELETE faults
-(a Fault as JSON), PUT rate-limit ({"limit": N, "window_seconds": S}).
+Each CRM's package supplies a Service (routes, account state, its own error bodies); this module
+runs any of them on 127.0.0.1, in a thread (for tests and benchmarks) or in the foreground (for
+the CLI), counts every API request so tests can assert exactly which calls an operation made, and
+applies the per-user rate budget and injected faults. Admin routes under /_emulator: GET/DELETE
+requests, POST reset, GET state, GET live-stages (name -> id), POST/DELETE faults (a Fault as
+JSON), PUT rate-limit ({"limit": N, "window_seconds": S}).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import socket
 import threading
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -79,10 +82,29 @@ class RequestLog:
 
 
 class Service(Protocol):
-    """One emulated API: its routes, its state reset, and how it reports a missing token."""
+    """One emulated API: its CLI flags, routes, account state, auth, and its own error bodies.
+
+    A CRM's package under `pulumi_stages.emulator` exposes its class as `SERVICE`; the shared
+    server below runs any such class, so adding a CRM touches no shared file.
+    """
 
     name: str
     base_path: str
+    rate_limit: int
+    rate_window_seconds: float
+    auth_paths: frozenset[str]
+    """Paths of the API's authorization server (`/oauth/token`): outside the rate budget, and
+    reached only by faults that name them."""
+
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        """Add this API's own flags to the `pulumi-stages emulator` command line."""
+        ...
+
+    @classmethod
+    def from_arguments(cls, token: str, args: argparse.Namespace) -> Service:
+        """A service accepting `token`, configured from the parsed command line."""
+        ...
 
     def routes(self) -> Iterable[web.RouteDef]:
         """The API's routes, paths relative to the server root."""
@@ -92,20 +114,37 @@ class Service(Protocol):
         """Forget every object."""
         ...
 
-    rate_limit: int
-    rate_window_seconds: float
-    unmetered_paths: frozenset[str]
-
     def authorize(self, request: web.Request) -> web.StreamResponse | None:
-        """None when the request carries a valid token, else the API's error response."""
+        """None when the request may proceed, else the API's error response (401, 403, 415)."""
         ...
 
-    def error_response(self, status: int, retry_after: int | None) -> web.Response:
-        """The API's own answer for an error status (429, 5xx) with no other cause."""
+    def rate_key(self, request: web.Request) -> str:
+        """Whose rate budget an authorized request spends: its token's user."""
+        ...
+
+    def error_response(
+        self, status: int, retry_at: float | None, window: RateWindow | None
+    ) -> web.Response:
+        """The API's own answer for an error status (429, 5xx) with no other cause. `window` is
+        given for the rate budget's own 429 only (the caller's spent budget, `retry_at` its reset
+        time); an injected fault passes None and the `retry_at` it asks for, if any. `retry_at`
+        (epoch seconds) goes out in the API's documented Retry-After form, if it has one."""
+        ...
+
+    def rate_headers(self, window: RateWindow) -> dict[str, str]:
+        """The headers that report the caller's rate budget on every metered response."""
+        ...
+
+    def route_error(self, request: web.Request, status: int) -> web.Response:
+        """The API's JSON answer for an unknown route (404) or method (405)."""
         ...
 
     def snapshot(self) -> Any:
         """The state in the API's wire format, for the admin API."""
+        ...
+
+    def live_stages(self) -> dict[str, str]:
+        """Stage name -> stage id of the account's live stages, for tests to compare with state."""
         ...
 
     def export_state(self) -> dict[str, Any]:
@@ -136,7 +175,9 @@ class Controls:
     budget: RateBudget
 
 
-def _rate_headers(window: RateWindow) -> dict[str, str]:
+def x_ratelimit_headers(window: RateWindow) -> dict[str, str]:
+    """`X-RateLimit-Limit`, `-Remaining` and `-Reset` (epoch seconds), as Outreach and Capsule
+    report a budget ([doc] both vendors' rate-limit sections)."""
     return {
         "X-RateLimit-Limit": str(window.limit),
         "X-RateLimit-Remaining": str(window.remaining),
@@ -152,12 +193,25 @@ async def _apply_fault(
         await asyncio.sleep(fault.delay)
         return None
     if fault.kind is FaultKind.STATUS:
-        return service.error_response(fault.status, fault.retry_after)
+        retry_at = None if fault.retry_after is None else time.time() + fault.retry_after
+        return service.error_response(fault.status, retry_at, None)
     if fault.kind is FaultKind.COMMIT_THEN_DROP:
         await handler(request)
     if request.transport is not None:
         request.transport.close()
     raise asyncio.CancelledError  # the client sees the connection close with no response
+
+
+async def _serve(service: Service, request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The API's answer; an unknown route or method gets the API's JSON error, not aiohttp's
+    plain text (both APIs answer errors with JSON bodies)."""
+    unmatched = getattr(request.match_info, "http_exception", None)
+    if isinstance(unmatched, web.HTTPException):
+        response = service.route_error(request, unmatched.status)
+        if "Allow" in unmatched.headers:
+            response.headers["Allow"] = unmatched.headers["Allow"]
+        return response
+    return await handler(request)
 
 
 def build_app(service: Service, controls: Controls) -> web.Application:
@@ -175,21 +229,23 @@ def build_app(service: Service, controls: Controls) -> web.Application:
         denied = service.authorize(request)
         if denied is not None:
             return denied
-        if request.path in service.unmetered_paths:  # e.g. OAuth: outside budget and faults
-            return await handler(request)
-        allowed, window = controls.budget.spend()
-        response: web.StreamResponse | None
-        if not allowed:
-            response = service.error_response(429, None)
-        else:
-            fault = controls.faults.take(request.method)
-            response = None
-            if fault is not None:
-                response = await _apply_fault(fault, service, request, handler)
-            if response is None:
-                response = await handler(request)
-        response.headers.update(_rate_headers(window))
-        return response
+        auth_server = request.path in service.auth_paths
+        window: RateWindow | None = None
+        if not auth_server:  # the token endpoint spends no API budget
+            allowed, window = controls.budget.spend(service.rate_key(request))
+            if not allowed:
+                response = service.error_response(429, window.reset_epoch, window)
+                response.headers.update(service.rate_headers(window))
+                return response
+        fault = controls.faults.take(request.method, request.path, route, auth_server)
+        result: web.StreamResponse | None = None
+        if fault is not None:
+            result = await _apply_fault(fault, service, request, handler)
+        if result is None:
+            result = await _serve(service, request, handler)
+        if window is not None:
+            result.headers.update(service.rate_headers(window))
+        return result
 
     app = web.Application(middlewares=[emulate])
     app.add_routes(list(service.routes()))
@@ -219,6 +275,9 @@ def _admin_routes(service: Service, controls: Controls) -> list[web.RouteDef]:
     async def state(_: web.Request) -> web.Response:
         return web.json_response(service.snapshot())
 
+    async def live_stages(_: web.Request) -> web.Response:
+        return web.json_response(service.live_stages())
+
     async def add_fault(request: web.Request) -> web.Response:
         spec = await request.json()
         spec["kind"] = FaultKind(spec["kind"])
@@ -239,6 +298,7 @@ def _admin_routes(service: Service, controls: Controls) -> list[web.RouteDef]:
         web.delete(f"{ADMIN_PREFIX}/requests", reset_log),
         web.post(f"{ADMIN_PREFIX}/reset", reset_state),
         web.get(f"{ADMIN_PREFIX}/state", state),
+        web.get(f"{ADMIN_PREFIX}/live-stages", live_stages),
         web.post(f"{ADMIN_PREFIX}/faults", add_fault),
         web.delete(f"{ADMIN_PREFIX}/faults", clear_faults),
         web.put(f"{ADMIN_PREFIX}/rate-limit", rate_limit),

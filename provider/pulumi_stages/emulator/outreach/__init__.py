@@ -1,0 +1,31 @@
+"""An emulator of Outreach API v2 `stage` endpoints: JSON:API envelopes, errors, cursor paging, and
+OAuth refresh grants. `state` holds the account (no HTTP), `query` the listing rules, `oauth` the
+tokens, `wire` the wire format and routes."""
+
+from .oauth import DEFAULT_REDIRECT_URI, AccessToken, Grant, OAuthError, OutreachOAuth
+from .query import Cursors, ListingQuery, Page
+from .state import JsonApiError, OutreachOptions, OutreachState, StoredStage, not_found
+from .wire import JSON_API, OAUTH_TOKEN_PATH, OutreachService
+
+SERVICE = OutreachService
+"""This package's emulated API, found by `pulumi_stages.emulator.services()`."""
+
+__all__ = [
+    "DEFAULT_REDIRECT_URI",
+    "JSON_API",
+    "OAUTH_TOKEN_PATH",
+    "SERVICE",
+    "AccessToken",
+    "Cursors",
+    "Grant",
+    "JsonApiError",
+    "ListingQuery",
+    "OAuthError",
+    "OutreachOAuth",
+    "OutreachOptions",
+    "OutreachService",
+    "OutreachState",
+    "Page",
+    "StoredStage",
+    "not_found",
+]
