@@ -124,7 +124,7 @@ def test_same_program_in_two_accounts_with_different_board_ids(
     for account, offset in (("dev", 0), ("prod", 500)):
         with EmulatorServer(CapsuleService(token=token)) as emulator:
             state = emulator.service.state  # type: ignore[attr-defined]
-            state.next_id += offset
+            state.next_board_id += offset
             state.create_board("Projects")
             work = tmp_path / account
             work.mkdir()

@@ -8,40 +8,22 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import yaml
 
-from . import capsule, outreach
-from .capsule import export as capsule_export
-from .capsule.stage import SETTINGS as CAPSULE
-from .core.config import ApiSettings, resolve_endpoint
+from . import emulator as emulators
+from .core import registry
+from .core.config import resolve_endpoint
 from .core.errors import StagesError
-from .core.http import ApiClient, Dialect
-from .emulator import SERVICES, CapsuleService, EmulatorServer
-from .outreach import export as outreach_export
-from .outreach.stage import SETTINGS as OUTREACH
+from .core.http import ApiClient
+from .emulator import EmulatorServer
 from .stageset import load_text, shipped_schema_text
-
-Exporter = Callable[[ApiClient, Callable[[int], None]], dict[str, Any]]
-EXPORTERS: dict[str, tuple[ApiSettings, Dialect, Exporter]] = {
-    "outreach": (
-        OUTREACH,
-        outreach.stage.OutreachStageProvider.dialect,
-        outreach_export.export_section,
-    ),
-    "capsule": (CAPSULE, capsule.stage.CapsuleStageProvider.dialect, capsule_export.export_section),
-}
 
 
 def _run_emulator(args: argparse.Namespace) -> int:
-    service = (
-        CapsuleService(token=args.token, site=args.site)
-        if args.api == "capsule"
-        else SERVICES[args.api](token=args.token)
-    )
+    service = emulators.services()[args.api].from_arguments(args.token, args)
     state_file: Path | None = args.state_file
     if state_file is not None and state_file.exists():
         service.import_state(json.loads(state_file.read_text()))
@@ -72,7 +54,8 @@ def _progress(count: int) -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
-    settings, dialect, export_section = EXPORTERS[args.api]
+    adapter = registry.adapter(args.api)
+    settings = adapter.settings
     if args.output != "-" and Path(args.output).exists() and not args.force:
         raise StagesError(f"{args.output} exists; pass --force to overwrite it")
     environ = dict(os.environ)
@@ -82,9 +65,9 @@ def _export(args: argparse.Namespace) -> int:
         environ[settings.token_env] = args.token
     endpoint = resolve_endpoint(settings, None, environ)
     print(f"Reading {settings.api} stages from {endpoint.base_url} ...", file=sys.stderr)
-    client = ApiClient(endpoint, dialect)
+    client = ApiClient(endpoint, adapter.dialect)
     try:
-        section = export_section(client, _progress)
+        section = adapter.export(client, _progress)
     finally:
         client.close()
     header = (
@@ -94,12 +77,9 @@ def _export(args: argparse.Namespace) -> int:
         "# yaml-language-server: $schema=stages.schema.json\n"
     )
     text = header + yaml.safe_dump({args.api: section}, sort_keys=False, allow_unicode=True)
-    count = len(section.get("stages", [])) + sum(
-        len(b["stages"]) for b in section.get("boards", [])
-    )
     shown = "stages.yaml" if args.output == "-" else Path(args.output).name
     try:
-        load_text(text, shown)  # what we write must load back
+        spec = load_text(text, shown)  # what we write must load back
     except StagesError as error:
         raise StagesError(
             f"the account's stages would not make a valid stage set, so nothing was written:\n"
@@ -109,35 +89,34 @@ def _export(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
     else:
         Path(args.output).write_text(text, encoding="utf-8")
+    count = spec.sections()[args.api].stage_count()
     print(f"Wrote {count} {settings.api} stages to {args.output}", file=sys.stderr)
     return 0
 
 
 def parser() -> argparse.ArgumentParser:
-    """The command line: `pulumi-stages emulator API --port N --token T`."""
+    """The command line: `pulumi-stages emulator|schema|export ...`, one word per adapter."""
     root = argparse.ArgumentParser(prog="pulumi-stages", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
     emulator = commands.add_parser(
         "emulator", help="serve an API emulator on 127.0.0.1 until stopped; prints its base URL"
     )
-    emulator.add_argument("api", choices=sorted(SERVICES))
-    emulator.add_argument("--port", type=int, default=0, help="port to listen on (0: any free)")
-    emulator.add_argument("--token", required=True, help="the bearer token the emulator accepts")
-    emulator.add_argument(
-        "--state-file",
-        type=Path,
-        help="load the account from this JSON file at start and save it there when stopped",
-    )
-    emulator.add_argument(
-        "--site", default="example", help="Capsule only: the site (account) subdomain /site names"
-    )
-    emulator.add_argument(
-        "--rate-limit", type=int, help="requests allowed per window (default: the API's own)"
-    )
-    emulator.add_argument(
-        "--rate-window", type=float, default=3600.0, help="rate window in seconds (default 3600)"
-    )
-    emulator.set_defaults(run=_run_emulator)
+    apis = emulator.add_subparsers(dest="api", required=True, metavar="API")
+    for name, service in sorted(emulators.services().items()):
+        api = apis.add_parser(name, help=f"the {name} emulator")
+        api.add_argument("--port", type=int, default=0, help="port to listen on (0: any free)")
+        api.add_argument("--token", required=True, help="the bearer token the emulator accepts")
+        api.add_argument(
+            "--state-file",
+            type=Path,
+            help="load the account from this JSON file at start and save it there when stopped",
+        )
+        api.add_argument(
+            "--rate-limit", type=int, help="requests allowed per window (default: the API's own)"
+        )
+        api.add_argument("--rate-window", type=float, default=3600.0, help="rate window in seconds")
+        service.add_arguments(api)
+        api.set_defaults(run=_run_emulator)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of stages.yaml")
     schema.set_defaults(run=_print_schema)
@@ -146,14 +125,12 @@ def parser() -> argparse.ArgumentParser:
         "export",
         help="write a stages.yaml (with adopt: true) from the stages an account holds now",
     )
-    export.add_argument("api", choices=sorted(EXPORTERS))
-    export.add_argument(
-        "--base-url", help="API base URL (default: $OUTREACH_BASE_URL / $CAPSULE_BASE_URL)"
-    )
+    export.add_argument("api", choices=sorted(registry.adapters()))
+    export.add_argument("--base-url", help="API base URL (default: $<API>_BASE_URL)")
     export.add_argument(
         "--token",
-        help="access token (default: $OUTREACH_ACCESS_TOKEN / $CAPSULE_ACCESS_TOKEN; "
-        "prefer the variable, a flag shows in the process list)",
+        help="access token (default: $<API>_ACCESS_TOKEN; prefer the variable, a flag shows in "
+        "the process list)",
     )
     export.add_argument("-o", "--output", default="stages.yaml", help="file to write, - for stdout")
     export.add_argument("--force", action="store_true", help="overwrite the output file")

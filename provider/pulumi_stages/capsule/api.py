@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 import httpx
 
+from ..core.account import Account
 from ..core.backend import Remote, delete_if_present, fetch_or_none
-from ..core.errors import StagesError
+from ..core.errors import ContainerNotFound, NotEditable, UnexpectedResponse
 from ..core.http import ApiClient
+from ..core.ratelimit import X_RATELIMIT, RateHeaders
 from .models import WIRE, StageRecord
+
+BOARD = "board"
+"""The kind of a Capsule board in the account context: its writes retire the board directory."""
+STAGE = "stage"
 
 
 class CapsuleDialect:
@@ -19,6 +24,7 @@ class CapsuleDialect:
 
     api = "Capsule"
     content_type = "application/json"
+    rate_headers: RateHeaders = X_RATELIMIT  # [doc] epoch reset; no Retry-After documented
 
     def error_details(self, response: httpx.Response) -> tuple[str, str | None]:
         try:
@@ -47,16 +53,13 @@ def pages(client: ApiClient, path: str, key: str, params: dict[str, str | int]) 
     """Every item under `key` across pages, following the Link header's rel="next"."""
     url: str = path
     query: dict[str, str | int] | None = params
-    base = client.endpoint.base_url
     while True:
         response = client.request("GET", url, params=query)
         yield from response.json().get(key) or []
         following = response.links.get("next", {}).get("url")
         if not following:
             return
-        if not following.startswith(base):
-            raise StagesError(f"Capsule sent a next-page link outside {base}; not following it")
-        url, query = following, None
+        url, query = client.next_page(following), None
 
 
 def site_of(client: ApiClient) -> str:
@@ -64,64 +67,52 @@ def site_of(client: ApiClient) -> str:
     site = client.request("GET", "/site").json().get("site") or {}
     subdomain = site.get("subdomain")
     if not isinstance(subdomain, str) or not subdomain:
-        raise StagesError("Capsule's GET /site named no subdomain; cannot check expectedAccount")
+        raise UnexpectedResponse(
+            "Capsule's GET /site named no subdomain; cannot check expectedAccount"
+        )
     return subdomain
 
 
-class BoardDirectory:
-    """Board names to ids for one account, looked up once per process and name."""
+def board_id(account: Account, name: str) -> int:
+    """The id of the active board called `name` in this account, looked up once per process
+    until a board write through it (a create, a replace, an archive) retires the entry."""
 
-    def __init__(self, client: ApiClient) -> None:
-        self.client = client
-        self._lock = threading.Lock()
-        self._ids: dict[str, int] = {}
-
-    def id_of(self, name: str) -> int:
-        """The id of the active board called `name` in this account."""
-        with self._lock:
-            if name in self._ids:
-                return self._ids[name]
+    def look_up() -> int:
         params: dict[str, str | int] = {"q": name, "status": "active", "perPage": 100}
-        matches = [b for b in pages(self.client, "/boards", "boards", params) if b["name"] == name]
+        boards = pages(account.client, "/boards", "boards", params)
+        matches = [b for b in boards if b["name"] == name]
         if len(matches) != 1:
             found = "no" if not matches else f"{len(matches)}"
-            raise StagesError(
+            raise ContainerNotFound(
                 f"Capsule has {found} active board named {name!r} in this account; "
                 "declare it with pulumi_stages.capsule.Board or fix the name"
             )
-        with self._lock:
-            self._ids[name] = int(matches[0]["id"])
-            return self._ids[name]
+        return int(matches[0]["id"])
 
-
-_DIRECTORIES: dict[int, BoardDirectory] = {}
-_DIRECTORIES_LOCK = threading.Lock()
-
-
-def directory_for(client: ApiClient) -> BoardDirectory:
-    """The board directory shared by every backend on this pooled client."""
-    with _DIRECTORIES_LOCK:
-        return _DIRECTORIES.setdefault(id(client), BoardDirectory(client))
+    return account.remember(BOARD, name, look_up)
 
 
 class CapsuleStages:
     """CRUD and listing of Capsule stages; the board is given by name."""
 
-    def __init__(self, client: ApiClient) -> None:
-        self.client = client
-        self.boards = directory_for(client)
+    def __init__(self, account: Account) -> None:
+        self.account = account
+        self.client = account.client
 
     def create(self, inputs: Mapping[str, Any]) -> Remote:
         body: dict[str, Any] = {
             wire: inputs[field] for field, wire in WIRE.items() if inputs.get(field) is not None
         }
-        body["board"] = self.boards.id_of(str(inputs["board"]))
+        body["board"] = board_id(self.account, str(inputs["board"]))
         response = self.client.request("POST", "/stages", json={"stage": body})
         return _remote(response.json()["stage"])
 
     def read(self, id_: str) -> Remote | None:
+        """The stage, or None when it is gone or archived (an archived stage is no longer in
+        its board's pipeline; the next `up` recreates the declared one)."""
         response = fetch_or_none(self.client, f"/stages/{id_}")
-        return _remote(response.json()["stage"]) if response is not None else None
+        stage = response.json()["stage"] if response is not None else None
+        return _remote(stage) if stage is not None and not stage.get("archived") else None
 
     def update(self, id_: str, changes: Mapping[str, Any]) -> Remote:
         body = {WIRE[field]: value for field, value in changes.items() if field in WIRE}
@@ -132,8 +123,8 @@ class CapsuleStages:
         delete_if_present(self.client, f"/stages/{id_}")
 
     def find(self, inputs: Mapping[str, Any]) -> list[Remote]:
-        board_id = self.boards.id_of(str(inputs["board"]))
-        stages = pages(self.client, f"/boards/{board_id}/stages", "stages", {"perPage": 100})
+        board = board_id(self.account, str(inputs["board"]))
+        stages = pages(self.client, f"/boards/{board}/stages", "stages", {"perPage": 100})
         return [_remote(s) for s in stages if s.get("name") == inputs["name"]]
 
     def list_all(self) -> Iterator[Remote]:
@@ -157,7 +148,7 @@ class CapsuleBoards:
         return _board(response.json()["board"]) if response is not None else None
 
     def update(self, id_: str, changes: Mapping[str, Any]) -> Remote:
-        raise StagesError("Capsule boards cannot be edited; a change replaces the board")
+        raise NotEditable("Capsule boards cannot be edited; a change replaces the board")
 
     def delete(self, id_: str) -> None:
         delete_if_present(self.client, f"/boards/{id_}")

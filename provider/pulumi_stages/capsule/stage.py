@@ -7,12 +7,12 @@ from typing import Any, ClassVar
 
 import pulumi
 
+from ..core.account import Account
 from ..core.backend import Backend, Remote
 from ..core.config import ApiSettings
-from ..core.http import ApiClient
 from ..core.ordering import OrderingProvider, OrderResource
 from ..core.resource import ApiResource, ApiResourceProvider
-from .api import CapsuleBoards, CapsuleDialect, CapsuleStages, site_of
+from .api import BOARD, STAGE, CapsuleBoards, CapsuleDialect, CapsuleStages, site_of
 from .models import BoardInputs, StageInputs
 
 SETTINGS = ApiSettings(
@@ -30,12 +30,13 @@ class CapsuleStageProvider(ApiResourceProvider):
     settings: ClassVar[ApiSettings] = SETTINGS
     dialect: ClassVar[CapsuleDialect] = CapsuleDialect()
     inputs_model: ClassVar[type[StageInputs]] = StageInputs
+    kind: ClassVar[str] = STAGE
     replace_on: ClassVar[frozenset[str]] = frozenset({"board"})
     position_field: ClassVar[str | None] = "display_order"
     identity_fields: ClassVar[tuple[str, ...]] = ("name", "board")
 
-    def make_backend(self, client: ApiClient) -> Backend:
-        return CapsuleStages(client)
+    def make_backend(self, account: Account) -> Backend:
+        return CapsuleStages(account)
 
 
 class CapsuleBoardProvider(ApiResourceProvider):
@@ -44,14 +45,17 @@ class CapsuleBoardProvider(ApiResourceProvider):
     settings: ClassVar[ApiSettings] = SETTINGS
     dialect: ClassVar[CapsuleDialect] = CapsuleDialect()
     inputs_model: ClassVar[type[BoardInputs]] = BoardInputs
+    kind: ClassVar[str] = BOARD
     replace_on: ClassVar[frozenset[str]] = frozenset({"name", "description"})
+    adoption_view: ClassVar[str] = "active"
 
-    def make_backend(self, client: ApiClient) -> Backend:
-        return CapsuleBoards(client)
+    def make_backend(self, account: Account) -> Backend:
+        return CapsuleBoards(account.client)
 
-    def adoption_candidates(self, backend: Backend) -> Iterable[Remote]:
+    def list_view(self, backend: Backend, view: str) -> Iterable[Remote]:
+        """`active`: the boards `adopt` may take over; else every board, archived too."""
         assert isinstance(backend, CapsuleBoards)
-        return backend.list_active()
+        return backend.list_active() if view == "active" else backend.list_all()
 
 
 class Board(ApiResource, module="capsule", name="Board"):
@@ -69,7 +73,7 @@ class Board(ApiResource, module="capsule", name="Board"):
         *,
         description: pulumi.Input[str] | None = None,
         adopt: pulumi.Input[bool] | None = None,
-        adopt_id: pulumi.Input[int] | None = None,
+        adopt_id: pulumi.Input[int | str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare a board; `adopt=True` takes over an existing board with the same name."""
@@ -102,7 +106,7 @@ class Stage(ApiResource, module="capsule", name="Stage"):
         description: pulumi.Input[str] | None = None,
         display_order: pulumi.Input[int] | None = None,
         adopt: pulumi.Input[bool] | None = None,
-        adopt_id: pulumi.Input[int] | None = None,
+        adopt_id: pulumi.Input[int | str] | None = None,
         ordered_by_set: bool | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:

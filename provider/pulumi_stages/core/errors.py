@@ -11,6 +11,46 @@ class ConfigError(StagesError):
     """Credentials or a base URL are missing or malformed."""
 
 
+class WrongAccount(StagesError):
+    """The token belongs to another account than the stack's `expectedAccount`."""
+
+
+class ForeignLink(StagesError):
+    """The API sent a next-page link to another origin; following it would leak the token."""
+
+
+class AdoptionError(StagesError):
+    """`adopt` or `adopt_id` cannot pick the object to take over."""
+
+
+class AmbiguousAdoption(AdoptionError):
+    """More than one existing object matches `adopt`; `adopt_id` must name one."""
+
+
+class AdoptionTargetMissing(AdoptionError):
+    """`adopt_id` names an object the account does not have."""
+
+
+class AmbiguousCreate(StagesError):
+    """A create had no clear answer and more than one new object now matches it."""
+
+
+class ContainerNotFound(StagesError):
+    """A container the declaration names (a board, a pipeline) is missing or named twice."""
+
+
+class StagesMissing(StagesError):
+    """Stages an ordering resource positions are no longer in the account."""
+
+
+class NotEditable(StagesError):
+    """The API cannot change this kind of object in place; a change must replace it."""
+
+
+class UnexpectedResponse(StagesError):
+    """The API answered successfully but without something it documents (a field, a header)."""
+
+
 class TransportError(StagesError):
     """The API could not be reached or did not answer (connection refused, reset, timeout)."""
 

@@ -7,27 +7,67 @@ rest, so a new API never re-implements auth, retries or the one-line error forma
 from __future__ import annotations
 
 import email.utils
-import threading
+import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 import tenacity
 
-from .errors import ApiError, RateLimited, ServerError, TransportError, error_class_for
+from .errors import (
+    ApiError,
+    ConfigError,
+    ForeignLink,
+    RateLimited,
+    ServerError,
+    TransportError,
+    error_class_for,
+)
 from .oauth import RefreshCredentials, RefreshingAuth
-from .ratelimit import AccountBudget
+from .ratelimit import AccountBudget, RateHeaders
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
+
+
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def is_loopback(host: str | None) -> bool:
+    """Whether a URL host is this machine (127.0.0.0/8, ::1, localhost)."""
+    host = (host or "").lower()
+    return host in LOOPBACK_HOSTS or host.startswith("127.")
+
+
+def require_secure(url: str, what: str) -> None:
+    """Refuse a URL credentials would travel to in clear text: https, or http on loopback only."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return
+    if parts.scheme == "http" and is_loopback(parts.hostname):
+        return
+    raise ConfigError(
+        f"{what} must be an https:// URL (http:// is accepted only for 127.0.0.1 or localhost, "
+        f"where the emulators run), got {url!r}; credentials are never sent in clear text."
+    )
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port of a URL, the port made explicit (443 for https, 80 for http)."""
+    parts = urlsplit(url)
+    default = {"https": 443, "http": 80}.get(parts.scheme)
+    return (parts.scheme, (parts.hostname or "").lower(), parts.port or default)
 
 
 @dataclass(frozen=True)
 class Endpoint:
     """Where an API lives and how to authenticate; secrets never show in repr or errors.
 
-    `refresh`, when given, lets the client mint a new access token once `token` expires.
+    `refresh`, when given, lets the client mint a new access token once `token` expires. The base
+    URL must be https (or http on loopback), so a token never travels in clear text.
     """
 
     api: str
@@ -35,12 +75,16 @@ class Endpoint:
     token: str = field(repr=False)
     refresh: RefreshCredentials | None = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        require_secure(self.base_url, f"The {self.api} base URL")
+
 
 class Dialect(Protocol):
-    """How one API speaks: its display name, content type and error bodies."""
+    """How one API speaks: its display name, content type, error bodies and rate-limit headers."""
 
     api: str
     content_type: str
+    rate_headers: RateHeaders
 
     def error_details(self, response: httpx.Response) -> tuple[str, str | None]:
         """The API's own message and error code from an error response."""
@@ -61,23 +105,48 @@ class RetryPolicy:
     max_server_wait: float = 120.0
 
 
-def _parse_retry_after(response: httpx.Response) -> float | None:
-    """Seconds to wait from Retry-After (seconds or HTTP date), else until X-RateLimit-Reset when
-    no budget remains; None when the response says neither (then backoff decides)."""
+EPOCH_THRESHOLD = 1_000_000_000.0
+"""A bare number this large in Retry-After is an epoch time (a 31-year wait is not meant)."""
+
+
+def retry_after_seconds(value: str, now: float) -> float | None:
+    """Seconds to wait from a Retry-After value in any form APIs send: delta-seconds, an HTTP
+    date (RFC 9110), an ISO 8601 timestamp, or an epoch time; None when it is none of them."""
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        number = None
+    if number is not None:
+        if math.isnan(number) or number < 0:
+            return None
+        return max(0.0, number - now) if number >= EPOCH_THRESHOLD else number
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            moment = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, moment.timestamp() - now)
+
+
+def server_wait(response: httpx.Response, headers: RateHeaders) -> float | None:
+    """Seconds to wait after a 429 or 503: Retry-After in any documented form, else until the
+    rate window resets when the API reports no budget left; None when it says neither."""
+    now = time.time()
     value = response.headers.get("Retry-After")
     if value:
-        if value.strip().isdigit():
-            return float(value)
-        try:
-            parsed = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            parsed = None
-        if parsed is not None:
-            return max(0.0, parsed.timestamp() - time.time())
-    reset = response.headers.get("X-RateLimit-Reset")
-    spent = response.headers.get("X-RateLimit-Remaining", "").strip() == "0"
-    if spent and reset and reset.strip().isdigit():
-        return max(0.0, float(reset) - time.time())
+        seconds = retry_after_seconds(value, now)
+        if seconds is not None:
+            return seconds
+    window = headers.read(response.headers, now)
+    if window is not None and window.remaining == 0:
+        return max(0.0, window.reset_at - now)
     return None
 
 
@@ -134,7 +203,7 @@ class ApiClient:
         self.budget.acquire()
         try:
             response = self._http.request(method, path, json=json, params=params)
-            self.budget.observe(response.headers)
+            self.budget.observe(self.dialect.rate_headers.read(response.headers, time.time()))
         except httpx.TransportError as exc:
             raise TransportError(self.dialect.api, method, path, _describe(exc)) from None
         finally:
@@ -146,7 +215,8 @@ class ApiClient:
     def _error(self, method: str, path: str, response: httpx.Response) -> ApiError:
         message, code = self.dialect.error_details(response)
         status = response.status_code
-        retry_after = _parse_retry_after(response) if status in (429, 503) else None
+        waits = status in (429, 503)
+        retry_after = server_wait(response, self.dialect.rate_headers) if waits else None
         cls = error_class_for(status)
         return cls(
             self.dialect.api,
@@ -160,22 +230,42 @@ class ApiClient:
         )
 
     def _retryable(self, method: str, exc: BaseException) -> bool:
+        """A 429 was refused unprocessed, so any method is retried after the wait; a 5xx or a
+        lost connection is retried here only for idempotent methods: a POST may have been
+        committed, so only create recovery (which looks first) may send it again."""
         if isinstance(exc, RateLimited):
             return exc.retry_after is None or exc.retry_after <= self.retry.max_server_wait
-        if isinstance(exc, ServerError) and exc.status == 503 and exc.retry_after is not None:
-            return exc.retry_after <= self.retry.max_server_wait
         if method not in IDEMPOTENT_METHODS:
             return False
+        if isinstance(exc, ServerError) and exc.retry_after is not None:
+            return exc.retry_after <= self.retry.max_server_wait
         return isinstance(exc, ServerError | TransportError)
 
     def _wait(self, state: tenacity.RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, ApiError) and exc.retry_after is not None:
-            return exc.retry_after
-        backoff = tenacity.wait_random_exponential(
-            multiplier=self.retry.backoff_initial, max=self.retry.backoff_max
-        )
-        return float(backoff(state))
+        return wait_for(state, self.retry)
+
+    def next_page(self, link: str) -> str:
+        """A next-page link the API sent, made absolute; refused unless it has exactly the base
+        URL's scheme, host and port, since following it sends the token."""
+        absolute = urljoin(self.endpoint.base_url + "/", link)
+        if origin(absolute) != origin(self.endpoint.base_url):
+            shown = urlsplit(absolute)
+            raise ForeignLink(
+                f"{self.dialect.api} sent a next-page link to {shown.scheme}://{shown.netloc}, "
+                f"not to {self.endpoint.base_url}; refusing to send the token there"
+            )
+        return absolute
+
+
+def wait_for(state: tenacity.RetryCallState, policy: RetryPolicy) -> float:
+    """How long to wait before the next attempt: what the server asked, else jittered backoff."""
+    exc = state.outcome.exception() if state.outcome else None
+    if isinstance(exc, ApiError) and exc.retry_after is not None:
+        return exc.retry_after
+    backoff = tenacity.wait_random_exponential(
+        multiplier=policy.backoff_initial, max=policy.backoff_max
+    )
+    return float(backoff(state))
 
 
 def _describe(exc: httpx.TransportError) -> str:
@@ -185,24 +275,3 @@ def _describe(exc: httpx.TransportError) -> str:
     kind = type(exc).__name__
     text = str(exc) or kind
     return text if kind.lower() in text.lower() else f"{kind}: {text}"
-
-
-class ClientPool:
-    """Shares one ApiClient per (dialect, endpoint) across the provider process's threads."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._clients: dict[tuple[str, Endpoint], ApiClient] = {}
-
-    def get(self, endpoint: Endpoint, make: Callable[[], ApiClient]) -> ApiClient:
-        """The pooled client for this endpoint, made on first use."""
-        key = (endpoint.api, endpoint)
-        with self._lock:
-            client = self._clients.get(key)
-            if client is None:
-                client = make()
-                self._clients[key] = client
-            return client
-
-
-CLIENTS = ClientPool()

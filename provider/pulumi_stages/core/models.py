@@ -89,6 +89,27 @@ Position = Annotated[
 """A display position: a whole number >= 0, or None to leave it to the API."""
 
 
+def _object_id(value: Any) -> str | None:
+    """Ids are strings in the core; a whole number (as Pulumi sends one, 7.0) reads as "7"."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip():
+        raise PydanticCustomError(
+            "id_type", "must be an object id such as 42, got {value}", {"value": repr(value)}
+        )
+    return str(value).strip()
+
+
+ObjectId = Annotated[
+    str | None,
+    BeforeValidator(_object_id),
+    WithJsonSchema({"type": ["string", "integer", "null"]}),
+]
+"""An API object's id: text (a whole number is read as its digits), or None."""
+
+
 def _flag(value: Any) -> bool:
     if value is None:
         return False
@@ -114,7 +135,7 @@ class AdoptableInputs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     adopt: Flag = False
-    adopt_id: Position = None
+    adopt_id: ObjectId = None
     ordered_by_set: Flag = False
     """Set by a StageSet: its ordering resource owns the position, so this resource sends the
     position only as a first guess when creating, and neither diffs nor stores it."""

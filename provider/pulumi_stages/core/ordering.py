@@ -2,8 +2,9 @@
 
 Stages in a set do not diff their position; this resource takes the set's stage names in
 declared order (`sequence`, which a preview shows as a list) and their ids (`stages`), reads the
-live positions, and rewrites only the stages outside the longest run already in order (see
-`placement`).
+live positions from the account's listing, and rewrites only the stages outside the longest run
+already in order (see `placement`). It works through its stage provider (composition): the same
+account context, backend and listing.
 """
 
 from __future__ import annotations
@@ -17,18 +18,19 @@ import pulumi
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
+    ConfigureRequest,
     CreateResult,
     DiffResult,
     ReadResult,
+    ResourceProvider,
     UpdateResult,
 )
 
-from .backend import Backend, Remote
-from .errors import StagesError
-from .http import ApiClient
-from .listing import LISTINGS
+from .backend import Remote
+from .checking import UNKNOWN
+from .errors import StagesMissing
 from .placement import plan_moves
-from .resource import UNKNOWN, ApiResource, ApiResourceProvider
+from .resource import ApiResource, ApiResourceProvider
 
 WRITERS = 4
 """Position writes in flight at once: each move is independent, and the account's shared rate
@@ -40,39 +42,41 @@ def _known(stages: Any) -> bool:
     return isinstance(stages, dict) and UNKNOWN not in stages.values()
 
 
-class OrderingProvider(ApiResourceProvider):
-    """Positions the stages of one set (or one Capsule board) with the fewest writes."""
+class OrderingProvider(ResourceProvider):
+    """Positions the stages of one set (or one container) with the fewest writes."""
 
     stage_provider: ClassVar[type[ApiResourceProvider]]
     floor: ClassVar[int] = 0
     """The lowest position the API accepts."""
+    serialize_as_secret_always = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._stages = self.stage_provider()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._stages = self.stage_provider()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        stage = cls.stage_provider
-        cls.settings, cls.dialect, cls.inputs_model = (
-            stage.settings,
-            stage.dialect,
-            stage.inputs_model,
-        )
+        if cls.stage_provider.position_field is None:
+            raise TypeError(f"{cls.stage_provider.__name__} has no position to order by")
 
-    @classmethod
-    def listing_kind(cls) -> str:
-        return cls.stage_provider.listing_kind()
-
-    def make_backend(self, client: ApiClient) -> Backend:
-        return self.stage_provider().make_backend(client)
+    def configure(self, req: ConfigureRequest) -> None:
+        self._stages.configure(req)
 
     @property
     def field(self) -> str:
         """The stage input holding its position."""
         field = self.stage_provider.position_field
-        if field is None:
-            raise StagesError(f"{self.stage_provider.__name__} has no position to order by")
+        assert field is not None  # checked when the class was made
         return field
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        self.guard_account()
+        self._stages.guard()
         names, stages = news.get("sequence"), news.get("stages")
         failures = []
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
@@ -102,29 +106,38 @@ class OrderingProvider(ApiResourceProvider):
         wanted = set(ids)
         return {r.id: r.outs.get(self.field) for r in listed if r.id in wanted}
 
+    def _live(self, ids: Iterable[str]) -> dict[str, int | None]:
+        """Live positions from the account's listing of the stages (written through, so it
+        holds every write this process made)."""
+        stages = self._stages
+        account = stages.account()
+        return self._positions(stages.listed(account, stages.make_backend(account)), ids)
+
     def _arrange(self, props: Mapping[str, Any]) -> dict[str, Any]:
         """Write the positions that must change; the outputs record what the account holds."""
         names = list(props["sequence"])
         ids = {name: str(props["stages"][name]) for name in names}
-        with self._writing() as backend:
-            live = self._positions(backend.list_all(), ids.values())  # fresh: we write
-            missing = [name for name in names if ids[name] not in live]
-            if missing:
-                raise StagesError(
-                    f"{self.settings.api} no longer has the stage(s) {', '.join(missing)} of this "
-                    "set; nothing was reordered. Run `pulumi refresh`, then `pulumi up`."
-                )
-            moves = plan_moves([live[ids[name]] for name in names], self.floor)
+        live = self._live(ids.values())
+        missing = [name for name in names if ids[name] not in live]
+        if missing:
+            raise StagesMissing(
+                f"{self.stage_provider.settings.api} no longer has the stage(s) "
+                f"{', '.join(missing)} of this set; nothing was reordered. Run `pulumi refresh`, "
+                "then `pulumi up`."
+            )
+        moves = plan_moves([live[ids[name]] for name in names], self.floor)
+        account = self._stages.account()
 
-            def move(index: int, position: int) -> None:
-                backend.update(ids[names[index]], {self.field: position})
+        def move(index: int, position: int) -> None:
+            id_ = ids[names[index]]
+            self._stages.write(account, lambda b: b.update(id_, {self.field: position}))
 
-            with ThreadPoolExecutor(WRITERS) as pool:
-                done = [pool.submit(move, i, p) for i, p in sorted(moves.items())]
-            for future in done:
-                future.result()  # the first failure, once every write has ended
-            for index, position in moves.items():
-                live[ids[names[index]]] = position
+        with ThreadPoolExecutor(WRITERS) as pool:
+            done = [pool.submit(move, i, p) for i, p in sorted(moves.items())]
+        for future in done:
+            future.result()  # the first failure, once every write has ended
+        for index, position in moves.items():
+            live[ids[names[index]]] = position
         positions = {name: live[ids[name]] for name in names}
         return {"sequence": names, "stages": ids, "positions": positions}
 
@@ -138,11 +151,7 @@ class OrderingProvider(ApiResourceProvider):
         """The set as the account orders it now, so a reorder made by hand shows as drift."""
         names = list(props.get("sequence") or [])
         ids = {name: str(stage_id) for name, stage_id in (props.get("stages") or {}).items()}
-        endpoint = self.endpoint()
-        key = (endpoint, self.listing_kind())  # the listing the stages' own reads share
-        live = self._positions(
-            LISTINGS.snapshot(key, self.backend(endpoint).list_all), ids.values()
-        )
+        live = self._live(ids.values())
         present = [name for name in names if ids.get(name) in live]
         present.sort(key=lambda n: (live[ids[n]] is None, live[ids[n]] or 0, names.index(n)))
         stages = {name: ids[name] for name in present}

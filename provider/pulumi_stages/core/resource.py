@@ -1,28 +1,24 @@
-"""The generic dynamic provider: check, diff, create, read, update, delete over a small backend.
+"""The generic dynamic provider: Pulumi's check/diff/create/read/update/delete over a backend.
 
-An adapter supplies a pydantic inputs model, a wire dialect and a backend that talks to its API;
-this class turns them into Pulumi's ResourceProvider contract. It holds no credentials when
-pickled: `configure` hands it the stack config inside the provider process, and the endpoint is
-resolved from that (or the environment) on first use.
+An adapter supplies a pydantic inputs model, a wire dialect and a backend that talks to its API.
+The jobs live in modules of their own (`checking`, `adoption`, `recovery`, `guard`, and the
+account context in `account`); this class wires them into Pulumi's ResourceProvider contract. It
+holds no credentials when pickled: `configure` hands it the stack config inside the provider
+process, and the account is resolved from that (or the environment) on first use.
 """
 
 from __future__ import annotations
 
 import logging
 import pickle
-import threading
-import time
 from abc import abstractmethod
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Any, ClassVar
 
 import pulumi
 import pulumi.dynamic
-import tenacity
 from pulumi.dynamic import (
-    CheckFailure,
     CheckResult,
     ConfigureRequest,
     CreateResult,
@@ -31,45 +27,22 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
+from . import adoption, recovery
+from .account import ACCOUNTS, Account
 from .backend import Backend, Remote
+from .checking import UNKNOWN, changed, checked, validated
 from .config import ApiSettings, StackConfig, expected_account, resolve_endpoint
-from .errors import ConfigError, ServerError, StagesError, TransportError
-from .http import CLIENTS, ApiClient, Dialect, Endpoint, RetryPolicy
-from .listing import LISTINGS
+from .errors import ApiError, StagesError
+from .guard import guard_account
+from .http import Dialect
+from .listing import Listing
 from .models import CONTROL_FIELDS
 
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-"""The value Pulumi's Python runtime gives an input that is not known yet (during preview)."""
+__all__ = ["PROVIDER_KEY", "UNKNOWN", "ApiResource", "ApiResourceProvider"]
 
 PROVIDER_KEY = "__provider"
-
-
-def format_failures(error: ValidationError, unknown: frozenset[str]) -> list[CheckFailure]:
-    """One CheckFailure per bad field, named by its path, skipping fields not known yet."""
-    failures = []
-    for item in error.errors():
-        path = ".".join(str(part) for part in item["loc"])
-        if path in unknown:
-            continue
-        failures.append(CheckFailure(path, f"{path}: {item['msg']}"))
-    return failures
-
-
-CLOCK_SKEW_SECONDS = 5.0
-"""How far the API's clock may run behind ours when telling our create from an older object."""
-
-
-def _created_since(remote: Remote, moment: float) -> bool:
-    """Whether the object was created at or after `moment`; true when the API gives no time."""
-    created = remote.outs.get("created_at")
-    if not isinstance(created, str):
-        return True
-    try:
-        return datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp() >= moment
-    except ValueError:
-        return True
 
 
 class _HideStagesErrorTracebacks(logging.Filter):
@@ -83,21 +56,21 @@ class _HideStagesErrorTracebacks(logging.Filter):
 logging.getLogger("grpc._server").addFilter(_HideStagesErrorTracebacks())
 
 
-_ACCOUNTS: dict[Endpoint, str] = {}
-_ACCOUNTS_LOCK = threading.Lock()
-
-
 class ApiResourceProvider(ResourceProvider):
     """A dynamic provider for one kind of object in one API, driven by an adapter's backend."""
 
     settings: ClassVar[ApiSettings]
     dialect: ClassVar[Dialect]
     inputs_model: ClassVar[type[BaseModel]]
+    kind: ClassVar[str]
+    """The kind of object, naming its listing and directory entries in the account context."""
     replace_on: ClassVar[frozenset[str]] = frozenset()
     position_field: ClassVar[str | None] = None
     """The input holding the object's position, which a stage set's ordering resource owns."""
     identity_fields: ClassVar[tuple[str, ...]] = ("name",)
-    """The inputs that pick out the object `adopt` takes over (a name, and a board for Capsule)."""
+    """The inputs that pick out the object `adopt` takes over (a name, and its container)."""
+    adoption_view: ClassVar[str] = ""
+    """The listing view `adopt` searches ("" for all objects of the kind)."""
     serialize_as_secret_always = False
 
     def __init__(self) -> None:
@@ -111,43 +84,52 @@ class ApiResourceProvider(ResourceProvider):
         self._config = None
 
     @abstractmethod
-    def make_backend(self, client: ApiClient) -> Backend:
-        """The adapter's backend over a pooled client."""
+    def make_backend(self, account: Account) -> Backend:
+        """The adapter's backend over the account's client."""
+
+    def list_view(self, backend: Backend, view: str) -> Iterable[Remote]:
+        """The objects of a listing view; adapters with views override this."""
+        return backend.list_all()
 
     def configure(self, req: ConfigureRequest) -> None:
         self._config = req.config
 
-    def endpoint(self) -> Endpoint:
-        """The configured account's endpoint."""
-        return resolve_endpoint(self.settings, self._config)
+    def account(self) -> Account:
+        """The configured account's context, behind the account guard: every read and write
+        goes through here."""
+        endpoint = resolve_endpoint(self.settings, self._config)
+        account = ACCOUNTS.get(endpoint, self.dialect)
+        guard_account(self.settings, self._config, account)
+        return account
 
-    def backend(self, endpoint: Endpoint | None = None) -> Backend:
-        """The backend for the configured account, sharing one client per endpoint; every
-        read and write goes through here, so each is behind the account guard."""
-        endpoint = endpoint or self.endpoint()
-        self.guard_account(endpoint)
-        return self.make_backend(self.client(endpoint))
+    def listing(self, account: Account, view: str = "") -> Listing:
+        """The account's listing of this kind of object."""
+        return account.listing(self.kind, view)
 
-    def client(self, endpoint: Endpoint) -> ApiClient:
-        """The pooled client for an endpoint."""
-        return CLIENTS.get(endpoint, lambda: ApiClient(endpoint, self.dialect))
-
-    @classmethod
-    def listing_kind(cls) -> str:
-        """Which kind of object this provider's listing cache holds."""
-        return cls.__qualname__
+    def listed(self, account: Account, backend: Backend, view: str = "") -> list[Remote]:
+        """Every object of this kind in the account, from its listing."""
+        return self.listing(account, view).snapshot(lambda: self.list_view(backend, view))
 
     @contextmanager
-    def _writing(self) -> Iterator[Backend]:
-        """The backend for a write; the account's cached listing is retired before and after,
-        so a listing fetched while the write is under way cannot outlive it."""
-        endpoint = self.endpoint()
-        key = (endpoint, self.listing_kind())
-        LISTINGS.invalidate(key)
+    def _settled(self, account: Account) -> Iterator[None]:
+        """A write whose outcome is unknown (no answer, or a 5xx) retires what the account
+        knows of this kind; a 4xx refused it, so nothing changed."""
         try:
-            yield self.backend(endpoint)
-        finally:
-            LISTINGS.invalidate(key)
+            yield
+        except ApiError as error:
+            if error.status >= 500:
+                account.unsure(self.kind)
+            raise
+        except Exception:
+            account.unsure(self.kind)
+            raise
+
+    def write(self, account: Account, action: Callable[[Backend], Remote]) -> Remote:
+        """Run one create or update and write its answer through to the account context."""
+        with self._settled(account):
+            remote = action(self.make_backend(account))
+        account.wrote(self.kind, remote)
+        return remote
 
     @classmethod
     def input_names(cls) -> tuple[str, ...]:
@@ -159,98 +141,11 @@ class ApiResourceProvider(ResourceProvider):
         """The inputs that are the API object's fields (not adoption switches)."""
         return tuple(name for name in cls.input_names() if name not in CONTROL_FIELDS)
 
-    def _validated(self, props: Mapping[str, Any]) -> dict[str, Any]:
-        raw = {name: props.get(name) for name in self.input_names() if name in props}
-        model = self.inputs_model.model_validate(raw)
-        return model.model_dump()
-
     def _fields(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
         return {name: inputs[name] for name in self.api_fields() if name in inputs}
 
-    def guard_account(self, endpoint: Endpoint | None = None) -> None:
-        """Fail before any call that reads or writes stages when the stack names an account
-        (`expectedAccount`) and the token belongs to another. Asked once per provider process
-        and endpoint; `check` asks first, so a preview fails before anything else."""
-        expected = expected_account(self.settings, self._config)
-        if not expected:
-            return
-        key = self.settings.key("expectedAccount")
-        identify = self.settings.identify
-        if identify is None:
-            raise ConfigError(
-                f"{key} is set, but the {self.settings.api} API offers no way to tell which "
-                f"account a token belongs to; remove {key}."
-            )
-        endpoint = endpoint or self.endpoint()
-        with _ACCOUNTS_LOCK:
-            actual = _ACCOUNTS.get(endpoint)
-            if actual is None:
-                actual = _ACCOUNTS[endpoint] = identify(self.client(endpoint))
-        if actual != expected:
-            raise StagesError(
-                f"wrong {self.settings.api} account: the token belongs to {actual!r} but {key} "
-                f"is {expected!r}; nothing was changed. Check {self.settings.token_key} and "
-                f"{self.settings.base_url_key} for this stack."
-            )
-
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        self.guard_account()
-        raw = {name: news[name] for name in self.input_names() if name in news}
-        unknown = frozenset(name for name, value in raw.items() if value == UNKNOWN)
-        known = {name: value for name, value in raw.items() if name not in unknown}
-        try:
-            model = self.inputs_model.model_validate(known)
-        except ValidationError as error:
-            failures = format_failures(error, unknown)
-            return CheckResult(raw, failures)
-        inputs = model.model_dump()
-        for name in CONTROL_FIELDS:  # unset switches would only clutter every preview
-            if inputs.get(name) in (None, False):
-                inputs.pop(name, None)
-        if olds.get("adopts"):
-            inputs["adopts"] = olds["adopts"]  # kept, so no preview shows it going away
-        elif inputs.get("adopt") and not olds and not unknown:
-            note = self._adoption_note(inputs)
-            if note:
-                inputs["adopts"] = note
-        inputs.update({name: UNKNOWN for name in unknown})
-        return CheckResult(inputs, [])
-
-    def _adoption_note(self, inputs: Mapping[str, Any]) -> str | None:
-        """For the preview: the existing object `adopt` will take over and how it differs.
-
-        A create shows in the preview as a create even when it will adopt, so this line (an extra
-        input, never diffed or sent) says what will really happen. It reads one listing of the
-        account per provider process, apart from the one writes retire; None when nothing
-        matches (a plain create) or the listing cannot be read.
-        """
-        try:
-            endpoint = self.endpoint()
-            backend = self.backend(endpoint)
-            key = (endpoint, f"{self.listing_kind()}:adoption")
-            listed = LISTINGS.snapshot(key, lambda: self.adoption_candidates(backend))
-        except StagesError:
-            return None
-        wanted = {name: inputs.get(name) for name in self.identity_fields}
-        matches = [r for r in listed if all(r.outs.get(k) == v for k, v in wanted.items())]
-        kind = self.inputs_model.__name__.removesuffix("Inputs").lower()
-        if len(matches) > 1:
-            ids = ", ".join(sorted(r.id for r in matches))
-            return f"{len(matches)} existing {kind}s match (ids {ids}): adopt_id must pick one"
-        if not matches:
-            return None
-        existing = matches[0]
-        changes = [
-            f"{k} {existing.outs.get(k)!r} => {v!r}"
-            for k, v in self._differences(existing, inputs).items()
-        ]
-        return f"existing {kind} {existing.id}; " + (
-            "differs in " + ", ".join(changes) if changes else "no differences"
-        )
-
-    def adoption_candidates(self, backend: Backend) -> Iterable[Remote]:
-        """The objects `adopt` could take over, as `find` sees them (Capsule: active boards)."""
-        return backend.list_all()
+    def _identity(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        return {name: inputs.get(name) for name in self.identity_fields}
 
     def _owned(self, inputs: Mapping[str, Any]) -> tuple[str, ...]:
         """The API fields this resource diffs and keeps: all but a position a set owns."""
@@ -265,112 +160,73 @@ class ApiResourceProvider(ResourceProvider):
             return {**outs, "ordered_by_set": True}  # `read` is handed outputs, not inputs
         return remote.outs
 
-    def _changed(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
-        return [
-            name
-            for name in self._owned(news)
-            if news.get(name) is not None and news.get(name) != olds.get(name)
-        ]
+    def guard(self) -> None:
+        """The account guard alone: a stack that names its account fails a preview first. With
+        no `expectedAccount` this needs no credentials, so a preview can validate without them."""
+        if expected_account(self.settings, self._config):
+            self.account()
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        self.guard()
+        inputs, unknown, failures = checked(self.inputs_model, self.input_names(), news)
+        if failures:
+            return CheckResult(inputs, failures)
+        if olds.get("adopts"):
+            inputs["adopts"] = olds["adopts"]  # kept, so no preview shows it going away
+        elif inputs.get("adopt") and not olds and not unknown:
+            line = self._adoption_note(inputs)
+            if line:
+                inputs["adopts"] = line
+        inputs.update({name: UNKNOWN for name in unknown})
+        return CheckResult(inputs, [])
+
+    def _adoption_note(self, inputs: Mapping[str, Any]) -> str | None:
+        """The preview's `adopts` line (an extra input, never diffed or sent); None when nothing
+        matches or the listing cannot be read."""
+        try:
+            account = self.account()
+            backend = self.make_backend(account)
+            listed = self.listed(account, backend, self.adoption_view)
+        except StagesError:
+            return None
+        kind = self.inputs_model.__name__.removesuffix("Inputs").lower()
+        fields = self._fields(inputs)
+        return adoption.note(kind, listed, self._identity(inputs), fields, self._owned(inputs))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        changed = self._changed(olds, news)
-        replaces = [name for name in changed if name in self.replace_on]
+        changes = changed(olds, news, self._owned(news))
+        replaces = [name for name in changes if name in self.replace_on]
         return DiffResult(
-            changes=bool(changed),
+            changes=bool(changes),
             replaces=replaces,
             stables=[],
             delete_before_replace=False,
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        inputs = self._validated(props)
-        with self._writing() as backend:
-            remote = self._adopt(backend, inputs) or self._create(backend, self._fields(inputs))
+        inputs = validated(self.inputs_model, self.input_names(), props)
+        account = self.account()
+        fields = self._fields(inputs)
+        backend = self.make_backend(account)
+        listed = self.listed(account, backend, self.adoption_view) if _adopts(inputs) else []
+        existing = adoption.adoptee(
+            self.settings.api, backend, listed, inputs, self._identity(inputs)
+        )
+        if existing is None:
+            remote = self.write(account, lambda b: recovery.create(self.settings.api, b, fields))
+        else:
+            changes = adoption.differences(existing, fields, self._owned(inputs))
+            remote = (
+                self.write(account, lambda b: b.update(existing.id, changes))
+                if changes
+                else existing
+            )
         return CreateResult(remote.id, self._state(remote, inputs))
 
-    def _create(self, backend: Backend, fields: Mapping[str, Any]) -> Remote:
-        """Create, retrying only after checking that an unanswered attempt made nothing.
-
-        A create that fails without a clear answer (dropped connection, 5xx) may have been
-        committed; retrying blindly would make a duplicate, so each retry first looks for it.
-        """
-        started = time.time()
-        policy = RetryPolicy()
-        retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(policy.attempts),
-            wait=tenacity.wait_random_exponential(
-                multiplier=policy.backoff_initial, max=policy.backoff_max
-            ),
-            retry=tenacity.retry_if_exception_type((TransportError, ServerError)),
-            reraise=True,
-        )
-        for attempt in retrying:
-            with attempt:
-                found = None
-                if attempt.retry_state.attempt_number > 1:
-                    found = self._already_created(backend, fields, started)
-                remote = found or backend.create(fields)
-        return remote
-
-    def _already_created(
-        self, backend: Backend, fields: Mapping[str, Any], started: float
-    ) -> Remote | None:
-        """The object an unanswered create made, if it made one: same declared fields, and
-        created after this create began (less a clock-skew allowance), so an older object
-        that happens to match is never claimed."""
-        declared = {name: value for name, value in fields.items() if value is not None}
-        matches = [
-            remote
-            for remote in backend.find(fields)
-            if all(remote.outs.get(name) == value for name, value in declared.items())
-            and _created_since(remote, started - CLOCK_SKEW_SECONDS)
-        ]
-        if len(matches) > 1:
-            ids = ", ".join(sorted(remote.id for remote in matches))
-            raise StagesError(
-                f"{self.settings.api} create had no clear answer and {len(matches)} objects now "
-                f"match {declared}: ids {ids}; delete the extra ones, then run `pulumi up` again"
-            )
-        return matches[0] if matches else None
-
-    def _adopt(self, backend: Backend, inputs: Mapping[str, Any]) -> Remote | None:
-        """Take over the existing object the inputs point at (by id, or by name with `adopt`),
-        sending only the fields that differ; None when nothing is to be adopted."""
-        api = self.settings.api
-        fields = self._fields(inputs)
-        if inputs.get("adopt_id") is not None:
-            existing = backend.read(str(inputs["adopt_id"]))
-            if existing is None:
-                raise StagesError(f"{api} has no object {inputs['adopt_id']} to adopt (adopt_id)")
-        elif inputs.get("adopt"):
-            matches = backend.find(fields)
-            if len(matches) > 1:
-                ids = ", ".join(sorted((remote.id for remote in matches), key=int))
-                raise StagesError(
-                    f"{api} has {len(matches)} objects named {fields.get('name')!r} (ids {ids}); "
-                    "adopt one of them with adopt_id instead of adopt"
-                )
-            if not matches:
-                return None
-            existing = matches[0]
-        else:
-            return None
-        changes = self._differences(existing, inputs)
-        return backend.update(existing.id, changes) if changes else existing
-
-    def _differences(self, existing: Remote, inputs: Mapping[str, Any]) -> dict[str, Any]:
-        """The declared fields adoption would change on `existing` (never a set-owned position)."""
-        owned = self._owned(inputs)
-        return {
-            k: v
-            for k, v in self._fields(inputs).items()
-            if k in owned and v is not None and existing.outs.get(k) != v
-        }
-
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        endpoint = self.endpoint()
-        backend = self.backend(endpoint)
-        remote = LISTINGS.lookup((endpoint, self.listing_kind()), id_, backend.list_all)
+        account = self.account()
+        backend = self.make_backend(account)
+        remote = self.listing(account).lookup(id_, backend.list_all)
         if remote is None:
             remote = backend.read(id_)  # a direct read, or confirming one missing from a listing
         if remote is None:
@@ -380,17 +236,22 @@ class ApiResourceProvider(ResourceProvider):
         return ReadResult(remote.id, self._state(remote, props), inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        wanted = self._validated(news)
-        changes = {name: wanted[name] for name in self._changed(olds, wanted)}
+        wanted = validated(self.inputs_model, self.input_names(), news)
+        changes = {name: wanted[name] for name in changed(olds, wanted, self._owned(wanted))}
         if not changes:
             return UpdateResult({k: v for k, v in olds.items() if k != PROVIDER_KEY})
-        with self._writing() as backend:
-            remote = backend.update(id_, changes)
+        remote = self.write(self.account(), lambda b: b.update(id_, changes))
         return UpdateResult(self._state(remote, wanted))
 
     def delete(self, id_: str, _props: dict[str, Any]) -> None:
-        with self._writing() as backend:
-            backend.delete(id_)
+        account = self.account()
+        with self._settled(account):
+            self.make_backend(account).delete(id_)
+        account.deleted(self.kind, id_)
+
+
+def _adopts(inputs: Mapping[str, Any]) -> bool:
+    return bool(inputs.get("adopt")) or inputs.get("adopt_id") is not None
 
 
 class ApiResource(pulumi.dynamic.Resource):

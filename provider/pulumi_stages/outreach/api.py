@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 
 from ..core.backend import Remote, delete_if_present, fetch_or_none
-from ..core.errors import StagesError
 from ..core.http import ApiClient
+from ..core.ratelimit import X_RATELIMIT, RateHeaders
 from .models import StageRecord
 
 JSON_API = "application/vnd.api+json"
@@ -20,6 +20,7 @@ class OutreachDialect:
 
     api = "Outreach"
     content_type = JSON_API
+    rate_headers: RateHeaders = X_RATELIMIT
 
     def error_details(self, response: httpx.Response) -> tuple[str, str | None]:
         try:
@@ -95,12 +96,7 @@ class OutreachStages:
             following = (document.get("links") or {}).get("next")
             if not following:
                 return
-            if not str(following).startswith(self.client.endpoint.base_url):
-                raise StagesError(
-                    f"Outreach sent a next-page link outside {self.client.endpoint.base_url}; "
-                    "refusing to send the token there"
-                )
-            url, params = following, None
+            url, params = self.client.next_page(str(following)), None
 
 
 def _remote_of(record: StageRecord) -> Remote:

@@ -6,9 +6,9 @@ from typing import Any, ClassVar
 
 import pulumi
 
+from ..core.account import Account
 from ..core.backend import Backend
 from ..core.config import ApiSettings
-from ..core.http import ApiClient
 from ..core.ordering import OrderingProvider, OrderResource
 from ..core.resource import ApiResource, ApiResourceProvider
 from .api import OutreachDialect, OutreachStages
@@ -28,10 +28,11 @@ class OutreachStageProvider(ApiResourceProvider):
     settings: ClassVar[ApiSettings] = SETTINGS
     dialect: ClassVar[OutreachDialect] = OutreachDialect()
     inputs_model: ClassVar[type[StageInputs]] = StageInputs
+    kind: ClassVar[str] = "stage"
     position_field: ClassVar[str | None] = "order"
 
-    def make_backend(self, client: ApiClient) -> Backend:
-        return OutreachStages(client)
+    def make_backend(self, account: Account) -> Backend:
+        return OutreachStages(account.client)
 
 
 class Stage(ApiResource, module="outreach", name="Stage"):
@@ -53,7 +54,7 @@ class Stage(ApiResource, module="outreach", name="Stage"):
         color: pulumi.Input[str] | None = None,
         order: pulumi.Input[int] | None = None,
         adopt: pulumi.Input[bool] | None = None,
-        adopt_id: pulumi.Input[int] | None = None,
+        adopt_id: pulumi.Input[int | str] | None = None,
         ordered_by_set: bool | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:

@@ -1,24 +1,17 @@
-"""Stage sets: ordered stages declared in `stages.yaml` or Python, applied with minimal writes."""
+"""Stage sets: ordered stages declared in `stages.yaml` or Python, applied with minimal writes.
 
+The sections' models (`OutreachSection`, `CapsuleBoardSpec`, ...) live in each adapter's folder
+and are found here by name, as is `StageSetSpec`, the model built from the registered adapters.
+"""
+
+from typing import Any
+
+from ..core import registry
 from .component import StageSet
 from .source import StageSetError, load_file, load_text
-from .spec import (
-    CapsuleBoardSpec,
-    CapsuleSection,
-    CapsuleStageSpec,
-    OutreachSection,
-    OutreachStageSpec,
-    StageSetSpec,
-    json_schema_text,
-    shipped_schema_text,
-)
+from .spec import json_schema_text, shipped_schema_text, stage_set_model
 
 __all__ = [
-    "CapsuleBoardSpec",
-    "CapsuleSection",
-    "CapsuleStageSpec",
-    "OutreachSection",
-    "OutreachStageSpec",
     "StageSet",
     "StageSetError",
     "StageSetSpec",
@@ -26,4 +19,16 @@ __all__ = [
     "load_file",
     "load_text",
     "shipped_schema_text",
+    "stage_set_model",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """`StageSetSpec`, and each adapter's section models by their class names."""
+    if name == "StageSetSpec":
+        return stage_set_model()
+    for adapter in registry.adapters().values():
+        module = __import__(adapter.section.__module__, fromlist=[name])
+        if hasattr(module, name):
+            return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

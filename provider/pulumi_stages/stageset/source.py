@@ -15,8 +15,9 @@ import yaml
 from pulumi import RunError
 from pydantic import ValidationError
 
+from ..core import registry
 from ..core.errors import StagesError
-from .spec import Location, StageSetSpec, duplicates
+from .spec import Location, StageSetBase, duplicates, stage_set_model
 
 
 class StageSetError(StagesError, RunError):
@@ -29,14 +30,15 @@ class StageSetError(StagesError, RunError):
 
 
 def field_path(location: Location, data: Any) -> str:
-    """`capsule.boards[Sales].stages[2].name`: boards by name where the data names them."""
+    """`capsule.boards[Sales].stages[2].name`: a container (an item that holds `stages`, such
+    as a board or a pipeline) is shown by its name where the data names it."""
     text = ""
     node = data
     for part in location:
         if isinstance(part, int):
-            board = _child(node, part)
-            named = text.endswith("boards") and isinstance(board, Mapping)
-            label = board.get("name") if named and board else None
+            item = _child(node, part)
+            named = isinstance(item, Mapping) and "stages" in item
+            label = item.get("name") if named and isinstance(item, Mapping) else None
             text += f"[{label}]" if isinstance(label, str) and label.strip() else f"[{part}]"
         else:
             text += f".{part}" if text else part
@@ -87,17 +89,17 @@ def _yaml_slips(node: yaml.Node | None, shown: str) -> list[str]:
     return slips
 
 
-def problems_of(data: Any) -> tuple[StageSetSpec | None, list[tuple[Location, str]]]:
+def problems_of(data: Any) -> tuple[StageSetBase | None, list[tuple[Location, str]]]:
     """The validated spec, or every problem with its location."""
     try:
-        spec = StageSetSpec.model_validate(data)
+        spec = stage_set_model().model_validate(data)
     except ValidationError as error:
         found = [(tuple(e["loc"]), e["msg"]) for e in error.errors()]
         return None, found
     return spec, duplicates(spec)
 
 
-def load_file(path: str | Path) -> StageSetSpec:
+def load_file(path: str | Path) -> StageSetBase:
     """Parse and validate a `stages.yaml`; raise StageSetError naming file, line and field."""
     path = Path(path)
     try:
@@ -109,7 +111,7 @@ def load_file(path: str | Path) -> StageSetSpec:
     return load_text(text, path.name)
 
 
-def load_text(text: str, shown: str) -> StageSetSpec:
+def load_text(text: str, shown: str) -> StageSetBase:
     """Parse and validate the text of a `stages.yaml` called `shown` in messages."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -121,25 +123,23 @@ def load_text(text: str, shown: str) -> StageSetSpec:
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
-        raise StageSetError(
-            [f"{shown}:1: the file must be a mapping with outreach: and/or capsule:"]
-        )
+        sections = " and/or ".join(f"{name}:" for name in registry.adapters())
+        raise StageSetError([f"{shown}:1: the file must be a mapping with {sections}"])
     lines = _yaml_slips(root, shown)
     spec, problems = problems_of(data)
-    lines += [
-        f"{shown}:{line_of(root, loc)}: {field_path(loc, data)}: {msg}" for loc, msg in problems
-    ]
+    located = sorted(((line_of(root, loc), loc, msg) for loc, msg in problems), key=lambda p: p[0])
+    lines += [f"{shown}:{line}: {field_path(loc, data)}: {msg}" for line, loc, msg in located]
     if lines:
         raise StageSetError(lines)
     assert spec is not None
     return spec
 
 
-def load_value(data: StageSetSpec | Mapping[str, Any], label: str) -> StageSetSpec:
+def load_value(data: StageSetBase | Mapping[str, Any], label: str) -> StageSetBase:
     """Validate a stage set given in Python; problems name `label` and the field."""
     raw: Mapping[str, Any]
-    spec: StageSetSpec | None
-    if isinstance(data, StageSetSpec):
+    spec: StageSetBase | None
+    if isinstance(data, StageSetBase):
         spec, problems, raw = data, duplicates(data), data.model_dump()
     else:
         (spec, problems), raw = problems_of(data), data

@@ -1,130 +1,84 @@
-"""What a stage set declares, as pydantic models: the shape of `stages.yaml` and of its schema.
+"""What a stage set declares: the shape of `stages.yaml`, built from the registered adapters.
 
-List position is stage order. Nothing here names an account-specific id: boards are named and
-resolved in each account, so one file can be promoted from dev to production.
+Each adapter contributes one optional section (`outreach:`, `capsule:`, ...). The model is made
+from the registry when first asked for, and again whenever an adapter is registered, so a new
+CRM needs no line here. `StageSetSpec` is that model (looked up on access).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
 from importlib import resources
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field, create_model
 
-from ..core.models import Flag, HexColor, Name, OptionalText
+from ..core import registry
+from ..core.sections import Location, SectionSpec, Spec
 
-Location = tuple[str | int, ...]
-"""Where in a declaration a value sits, e.g. ("capsule", "boards", 0, "stages", 2, "name")."""
-
-
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class StageSpec(_Spec):
-    """What every stage declares: its name and, optionally, a stable key."""
-
-    name: Name
-    key: str | None = Field(
-        default=None,
-        description="Stable identity of the stage in Pulumi; defaults to its name. Keep the old "
-        "name here when renaming, so the rename updates the stage instead of replacing it.",
-    )
-
-    @property
-    def identity(self) -> str:
-        """The key that names the stage's resource."""
-        return self.key or self.name
+__all__ = [
+    "Location",
+    "StageSetBase",
+    "duplicates",
+    "json_schema",
+    "json_schema_text",
+    "shipped_schema_text",
+    "stage_set_model",
+]
 
 
-class OutreachStageSpec(StageSpec):
-    """One Outreach stage."""
+class StageSetBase(Spec):
+    """A stage set: one optional section per registered adapter, each list in display order."""
 
-    color: HexColor = None
-
-
-class OutreachSection(_Spec):
-    """Outreach stages, in display order."""
-
-    adopt: Flag = Field(default=False, description="Take over existing stages with these names.")
-    stages: list[OutreachStageSpec] = []
+    def sections(self) -> dict[str, SectionSpec]:
+        """The declared sections by adapter name."""
+        found = {name: getattr(self, name, None) for name in type(self).model_fields}
+        return {name: section for name, section in found.items() if section is not None}
 
 
-class CapsuleStageSpec(StageSpec):
-    """One Capsule stage."""
-
-    description: OptionalText = None
+_built: dict[int, type[StageSetBase]] = {}
 
 
-class CapsuleBoardSpec(_Spec):
-    """A Capsule board, found or created by name, and its stages in display order."""
-
-    name: Name
-    description: OptionalText = None
-    stages: list[CapsuleStageSpec] = []
-
-
-class CapsuleSection(_Spec):
-    """Capsule boards with their stages."""
-
-    adopt: Flag = Field(
-        default=False, description="Take over existing boards and stages with these names."
-    )
-    boards: list[CapsuleBoardSpec] = []
-
-
-class StageSetSpec(_Spec):
-    """A stage set: Outreach stages and Capsule boards, each list in display order."""
-
-    outreach: OutreachSection | None = None
-    capsule: CapsuleSection | None = None
+def stage_set_model() -> type[StageSetBase]:
+    """The `StageSetSpec` model of the adapters registered now."""
+    version = registry.version()
+    if version not in _built:
+        fields: dict[str, Any] = {
+            name: (
+                adapter.section | None,
+                Field(default=None, description=(adapter.section.__doc__ or "").strip()),
+            )
+            for name, adapter in registry.adapters().items()
+        }
+        model = create_model(
+            "StageSetSpec",
+            __base__=StageSetBase,
+            __doc__="A stage set: one section per CRM, each list in display order.",
+            **fields,
+        )
+        _built.clear()
+        _built[version] = model
+    return _built[version]
 
 
-def resource_part(text: str) -> str:
-    """A name as part of a resource name: `%`, `/` and `:` percent-encoded, so two different
-    names never make the same URN (`a/b` vs a board `a` with a stage `b`)."""
-    return text.replace("%", "%25").replace("/", "%2F").replace(":", "%3A")
+def __getattr__(name: str) -> Any:
+    if name == "StageSetSpec":
+        return stage_set_model()
+    raise AttributeError(name)
 
 
-def _repeats(items: Sequence[tuple[Location, str]], what: str) -> Iterator[tuple[Location, str]]:
-    seen: dict[str, Location] = {}
-    for location, value in items:
-        if value in seen:
-            first = seen[value]
-            yield location, f"duplicate {what} {value!r} (first at {first[-2]}[{first[-1]}])"
-        else:
-            seen[value] = location[:-1]
-
-
-def _stage_repeats(at: Location, stages: Sequence[StageSpec]) -> list[tuple[Location, str]]:
-    """Stage names, and stage identities (a key, else the name), each unique in one list."""
-    names = [((*at, i, "name"), s.name) for i, s in enumerate(stages)]
-    problems = list(_repeats(names, "stage name"))
-    named = {location[:-1] for location, _ in problems}
-    keys = [((*at, i, "key" if s.key else "name"), s.identity) for i, s in enumerate(stages)]
-    problems += [p for p in _repeats(keys, "stage key") if p[0][:-1] not in named]
-    return problems
-
-
-def duplicates(spec: StageSetSpec) -> list[tuple[Location, str]]:
-    """Every stage or board name (or stage key) declared twice where it must be unique."""
-    problems: list[tuple[Location, str]] = []
-    if spec.outreach is not None:
-        problems += _stage_repeats(("outreach", "stages"), spec.outreach.stages)
-    if spec.capsule is not None:
-        boards = spec.capsule.boards
-        names = [(("capsule", "boards", i, "name"), b.name) for i, b in enumerate(boards)]
-        problems += _repeats(names, "board name")
-        for b, board in enumerate(boards):
-            problems += _stage_repeats(("capsule", "boards", b, "stages"), board.stages)
-    return problems
+def duplicates(spec: StageSetBase) -> list[tuple[Location, str]]:
+    """Every stage or container name (or stage key) declared twice where it must be unique."""
+    return [
+        ((name, *location), message)
+        for name, section in spec.sections().items()
+        for location, message in section.repeats()
+    ]
 
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of `stages.yaml`, as editors and `pulumi-stages schema` use it."""
-    schema = StageSetSpec.model_json_schema()
+    schema = stage_set_model().model_json_schema()
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         **schema,

@@ -1,0 +1,79 @@
+"""The `capsule:` section of a stage set: boards by name, each with its stages in order."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from ..core.models import Flag, Name, OptionalText
+from ..core.sections import (
+    DeclaredSection,
+    Location,
+    SectionSpec,
+    SetBuilder,
+    Spec,
+    StageSpec,
+    repeats,
+    stage_repeats,
+)
+from .stage import Board, Stage, StageOrder
+
+
+class CapsuleStageSpec(StageSpec):
+    """One Capsule stage."""
+
+    description: OptionalText = None
+
+
+class CapsuleBoardSpec(Spec):
+    """A Capsule board, found or created by name, and its stages in display order."""
+
+    name: Name
+    description: OptionalText = None
+    stages: list[CapsuleStageSpec] = Field(default_factory=list)
+
+
+class CapsuleSection(SectionSpec):
+    """Capsule boards with their stages."""
+
+    adopt: Flag = Field(
+        default=False, description="Take over existing boards and stages with these names."
+    )
+    boards: list[CapsuleBoardSpec] = Field(default_factory=list)
+
+    def declare(self, builder: SetBuilder) -> DeclaredSection:
+        declared = DeclaredSection(attributes={"capsule_boards": {}, "capsule_stages": {}})
+        for board in self.boards:
+            created = Board(
+                builder.resource_name(board.name),
+                name=board.name,
+                description=board.description,
+                adopt=self.adopt or None,
+                opts=builder.child_options(),
+            )
+            stages: dict[str, Stage] = {}
+            for index, stage in enumerate(board.stages):
+                stages[stage.identity] = Stage(
+                    builder.resource_name(board.name, stage.identity),
+                    name=stage.name,
+                    board=board.name,  # known in a preview, unlike created.name
+                    description=stage.description,
+                    display_order=builder.position_hint(index),
+                    adopt=self.adopt or None,
+                    ordered_by_set=True,
+                    opts=builder.stage_options("display_order", depends_on=[created]),
+                )
+                declared.stage_ids[f"{board.name}/{stage.identity}"] = stages[stage.identity].id
+            builder.order(StageOrder, builder.resource_name(board.name), board.stages, stages)
+            declared.attributes["capsule_boards"][board.name] = created
+            declared.attributes["capsule_stages"][board.name] = stages
+        return declared
+
+    def repeats(self) -> list[tuple[Location, str]]:
+        names = [(("boards", i, "name"), b.name) for i, b in enumerate(self.boards)]
+        problems = list(repeats(names, "board name"))
+        for b, board in enumerate(self.boards):
+            problems += stage_repeats(("boards", b, "stages"), board.stages)
+        return problems
+
+    def stage_count(self) -> int:
+        return sum(len(board.stages) for board in self.boards)

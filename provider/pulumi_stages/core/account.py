@@ -1,0 +1,111 @@
+"""One context per account: its client and rate budget, listings, directories and identity.
+
+Everything a provider process learns about an account lives here, keyed by its endpoint (API,
+base URL, token), and one rule keeps it true: a write of one kind of object through any provider
+of the process updates that kind's listings with the API's answer (or retires them when the
+outcome is unknown) and retires every directory entry of that kind. No lock is held during
+network I/O: loads run once while other threads wait on an event (`SingleFlight`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from .backend import Remote
+from .http import ApiClient, Dialect, Endpoint
+from .listing import Listing
+from .once import SingleFlight
+
+T = TypeVar("T")
+
+
+class Account:
+    """What this process knows about one account; thread-safe."""
+
+    def __init__(self, endpoint: Endpoint, dialect: Dialect) -> None:
+        self.endpoint = endpoint
+        self.client = ApiClient(endpoint, dialect)
+        self._lock = threading.Lock()
+        self._listings: dict[tuple[str, str], Listing] = {}
+        self._entries: dict[tuple[str, str], Any] = {}
+        self._flights: dict[tuple[str, str], SingleFlight[Any]] = {}
+        self._identity: str | None = None
+        self._identity_flight: SingleFlight[str] = SingleFlight()
+
+    def listing(self, kind: str, view: str = "") -> Listing:
+        """The listing of one kind of object (a `view` is a filtered listing, e.g. active
+        boards only); written through like every other listing of that kind."""
+        with self._lock:
+            return self._listings.setdefault((kind, view), Listing())
+
+    def _listings_of(self, kind: str) -> list[Listing]:
+        with self._lock:
+            return [listing for (k, _), listing in self._listings.items() if k == kind]
+
+    def remember(self, kind: str, key: str, load: Callable[[], T]) -> T:
+        """A directory entry (e.g. a board's id by name), loaded once and kept until a write of
+        `kind` retires it."""
+        with self._lock:
+            if (kind, key) in self._entries:
+                found: T = self._entries[(kind, key)]
+                return found
+            flight = self._flights.setdefault((kind, key), SingleFlight())
+        value: T = flight.run(load)
+        with self._lock:
+            self._entries[(kind, key)] = value
+        return value
+
+    def _retire_entries(self, kind: str) -> None:
+        with self._lock:
+            for key in [k for k in self._entries if k[0] == kind]:
+                del self._entries[key]
+
+    def identity(self, identify: Callable[[ApiClient], str]) -> str:
+        """Which account the token belongs to, asked once per process."""
+        with self._lock:
+            if self._identity is not None:
+                return self._identity
+        value = self._identity_flight.run(lambda: identify(self.client))
+        with self._lock:
+            self._identity = value
+        return value
+
+    def wrote(self, kind: str, remote: Remote) -> None:
+        """A create or update of `kind` answered with `remote`."""
+        for listing in self._listings_of(kind):
+            listing.record(remote)
+        self._retire_entries(kind)
+
+    def deleted(self, kind: str, id_: str) -> None:
+        """A delete of `kind` succeeded (or found the object gone)."""
+        for listing in self._listings_of(kind):
+            listing.forget(id_)
+        self._retire_entries(kind)
+
+    def unsure(self, kind: str) -> None:
+        """A write of `kind` may or may not have happened: forget all of that kind."""
+        for listing in self._listings_of(kind):
+            listing.retire()
+        self._retire_entries(kind)
+
+
+class Accounts:
+    """Every account this process talks to, one context each."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._accounts: dict[Endpoint, Account] = {}
+
+    def get(self, endpoint: Endpoint, dialect: Dialect) -> Account:
+        """The account's context, made on first use."""
+        with self._lock:
+            account = self._accounts.get(endpoint)
+            if account is None:
+                account = self._accounts[endpoint] = Account(endpoint, dialect)
+            return account
+
+
+ACCOUNTS = Accounts()
+"""The provider process's accounts."""

@@ -1,0 +1,127 @@
+"""What every adapter's part of `stages.yaml` builds on: stage specs, duplicate checks, and the
+builder through which a section declares its resources inside a StageSet.
+
+List position is stage order. Nothing here names an account-specific id: containers (boards,
+pipelines) are named and resolved in each account, so one file promotes from dev to production.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import pulumi
+from pydantic import BaseModel, ConfigDict, Field
+
+from .models import Name
+
+Location = tuple[str | int, ...]
+"""Where in a declaration a value sits, e.g. ("capsule", "boards", 0, "stages", 2, "name")."""
+
+
+class Spec(BaseModel):
+    """A part of a declaration: unknown keys are refused, so a typo is an error, not a no-op."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class StageSpec(Spec):
+    """What every stage declares: its name and, optionally, a stable key."""
+
+    name: Name
+    key: str | None = Field(
+        default=None,
+        description="Stable identity of the stage in Pulumi; defaults to its name. Keep the old "
+        "name here when renaming, so the rename updates the stage instead of replacing it.",
+    )
+
+    @property
+    def identity(self) -> str:
+        """The key that names the stage's resource."""
+        return self.key or self.name
+
+
+@dataclass
+class DeclaredSection:
+    """What a section declared: attributes the StageSet exposes (e.g. `outreach_stages`) and
+    each stage's id output by resource key, for the component's outputs."""
+
+    attributes: dict[str, Any] = field(default_factory=dict)
+    stage_ids: dict[str, pulumi.Output[str]] = field(default_factory=dict)
+
+
+class SetBuilder(Protocol):
+    """What the StageSet component offers a section while it declares its resources."""
+
+    def resource_name(self, *parts: str) -> str:
+        """`<set>/<adapter>/<part>/...`, each part encoded so distinct names never collide."""
+        ...
+
+    def stage_options(
+        self, position_field: str, depends_on: Sequence[pulumi.Resource] = ()
+    ) -> pulumi.ResourceOptions:
+        """Options for a stage in the set: a child of it, its position hint ignored after
+        create (the ordering resource owns the position)."""
+        ...
+
+    def child_options(self, depends_on: Sequence[pulumi.Resource] = ()) -> pulumi.ResourceOptions:
+        """Options for any other resource of the set."""
+        ...
+
+    def position_hint(self, index: int) -> int:
+        """A new stage's first position: right on a fresh account, corrected by the order."""
+        ...
+
+    def order(
+        self,
+        kind: type[Any],
+        resource_name: str,
+        declared: Sequence[StageSpec],
+        resources: Mapping[str, pulumi.CustomResource],
+    ) -> None:
+        """One ordering resource of `kind` over the declared stages (none for an empty list)."""
+        ...
+
+
+class SectionSpec(Spec):
+    """An adapter's section of a stage set."""
+
+    def declare(self, builder: SetBuilder) -> DeclaredSection:
+        """Declare this section's resources through the builder."""
+        raise NotImplementedError
+
+    def repeats(self) -> list[tuple[Location, str]]:
+        """Names or keys declared twice where they must be unique (locations in the section)."""
+        return []
+
+    def stage_count(self) -> int:
+        """How many stages the section declares."""
+        raise NotImplementedError
+
+
+def resource_part(text: str) -> str:
+    """A name as part of a resource name: `%`, `/` and `:` percent-encoded, so two different
+    names never make the same URN (`a/b` vs a board `a` with a stage `b`)."""
+    return text.replace("%", "%25").replace("/", "%2F").replace(":", "%3A")
+
+
+def repeats(items: Sequence[tuple[Location, str]], what: str) -> Iterator[tuple[Location, str]]:
+    """Each value met a second time, with where it was first declared."""
+    seen: dict[str, Location] = {}
+    for location, value in items:
+        if value in seen:
+            first = seen[value]
+            yield location, f"duplicate {what} {value!r} (first at {first[-2]}[{first[-1]}])"
+        else:
+            seen[value] = location[:-1]
+
+
+def stage_repeats(at: Location, stages: Sequence[StageSpec]) -> list[tuple[Location, str]]:
+    """Stage names, and stage identities (a key, else the name), each unique in one list."""
+    names = [((*at, i, "name"), s.name) for i, s in enumerate(stages)]
+    problems = list(repeats(names, "stage name"))
+    named = {location[:-1] for location, _ in problems}
+    keys = [((*at, i, "key" if s.key else "name"), s.identity) for i, s in enumerate(stages)]
+    problems += [p for p in repeats(keys, "stage key") if p[0][:-1] not in named]
+    return problems

@@ -1,0 +1,53 @@
+"""The `outreach:` section of a stage set: Outreach stages in display order."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from ..core.models import Flag, HexColor
+from ..core.sections import (
+    DeclaredSection,
+    Location,
+    SectionSpec,
+    SetBuilder,
+    StageSpec,
+    stage_repeats,
+)
+from .stage import Stage, StageOrder
+
+
+class OutreachStageSpec(StageSpec):
+    """One Outreach stage."""
+
+    color: HexColor = None
+
+
+class OutreachSection(SectionSpec):
+    """Outreach stages, in display order."""
+
+    adopt: Flag = Field(default=False, description="Take over existing stages with these names.")
+    stages: list[OutreachStageSpec] = Field(default_factory=list)
+
+    def declare(self, builder: SetBuilder) -> DeclaredSection:
+        stages: dict[str, Stage] = {}
+        for index, stage in enumerate(self.stages):
+            stages[stage.identity] = Stage(
+                builder.resource_name(stage.identity),
+                name=stage.name,
+                color=stage.color,
+                order=builder.position_hint(index),
+                adopt=self.adopt or None,
+                ordered_by_set=True,
+                opts=builder.stage_options("order"),
+            )
+        builder.order(StageOrder, builder.resource_name(), self.stages, stages)
+        return DeclaredSection(
+            attributes={"outreach_stages": stages},
+            stage_ids={key: stage.id for key, stage in stages.items()},
+        )
+
+    def repeats(self) -> list[tuple[Location, str]]:
+        return stage_repeats(("stages",), self.stages)
+
+    def stage_count(self) -> int:
+        return len(self.stages)
