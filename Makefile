@@ -36,6 +36,7 @@ test: setup lint typecheck ## Everything CI runs: lint, types, all tests (two wo
 bench: setup ## Benchmarks: print request counts, timings and ratios
 	python -m bench.refresh_scale
 	python -m bench.reorder
+	python -m bench.engine
 
 clean: ## Remove the virtualenv, built tools and local demo state (Go caches stay)
 	rm -rf .venv .tools .pulumi-state Pulumi.demo.yaml

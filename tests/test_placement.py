@@ -63,13 +63,43 @@ def test_unpositioned_and_tied_items_get_positions_at_or_above_the_floor() -> No
         assert min(v for v in result if v is not None) >= 1
 
 
+def can_stay(positions: list[int | None], kept: list[int], floor: int) -> bool:
+    """Whether the items at `kept` (ascending) can all keep their positions: each has a position,
+    `position - index` is at least `floor` and never decreases, so every gap has room."""
+    slack = [positions[i] - i if positions[i] is not None else None for i in kept]  # type: ignore[operator]
+    return all(s is not None and s >= floor for s in slack) and all(
+        a <= b  # type: ignore[operator]
+        for a, b in pairwise(slack)
+    )
+
+
+def longest_run_that_can_stay(positions: list[int | None], floor: int) -> int:
+    """The length of the longest run of items that can stay, by an O(n^2) dynamic programme
+    (independent of the patience sorting in `plan_moves`)."""
+    slack = [p - i if p is not None and p - i >= floor else None for i, p in enumerate(positions)]
+    ending_at = [0] * len(positions)  # the longest run whose last kept item is j
+    for j, sj in enumerate(slack):
+        if sj is None:
+            continue
+        earlier = [ending_at[i] for i in range(j) if slack[i] is not None and slack[i] <= sj]  # type: ignore[operator]
+        ending_at[j] = 1 + max(earlier, default=0)
+    return max(ending_at, default=0)
+
+
 def test_random_permutations_always_end_in_order_with_lis_many_kept() -> None:
     rng = random.Random(7)
     for _ in range(300):
         size = rng.randint(1, 40)
         positions: list[int | None] = rng.sample(range(0, 60), size)
-        moves = plan_moves(positions)
-        assert strictly_increasing(applied(positions, moves))
+        for floor in (0, 1):
+            moves = plan_moves(positions, floor)
+            kept = [i for i in range(size) if i not in moves]
+            assert len(moves) == size - longest_run_that_can_stay(positions, floor), positions
+            assert can_stay(positions, kept, floor), (positions, kept)  # the untouched can stay
+            assert all(positions[i] != new for i, new in moves.items())  # each move moves
+            result = applied(positions, moves)
+            assert strictly_increasing(result), (positions, result)
+            assert min(v for v in result if v is not None) >= floor
 
 
 def fewest_moves(positions: list[int | None], floor: int) -> int:
@@ -77,11 +107,7 @@ def fewest_moves(positions: list[int | None], floor: int) -> int:
     n = len(positions)
     for size in range(n, -1, -1):
         for kept in combinations(range(n), size):
-            slack = [positions[i] - i if positions[i] is not None else None for i in kept]  # type: ignore[operator]
-            if all(s is not None and s >= floor for s in slack) and all(
-                a <= b  # type: ignore[operator]
-                for a, b in pairwise(slack)
-            ):
+            if can_stay(positions, list(kept), floor):
                 return n - size
     return n
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from aiohttp.test_utils import make_mocked_request
 from pulumi.dynamic import Config, ConfigureRequest
 
 from pulumi_stages import ConfigError, ServerError
+from pulumi_stages.capsule.api import CapsuleDialect
+from pulumi_stages.core.account import Account
 from pulumi_stages.core.backend import Remote
 from pulumi_stages.core.config import resolve_endpoint
 from pulumi_stages.core.http import ApiClient, Endpoint
-from pulumi_stages.core.listing import ListingCache
+from pulumi_stages.core.listing import Listing
 from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.emulator.faults import Fault, FaultKind
 from pulumi_stages.outreach.api import OutreachDialect, OutreachStages
@@ -72,33 +75,45 @@ def test_token_requests_spend_no_api_budget_and_take_no_faults(
     oauth = outreach.service.oauth  # type: ignore[attr-defined]
     oauth.grant_interval = 0.0
     oauth.add_access_token("at-expired", lifetime=-1)
+    outreach.budget.configure(limit=10, window_seconds=3600)  # a fresh window: 10 left
     outreach.faults.add(Fault(FaultKind.STATUS, status=500, method="POST"))
     refresh = oauth.add_refresh_token(CLIENT_ID, CLIENT_SECRET)
-    stages_api(outreach, "at-expired", refresh, tmp_path).read("1")
-    assert outreach.faults.pending() == 1
+    api = stages_api(outreach, "at-expired", refresh, tmp_path)
+
+    assert api.read("1") is None  # 401, one token request, then the retry's 404
+    assert outreach.log.counts() == {"GET /api/v2/stages/{id}": 2, "POST /oauth/token": 1}
+    assert outreach.faults.pending() == 1  # the queued POST fault never hit the token request
+    # The budget as the API reports it, read with one more request: of the three before it,
+    # the 401 (an expired token is no account's request) and the token request spent nothing,
+    # so the retried GET and this one are the only two spent.
+    remaining = api.client.request("GET", "/stages").headers["X-RateLimit-Remaining"]
+    assert int(remaining) == 10 - 2
+    # Budgets are per user; a token request has none, so it would spend the budget the emulator
+    # keys a request without a token to, which must still be whole.
+    tokenless = outreach.service.rate_key(make_mocked_request("POST", "/oauth/token"))
+    assert outreach.budget.peek(tokenless).remaining == 10
+    assert outreach.budget.refused == 0
 
 
 def test_a_failing_listing_falls_back_to_direct_reads() -> None:
-    cache = ListingCache()
-    endpoint = Endpoint("Outreach", "http://127.0.0.1:1/api/v2", "t")
+    listing = Listing()
     calls: list[int] = []
 
     def failing_listing() -> list[Remote]:
         calls.append(1)
         raise ServerError("Outreach", "GET", "/stages", 500, "Something went wrong.")
 
-    answers = [cache.lookup((endpoint, "Stage"), str(i), failing_listing) for i in range(4)]
+    answers = [listing.lookup(str(i), failing_listing) for i in range(4)]
     assert answers == [None, None, None, None]  # None: the caller reads directly
     assert len(calls) == 2  # reads 3 and 4 tried the listing; neither raised
 
 
 def test_listings_are_kept_per_kind_of_object() -> None:
-    cache = ListingCache()
-    endpoint = Endpoint("Capsule", "http://127.0.0.1:1/api/v2", "t")
+    account = Account(Endpoint("Capsule", "http://127.0.0.1:1/api/v2", "t"), CapsuleDialect())
     stage, board = Remote("7", {"kind": "stage"}), Remote("7", {"kind": "board"})
-    stages, boards = (endpoint, "CapsuleStageProvider"), (endpoint, "CapsuleBoardProvider")
+    stages, boards = account.listing("stage"), account.listing("board")
     for _ in range(2):  # the direct reads of each burst
-        cache.lookup(stages, "7", lambda: [stage])
-        cache.lookup(boards, "7", lambda: [board])
-    assert cache.lookup(stages, "7", lambda: [stage]) is stage
-    assert cache.lookup(boards, "7", lambda: [board]) is board
+        stages.lookup("7", lambda: [stage])
+        boards.lookup("7", lambda: [board])
+    assert stages.lookup("7", lambda: [stage]) is stage
+    assert boards.lookup("7", lambda: [board]) is board
