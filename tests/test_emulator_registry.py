@@ -128,8 +128,8 @@ class ToyService:
     def snapshot(self) -> Any:
         return {"stages": self.stages}
 
-    def live_stages(self) -> dict[str, str]:
-        return dict(self.stages)
+    def live_stages(self) -> list[tuple[str, str]]:
+        return list(self.stages.items())
 
     def export_state(self) -> dict[str, Any]:
         return {"stages": self.stages}
@@ -157,7 +157,7 @@ def test_a_crm_defined_elsewhere_runs_on_the_shared_server(toy: type[ToyService]
             "error": "no such route"
         }
         assert httpx.get(f"{server.base_url}/stages", headers=auth).status_code == 429
-        assert httpx.get(f"{server.root_url}/_emulator/live-stages").json() == {"Lead": "1"}
+        assert httpx.get(f"{server.root_url}/_emulator/live-stages").json() == [["Lead", "1"]]
         assert server.log.counts() == {"GET /v1/stages": 2, "GET /v1/nothing": 1}
     assert "toy" in services()
 

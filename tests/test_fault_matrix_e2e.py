@@ -1,73 +1,126 @@
-"""The fault matrix through the real engine.
+"""One fault matrix over every registered adapter, through the real engine.
 
-Every injected fault x (create, update, delete, refresh) converges to the declaration with no
-duplicate and nothing lost, and a preview afterwards plans nothing.
+Each cell starts from a stage set of three stages, injects one fault, runs one operation (add a
+stage, rename one, remove one, refresh) and then checks that the run converged: the fault was
+hit, the account holds exactly the declared stages (no duplicate, none lost), the ids in state
+are the account's ids, and the next preview plans nothing. A new adapter gets the matrix by
+registering: its `example` section is all the matrix needs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import argparse
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+from pulumi_stages import emulator as emulators
+from pulumi_stages.core import registry
+from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.emulator.faults import Fault, FaultKind
-from tests.engine import StackHarness, stages
+from pulumi_stages.stageset import StageSet
+from tests.engine import StackHarness
 
 pytestmark = pytest.mark.e2e
 
-FAULTS = {
+ADAPTERS = sorted(registry.adapters())
+
+FAULTS: dict[str, Callable[[str | None], Fault]] = {
     "500x2": lambda method: Fault(FaultKind.STATUS, count=2, status=500, method=method),
-    "503-retry-after": lambda method: Fault(
-        FaultKind.STATUS, count=1, status=503, retry_after=1, method=method
+    "503 retry-after": lambda method: Fault(
+        FaultKind.STATUS, status=503, retry_after=1, method=method
     ),
     "429x2": lambda method: Fault(FaultKind.STATUS, count=2, status=429, method=method),
     "drop": lambda method: Fault(FaultKind.DROP, method=method),
     "commit-then-drop": lambda method: Fault(FaultKind.COMMIT_THEN_DROP, method=method),
 }
-"""No latency row: a delay shorter than the client's 30 s read timeout is served normally and
-proves nothing, and one longer would cost minutes per row (the timeout is not configurable)."""
 
 
-def rename_second(stack: StackHarness) -> None:
-    stack.declared[1].name = "Qualified (renamed)"
-    stack.up()
+class SetStack:
+    """A stack whose program is one stage set of `stages` in one adapter."""
+
+    def __init__(self, harness: StackHarness, adapter: str) -> None:
+        self.harness = harness
+        self.adapter = registry.adapter(adapter)
+        self.stages: list[dict[str, str]] = [
+            {"key": f"s{i}", "name": name} for i, name in enumerate(["Lead", "Demo", "Won"])
+        ]
+        harness.program = self.program
+
+    def program(self) -> None:
+        StageSet("pipeline", {self.adapter.name: self.adapter.example(self.stages)})
+
+    def state_ids(self) -> dict[str, str]:
+        """Stage name -> id, as the state holds the set's stages."""
+        deployment = self.harness.stack.export_stack().deployment or {}
+        resources: list[dict[str, Any]] = deployment.get("resources", [])
+        return {
+            r["outputs"]["name"]: r["id"]
+            for r in resources
+            if (r.get("outputs") or {}).get("ordered_by_set")
+        }
 
 
-def remove_second(stack: StackHarness) -> None:
-    stack.declared = [stack.declared[0], stack.declared[2]]
-    stack.up()
+def add_stage(stack: SetStack) -> None:
+    stack.stages.append({"key": "s3", "name": "Lost"})
+    stack.harness.up()
 
 
-def add_fourth(stack: StackHarness) -> None:
-    stack.declared = stages("Lead", "Qualified", "Won", "Lost")
-    stack.up()
+def rename_stage(stack: SetStack) -> None:
+    stack.stages[1]["name"] = "Discovery"
+    stack.harness.up()
 
 
-OPERATIONS: dict[str, tuple[str, Callable[[StackHarness], object]]] = {
-    "create": ("POST", add_fourth),
-    "update": ("PATCH", rename_second),
-    "delete": ("DELETE", remove_second),
-    "refresh": ("GET", lambda stack: stack.refresh()),
+def remove_stage(stack: SetStack) -> None:
+    stack.stages.pop(2)
+    stack.harness.up()
+
+
+OPERATIONS: dict[str, tuple[str | None, Callable[[SetStack], object]]] = {
+    "create": ("POST", add_stage),
+    "update": (None, rename_stage),  # the rename's write is its first request (PATCH or PUT)
+    "delete": ("DELETE", remove_stage),
+    "refresh": ("GET", lambda stack: stack.harness.refresh()),
 }
+
+
+def service_for(adapter: str, token: str) -> emulators.Service:
+    """The adapter's emulator with its default flags."""
+    kind = emulators.services()[adapter]
+    parser = argparse.ArgumentParser()
+    kind.add_arguments(parser)
+    return kind.from_arguments(token, parser.parse_args([]))
+
+
+@pytest.fixture(params=ADAPTERS)
+def set_stack(
+    request: pytest.FixtureRequest, tmp_path: Path, pulumi_home: Path, token: str
+) -> Iterator[SetStack]:
+    adapter = str(request.param)
+    with EmulatorServer(service_for(adapter, token)) as server:
+        harness = StackHarness.create(tmp_path, pulumi_home, server, token, namespace=adapter)
+        yield SetStack(harness, adapter)
+        harness.remove()
 
 
 @pytest.mark.parametrize("fault_name", FAULTS)
 @pytest.mark.parametrize("operation", OPERATIONS)
 def test_operation_converges_under_fault(
-    stack: StackHarness, operation: str, fault_name: str
+    set_stack: SetStack, operation: str, fault_name: str
 ) -> None:
-    stack.declared = stages("Lead", "Qualified", "Won")
-    stack.up()
+    harness = set_stack.harness
+    harness.up()
     method, run = OPERATIONS[operation]
-    fault = FAULTS[fault_name](method)
-    stack.emulator.faults.add(fault)
+    harness.emulator.faults.add(FAULTS[fault_name](method))
 
-    run(stack)
+    run(set_stack)
 
-    assert stack.emulator.faults.pending() == 0, "the fault was never hit"
-    held = sorted(s.name for s in stack.emulator.service.state.listing())  # type: ignore[attr-defined]
-    assert held == sorted(d.name for d in stack.declared), "duplicate or lost stage"
-    state_ids = sorted(o["stage_id"] for o in stack.state_outputs().values())
-    assert state_ids == sorted(s.id for s in stack.emulator.service.state.listing())  # type: ignore[attr-defined]
-    print(f"\n{operation:8} {fault_name:17} {dict(stack.emulator.log.counts())}")
-    stack.assert_no_changes()
+    assert harness.emulator.faults.pending() == 0, "the fault was never hit"
+    live = harness.emulator.service.live_stages()
+    assert sorted(name for name, _ in live) == sorted(s["name"] for s in set_stack.stages)
+    assert set_stack.state_ids() == dict(live), "state ids differ from the account's"
+    counts = dict(harness.emulator.log.counts())
+    print(f"\n{set_stack.adapter.name} {operation:8} {fault_name:17} {counts}")
+    harness.assert_no_changes()

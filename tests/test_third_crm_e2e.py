@@ -44,7 +44,7 @@ def test_a_stage_set_in_a_third_crm_runs_through_the_engine(
 
     stack.up()
     assert stack.emulator.log.counts() == {"POST /v1/columns": 3, "GET /v1/columns": 2}
-    live = tiny.service.live_stages()
+    live = dict(tiny.service.live_stages())
     state = {out["name"]: id_ for id_, out in _columns(stack).items()}
     assert state == live and all(id_.startswith("col-") for id_ in live.values())
     stack.assert_no_changes()
@@ -55,7 +55,7 @@ def test_a_stage_set_in_a_third_crm_runs_through_the_engine(
     assert [(w.method, w.body) for w in writes] == [("PATCH", {"position": 4})]
     stack.assert_no_changes()
     stack.destroy()
-    assert tiny.service.live_stages() == {}
+    assert tiny.service.live_stages() == []
 
 
 def _columns(stack: StackHarness) -> dict[str, dict[str, object]]:

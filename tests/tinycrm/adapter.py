@@ -182,6 +182,7 @@ ADAPTER = registry.Adapter(
     dialect=TinyColumnProvider.dialect,
     section=TinySection,
     export=export_section,
+    example=lambda stages: {"stages": [dict(stage) for stage in stages]},
 )
 
 

@@ -96,8 +96,8 @@ class TinyService:
     def snapshot(self) -> Any:
         return {"columns": list(self.state.columns.values())}
 
-    def live_stages(self) -> dict[str, str]:
-        return {c["name"]: c["id"] for c in self.state.columns.values()}
+    def live_stages(self) -> list[tuple[str, str]]:
+        return [(c["name"], c["id"]) for c in self.state.columns.values()]
 
     def export_state(self) -> dict[str, Any]:
         return {"columns": list(self.state.columns.values()), "next_id": self.state.next_id}

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from ..core.registry import Adapter
 from .export import export_section
 from .section import CapsuleSection
 from .stage import SETTINGS, CapsuleStageProvider
+
+
+def example(stages: Sequence[Mapping[str, str]]) -> dict[str, Any]:
+    """A section declaring these stages in order."""
+    return {"boards": [{"name": "Projects", "stages": [dict(stage) for stage in stages]}]}
+
 
 ADAPTER = Adapter(
     name="capsule",
@@ -13,4 +22,5 @@ ADAPTER = Adapter(
     dialect=CapsuleStageProvider.dialect,
     section=CapsuleSection,
     export=export_section,
+    example=example,
 )

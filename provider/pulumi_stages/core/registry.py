@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,17 +24,22 @@ from .sections import SectionSpec
 Exporter = Callable[[ApiClient, Callable[[int], None]], dict[str, Any]]
 """Reads an account and returns its section of a stage set (calling back with a running count)."""
 
+Example = Callable[[Sequence[Mapping[str, str]]], dict[str, Any]]
+"""Makes a section declaring the given stages (`name`, optional `key`) in order, in one container
+where the CRM has containers: the shared fault matrix runs every adapter through it."""
+
 
 @dataclass(frozen=True)
 class Adapter:
     """One CRM: its name (the `stages.yaml` section and CLI word), settings, wire dialect,
-    section model and exporter."""
+    section model, exporter, and an example section."""
 
     name: str
     settings: ApiSettings
     dialect: Dialect
     section: type[SectionSpec]
     export: Exporter
+    example: Example
 
 
 class _Registry:

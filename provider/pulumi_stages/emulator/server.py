@@ -143,8 +143,9 @@ class Service(Protocol):
         """The state in the API's wire format, for the admin API."""
         ...
 
-    def live_stages(self) -> dict[str, str]:
-        """Stage name -> stage id of the account's live stages, for tests to compare with state."""
+    def live_stages(self) -> list[tuple[str, str]]:
+        """(name, id) of each live stage in the account, by id, for tests to compare with state
+        and to see duplicates."""
         ...
 
     def export_state(self) -> dict[str, Any]:

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from ..core.registry import Adapter
 from .export import export_section
 from .section import OutreachSection
 from .stage import SETTINGS, OutreachStageProvider
+
+
+def example(stages: Sequence[Mapping[str, str]]) -> dict[str, Any]:
+    """A section declaring these stages in order."""
+    return {"stages": [dict(stage) for stage in stages]}
+
 
 ADAPTER = Adapter(
     name="outreach",
@@ -13,4 +22,5 @@ ADAPTER = Adapter(
     dialect=OutreachStageProvider.dialect,
     section=OutreachSection,
     export=export_section,
+    example=example,
 )

@@ -297,17 +297,16 @@ class CapsuleState:
             ]
         return sorted(stages, key=lambda s: (s.board_id, s.display_order, s.id))
 
-    def live_stages(self) -> dict[str, str]:
-        """Stage name -> id of the stages that are not archived, on active boards. When two such
-        stages share a name (on two boards, or one board when names are not unique), the later
-        id wins."""
+    def live_stages(self) -> list[tuple[str, str]]:
+        """(name, id) of each stage that is not archived, on an active board, by id: a name
+        that appears twice is a duplicate a test can see."""
         with self.lock:
             live = [
                 s
                 for s in self.stages.values()
                 if not s.archived and not self.boards[s.board_id].archived
             ]
-        return {s.name: str(s.id) for s in sorted(live, key=lambda s: s.id)}
+        return [(s.name, str(s.id)) for s in sorted(live, key=lambda s: s.id)]
 
     def reset(self) -> None:
         """An empty account (ids keep counting, so two accounts never share them)."""

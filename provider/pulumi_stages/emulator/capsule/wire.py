@@ -91,7 +91,7 @@ class CapsuleService:
             "stages": [self._stage(s) for s in self.state.stages_of(None, StageStatus.ALL, True)],
         }
 
-    def live_stages(self) -> dict[str, str]:
+    def live_stages(self) -> list[tuple[str, str]]:
         return self.state.live_stages()
 
     def export_state(self) -> dict[str, Any]:

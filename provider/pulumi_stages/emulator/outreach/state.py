@@ -194,10 +194,9 @@ class OutreachState:
         with self.lock:
             return {s for p, s in self.prospects.items() if p in prospect_ids}
 
-    def live_stages(self) -> dict[str, str]:
-        """Stage name -> id of every stage (Outreach stages cannot be archived). When two stages
-        share a name, the later id wins."""
-        return {stage.name: str(stage.id) for stage in self.listing()}
+    def live_stages(self) -> list[tuple[str, str]]:
+        """(name, id) of every stage, by id (Outreach stages cannot be archived)."""
+        return [(stage.name, str(stage.id)) for stage in self.listing()]
 
     def reset(self) -> None:
         """An empty account."""

@@ -73,7 +73,7 @@ class OutreachService:
     def snapshot(self) -> Any:
         return {"stages": [self._resource(s, "") for s in self.state.listing()]}
 
-    def live_stages(self) -> dict[str, str]:
+    def live_stages(self) -> list[tuple[str, str]]:
         return self.state.live_stages()
 
     # Authentication, authorization, content type and the rate budget's key.
