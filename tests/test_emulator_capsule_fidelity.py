@@ -111,7 +111,7 @@ def test_stage_names_may_repeat_on_a_board_and_the_provider_sees_both(
         assert sorted(remote.id for remote in stages.list_all()) == [str(first), str(second)]
     finally:
         account.client.close()
-    assert capsule.service.live_stages() == {"Brief": str(second)}  # the later id wins
+    assert capsule.service.live_stages() == [("Brief", str(first)), ("Brief", str(second))]
     capsule.service.state.options.unique_stage_names_per_board = True  # type: ignore[attr-defined]
     refused = http.post("/stages", json={"stage": {"name": "Brief", "board": projects}})
     assert refused.json()["errors"][0]["message"] == "name must be unique"
@@ -131,7 +131,7 @@ def test_an_archived_stage_is_listed_by_status_and_still_readable(
     read = http.get(f"/stages/{done}").json()["stage"]
     assert read["archived"] is True  # [guess] the field that marks it
     assert "archived" not in http.get(f"/stages/{brief}").json()["stage"]
-    assert capsule.service.live_stages() == {"Brief": str(brief)}
+    assert capsule.service.live_stages() == [("Brief", str(brief))]
     assert http.get("/stages", params={"status": "gone"}).status_code == 400
     assert httpx.post(f"{admin}/restore").status_code == 200
     assert names(http.get("/stages")) == ["Brief", "Done"]

@@ -232,7 +232,7 @@ def test_401_and_the_two_documented_403s_have_their_own_ids(
 
 
 def test_unknown_routes_and_methods_answer_json_api(api: httpx.Client) -> None:
-    missing = api.get("/prospects")
+    missing = api.get("/mailings")
     assert missing.status_code == 404
     assert missing.headers["Content-Type"].startswith(JSON_API)
     assert missing.json()["errors"][0]["id"] == "resourceNotFound"
@@ -349,4 +349,5 @@ def test_live_stages_name_the_account_s_stages(outreach: EmulatorServer, api: ht
     created = api.post("/stages", json={"data": {"type": "stage", "attributes": {"name": "Lead"}}})
     assert created.json()["data"]["relationships"]["creator"]["data"]["id"] == 1
     live = httpx.get(f"{outreach.root_url}/_emulator/live-stages").json()
-    assert live == {"Lead": str(created.json()["data"]["id"])} == outreach.service.live_stages()
+    id_ = str(created.json()["data"]["id"])
+    assert live == [["Lead", id_]] and outreach.service.live_stages() == [("Lead", id_)]

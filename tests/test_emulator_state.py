@@ -9,14 +9,18 @@ from pulumi_stages.emulator.outreach import Cursors, JsonApiError, OutreachOptio
 from pulumi_stages.emulator.outreach.query import parse_listing, select
 
 
-def test_outreach_live_stages_name_every_stage_and_the_later_id_wins() -> None:
+def test_outreach_live_stages_list_every_stage_duplicates_included() -> None:
     state = OutreachState()
     first = state.create({"name": "Lead"})
     won = state.create({"name": "Won"})
     again = state.create({"name": "Lead"})
-    assert state.live_stages() == {"Lead": str(again.id), "Won": str(won.id)}
+    assert state.live_stages() == [
+        ("Lead", str(first.id)),
+        ("Won", str(won.id)),
+        ("Lead", str(again.id)),
+    ]
     state.delete(again.id)
-    assert state.live_stages() == {"Lead": str(first.id), "Won": str(won.id)}
+    assert state.live_stages() == [("Lead", str(first.id)), ("Won", str(won.id))]
 
 
 def test_outreach_stage_rules_are_checked_in_the_state() -> None:
@@ -71,8 +75,7 @@ def test_capsule_live_stages_skip_archived_stages_and_archived_boards() -> None:
     later_brief = state.create_stage({"name": "Brief", "board": projects.id})
     state.archive_stage(old.id)
     state.archive_board(sales.id)
-    assert state.live_stages() == {"Brief": str(later_brief.id)}
-    assert brief.id < later_brief.id
+    assert state.live_stages() == [("Brief", str(brief.id)), ("Brief", str(later_brief.id))]
     assert [s.name for s in state.stages_of(None, StageStatus.ARCHIVED)] == ["Old"]
 
 

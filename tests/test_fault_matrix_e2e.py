@@ -3,8 +3,8 @@
 Each cell starts from a stage set of three stages, injects one fault, runs one operation (add a
 stage, rename one, remove one, refresh) and then checks that the run converged: the fault was
 hit, the account holds exactly the declared stages (no duplicate, none lost), the ids in state
-are the account's ids, and the next preview plans nothing. A new adapter gets the matrix by
-registering: its `example` section is all the matrix needs.
+are the account's ids, and the next preview plans nothing. Every adapter the registry finds (a
+folder under `pulumi_stages/`) gets the matrix: its `example` section is all the matrix needs.
 """
 
 from __future__ import annotations

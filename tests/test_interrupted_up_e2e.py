@@ -2,7 +2,8 @@
 
 Stages the dead run created but never recorded are pending creates in state. `refresh
 --clear-pending-creates` drops them (the engine cannot import dynamic resources), and the next
-`up` takes them over through `adopt=True` instead of creating them again.
+`up` takes them over instead of creating them again: through `adopt=True`, or without it through
+the stack's create journal (the preview shows `recovers` on each).
 """
 
 from __future__ import annotations
@@ -23,25 +24,35 @@ pytestmark = pytest.mark.e2e
 
 PROJECT = Path(__file__).parent / "projects" / "interrupted"
 STAGES = 10
+LATENCY = 1.0
+"""How long each POST is held before the emulator commits it: the window the kill lands in."""
+SETTLE = 0.3
 
 
-def wait_for_stages(emulator: EmulatorServer, at_least: int, timeout: float) -> int:
-    """Poll the emulator's state (the test's own process) until enough stages exist."""
+def wait_for_creates_in_flight(emulator: EmulatorServer, at_least: int, timeout: float) -> int:
+    """Poll the emulator (the test's own process) until at least `at_least` stages exist and
+    more POSTs have arrived than stages exist: creates are in flight, held by the latency
+    fault, so the run dies while it waits on the API (not while the engine writes its
+    checkpoint, which a kill can truncate). Returns the stages made so far."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         held = len(emulator.service.state.listing())  # type: ignore[attr-defined]
-        if held >= at_least:
+        if held >= at_least and emulator.log.count("POST") > held:
+            time.sleep(SETTLE)  # the engine records the steps it began before it waits
             return held
-        time.sleep(0.05)
-    raise AssertionError(f"fewer than {at_least} stages after {timeout}s")
+        time.sleep(0.02)
+    raise AssertionError(f"no creates in flight with {at_least}+ stages after {timeout}s")
 
 
+@pytest.mark.parametrize("adopt", [True, False], ids=["with-adopt", "without-adopt"])
 def test_killed_up_then_refresh_and_up_converges_without_duplicates(
-    tmp_path: Path, pulumi_home: Path, outreach: EmulatorServer, token: str
+    tmp_path: Path, pulumi_home: Path, outreach: EmulatorServer, token: str, adopt: bool
 ) -> None:
     pulumi = PulumiCli(tmp_path, pulumi_home, PROJECT)
+    pulumi.env["INTERRUPTED_ADOPT"] = "true" if adopt else "false"
+    pulumi.env["PULUMI_STAGES_TOKEN_CACHE"] = str(tmp_path / "tokens")
     pulumi.init_stack("crash", outreach, token)
-    outreach.faults.add(Fault(FaultKind.LATENCY, count=STAGES, delay=0.4, method="POST"))
+    outreach.faults.add(Fault(FaultKind.LATENCY, count=STAGES, delay=LATENCY, method="POST"))
 
     running = subprocess.Popen(
         pulumi.command("up", "--yes", "--skip-preview"),
@@ -50,7 +61,7 @@ def test_killed_up_then_refresh_and_up_converges_without_duplicates(
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    made_before_kill = wait_for_stages(outreach, 3, timeout=60)
+    made_before_kill = wait_for_creates_in_flight(outreach, 3, timeout=60)
     os.killpg(running.pid, signal.SIGKILL)
     running.wait(timeout=10)
     outreach.faults.clear()
@@ -64,6 +75,9 @@ def test_killed_up_then_refresh_and_up_converges_without_duplicates(
     names = sorted(s.name for s in outreach.service.state.listing())  # type: ignore[attr-defined]
     assert names == sorted(f"Stage {i}" for i in range(STAGES)), "duplicate or missing stage"
     posts = outreach.log.count("POST")
-    print(f"\ninterrupted up: {made_before_kill}+ stages made before the kill, {posts} POSTs after")
+    print(
+        f"\ninterrupted up (adopt={adopt}): {made_before_kill}+ stages made before the kill, "
+        f"{posts} POSTs after, {outreach.log.count()} requests after"
+    )
     assert posts <= STAGES - made_before_kill
     pulumi("preview", "--expect-no-changes")

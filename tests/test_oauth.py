@@ -11,7 +11,7 @@ from pulumi import automation as auto
 
 from pulumi_stages import Forbidden, Unauthorized
 from pulumi_stages.core.http import ApiClient, Endpoint
-from pulumi_stages.core.oauth import RefreshCredentials, TokenCache
+from pulumi_stages.core.oauth import RefreshCredentials, RefreshingAuth, TokenCache
 from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.emulator.outreach import DEFAULT_REDIRECT_URI
 from pulumi_stages.outreach.api import OutreachDialect, OutreachStages
@@ -42,7 +42,8 @@ def stages_api(
     client = ApiClient(
         Endpoint("Outreach", outreach.base_url, access, credentials), OutreachDialect()
     )
-    client._http.auth._cache = TokenCache(cache)  # type: ignore[union-attr]
+    # The same auth with the test's cache folder, so that it also starts from what that holds.
+    client._http.auth = RefreshingAuth("Outreach", access, credentials, TokenCache(cache))
     return OutreachStages(client)
 
 
@@ -73,6 +74,20 @@ def test_next_run_continues_from_the_rotated_refresh_token(
     # A new process: same configured (now invalidated) refresh token, same cache.
     assert stages_api(outreach, "at-expired", refresh_token, tmp_path).read("1") is None
     assert outreach.log.count("POST") == 2
+
+
+def test_a_token_another_process_saved_but_the_api_refuses_costs_one_more_grant(
+    outreach: EmulatorServer, refresh_token: str, tmp_path: Path
+) -> None:
+    outreach.service.oauth.add_access_token("at-expired", lifetime=-1)  # type: ignore[attr-defined]
+    late = stages_api(outreach, "at-expired", refresh_token, tmp_path)  # started before the other
+    stages_api(outreach, "at-expired", refresh_token, tmp_path).read("1")  # the other refreshes
+    saved = json.loads(next(tmp_path.iterdir()).read_text())["access_token"]
+    outreach.service.oauth.revoke_access_token(saved)  # type: ignore[attr-defined]
+    # `late` takes the saved token instead of spending a grant; refused, it spends one after all.
+    assert late.read("1") is None
+    assert outreach.log.count("POST") == 2
+    assert json.loads(next(tmp_path.iterdir()).read_text())["access_token"] != saved
 
 
 def test_refused_refresh_is_one_line(outreach: EmulatorServer, tmp_path: Path) -> None:

@@ -140,4 +140,4 @@ def test_preview_says_which_board_adopt_takes_and_ignores_archived_ones(sets: St
     assert sets.emulator.log.writes() == []
     sets.up()
     assert sets.emulator.log.counts()["POST /api/v2/boards"] == 0
-    assert sets.state_outputs("Board")["pipeline/capsule/Sales"]["board_id"] == active.id
+    assert sets.state_outputs("Board")["pipeline/capsule/Sales"]["board_id"] == str(active.id)

@@ -99,11 +99,16 @@ class CapsuleStages:
         self.account = account
         self.client = account.client
 
+    def _board_of(self, inputs: Mapping[str, Any]) -> int:
+        """The board's id: as given (a set's own Board), else looked up by name."""
+        given = inputs.get("board_id")
+        return int(given) if given else board_id(self.account, str(inputs["board"]))
+
     def create(self, inputs: Mapping[str, Any]) -> Remote:
         body: dict[str, Any] = {
             wire: inputs[field] for field, wire in WIRE.items() if inputs.get(field) is not None
         }
-        body["board"] = board_id(self.account, str(inputs["board"]))
+        body["board"] = self._board_of(inputs)
         response = self.client.request("POST", "/stages", json={"stage": body})
         return _remote(response.json()["stage"])
 
@@ -123,17 +128,22 @@ class CapsuleStages:
         delete_if_present(self.client, f"/stages/{id_}")
 
     def find(self, inputs: Mapping[str, Any]) -> list[Remote]:
-        board = board_id(self.account, str(inputs["board"]))
+        board = self._board_of(inputs)
         stages = pages(self.client, f"/boards/{board}/stages", "stages", {"perPage": 100})
         return [_remote(s) for s in stages if s.get("name") == inputs["name"]]
 
     def list_all(self) -> Iterator[Remote]:
-        for stage in pages(self.client, "/stages", "stages", {"perPage": 100}):
+        """Every active stage, those on archived boards too: a board archived by hand is the
+        Board's drift, and its stages are still there to restore with it."""
+        params: dict[str, str | int] = {"perPage": 100, "includeOnDeletedBoard": "true"}
+        for stage in pages(self.client, "/stages", "stages", params):
             yield _remote(stage)
 
 
 class CapsuleBoards:
-    """Capsule boards: create, read, archive (the API's delete). Boards cannot be edited."""
+    """Capsule boards: create, read, archive (the API's delete) and restore. The API cannot edit
+    a board. A board's `archived` output comes from the archived listing (a board's own JSON
+    does not say)."""
 
     def __init__(self, client: ApiClient) -> None:
         self.client = client
@@ -141,14 +151,24 @@ class CapsuleBoards:
     def create(self, inputs: Mapping[str, Any]) -> Remote:
         body = {k: inputs[k] for k in ("name", "description") if inputs.get(k) is not None}
         response = self.client.request("POST", "/boards", json={"board": body})
-        return _board(response.json()["board"])
+        return _board(response.json()["board"], archived=False)
 
     def read(self, id_: str) -> Remote | None:
         response = fetch_or_none(self.client, f"/boards/{id_}")
-        return _board(response.json()["board"]) if response is not None else None
+        if response is None:
+            return None
+        board = response.json()["board"]
+        params: dict[str, str | int] = {"q": board["name"], "status": "archived", "perPage": 100}
+        archived = any(str(b["id"]) == id_ for b in pages(self.client, "/boards", "boards", params))
+        return _board(board, archived)
 
     def update(self, id_: str, changes: Mapping[str, Any]) -> Remote:
         raise NotEditable("Capsule boards cannot be edited; a change replaces the board")
+
+    def restore(self, id_: str) -> Remote:
+        """Make an archived board active again, its stages with it."""
+        response = self.client.request("POST", f"/boards/{id_}/restore")
+        return _board(response.json()["board"], archived=False)
 
     def delete(self, id_: str) -> None:
         delete_if_present(self.client, f"/boards/{id_}")
@@ -156,16 +176,22 @@ class CapsuleBoards:
     def find(self, inputs: Mapping[str, Any]) -> list[Remote]:
         params: dict[str, str | int] = {"q": str(inputs["name"]), "perPage": 100}
         boards = pages(self.client, "/boards", "boards", params)
-        return [_board(b) for b in boards if b.get("name") == inputs["name"]]
+        return [_board(b, False) for b in boards if b.get("name") == inputs["name"]]
+
+    def _status(self, status: str) -> Iterator[dict[str, Any]]:
+        return pages(self.client, "/boards", "boards", {"perPage": 100, "status": status})
 
     def list_all(self) -> Iterator[Remote]:
-        for board in pages(self.client, "/boards", "boards", {"perPage": 100, "status": "all"}):
-            yield _board(board)
+        """Every board, archived ones marked."""
+        for board in self._status("active"):
+            yield _board(board, archived=False)
+        for board in self._status("archived"):
+            yield _board(board, archived=True)
 
     def list_active(self) -> Iterator[Remote]:
-        """The boards `find` can see: active ones only."""
-        for board in pages(self.client, "/boards", "boards", {"perPage": 100, "status": "active"}):
-            yield _board(board)
+        """The boards `adopt` may take over: active ones only."""
+        for board in self._status("active"):
+            yield _board(board, archived=False)
 
 
 def _remote(stage: dict[str, Any]) -> Remote:
@@ -173,11 +199,12 @@ def _remote(stage: dict[str, Any]) -> Remote:
     return Remote(id=str(record.id), outs=record.outputs())
 
 
-def _board(board: dict[str, Any]) -> Remote:
+def _board(board: dict[str, Any], archived: bool) -> Remote:
     outs = {
         "name": board.get("name"),
         "description": board.get("description"),
-        "board_id": board["id"],
+        "archived": archived,
+        "board_id": str(board["id"]),
         "created_at": board.get("createdAt"),
         "updated_at": board.get("updatedAt"),
     }

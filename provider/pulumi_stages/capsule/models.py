@@ -6,14 +6,16 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..core.models import AdoptableInputs, Name, OptionalText, Position
+from ..core.models import AdoptableInputs, Name, ObjectId, OptionalText, Position
 
 
 class StageInputs(AdoptableInputs):
-    """A declared Capsule stage; `board` is the board's name, resolved in each account."""
+    """A declared Capsule stage; `board` is the board's name, resolved in each account, or
+    `board_id` its id (a stage set passes its Board's id, so a board replaced is followed)."""
 
     name: Name
     board: Name
+    board_id: ObjectId = None
     description: OptionalText = None
     display_order: Position = None
 
@@ -64,7 +66,7 @@ class StageRecord(BaseModel):
             "description": self.description,
             "display_order": self.display_order,
             "stage_id": self.id,
-            "board_id": self.board_id,
+            "board_id": str(self.board_id),
             "created_at": self.created_at,
             "updated_at": self.updated_at,
         }

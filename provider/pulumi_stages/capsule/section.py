@@ -56,6 +56,7 @@ class CapsuleSection(SectionSpec):
                     builder.resource_name(board.name, stage.identity),
                     name=stage.name,
                     board=board.name,  # known in a preview, unlike created.name
+                    board_id=created.id,  # a replaced board replaces its stages
                     description=stage.description,
                     display_order=builder.position_hint(index),
                     adopt=self.adopt or None,

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 import pulumi
+from pulumi.dynamic import DiffResult, UpdateResult
 
 from ..core.account import Account
 from ..core.backend import Backend, Remote
@@ -31,12 +32,18 @@ class CapsuleStageProvider(ApiResourceProvider):
     dialect: ClassVar[CapsuleDialect] = CapsuleDialect()
     inputs_model: ClassVar[type[StageInputs]] = StageInputs
     kind: ClassVar[str] = STAGE
-    replace_on: ClassVar[frozenset[str]] = frozenset({"board"})
+    replace_on: ClassVar[frozenset[str]] = frozenset({"board", "board_id"})
     position_field: ClassVar[str | None] = "display_order"
-    identity_fields: ClassVar[tuple[str, ...]] = ("name", "board")
+    identity_fields: ClassVar[tuple[str, ...]] = ("name", "board", "board_id")
 
     def make_backend(self, account: Account) -> Backend:
         return CapsuleStages(account)
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """As any stage; a board id stored as a number (before ids were text) is the same id."""
+        if olds.get("board_id") is not None:
+            olds = {**olds, "board_id": str(olds["board_id"])}
+        return super().diff(id_, olds, news)
 
 
 class CapsuleBoardProvider(ApiResourceProvider):
@@ -47,7 +54,27 @@ class CapsuleBoardProvider(ApiResourceProvider):
     inputs_model: ClassVar[type[BoardInputs]] = BoardInputs
     kind: ClassVar[str] = BOARD
     replace_on: ClassVar[frozenset[str]] = frozenset({"name", "description"})
+    editable: ClassVar[frozenset[str] | None] = frozenset()
     adoption_view: ClassVar[str] = "active"
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """As any object; a board archived by hand (seen by refresh) is drift to restore."""
+        result = super().diff(id_, olds, news)
+        if olds.get("archived") and not result.replaces:
+            return DiffResult(changes=True, replaces=[], stables=[], delete_before_replace=False)
+        return result
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """The only change a board takes in place: restoring one archived by hand."""
+        if not olds.get("archived"):
+            return super().update(id_, olds, news)
+        account = self.account()
+
+        def restore(backend: Backend) -> Remote:
+            assert isinstance(backend, CapsuleBoards)
+            return backend.restore(id_)
+
+        return UpdateResult(self._state(self.write(account, restore), news))
 
     def make_backend(self, account: Account) -> Backend:
         return CapsuleBoards(account.client)
@@ -63,8 +90,9 @@ class Board(ApiResource, module="capsule", name="Board"):
 
     name: pulumi.Output[str]
     description: pulumi.Output[str | None]
-    board_id: pulumi.Output[int]
-    output_names = ("board_id", "created_at", "updated_at")
+    archived: pulumi.Output[bool]
+    board_id: pulumi.Output[str]
+    output_names = ("board_id", "archived", "created_at", "updated_at")
 
     def __init__(
         self,
@@ -94,8 +122,8 @@ class Stage(ApiResource, module="capsule", name="Stage"):
     description: pulumi.Output[str | None]
     display_order: pulumi.Output[int | None]
     stage_id: pulumi.Output[int]
-    board_id: pulumi.Output[int]
-    output_names = ("stage_id", "board_id", "created_at", "updated_at")
+    board_id: pulumi.Output[str]
+    output_names = ("stage_id", "created_at", "updated_at")
 
     def __init__(
         self,
@@ -103,6 +131,7 @@ class Stage(ApiResource, module="capsule", name="Stage"):
         name: pulumi.Input[str],
         board: pulumi.Input[str],
         *,
+        board_id: pulumi.Input[str] | None = None,
         description: pulumi.Input[str] | None = None,
         display_order: pulumi.Input[int] | None = None,
         adopt: pulumi.Input[bool] | None = None,
@@ -110,10 +139,13 @@ class Stage(ApiResource, module="capsule", name="Stage"):
         ordered_by_set: bool | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        """Declare a stage. Moving it to another board replaces it (new id, created first)."""
+        """Declare a stage. Moving it to another board replaces it (new id, created first); with
+        `board_id` (a Board's `id`), a replaced board replaces its stages too, never stranding
+        them on the archived one."""
         inputs: dict[str, Any] = {
             "name": name,
             "board": board,
+            "board_id": board_id,
             "description": description,
             "display_order": display_order,
             "adopt": adopt,

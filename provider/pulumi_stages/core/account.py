@@ -31,6 +31,7 @@ class Account:
         self._listings: dict[tuple[str, str], Listing] = {}
         self._entries: dict[tuple[str, str], Any] = {}
         self._flights: dict[tuple[str, str], SingleFlight[Any]] = {}
+        self._generations: dict[str, int] = {}
         self._identity: str | None = None
         self._identity_flight: SingleFlight[str] = SingleFlight()
 
@@ -52,15 +53,20 @@ class Account:
                 found: T = self._entries[(kind, key)]
                 return found
             flight = self._flights.setdefault((kind, key), SingleFlight())
+            generation = self._generations.get(kind, 0)
         value: T = flight.run(load)
         with self._lock:
-            self._entries[(kind, key)] = value
+            if self._generations.get(kind, 0) == generation:  # no write retired it meanwhile
+                self._entries[(kind, key)] = value
         return value
 
     def _retire_entries(self, kind: str) -> None:
         with self._lock:
+            self._generations[kind] = self._generations.get(kind, 0) + 1
             for key in [k for k in self._entries if k[0] == kind]:
                 del self._entries[key]
+            for key in [k for k in self._flights if k[0] == kind]:
+                self._flights[key] = SingleFlight()  # nobody joins a lookup that began before
 
     def identity(self, identify: Callable[[ApiClient], str]) -> str:
         """Which account the token belongs to, asked once per process."""

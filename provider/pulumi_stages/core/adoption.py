@@ -66,10 +66,12 @@ def note(
     listed: Iterable[Remote],
     identity: Mapping[str, Any],
     fields: Mapping[str, Any],
+    *,
     owned: Iterable[str],
+    editable: Iterable[str],
 ) -> str | None:
-    """For the preview: the existing object `adopt` will take over and how it differs; None
-    when nothing matches (a plain create)."""
+    """For the preview: the existing object `adopt` will take over and how it differs (a field
+    the API cannot change in place is kept, and said so); None when nothing matches."""
     matches = matching(listed, identity)
     if len(matches) > 1:
         ids = ", ".join(sorted((r.id for r in matches), key=id_order))
@@ -77,8 +79,10 @@ def note(
     if not matches:
         return None
     existing = matches[0]
+    changeable = set(editable)
     changes = [
         f"{k} {existing.outs.get(k)!r} => {v!r}"
+        + ("" if k in changeable else " (cannot be changed in place: kept; a replace would)")
         for k, v in differences(existing, fields, owned).items()
     ]
     return f"existing {kind} {existing.id}; " + (

@@ -10,12 +10,19 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pulumi.dynamic import CheckFailure
+from pulumi.output import Unknown
 from pydantic import BaseModel, ValidationError
 
 from .models import CONTROL_FIELDS
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 """The value Pulumi's Python runtime gives an input that is not known yet (during preview)."""
+
+
+def is_unknown(value: Any) -> bool:
+    """Whether an input is not known yet: the sentinel string, or the SDK's Unknown object
+    (which a dynamic provider's check receives for an output of another resource)."""
+    return value == UNKNOWN or isinstance(value, Unknown)
 
 
 def format_failures(error: ValidationError, unknown: frozenset[str]) -> list[CheckFailure]:
@@ -35,7 +42,7 @@ def checked(
     """The declared inputs validated (unset switches dropped), the names not known yet, and one
     failure per bad field; on failure the raw inputs come back unchanged."""
     raw = {name: news[name] for name in names if name in news}
-    unknown = frozenset(name for name, value in raw.items() if value == UNKNOWN)
+    unknown = frozenset(name for name, value in raw.items() if is_unknown(value))
     known = {name: value for name, value in raw.items() if name not in unknown}
     try:
         inputs = model.model_validate(known).model_dump()

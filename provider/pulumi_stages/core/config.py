@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from .errors import ConfigError
-from .http import ApiClient, Endpoint
+from .http import ApiClient, Endpoint, require_secure
 from .oauth import RefreshCredentials
 
 
@@ -119,8 +119,10 @@ def _refresh_credentials(
     settings: ApiSettings, config: StackConfig | None, environ: Mapping[str, str], base_url: str
 ) -> RefreshCredentials | None:
     """Refresh token and client credentials when all three are set; the token URL defaults to
-    `/oauth/token` on the API's host, and the redirect URI (`ns:redirectUri`), when set, is sent
-    with each grant as Outreach's documented refresh request does."""
+    `/oauth/token` on the API's host and must be https (http only on loopback, like base URLs),
+    and the redirect URI (`ns:redirectUri`), when set, is sent with each grant as Outreach's
+    documented refresh request does."""
+
     values = {
         name: _lookup(config, settings.key(name), environ, settings.env(env))
         for name, env in (
@@ -140,6 +142,11 @@ def _refresh_credentials(
     token_url = _lookup(config, settings.key("tokenUrl"), environ, settings.env("TOKEN_URL"))
     redirect_uri = _lookup(
         config, settings.key("redirectUri"), environ, settings.env("REDIRECT_URI")
+    )
+    # The grant carries the refresh token and the client secret: https only, as for base URLs.
+    require_secure(
+        token_url or default_url,
+        f"The {settings.api} token URL ({settings.key('tokenUrl')} or {settings.env('TOKEN_URL')})",
     )
     return RefreshCredentials(
         token_url=token_url or default_url,

@@ -88,6 +88,9 @@ class ApiError(StagesError):
         self.code = code
         self.hint = hint
         self.retry_after = retry_after
+        self.after_unanswered = False
+        """Set when an earlier attempt of the same operation got no clear answer: then even a
+        refusal does not prove that nothing changed."""
         super().__init__(self._line())
 
     def _line(self) -> str:

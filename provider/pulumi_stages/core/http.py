@@ -7,6 +7,7 @@ rest, so a new API never re-implements auth, retries or the one-line error forma
 from __future__ import annotations
 
 import email.utils
+import ipaddress
 import math
 import time
 from collections.abc import Mapping
@@ -33,33 +34,53 @@ from .ratelimit import AccountBudget, RateHeaders
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
 
 
-LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
-
-
 def is_loopback(host: str | None) -> bool:
-    """Whether a URL host is this machine (127.0.0.0/8, ::1, localhost)."""
-    host = (host or "").lower()
-    return host in LOOPBACK_HOSTS or host.startswith("127.")
+    """Whether a URL host is this machine: a loopback address (127.0.0.0/8, ::1) or localhost;
+    a name that merely starts with "127." is not."""
+    host = (host or "").lower().strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def require_secure(url: str, what: str) -> None:
-    """Refuse a URL credentials would travel to in clear text: https, or http on loopback only."""
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return
-    if parts.scheme == "http" and is_loopback(parts.hostname):
+    """Refuse a URL credentials would travel to in clear text: https, or http on loopback only;
+    and a URL carrying its own user and password, which errors would echo."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        host = None
+    if host is None or parts.username is not None or parts.password is not None:
+        raise ConfigError(f"{what} must be a plain https:// URL with a host, got {_shown(url)!r}.")
+    if parts.scheme == "https" or (parts.scheme == "http" and is_loopback(host)):
         return
     raise ConfigError(
         f"{what} must be an https:// URL (http:// is accepted only for 127.0.0.1 or localhost, "
-        f"where the emulators run), got {url!r}; credentials are never sent in clear text."
+        f"where the emulators run), got {_shown(url)!r}; credentials are never sent in clear "
+        "text."
     )
 
 
+def _shown(url: str) -> str:
+    """A URL as errors show it: without any user or password it carries."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.rsplit('@', 1)[-1]}" if "@" in rest.split("/", 1)[0] else url
+
+
 def origin(url: str) -> tuple[str, str, int | None]:
-    """Scheme, host and port of a URL, the port made explicit (443 for https, 80 for http)."""
-    parts = urlsplit(url)
+    """Scheme, host and port of a URL, the port made explicit (443 for https, 80 for http); a
+    URL that does not parse has no origin anything could match."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return ("", "", None)
     default = {"https": 443, "http": 80}.get(parts.scheme)
-    return (parts.scheme, (parts.hostname or "").lower(), parts.port or default)
+    return (parts.scheme, (parts.hostname or "").lower(), port or default)
 
 
 @dataclass(frozen=True)

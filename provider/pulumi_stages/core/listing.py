@@ -64,12 +64,19 @@ class Listing:
                 self._by_id, self._fetched_at = by_id, self._clock()
         return by_id
 
+    def _fetch(self, load: Callable[[], Iterable[Remote]]) -> dict[str, Remote]:
+        """Join the fetch under way, or start one; `retire` starts a new flight, so nobody joins
+        a fetch that began before a write whose outcome is unknown."""
+        with self._lock:
+            flight = self._flight
+        return flight.run(lambda: self._load(load))
+
     def snapshot(self, load: Callable[[], Iterable[Remote]]) -> list[Remote]:
         """Every object, from the held listing if fresh, else fetched now."""
         with self._lock:
             held = self._fresh()
         if held is None:
-            held = self._flight.run(lambda: self._load(load))
+            held = self._fetch(load)
         return list(held.values())
 
     def lookup(self, id_: str, load: Callable[[], Iterable[Remote]]) -> Remote | None:
@@ -86,7 +93,7 @@ class Listing:
                     return None
         if held is None:
             try:
-                held = self._flight.run(lambda: self._load(load))
+                held = self._fetch(load)
             except StagesError:
                 return None  # a failed listing falls back to direct reads
         return held.get(id_)
@@ -110,3 +117,4 @@ class Listing:
         with self._lock:
             self._epoch += 1
             self._by_id = None
+            self._flight = SingleFlight()

@@ -34,7 +34,7 @@ def _optional_text(value: Any) -> str | None:
 def _hex_color(value: Any) -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str) or not _HEX_COLOR.match(value):
+    if not isinstance(value, str) or not _HEX_COLOR.fullmatch(value):
         raise PydanticCustomError(
             "color_format",
             "must be a hex colour such as #5951ff, got {value}",

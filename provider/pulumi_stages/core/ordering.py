@@ -27,7 +27,7 @@ from pulumi.dynamic import (
 )
 
 from .backend import Remote
-from .checking import UNKNOWN
+from .checking import is_unknown
 from .errors import StagesMissing
 from .placement import plan_moves
 from .resource import ApiResource, ApiResourceProvider
@@ -39,7 +39,7 @@ budget still paces them (the provider process itself runs 4 gRPC calls at a time
 
 def _known(stages: Any) -> bool:
     """Whether the stage ids are all known (during a preview new stages' ids are not)."""
-    return isinstance(stages, dict) and UNKNOWN not in stages.values()
+    return isinstance(stages, dict) and not any(is_unknown(v) for v in stages.values())
 
 
 class OrderingProvider(ResourceProvider):
@@ -83,7 +83,7 @@ class OrderingProvider(ResourceProvider):
             failures.append(CheckFailure("sequence", "sequence: must be a list of stage names"))
         elif len(set(names)) != len(names):
             failures.append(CheckFailure("sequence", "sequence: a stage is listed twice"))
-        elif stages != UNKNOWN and not isinstance(stages, dict):
+        elif not is_unknown(stages) and not isinstance(stages, dict):
             failures.append(CheckFailure("stages", "stages: must map each stage name to its id"))
         elif isinstance(stages, dict) and set(stages) != set(names):
             failures.append(CheckFailure("stages", "stages: must name the stages in sequence"))

@@ -9,6 +9,7 @@ the adapter's `RateHeaders`.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -47,9 +48,9 @@ class RateHeaders:
         if not remaining.isdigit() or not reset.replace(".", "", 1).isdigit():
             return None
         value = float(reset)
-        reset_at = {"epoch": value, "seconds": now + value, "window-ms": now + value / 1000}[
-            self.reset_form
-        ]
+        relative = {"epoch": 0.0, "seconds": value, "window-ms": value / 1000}[self.reset_form]
+        # A relative reset is rounded up to the second, so answers in one window agree on it.
+        reset_at = value if self.reset_form == "epoch" else float(math.ceil(now + relative))
         return RateWindow(int(remaining), reset_at, int(limit) if limit.isdigit() else None)
 
 

@@ -16,7 +16,7 @@ import tenacity
 
 from .adoption import id_order
 from .backend import Backend, Remote
-from .errors import AmbiguousCreate, ServerError, TransportError
+from .errors import AmbiguousCreate, ApiError, ServerError, TransportError
 from .http import RetryPolicy, wait_for
 
 CLOCK_SKEW_SECONDS = 5.0
@@ -76,11 +76,16 @@ def create(
         reraise=True,
     )
     remote: Remote | None = None
-    for attempt in retrying:
-        with attempt:
-            found = None
-            if attempt.retry_state.attempt_number > 1:
-                found = already_created(api, backend, fields, started)
-            remote = found or backend.create(fields)
+    try:
+        for attempt in retrying:
+            with attempt:
+                found = None
+                if attempt.retry_state.attempt_number > 1:
+                    found = already_created(api, backend, fields, started)
+                remote = found or backend.create(fields)
+    except ApiError as error:
+        if retrying.statistics.get("attempt_number", 1) > 1:
+            error.after_unanswered = True  # an earlier attempt may have created it after all
+        raise
     assert remote is not None
     return remote

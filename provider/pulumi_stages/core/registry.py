@@ -49,19 +49,25 @@ class _Registry:
         self.lock = threading.RLock()
         self.adapters: dict[str, Adapter] = {}
         self.discovered = False
+        self.discovering = False
         self.version = 0
 
     def discover(self) -> None:
         """Import `pulumi_stages.<folder>.adapter` for every folder that has one."""
         with self.lock:
-            if self.discovered:
+            if self.discovered or self.discovering:
                 return
-            self.discovered = True
-            root = Path(__file__).resolve().parent.parent
-            for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-                if any(m.name == "adapter" for m in pkgutil.iter_modules([str(folder)])):
-                    module = importlib.import_module(f"{root.name}.{folder.name}.adapter")
-                    register(module.ADAPTER)
+            self.discovering = True  # an adapter's import may ask for the registry again
+            try:
+                root = Path(__file__).resolve().parent.parent
+                package = __package__.rpartition(".")[0]
+                for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+                    if any(m.name == "adapter" for m in pkgutil.iter_modules([str(folder)])):
+                        module = importlib.import_module(f"{package}.{folder.name}.adapter")
+                        register(module.ADAPTER)
+                self.discovered = True  # only once every adapter imported: else try again
+            finally:
+                self.discovering = False
 
 
 _REGISTRY = _Registry()

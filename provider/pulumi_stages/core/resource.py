@@ -9,8 +9,10 @@ process, and the account is resolved from that (or the environment) on first use
 
 from __future__ import annotations
 
+import json
 import logging
 import pickle
+import threading
 from abc import abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -19,6 +21,7 @@ from typing import Any, ClassVar
 import pulumi
 import pulumi.dynamic
 from pulumi.dynamic import (
+    CheckFailure,
     CheckResult,
     ConfigureRequest,
     CreateResult,
@@ -37,12 +40,17 @@ from .config import ApiSettings, StackConfig, expected_account, resolve_endpoint
 from .errors import ApiError, StagesError
 from .guard import guard_account
 from .http import Dialect
+from .journal import CreateJournal
 from .listing import Listing
 from .models import CONTROL_FIELDS
 
 __all__ = ["PROVIDER_KEY", "UNKNOWN", "ApiResource", "ApiResourceProvider"]
 
 PROVIDER_KEY = "__provider"
+OWNER_KEY = "managed_by"
+"""An input every resource carries: `<project>/<stack>`, naming the create journal it writes."""
+RECOVERS_KEY = "recovers"
+"""Set by check: the id of the object a dead `up` of this stack made, which create takes over."""
 
 
 class _HideStagesErrorTracebacks(logging.Filter):
@@ -54,6 +62,41 @@ class _HideStagesErrorTracebacks(logging.Filter):
 
 
 logging.getLogger("grpc._server").addFilter(_HideStagesErrorTracebacks())
+
+
+class _ThisRun:
+    """What one provider process (one `pulumi up`) learned across its resources: identities of
+    resources that already exist (so the engine's re-check of a replacement, which comes with
+    no olds, is not taken for a new resource), and objects a create took over (so the delete of
+    the resource that held them before, after a key change, leaves them alone)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._existing: set[tuple[str, str]] = set()
+        self._taken: set[tuple[str, str]] = set()
+
+    @staticmethod
+    def _key(kind: str, identity: Mapping[str, Any]) -> tuple[str, str]:
+        return (kind, json.dumps(identity, sort_keys=True, default=str))
+
+    def existing(self, kind: str, identity: Mapping[str, Any]) -> None:
+        with self._lock:
+            self._existing.add(self._key(kind, identity))
+
+    def exists(self, kind: str, identity: Mapping[str, Any]) -> bool:
+        with self._lock:
+            return self._key(kind, identity) in self._existing
+
+    def took(self, kind: str, id_: str) -> None:
+        with self._lock:
+            self._taken.add((kind, id_))
+
+    def was_taken(self, kind: str, id_: str) -> bool:
+        with self._lock:
+            return (kind, id_) in self._taken
+
+
+THIS_RUN = _ThisRun()
 
 
 class ApiResourceProvider(ResourceProvider):
@@ -69,6 +112,9 @@ class ApiResourceProvider(ResourceProvider):
     """The input holding the object's position, which a stage set's ordering resource owns."""
     identity_fields: ClassVar[tuple[str, ...]] = ("name",)
     """The inputs that pick out the object `adopt` takes over (a name, and its container)."""
+    editable: ClassVar[frozenset[str] | None] = None
+    """The fields the API can change in place (None: all it owns); adoption changes no other,
+    so the preview's next plan shows what would need a replace."""
     adoption_view: ClassVar[str] = ""
     """The listing view `adopt` searches ("" for all objects of the kind)."""
     serialize_as_secret_always = False
@@ -117,7 +163,7 @@ class ApiResourceProvider(ResourceProvider):
         try:
             yield
         except ApiError as error:
-            if error.status >= 500:
+            if error.status >= 500 or error.after_unanswered:
                 account.unsure(self.kind)
             raise
         except Exception:
@@ -145,13 +191,21 @@ class ApiResourceProvider(ResourceProvider):
         return {name: inputs[name] for name in self.api_fields() if name in inputs}
 
     def _identity(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
-        return {name: inputs.get(name) for name in self.identity_fields}
+        """The identity fields that are set (an unset one, such as a board id where only the
+        board's name is given, does not narrow the match)."""
+        found = {name: inputs.get(name) for name in self.identity_fields}
+        return {name: value for name, value in found.items() if value is not None}
 
     def _owned(self, inputs: Mapping[str, Any]) -> tuple[str, ...]:
         """The API fields this resource diffs and keeps: all but a position a set owns."""
         if inputs.get("ordered_by_set"):
             return tuple(name for name in self.api_fields() if name != self.position_field)
         return self.api_fields()
+
+    def _editable(self, inputs: Mapping[str, Any]) -> tuple[str, ...]:
+        """The owned fields adoption may change in place."""
+        owned = self._owned(inputs)
+        return owned if self.editable is None else tuple(f for f in owned if f in self.editable)
 
     def _state(self, remote: Remote, inputs: Mapping[str, Any]) -> dict[str, Any]:
         """The outputs to keep in state: the API's answer, less a position a set owns."""
@@ -171,14 +225,57 @@ class ApiResourceProvider(ResourceProvider):
         inputs, unknown, failures = checked(self.inputs_model, self.input_names(), news)
         if failures:
             return CheckResult(inputs, failures)
-        if olds.get("adopts"):
-            inputs["adopts"] = olds["adopts"]  # kept, so no preview shows it going away
-        elif inputs.get("adopt") and not olds and not unknown:
-            line = self._adoption_note(inputs)
-            if line:
-                inputs["adopts"] = line
+        if news.get(OWNER_KEY):
+            inputs[OWNER_KEY] = news[OWNER_KEY]
+        for carried in ("adopts", RECOVERS_KEY):  # kept, so no preview shows them going away
+            if olds.get(carried):
+                inputs[carried] = olds[carried]
+        if olds:
+            THIS_RUN.existing(self.kind, self._identity(olds))
+        elif not unknown and not THIS_RUN.exists(self.kind, self._identity(inputs)):
+            # A brand-new resource (the engine re-checks a replacement with no olds too, but
+            # its identity was seen above with olds).
+            if _adopts(inputs):
+                line = self._adoption_note(inputs) if inputs.get("adopt") else None
+                if line:
+                    inputs["adopts"] = line
+            else:
+                failures = self._never_a_duplicate(inputs)
         inputs.update({name: UNKNOWN for name in unknown})
-        return CheckResult(inputs, [])
+        return CheckResult(inputs, failures)
+
+    def _never_a_duplicate(self, inputs: dict[str, Any]) -> list[CheckFailure]:
+        """Refuse to create an object whose identity the account already holds, unless this
+        stack's journal says a dead `up` of its own made it: then `recovers` names it and the
+        create takes it over. Skipped when the account cannot be read (the create then fails
+        with the reason)."""
+        try:
+            account = self.account()
+            listed = self.listed(account, self.make_backend(account), self.adoption_view)
+        except StagesError:
+            return []
+        identity = self._identity(inputs)
+        matches = adoption.matching(listed, identity)
+        if not matches:
+            return []
+        ours = self._journal(account, inputs).ours(self.kind, identity, matches)
+        if len(ours) == 1:
+            inputs[RECOVERS_KEY] = ours[0].id
+            return []
+        ids = ", ".join(sorted((m.id for m in matches), key=adoption.id_order))
+        field = self.identity_fields[0]
+        return [
+            CheckFailure(
+                field,
+                f"{self.settings.api} already has a {self.kind} named {inputs.get(field)!r} "
+                f"(id {ids}) that this stack does not manage; set adopt: true (or adopt_id) "
+                "to take it over, or choose another name. Nothing was created.",
+            )
+        ]
+
+    def _journal(self, account: Account, inputs: Mapping[str, Any]) -> CreateJournal:
+        owner = str(inputs.get(OWNER_KEY) or "")
+        return CreateJournal(self.settings.api, account.endpoint.base_url, owner)
 
     def _adoption_note(self, inputs: Mapping[str, Any]) -> str | None:
         """The preview's `adopts` line (an extra input, never diffed or sent); None when nothing
@@ -191,7 +288,14 @@ class ApiResourceProvider(ResourceProvider):
             return None
         kind = self.inputs_model.__name__.removesuffix("Inputs").lower()
         fields = self._fields(inputs)
-        return adoption.note(kind, listed, self._identity(inputs), fields, self._owned(inputs))
+        return adoption.note(
+            kind,
+            listed,
+            self._identity(inputs),
+            fields,
+            owned=self._owned(inputs),
+            editable=self._editable(inputs),
+        )
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         changes = changed(olds, news, self._owned(news))
@@ -205,17 +309,22 @@ class ApiResourceProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = validated(self.inputs_model, self.input_names(), props)
+        if props.get(RECOVERS_KEY):  # left by a dead `up` of this stack: take it over
+            inputs["adopt_id"] = props[RECOVERS_KEY]
         account = self.account()
         fields = self._fields(inputs)
         backend = self.make_backend(account)
         listed = self.listed(account, backend, self.adoption_view) if _adopts(inputs) else []
-        existing = adoption.adoptee(
-            self.settings.api, backend, listed, inputs, self._identity(inputs)
-        )
+        identity = self._identity(inputs)
+        existing = adoption.adoptee(self.settings.api, backend, listed, inputs, identity)
         if existing is None:
+            journal = self._journal(account, props)
+            journal.begin(self.kind, identity)
             remote = self.write(account, lambda b: recovery.create(self.settings.api, b, fields))
+            journal.created(self.kind, identity, remote.id)
         else:
-            changes = adoption.differences(existing, fields, self._owned(inputs))
+            THIS_RUN.took(self.kind, existing.id)
+            changes = adoption.differences(existing, fields, self._editable(inputs))
             remote = (
                 self.write(account, lambda b: b.update(existing.id, changes))
                 if changes
@@ -226,7 +335,7 @@ class ApiResourceProvider(ResourceProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         account = self.account()
         backend = self.make_backend(account)
-        remote = self.listing(account).lookup(id_, backend.list_all)
+        remote = self.listing(account).lookup(id_, lambda: self.list_view(backend, ""))
         if remote is None:
             remote = backend.read(id_)  # a direct read, or confirming one missing from a listing
         if remote is None:
@@ -244,6 +353,8 @@ class ApiResourceProvider(ResourceProvider):
         return UpdateResult(self._state(remote, wanted))
 
     def delete(self, id_: str, _props: dict[str, Any]) -> None:
+        if THIS_RUN.was_taken(self.kind, id_):
+            return  # another resource of this run took it over (a key change): it stays
         account = self.account()
         with self._settled(account):
             self.make_backend(account).delete(id_)
@@ -273,7 +384,8 @@ class ApiResource(pulumi.dynamic.Resource):
         inputs: dict[str, Any],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        props = {**inputs, **dict.fromkeys(self.output_names)}
+        owner = f"{pulumi.get_project()}/{pulumi.get_stack()}"
+        props = {**inputs, OWNER_KEY: owner, **dict.fromkeys(self.output_names)}
         pickler: Any = pickle._Pickler
         saved = (pickler._batch_setitems, pickler.save_dict)
         try:

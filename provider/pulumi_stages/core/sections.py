@@ -30,7 +30,7 @@ class StageSpec(Spec):
     """What every stage declares: its name and, optionally, a stable key."""
 
     name: Name
-    key: str | None = Field(
+    key: Name | None = Field(
         default=None,
         description="Stable identity of the stage in Pulumi; defaults to its name. Keep the old "
         "name here when renaming, so the rename updates the stage instead of replacing it.",

@@ -4,9 +4,11 @@ The sections' models (`OutreachSection`, `CapsuleBoardSpec`, ...) live in each a
 and are found here by name, as is `StageSetSpec`, the model built from the registered adapters.
 """
 
+import sys
 from typing import Any
 
 from ..core import registry
+from ..core.sections import Spec
 from .component import StageSet
 from .source import StageSetError, load_file, load_text
 from .spec import json_schema_text, shipped_schema_text, stage_set_model
@@ -28,7 +30,7 @@ def __getattr__(name: str) -> Any:
     if name == "StageSetSpec":
         return stage_set_model()
     for adapter in registry.adapters().values():
-        module = __import__(adapter.section.__module__, fromlist=[name])
-        if hasattr(module, name):
-            return getattr(module, name)
+        found = getattr(sys.modules[adapter.section.__module__], name, None)
+        if isinstance(found, type) and issubclass(found, Spec):
+            return found
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

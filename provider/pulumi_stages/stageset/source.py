@@ -7,6 +7,7 @@ the preview before any resource is declared, let alone any API call made.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -14,10 +15,15 @@ from typing import Any
 import yaml
 from pulumi import RunError
 from pydantic import ValidationError
+from yaml.constructor import SafeConstructor
 
 from ..core import registry
 from ..core.errors import StagesError
 from .spec import Location, StageSetBase, duplicates, stage_set_model
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+"""What YAML counts as a line break, so a line found here matches the parser's marks."""
 
 
 class StageSetError(StagesError, RunError):
@@ -29,59 +35,121 @@ class StageSetError(StagesError, RunError):
         super().__init__("\n".join(self.problems))
 
 
+def _not_a_mapping(what: str) -> str:
+    sections = " and/or ".join(f"{name}:" for name in registry.adapters())
+    return f"{what} must be a mapping with {sections}"
+
+
+def _as_in_loc(key: Any) -> Any:
+    """A mapping key as pydantic puts it in an error's location (True is 1, None is 'None')."""
+    if isinstance(key, str):
+        return key
+    if isinstance(key, bool | int):
+        return int(key)
+    return str(key)
+
+
+def _is_list(node: Any) -> bool:
+    return isinstance(node, list | tuple)
+
+
+def _key_in(node: Mapping[Any, Any], part: str | int) -> Any:
+    """The key of `node` that pydantic reports as `part` (a str key when there are both)."""
+    if isinstance(part, str) and part in node:
+        return part
+    found = [key for key in node if _as_in_loc(key) == part and type(_as_in_loc(key)) is type(part)]
+    return found[-1] if found else part
+
+
+def _child(node: Any, part: str | int) -> Any:
+    if _is_list(node):
+        return node[part] if isinstance(part, int) and 0 <= part < len(node) else None
+    return node.get(_key_in(node, part)) if isinstance(node, Mapping) else None
+
+
+def _shown_key(key: Any) -> str:
+    """A key as written in a path: plain when it is printable text, else its repr."""
+    return key if isinstance(key, str) and key.isprintable() and key else repr(key)
+
+
+def _label(items: Sequence[Any], index: int) -> str | None:
+    """A container's name, when it names it: valid, printable, free of brackets and unique."""
+    item = items[index]
+    name = item.get("name") if isinstance(item, Mapping) else None
+    if not (isinstance(name, str) and name.strip() and len(name) <= 255 and name.isprintable()):
+        return None
+    if "[" in name or "]" in name:
+        return None
+    same = sum(1 for other in items if isinstance(other, Mapping) and other.get("name") == name)
+    return name if same == 1 else None
+
+
 def field_path(location: Location, data: Any) -> str:
-    """`capsule.boards[Sales].stages[2].name`: a container (an item that holds `stages`, such
-    as a board or a pipeline) is shown by its name where the data names it."""
+    """`capsule.boards[Sales].stages[2].name`: an item of a list other than `stages` (a board, a
+    pipeline: a container) is shown by its name when that name is valid and unique in its list;
+    stages, and containers without such a name, by their index from 0."""
     text = ""
     node = data
+    field: str | int | None = None
     for part in location:
-        if isinstance(part, int):
-            item = _child(node, part)
-            named = isinstance(item, Mapping) and "stages" in item
-            label = item.get("name") if named and isinstance(item, Mapping) else None
-            text += f"[{label}]" if isinstance(label, str) and label.strip() else f"[{part}]"
+        if _is_list(node) and isinstance(part, int):
+            label = _label(node, part) if field != "stages" and part < len(node) else None
+            text += f"[{label if label is not None else part}]"
         else:
-            text += f".{part}" if text else part
+            shown = _shown_key(_key_in(node, part) if isinstance(node, Mapping) else part)
+            text += f".{shown}" if text else shown
+        field = part
         node = _child(node, part)
     return text
 
 
-def _child(node: Any, part: str | int) -> Any:
-    if isinstance(part, int):
-        return node[part] if isinstance(node, list) and part < len(node) else None
-    return node.get(part) if isinstance(node, Mapping) else None
+def _yaml_key(node: yaml.Node) -> Any:
+    """A mapping key node as pydantic reports it in a location."""
+    if not isinstance(node, yaml.ScalarNode):
+        return None
+    if node.tag == _STR_TAG:
+        return node.value
+    return _as_in_loc(SafeConstructor().construct_object(node))
 
 
 def line_of(root: yaml.Node | None, location: Location) -> int:
-    """The 1-based line of the deepest node on `location` (its parent's when it is missing)."""
+    """The 1-based line of the deepest node on `location` (its parent's when it is missing).
+    A key given twice is found at its last occurrence, the one YAML keeps."""
     if root is None:
         return 1
     node = root
     for part in location:
         child: yaml.Node | None = None
         if isinstance(node, yaml.MappingNode):
-            child = next((v for k, v in node.value if k.value == part), None)
+            found = [
+                value
+                for key, value in node.value
+                if type(_yaml_key(key)) is type(part) and _yaml_key(key) == part
+            ]
+            child = found[-1] if found else None
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            child = node.value[part] if part < len(node.value) else None
+            child = node.value[part] if 0 <= part < len(node.value) else None
         if child is None:
             break
         node = child
     return int(node.start_mark.line) + 1
 
 
-def _yaml_slips(node: yaml.Node | None, shown: str) -> list[str]:
+def _yaml_slips(node: yaml.Node | None, shown: str) -> list[tuple[int, str]]:
     """What YAML accepts but surely is a mistake: a key given twice (the last would silently
-    win), and an empty `color:` (an unquoted `#5951ff` is a comment)."""
-    slips: list[str] = []
+    win), and an empty `color:` (an unquoted `#5951ff` is a comment; `color: null` is meant)."""
+    slips: list[tuple[int, str]] = []
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key, value in node.value:
             line = key.start_mark.line + 1
-            if key.value in seen:
-                slips.append(f"{shown}:{line}: {key.value!r} appears twice in one mapping")
-            seen.add(key.value)
-            if key.value == "color" and value.tag.endswith(":null"):
-                slips.append(f'{shown}:{line}: color is empty; quote it: color: "#5951ff"')
+            name = key.value if isinstance(key, yaml.ScalarNode) else None
+            if name is not None and name in seen:
+                slips.append((line, f"{shown}:{line}: {name!r} appears twice in one mapping"))
+            if name is not None:
+                seen.add(name)
+            if name == "color" and value.tag.endswith(":null") and not value.value:
+                slips.append((line, f'{shown}:{line}: color is empty; quote it: color: "#5951ff"'))
             slips += _yaml_slips(value, shown)
     elif isinstance(node, yaml.SequenceNode):
         for item in node.value:
@@ -99,51 +167,100 @@ def problems_of(data: Any) -> tuple[StageSetBase | None, list[tuple[Location, st
     return spec, duplicates(spec)
 
 
+def _line_at(text: str, index: int) -> int:
+    """The 1-based line of the character at `index`, counted as YAML counts lines."""
+    return len(_LINE_BREAK.findall(text, 0, index)) + 1
+
+
 def load_file(path: str | Path) -> StageSetBase:
     """Parse and validate a `stages.yaml`; raise StageSetError naming file, line and field."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as error:
         raise StageSetError([f"{path}: cannot read the stage set: {error.strerror}"]) from None
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise StageSetError([f"{path}: not UTF-8 text ({error.reason})"]) from None
-    return load_text(text, path.name)
+        before = raw[: error.start].decode("utf-8")
+        line = _line_at(before, len(before))
+        raise StageSetError([f"{path.name}:{line}: not UTF-8 text ({error.reason})"]) from None
+    # Newlines as Path.read_text reads them, so lines count the same as in an editor.
+    return load_text(text.replace("\r\n", "\n").replace("\r", "\n"), path.name)
+
+
+def _parse(text: str, shown: str) -> tuple[yaml.Node | None, Any, list[tuple[int, str]]]:
+    """The document's node tree (for lines), its data, and the slips; one parse."""
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as error:  # a character YAML does not allow, such as NUL
+        line = _line_at(text, error.position)
+        problem = str(error).split("\n")[0]
+        raise StageSetError([f"{shown}:{line}: not valid YAML: {problem}"]) from None
+    try:
+        root = loader.get_single_node()
+        slips = _yaml_slips(root, shown)  # before construction, which flattens `<<` merges
+        data = loader.construct_document(root) if root is not None else None
+    except yaml.MarkedYAMLError as error:
+        raise StageSetError([_syntax_error(error, shown)]) from None
+    except yaml.YAMLError as error:
+        line = loader.get_mark().line + 1
+        problem = str(error).split("\n")[0]
+        raise StageSetError([f"{shown}:{line}: not valid YAML: {problem}"]) from None
+    except RecursionError:
+        line = loader.get_mark().line + 1
+        raise StageSetError([f"{shown}:{line}: not valid YAML: nested too deeply"]) from None
+    finally:
+        loader.dispose()
+    return root, data, slips
+
+
+def _syntax_error(error: yaml.MarkedYAMLError, shown: str) -> str:
+    """Where the parser stopped, and where what it was reading began when that is elsewhere
+    (an unclosed quote or bracket is only noticed at the end of the file)."""
+    mark = error.problem_mark or error.context_mark
+    line = mark.line + 1 if mark else 1
+    text = f"{shown}:{line}: not valid YAML: {error.problem or error.context}"
+    start = error.context_mark
+    if error.problem and error.context and start is not None and start.line + 1 != line:
+        text += f" ({error.context} on line {start.line + 1})"
+    return text
 
 
 def load_text(text: str, shown: str) -> StageSetBase:
     """Parse and validate the text of a `stages.yaml` called `shown` in messages."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else 1
-        raise StageSetError([f"{shown}:{line}: not valid YAML: {error.problem}"]) from None
+    root, data, slips = _parse(text, shown)
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
-        sections = " and/or ".join(f"{name}:" for name in registry.adapters())
-        raise StageSetError([f"{shown}:1: the file must be a mapping with {sections}"])
-    lines = _yaml_slips(root, shown)
+        raise StageSetError([f"{shown}:1: {_not_a_mapping('the file')}"])
     spec, problems = problems_of(data)
-    located = sorted(((line_of(root, loc), loc, msg) for loc, msg in problems), key=lambda p: p[0])
-    lines += [f"{shown}:{line}: {field_path(loc, data)}: {msg}" for line, loc, msg in located]
+    located = [(line_of(root, loc), loc, msg) for loc, msg in problems]
+    lines = slips + [
+        (line, f"{shown}:{line}: {_with_path(loc, data, msg)}") for line, loc, msg in located
+    ]
     if lines:
-        raise StageSetError(lines)
+        raise StageSetError([text for _, text in sorted(lines, key=lambda found: found[0])])
     assert spec is not None
     return spec
 
 
+def _with_path(location: Location, data: Any, message: str) -> str:
+    path = field_path(location, data)
+    return f"{path}: {message}" if path else message
+
+
 def load_value(data: StageSetBase | Mapping[str, Any], label: str) -> StageSetBase:
     """Validate a stage set given in Python; problems name `label` and the field."""
-    raw: Mapping[str, Any]
     spec: StageSetBase | None
     if isinstance(data, StageSetBase):
-        spec, problems, raw = data, duplicates(data), data.model_dump()
+        spec, problems = data, duplicates(data)
+    elif isinstance(data, Mapping):
+        spec, problems = problems_of(data)
     else:
-        (spec, problems), raw = problems_of(data), data
+        raise StageSetError([f"{label}: {_not_a_mapping('the stage set')}"])
+    shown = spec.model_dump() if spec is not None else data  # plain data, even from models
     if problems:
-        raise StageSetError([f"{label}: {field_path(loc, raw)}: {msg}" for loc, msg in problems])
+        raise StageSetError([f"{label}: {_with_path(loc, shown, msg)}" for loc, msg in problems])
     assert spec is not None
     return spec

@@ -1,12 +1,16 @@
-"""An emulator of Capsule CRM API v2 stages and boards: wrapper keys, Link paging, Capsule's errors.
-`state` holds the account (no HTTP), `wire` the wire format and routes."""
+"""An emulator of Capsule CRM API v2 stages, boards and projects (kases): wrapper keys, Link paging,
+Capsule's errors. `state` holds the account (no HTTP), `filters` the project filter, `wire` the
+wire format and routes."""
 
+from .filters import Condition, parse_filter, run_filter
 from .state import (
     Board,
     CapsuleError,
     CapsuleOptions,
     CapsuleState,
+    ProjectStatus,
     StageStatus,
+    StoredProject,
     StoredStage,
     not_found,
     validation_failed,
@@ -24,8 +28,13 @@ __all__ = [
     "CapsuleService",
     "CapsuleState",
     "CapsuleUser",
+    "Condition",
+    "ProjectStatus",
     "StageStatus",
+    "StoredProject",
     "StoredStage",
     "not_found",
+    "parse_filter",
+    "run_filter",
     "validation_failed",
 ]

@@ -1,8 +1,10 @@
-"""A Capsule CRM account as the emulator keeps it: boards, stages, their rules, errors as data.
+"""A Capsule CRM account as the emulator keeps it: boards, stages, the projects on them, their
+rules, errors as data.
 
 No HTTP here. Sources: developer.capsulecrm.com/v2/operations/Stage and /Board (fields, types,
-list parameters), /v2/overview/handling-api-responses (errors, rate limits). Guesses are marked
-[guess]; the ones a client could come to depend on are switches in `CapsuleOptions`.
+list parameters), /v2/operations/Project and /v2/models/project (projects, called kases on the
+wire), /v2/overview/handling-api-responses (errors, rate limits). Guesses are marked [guess]; the
+ones a client could come to depend on are switches in `CapsuleOptions`.
 """
 
 from __future__ import annotations
@@ -14,9 +16,26 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+DEFAULT_PARTY_ID = 1
+"""The party a project made by `put_projects` belongs to [guess: the emulator keeps no parties,
+so any party id is accepted]."""
+
 MAX_ACTIVE_BOARDS = 30  # [doc] Board: at most 30 active boards
 MAX_NAME = 255  # [guess] the length limit of a stage name
 STAGE_FIELDS = ("name", "description", "displayOrder")  # [doc] PUT changes these only
+PROJECT_FIELDS = (
+    "name",
+    "description",
+    "party",
+    "owner",
+    "team",
+    "status",
+    "stage",
+    "opportunity",
+    "expectedCloseOn",
+)
+"""[doc] the writable fields of the Project model (id, createdAt, updatedAt, closedOn and
+lastContactedAt are read only; tags and fields come through `embed`)."""
 
 
 def now_text() -> str:
@@ -33,6 +52,9 @@ class CapsuleOptions:
     with "name must be unique" as our example), so by default an account may hold two stages of
     one name on a board, as the provider must expect; True refuses the second with that 422."""
     delete_in_use_status: int = 422  # [guess] the status of a refused delete
+    project_owner_defaults_to_caller: bool = False
+    """[doc] a project needs an owner and/or a team; [seen] a create with neither gets 422 "owner
+    or team is required" (soil-dev/capsulemcp). True makes the caller its owner instead [guess]."""
 
 
 class StageStatus(StrEnum):
@@ -41,6 +63,13 @@ class StageStatus(StrEnum):
     ACTIVE = "active"
     ARCHIVED = "archived"
     ALL = "all"
+
+
+class ProjectStatus(StrEnum):
+    """[doc] Project model `status`: "Accepted values are: OPEN, CLOSED"."""
+
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"
 
 
 class CapsuleError(Exception):
@@ -96,12 +125,85 @@ class StoredStage:
     display_order: int
     created_at: str
     updated_at: str
-    open_projects: int = 0
     archived: bool = False
+    account: CapsuleState | None = field(default=None, repr=False, compare=False)
+    """The account holding the stage, for `open_projects` (not part of its exported state)."""
+
+    @property
+    def open_projects(self) -> int:
+        """How many open projects are on this stage. Setting it adds or closes projects, as the
+        admin route `PUT stages/{id}/projects` does; kept for tests written when the emulator
+        only counted projects (prefer `CapsuleService.put_records` and `records_in`)."""
+        if self.account is None:
+            return 0
+        return len(self.account.open_projects_on(self.id))
+
+    @open_projects.setter
+    def open_projects(self, count: int) -> None:
+        if self.account is None:
+            raise ValueError("this stage belongs to no account")
+        self.account.set_open_projects(self.id, count)
+
+    def export(self) -> dict[str, Any]:
+        """The stage as plain JSON."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "description": self.description,
+            "board_id": self.board_id,
+            "display_order": self.display_order,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "archived": self.archived,
+        }
+
+
+@dataclass
+class StoredProject:
+    """A project (a kase on the wire) as the emulator keeps it [doc: the Project model]."""
+
+    id: int
+    name: str
+    party_id: int
+    created_at: str
+    updated_at: str
+    status: ProjectStatus = ProjectStatus.OPEN
+    stage_id: int | None = None
+    """The stage the project is on, or None (on no board)."""
+    owner_id: int | None = None
+    team_id: int | None = None
+    description: str | None = None
+    expected_close_on: str | None = None
+    closed_on: str | None = None
+    opportunity_id: int | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the project is OPEN."""
+        return self.status is ProjectStatus.OPEN
 
 
 def _whole(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _reference(body: dict[str, Any], key: str) -> tuple[bool, int | None]:
+    """Whether `body` names `key` (a party, owner, team, stage or opportunity), and its id: a bare
+    id or `{"id": ...}` ([doc] the create example sends `"stage": 149` and `"party": {"id": 892}`;
+    [guess] both forms for each), or null to clear it."""
+    if key not in body:
+        return False, None
+    value = body[key]
+    if value is None:
+        return True, None
+    ref = value.get("id") if isinstance(value, dict) else value
+    if not isinstance(ref, int) or isinstance(ref, bool):
+        raise validation_failed(key, f"{key} must be an id", "kase")
+    return True, ref
+
+
+def _today() -> str:
+    return datetime.now(UTC).date().isoformat()
 
 
 @dataclass
@@ -115,8 +217,10 @@ class CapsuleState:
     options: CapsuleOptions = field(default_factory=CapsuleOptions)
     boards: dict[int, Board] = field(default_factory=dict)
     stages: dict[int, StoredStage] = field(default_factory=dict)
+    projects: dict[int, StoredProject] = field(default_factory=dict)
     next_board_id: int = 1
     next_stage_id: int = 1
+    next_project_id: int = 1
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def _board_id(self) -> int:
@@ -125,6 +229,10 @@ class CapsuleState:
 
     def _stage_id(self) -> int:
         value, self.next_stage_id = self.next_stage_id, self.next_stage_id + 1
+        return value
+
+    def _project_id(self) -> int:
+        value, self.next_project_id = self.next_project_id, self.next_project_id + 1
         return value
 
     # Boards.
@@ -218,6 +326,7 @@ class CapsuleState:
             stage = StoredStage(
                 self._stage_id(), name, body.get("description"), board_id, order, now, now
             )
+            stage.account = self
             self.stages[stage.id] = stage
             return stage
 
@@ -249,23 +358,196 @@ class CapsuleState:
             return stage
 
     def delete_stage(self, id_: int) -> None:
-        """Remove a stage, refused while an open project uses it [doc; guess: the status]."""
+        """Remove a stage, refused while an open project is on it [doc; guess: the status]. A
+        closed project on it does not block the delete [guess]; it is left on no stage."""
         with self.lock:
-            stage = self.stage(id_)
-            if stage.open_projects:
+            self.stage(id_)
+            open_here = len(self.open_projects_on(id_))
+            if open_here:
                 raise CapsuleError(
                     self.options.delete_in_use_status,
                     {
-                        "message": f"Stage is used by {stage.open_projects} open project(s); "
+                        "message": f"Stage is used by {open_here} open project(s); "
                         "move or close them before deleting the stage",
                     },
                 )
+            for project in self.projects.values():
+                if project.stage_id == id_:
+                    project.stage_id = None
             del self.stages[id_]
 
-    def set_open_projects(self, id_: int, count: int) -> None:
-        """How many open projects sit on a stage (0 once they are closed or moved)."""
+    # Projects.
+
+    def _check_project(self, body: dict[str, Any], creating: bool) -> None:
+        """[doc] Project model: name (required) and description text, status OPEN or CLOSED,
+        expectedCloseOn a date; [guess] the wording, and refusing fields the model lacks."""
+        unknown = sorted(set(body) - set(PROJECT_FIELDS) - {"tracks"})
+        if unknown:
+            raise validation_failed(unknown[0], f"{unknown[0]} is not a field of project", "kase")
+        name = body.get("name")
+        if (creating or "name" in body) and (not isinstance(name, str) or not name.strip()):
+            raise validation_failed("name", "name is required", "kase")
+        for key in ("description", "expectedCloseOn"):
+            if body.get(key) is not None and not isinstance(body[key], str):
+                raise validation_failed(key, f"{key} must be text", "kase")
+        if "status" in body and body["status"] not in tuple(ProjectStatus):
+            raise validation_failed("status", "status must be OPEN or CLOSED", "kase")
+
+    def _stage_for_project(self, stage_id: int, board_id: int | None) -> StoredStage:
+        """The stage a project is put on: it must exist and be active on an active board
+        [guess: 422 otherwise], and stay on the project's board when it has one ([guess] a
+        project moves between stages of its board; another board's stage is refused)."""
+        stage = self.stages.get(stage_id)
+        if stage is None:
+            raise validation_failed("stage", f"stage {stage_id} does not exist", "kase")
+        if stage.archived or self.boards[stage.board_id].archived:
+            raise validation_failed("stage", f"stage {stage_id} is archived", "kase")
+        if board_id is not None and stage.board_id != board_id:
+            raise validation_failed("stage", "stage must be on the board the project is on", "kase")
+        return stage
+
+    def board_of(self, project: StoredProject) -> int | None:
+        """The board a project is on: its stage's, or None."""
         with self.lock:
-            self.stage(id_).open_projects = count
+            stage = self.stages.get(project.stage_id) if project.stage_id is not None else None
+            return None if stage is None else stage.board_id
+
+    def create_project(self, body: dict[str, Any], user_id: int | None = None) -> StoredProject:
+        """Add a project ([doc] party and name are required, and an owner and/or a team; status
+        defaults to OPEN [seen: soil-dev/capsulemcp]; `stage` puts it on that stage's board)."""
+        self._check_project(body, creating=True)
+        _, party_id = _reference(body, "party")
+        if party_id is None:
+            raise validation_failed("party", "party is required", "kase")
+        _, owner_id = _reference(body, "owner")
+        _, team_id = _reference(body, "team")
+        if owner_id is None and team_id is None:
+            if not (self.options.project_owner_defaults_to_caller and user_id is not None):
+                raise validation_failed("owner", "owner or team is required", "kase")
+            owner_id = user_id
+        _, stage_id = _reference(body, "stage")
+        _, opportunity_id = _reference(body, "opportunity")
+        status = ProjectStatus(body.get("status") or ProjectStatus.OPEN)
+        with self.lock:
+            if stage_id is not None:
+                self._stage_for_project(stage_id, None)
+            now = now_text()
+            project = StoredProject(
+                id=self._project_id(),
+                name=body["name"],
+                party_id=party_id,
+                created_at=now,
+                updated_at=now,
+                status=status,
+                stage_id=stage_id,
+                owner_id=owner_id,
+                team_id=team_id,
+                description=body.get("description"),
+                expected_close_on=body.get("expectedCloseOn"),
+                closed_on=_today() if status is ProjectStatus.CLOSED else None,
+                opportunity_id=opportunity_id,
+            )
+            self.projects[project.id] = project
+            return project
+
+    def project(self, id_: int) -> StoredProject:
+        """The project, or 404."""
+        with self.lock:
+            project = self.projects.get(id_)
+        if project is None:
+            raise not_found(f"project {id_}")
+        return project
+
+    def update_project(self, id_: int, body: dict[str, Any]) -> StoredProject:
+        """Change the fields given ([doc] "Fields not included in the request remain unchanged").
+        `stage` moves the project to another stage of its board, or with null off every stage
+        ([seen] soil-dev/capsulemcp); CLOSED sets closedOn, OPEN clears it; a closed project can
+        still be moved ([seen] the same)."""
+        self._check_project(body, creating=False)
+        refs = {key: _reference(body, key) for key in ("party", "owner", "team", "stage")}
+        with self.lock:
+            project = self.project(id_)
+            given, party_id = refs["party"]
+            if given and party_id is None:
+                raise validation_failed("party", "party is required", "kase")
+            owner_given, owner_id = refs["owner"]
+            team_given, team_id = refs["team"]
+            owner = owner_id if owner_given else project.owner_id
+            team = team_id if team_given else project.team_id
+            if owner is None and team is None:
+                raise validation_failed("owner", "owner or team is required", "kase")
+            stage_given, stage_id = refs["stage"]
+            if stage_given and stage_id is not None and stage_id != project.stage_id:
+                self._stage_for_project(stage_id, self.board_of(project))
+            if given and party_id is not None:
+                project.party_id = party_id
+            project.owner_id, project.team_id = owner, team
+            if stage_given:
+                project.stage_id = stage_id
+            if "name" in body:
+                project.name = body["name"]
+            for key, attribute in (
+                ("description", "description"),
+                ("expectedCloseOn", "expected_close_on"),
+            ):
+                if key in body:
+                    setattr(project, attribute, body[key])
+            if "status" in body:
+                status = ProjectStatus(body["status"])
+                if status is not project.status:
+                    project.closed_on = _today() if status is ProjectStatus.CLOSED else None
+                project.status = status
+            project.updated_at = now_text()
+            return project
+
+    def delete_project(self, id_: int) -> None:
+        """[doc] DELETE /kases/{id}: 204."""
+        with self.lock:
+            self.project(id_)
+            del self.projects[id_]
+
+    def project_listing(self) -> list[StoredProject]:
+        """Every project, by id [guess: the order of GET /kases]."""
+        with self.lock:
+            return sorted(self.projects.values(), key=lambda p: p.id)
+
+    def open_projects_on(self, stage_id: int) -> list[StoredProject]:
+        """The open projects on a stage, by id."""
+        with self.lock:
+            return [p for p in self.project_listing() if p.stage_id == stage_id and p.is_open]
+
+    def put_projects(self, stage_id: int, count: int) -> list[int]:
+        """Add `count` new open projects to a stage (404 if there is none; archived stages too),
+        owned by user 1, for party 1; their ids."""
+        if count < 0:
+            raise bad_request("count must be 0 or more")
+        with self.lock:
+            self.stage(stage_id)
+            made = []
+            for _ in range(count):
+                now = now_text()
+                number = self._project_id()
+                self.projects[number] = StoredProject(
+                    id=number,
+                    name=f"Project {number}",
+                    party_id=DEFAULT_PARTY_ID,
+                    created_at=now,
+                    updated_at=now,
+                    stage_id=stage_id,
+                    owner_id=1,
+                )
+                made.append(number)
+            return made
+
+    def set_open_projects(self, id_: int, count: int) -> None:
+        """Make exactly `count` open projects sit on a stage: add new ones, or close the newest
+        (so 0 closes them all, and the stage can be deleted)."""
+        with self.lock:
+            here = self.open_projects_on(self.stage(id_).id)
+            if count > len(here):
+                self.put_projects(id_, count - len(here))
+            for project in here[count:]:
+                self.update_project(project.id, {"status": ProjectStatus.CLOSED.value})
 
     def archive_stage(self, id_: int, archived: bool = True) -> StoredStage:
         """Archive (or restore) a stage. [guess] how a stage becomes archived is undocumented
@@ -313,6 +595,7 @@ class CapsuleState:
         with self.lock:
             self.boards.clear()
             self.stages.clear()
+            self.projects.clear()
 
     def export_state(self) -> dict[str, Any]:
         """The account as plain JSON."""
@@ -320,15 +603,35 @@ class CapsuleState:
             return {
                 "next_board_id": self.next_board_id,
                 "next_stage_id": self.next_stage_id,
+                "next_project_id": self.next_project_id,
                 "boards": [asdict(b) for b in self.boards.values()],
-                "stages": [asdict(s) for s in self.stages.values()],
+                "stages": [s.export() for s in self.stages.values()],
+                "projects": [asdict(p) for p in self.projects.values()],
             }
 
     def import_state(self, data: dict[str, Any]) -> None:
-        """Replace the account with one exported earlier (also the older one-sequence form)."""
+        """Replace the account with one exported earlier (also the older forms: one id sequence,
+        and stages that only counted their open projects)."""
         with self.lock:
             self.boards = {b["id"]: Board(**b) for b in data.get("boards", [])}
-            self.stages = {s["id"]: StoredStage(**s) for s in data.get("stages", [])}
+            counted: dict[int, int] = {}
+            self.stages = {}
+            for record in data.get("stages", []):
+                fields = dict(record)
+                if fields.pop("open_projects", 0):
+                    counted[fields["id"]] = int(record["open_projects"])
+                stage = StoredStage(**fields)
+                stage.account = self
+                self.stages[stage.id] = stage
+            self.projects = {}
+            for record in data.get("projects", []):
+                project = StoredProject(**record)
+                project.status = ProjectStatus(project.status)
+                self.projects[project.id] = project
             shared = int(data.get("next_id", 1))
             self.next_board_id = int(data.get("next_board_id", shared))
             self.next_stage_id = int(data.get("next_stage_id", shared))
+            known = max(self.projects, default=0) + 1
+            self.next_project_id = max(int(data.get("next_project_id", 1)), known)
+            for stage_id, count in counted.items():
+                self.put_projects(stage_id, count)

@@ -1,7 +1,9 @@
-"""Capsule CRM API v2 stages and boards on the wire: wrapper keys, Link paging, Capsule's errors.
+"""Capsule CRM API v2 stages, boards and projects on the wire: wrapper keys, Link paging, Capsule's
+errors.
 
-The account and its rules live in `state.py`; this module parses requests, renders responses
-and maps routes. [doc] developer.capsulecrm.com/v2 (operations/Stage, operations/Board,
+The account and its rules live in `state.py`, the project filter in `filters.py`; this module
+parses requests, renders responses and maps routes. [doc] developer.capsulecrm.com/v2
+(operations/Stage, operations/Board, operations/Project, operations/Filter,
 overview/handling-api-responses); [guess] where it is silent.
 """
 
@@ -19,11 +21,13 @@ from aiohttp import web
 
 from ..faults import RateWindow
 from ..server import ADMIN_PREFIX, x_ratelimit_headers
+from .filters import parse_filter, run_filter
 from .state import (
     Board,
     CapsuleError,
     CapsuleState,
     StageStatus,
+    StoredProject,
     StoredStage,
     bad_request,
     not_found,
@@ -34,6 +38,15 @@ DEFAULT_PER_PAGE = 50
 ADMIN = f"{ADMIN_PREFIX}/capsule"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _admin_field(raw: bytes, name: str) -> Any:
+    """One field of an admin request's JSON body (None when absent or not JSON)."""
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return None
+    return body.get(name) if isinstance(body, dict) else None
 
 
 @dataclass(frozen=True)
@@ -89,10 +102,21 @@ class CapsuleService:
         return {
             "boards": [self._board(b) for b in self.state.boards.values()],
             "stages": [self._stage(s) for s in self.state.stages_of(None, StageStatus.ALL, True)],
+            "kases": [self._project(p) for p in self.state.project_listing()],
         }
 
     def live_stages(self) -> list[tuple[str, str]]:
         return self.state.live_stages()
+
+    # Records in stages, for tests.
+
+    def records_in(self, stage_id: str) -> int:
+        """How many open projects are on the stage now (0 for a stage that is gone)."""
+        return len(self.state.open_projects_on(int(stage_id)))
+
+    def put_records(self, stage_id: str, count: int) -> list[str]:
+        """Add `count` new open projects to the stage; their ids."""
+        return [str(i) for i in self.state.put_projects(int(stage_id), count)]
 
     def export_state(self) -> dict[str, Any]:
         return self.state.export_state()
@@ -112,11 +136,18 @@ class CapsuleService:
         user = self._user(request)
         if user is None:  # [doc] 401 for an invalid or expired token; [guess] the body
             return web.json_response({"message": "Invalid or expired access token"}, status=401)
-        if request.method != "GET" and not user.admin:  # [doc] writes need Administrator
+        if request.method != "GET" and not user.admin and self._settings(request.path):
+            # [doc] the Stage and Board operations need the Administrator role; projects (and
+            # a filter query, a read sent as POST) need none
             return web.json_response(
                 {"message": "This action needs the Administrator role"}, status=403
             )
         return None
+
+    def _settings(self, path: str) -> bool:
+        """Whether a path is one of the account's settings (stages, boards)."""
+        first = path.removeprefix(self.base_path).lstrip("/").split("/", 1)[0]
+        return first in ("stages", "boards")
 
     def rate_key(self, request: web.Request) -> str:
         """[doc] "each Capsule user can make up to 4,000 requests per hour"."""
@@ -162,6 +193,14 @@ class CapsuleService:
             web.delete(f"{base}/boards/{{id}}", wrap(self.archive_board)),
             web.post(f"{base}/boards/{{id}}/restore", wrap(self.restore_board)),
             web.get(f"{base}/boards/{{id}}/stages", wrap(self.list_board_stages)),
+            web.get(f"{base}/kases", wrap(self.list_projects)),
+            web.post(f"{base}/kases", wrap(self.create_project)),
+            web.post(f"{base}/kases/filters/results", wrap(self.filter_projects)),
+            web.get(f"{base}/kases/{{id}}", wrap(self.get_project)),
+            web.put(f"{base}/kases/{{id}}", wrap(self.update_project)),
+            web.delete(f"{base}/kases/{{id}}", wrap(self.delete_project)),
+            web.get(f"{ADMIN}/stages/{{id}}/projects", wrap(self.projects_on_stage)),
+            web.post(f"{ADMIN}/stages/{{id}}/projects", wrap(self.add_projects)),
             web.put(f"{ADMIN}/stages/{{id}}/projects", wrap(self.set_projects)),
             web.post(f"{ADMIN}/stages/{{id}}/archive", wrap(self.archive_stage)),
             web.post(f"{ADMIN}/stages/{{id}}/restore", wrap(self.restore_stage)),
@@ -179,10 +218,26 @@ class CapsuleService:
     # Admin operations (not part of the API).
 
     async def set_projects(self, request: web.Request) -> web.Response:
-        """Admin: how many open projects sit on a stage (`{"open": 2}`; 0 once they moved)."""
-        body = json.loads(await request.read())
-        self.state.set_open_projects(self._int(request, "stage"), int(body["open"]))
+        """Admin: make `{"open": N}` open projects sit on a stage, adding new ones or closing
+        the newest (`{"open": 0}` closes them all)."""
+        count = _admin_field(await request.read(), "open")
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            raise bad_request('Expected {"open": <whole number>}')
+        self.state.set_open_projects(self._int(request, "stage"), count)
         return web.Response(status=204)
+
+    async def add_projects(self, request: web.Request) -> web.Response:
+        """Admin: add `{"count": N}` new open projects to a stage; 201 `{"ids": [...]}`."""
+        count = _admin_field(await request.read(), "count")
+        if not isinstance(count, int) or isinstance(count, bool):
+            raise bad_request('Expected {"count": <whole number>}')
+        ids = self.state.put_projects(self._int(request, "stage"), count)
+        return web.json_response({"ids": ids}, status=201)
+
+    async def projects_on_stage(self, request: web.Request) -> web.Response:
+        """Admin: `{"open": N, "ids": [...]}` of the open projects on a stage."""
+        ids = [p.id for p in self.state.open_projects_on(self._int(request, "stage"))]
+        return web.json_response({"open": len(ids), "ids": ids})
 
     async def archive_stage(self, request: web.Request) -> web.Response:
         """Admin: archive a stage [guess: how a stage becomes archived is undocumented]."""
@@ -286,6 +341,33 @@ class CapsuleService:
             rendered["archived"] = True
         return rendered
 
+    def _project(self, project: StoredProject) -> dict[str, Any]:
+        """[doc] the Project model and the list example: party, owner, status, stage as
+        `{"id", "name"}`, dates; [guess] party and owner carry their id only (the emulator keeps
+        no parties or users), `stage` is absent when the project is on no stage, as `description`
+        is when empty."""
+        stage = self.state.stages.get(project.stage_id) if project.stage_id is not None else None
+        rendered: dict[str, Any] = {
+            "id": project.id,
+            "party": {"id": project.party_id},
+            "owner": None if project.owner_id is None else {"id": project.owner_id},
+            "team": None if project.team_id is None else {"id": project.team_id},
+            "status": project.status.value,
+            "name": project.name,
+            "createdAt": project.created_at,
+            "updatedAt": project.updated_at,
+            "expectedCloseOn": project.expected_close_on,
+            "closedOn": project.closed_on,
+            "lastContactedAt": None,
+        }
+        if stage is not None:
+            rendered["stage"] = {"id": stage.id, "name": stage.name}
+        if project.opportunity_id is not None:
+            rendered["opportunity"] = {"id": project.opportunity_id}
+        if project.description is not None:
+            rendered["description"] = project.description
+        return rendered
+
     def _created(
         self, request: web.Request, key: str, id_: int, rendered: dict[str, Any]
     ) -> web.Response:
@@ -376,3 +458,45 @@ class CapsuleService:
     async def restore_board(self, request: web.Request) -> web.Response:
         board = self.state.restore_board(self._int(request, "board"))
         return web.json_response({"board": self._board(board)})
+
+    # Projects (kases on the wire).
+
+    async def list_projects(self, request: web.Request) -> web.Response:
+        """`GET /kases`: every project, open and closed, paged ([doc] page, perPage 1..100,
+        `since` keeps those changed after it, `embed` adds data the emulator does not keep)."""
+        projects = self.state.project_listing()
+        since = request.query.get("since")
+        if since is not None:  # [guess] compared as ISO 8601 text, as the API writes dates
+            projects = [p for p in projects if p.updated_at > since]
+        page, headers = self._page(request, [self._project(p) for p in projects])
+        return web.json_response({"kases": page}, headers=headers)
+
+    async def filter_projects(self, request: web.Request) -> web.Response:
+        """`POST /kases/filters/results`: [doc] the projects matching every condition, paged and
+        answered like the list (`{"kases": [...]}` and a Link header)."""
+        try:
+            body = json.loads(await request.read())
+        except ValueError as exc:
+            raise bad_request("Body is not JSON") from exc
+        found = run_filter(self.state, parse_filter(body))
+        page, headers = self._page(request, [self._project(p) for p in found])
+        return web.json_response({"kases": page}, headers=headers)
+
+    async def create_project(self, request: web.Request) -> web.Response:
+        user = self._user(request)
+        body = await self._body(request, "kase")
+        project = self.state.create_project(body, user.user_id if user is not None else None)
+        return self._created(request, "kase", project.id, self._project(project))
+
+    async def get_project(self, request: web.Request) -> web.Response:
+        project = self.state.project(self._int(request, "project"))
+        return web.json_response({"kase": self._project(project)})
+
+    async def update_project(self, request: web.Request) -> web.Response:
+        id_ = self._int(request, "project")
+        project = self.state.update_project(id_, await self._body(request, "kase"))
+        return web.json_response({"kase": self._project(project)})
+
+    async def delete_project(self, request: web.Request) -> web.Response:
+        self.state.delete_project(self._int(request, "project"))
+        return web.Response(status=204)

@@ -1,10 +1,18 @@
-"""An emulator of Outreach API v2 `stage` endpoints: JSON:API envelopes, errors, cursor paging, and
-OAuth refresh grants. `state` holds the account (no HTTP), `query` the listing rules, `oauth` the
-tokens, `wire` the wire format and routes."""
+"""An emulator of Outreach API v2 `stage` and `prospect` endpoints: JSON:API envelopes, errors,
+cursor paging, and OAuth refresh grants. `state` holds the account (no HTTP), `query` the listing
+rules, `oauth` the tokens, `wire` the wire format and routes."""
 
 from .oauth import DEFAULT_REDIRECT_URI, AccessToken, Grant, OAuthError, OutreachOAuth
-from .query import Cursors, ListingQuery, Page
-from .state import JsonApiError, OutreachOptions, OutreachState, StoredStage, not_found
+from .query import PROSPECT, STAGE, Cursors, ListingQuery, Page, Schema
+from .state import (
+    CountMode,
+    JsonApiError,
+    OutreachOptions,
+    OutreachState,
+    StoredProspect,
+    StoredStage,
+    not_found,
+)
 from .wire import JSON_API, OAUTH_TOKEN_PATH, OutreachService
 
 SERVICE = OutreachService
@@ -14,8 +22,11 @@ __all__ = [
     "DEFAULT_REDIRECT_URI",
     "JSON_API",
     "OAUTH_TOKEN_PATH",
+    "PROSPECT",
     "SERVICE",
+    "STAGE",
     "AccessToken",
+    "CountMode",
     "Cursors",
     "Grant",
     "JsonApiError",
@@ -26,6 +37,8 @@ __all__ = [
     "OutreachService",
     "OutreachState",
     "Page",
+    "Schema",
+    "StoredProspect",
     "StoredStage",
     "not_found",
 ]

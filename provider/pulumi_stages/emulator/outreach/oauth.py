@@ -12,15 +12,23 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-ALL_SCOPES = frozenset({"stages.all"})
-SCOPE_FOR_METHOD = {
-    "GET": "stages.read",
-    "HEAD": "stages.read",
-    "POST": "stages.write",
-    "PATCH": "stages.write",
-    "PUT": "stages.write",
-    "DELETE": "stages.delete",
+RESOURCES = ("stages", "prospects")
+"""The resource types the emulator serves; each has its own scopes."""
+ALL_SCOPES = frozenset(f"{resource}.all" for resource in RESOURCES)
+"""What a token gets unless a test names its scopes: everything the emulator serves."""
+ACTION_FOR_METHOD = {
+    "GET": "read",
+    "HEAD": "read",
+    "POST": "write",
+    "PATCH": "write",
+    "PUT": "write",
+    "DELETE": "delete",
 }
+"""[doc] scopes are `<resource>.read` and `<resource>.all` (getting-started#authorization; [seen]
+integrations ask for `stages.read`, `prospects.read`, `prospects.all`); [guess] `.write` and
+`.delete` for the other methods, by analogy."""
+SCOPE_FOR_METHOD = {method: f"stages.{action}" for method, action in ACTION_FOR_METHOD.items()}
+"""The stage scope each method needs (the older name)."""
 DEFAULT_USER_ID = 1
 DEFAULT_REDIRECT_URI = "https://localhost/oauth/callback"
 """The redirect URI a refresh token is registered with unless a test names another [guess: any
@@ -41,11 +49,14 @@ class AccessToken:
         """Whether the token's lifetime is over."""
         return self.expires_at is not None and now >= self.expires_at
 
-    def lacking_scope(self, method: str) -> str | None:
-        """None when the scopes allow the method, else the scope it lacks ([doc] scopes are not
-        additive: stages.write does not grant stages.read; stages.all grants every call)."""
-        needed = SCOPE_FOR_METHOD.get(method, "stages.all")
-        return None if needed in self.scopes or "stages.all" in self.scopes else needed
+    def lacking_scope(self, method: str, resource: str = "stages") -> str | None:
+        """None when the scopes allow the method on `resource` (`stages`, `prospects`), else the
+        scope it lacks ([doc] scopes are not additive: stages.write does not grant stages.read;
+        `<resource>.all` grants every call on that resource)."""
+        action = ACTION_FOR_METHOD.get(method)
+        everything = f"{resource}.all"
+        needed = f"{resource}.{action}" if action is not None else everything
+        return None if needed in self.scopes or everything in self.scopes else needed
 
 
 @dataclass

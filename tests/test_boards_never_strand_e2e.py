@@ -1,0 +1,102 @@
+"""A change to a Capsule board never strands its stages: a replaced board takes its stages
+along, a board archived by hand shows as drift and is restored, and adopting a board whose
+description differs takes it as it is (Capsule cannot edit a board)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pulumi_stages.emulator import EmulatorServer
+from pulumi_stages.emulator.capsule import CapsuleService
+from pulumi_stages.stageset import StageSet
+from tests.engine import StackHarness
+
+pytestmark = pytest.mark.e2e
+
+
+def pipeline(description: str, adopt: bool = False) -> dict[str, Any]:
+    stages = [{"name": n} for n in ("Brief", "Build", "Done")]
+    board = {"name": "Delivery", "description": description, "stages": stages}
+    return {"capsule": {"adopt": adopt, "boards": [board]}}
+
+
+@pytest.fixture
+def stack(tmp_path: Path, pulumi_home: Path, token: str) -> Iterator[StackHarness]:
+    with EmulatorServer(CapsuleService(token=token)) as server:
+        harness = StackHarness.create(tmp_path, pulumi_home, server, token, namespace="capsule")
+        yield harness
+        harness.remove()
+
+
+def use(stack: StackHarness, spec: dict[str, Any]) -> None:
+    stack.program = lambda: StageSet("pipeline", spec) and None
+
+
+def live(stack: StackHarness) -> dict[str, list[str]]:
+    """Active boards by name with their stages in order (archived boards left out)."""
+    state = stack.emulator.service.state  # type: ignore[attr-defined]
+    return {
+        b.name: [s.name for s in state.stages_of(b.id, False)]
+        for b in state.boards.values()
+        if not b.archived
+    }
+
+
+def test_a_replaced_board_takes_its_stages_along(stack: StackHarness) -> None:
+    use(stack, pipeline("Old text"))
+    stack.up()
+    state = stack.emulator.service.state  # type: ignore[attr-defined]
+    [old] = state.boards.values()
+
+    use(stack, pipeline("New text"))  # Capsule cannot edit a board: a replace
+    preview = stack.preview().change_summary
+    assert preview.get("replace") == 4  # the board and its three stages
+    stack.up()
+
+    assert live(stack) == {"Delivery": ["Brief", "Build", "Done"]}
+    new = [b for b in state.boards.values() if not b.archived]
+    assert [b.description for b in new] == ["New text"] and old.archived
+    assert state.stages_of(old.id, False) == []  # nothing left behind on the archived board
+    stack.assert_no_changes()
+
+
+def test_a_board_archived_by_hand_is_drift_and_the_next_up_restores_it(
+    stack: StackHarness,
+) -> None:
+    use(stack, pipeline("Text"))
+    stack.up()
+    state = stack.emulator.service.state  # type: ignore[attr-defined]
+    [board] = state.boards.values()
+    board.archived = True  # as the Capsule UI's archive does
+
+    stack.refresh()
+    [outputs] = stack.state_outputs("Board").values()
+    assert outputs["archived"] is True  # refresh saw it
+    assert stack.preview().change_summary.get("update") == 1  # and the next up restores it
+    stack.up()
+    assert [(w.method, w.route) for w in stack.emulator.log.writes()] == [
+        ("POST", "/api/v2/boards/{id}/restore")
+    ]
+    assert not board.archived and live(stack) == {"Delivery": ["Brief", "Build", "Done"]}
+    stack.assert_no_changes()
+
+
+def test_adopting_a_board_whose_description_differs_takes_it_as_it_is(
+    stack: StackHarness,
+) -> None:
+    state = stack.emulator.service.state  # type: ignore[attr-defined]
+    board = state.create_board("Delivery", "Hand-made")
+    use(stack, pipeline("Declared", adopt=True))
+    stack.preview()
+    assert "cannot be changed in place" in "\n".join(stack.output)
+    stack.up()
+    assert [b.id for b in state.boards.values()] == [board.id]  # adopted, not duplicated
+    assert board.description == "Hand-made"
+    assert not [w for w in stack.emulator.log.writes() if "/boards" in w.route]
+    assert live(stack) == {"Delivery": ["Brief", "Build", "Done"]}
+    # What the declaration still asks (a new description) is a replace, shown plainly.
+    assert stack.preview().change_summary.get("replace") == 4
