@@ -88,10 +88,9 @@ def test_delete_refused_while_in_use_then_succeeds(
     pipeline.stages = pipeline.stages[:3]
     with pytest.raises(auto.CommandError) as failure:
         stack.up()
-    assert (
-        f"Capsule rejected DELETE /stages/{stage_id}: Stage is used by 2 open project(s); "
-        "move or close them before deleting the stage (422)" in str(failure.value)
-    )
+    # The provider counts the open projects first and refuses before Capsule would.
+    assert f"(id {stage_id}) holds 2 open projects; nothing was deleted" in str(failure.value)
+    assert "DELETE /api/v2/stages/{id}" not in stack.emulator.log.counts()
     assert "s3" in stack.state_outputs()
     state.stages[stage_id].open_projects = 0
     stack.up()

@@ -12,6 +12,7 @@ from ..core.backend import Remote, delete_if_present, fetch_or_none
 from ..core.errors import ContainerNotFound, NotEditable, UnexpectedResponse
 from ..core.http import ApiClient
 from ..core.ratelimit import X_RATELIMIT, RateHeaders
+from ..core.records import PAGE_SIZE, RecordCount
 from .models import WIRE, StageRecord
 
 BOARD = "board"
@@ -60,6 +61,31 @@ def pages(client: ApiClient, path: str, key: str, params: dict[str, str | int]) 
         if not following:
             return
         url, query = client.next_page(following), None
+
+
+def filtered(
+    client: ApiClient, path: str, key: str, conditions: list[dict[str, Any]], per_page: int
+) -> Iterator[Any]:
+    """Every item a filter selects (`POST <path>/filters/results`), following Link pages; each
+    page is asked with the same filter body."""
+    url: str = f"{path}/filters/results"
+    query: dict[str, str | int] | None = {"perPage": per_page}
+    body = {"filter": {"conditions": conditions}}
+    while True:
+        response = client.request("POST", url, params=query, json=body)
+        yield from response.json().get(key) or []
+        following = response.links.get("next", {}).get("url")
+        if not following:
+            return
+        url, query = client.next_page(following), None
+
+
+def _open_on(stage_id: str) -> list[dict[str, Any]]:
+    """[doc] Filters API conditions: the open projects on one stage."""
+    return [
+        {"field": "stage", "operator": "is", "value": int(stage_id)},
+        {"field": "isOpen", "operator": "is", "value": True},
+    ]
 
 
 def site_of(client: ApiClient) -> str:
@@ -131,6 +157,24 @@ class CapsuleStages:
         board = self._board_of(inputs)
         stages = pages(self.client, f"/boards/{board}/stages", "stages", {"perPage": 100})
         return [_remote(s) for s in stages if s.get("name") == inputs["name"]]
+
+    records_word = "open projects"
+
+    def count_records(self, stage_id: str) -> RecordCount:
+        """Open projects on the stage, counted over every page (Capsule gives no total)."""
+        found = filtered(self.client, "/kases", "kases", _open_on(stage_id), PAGE_SIZE)
+        return RecordCount(sum(1 for _ in found))
+
+    def record_page(self, stage_id: str, size: int) -> list[str]:
+        """Every project on the stage, closed ones too: a deleted stage would leave a closed
+        project with no stage, so they move as well (only open ones block a delete)."""
+        on_stage = [{"field": "stage", "operator": "is", "value": int(stage_id)}]
+        found = filtered(self.client, "/kases", "kases", on_stage, min(size, 100))
+        return [str(kase["id"]) for _, kase in zip(range(size), found, strict=False)]
+
+    def move_record(self, record_id: str, to_stage_id: str) -> None:
+        body = {"kase": {"stage": int(to_stage_id)}}
+        self.client.request("PUT", f"/kases/{record_id}", json=body)
 
     def list_all(self) -> Iterator[Remote]:
         """Every active stage, those on archived boards too: a board archived by hand is the

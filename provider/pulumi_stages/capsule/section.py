@@ -8,11 +8,13 @@ from ..core.models import Flag, Name, OptionalText
 from ..core.sections import (
     DeclaredSection,
     Location,
+    RetiredStageSpec,
     SectionSpec,
     SetBuilder,
     Spec,
     StageSpec,
     repeats,
+    retired_problems,
     stage_repeats,
 )
 from .stage import Board, Stage, StageOrder
@@ -30,6 +32,11 @@ class CapsuleBoardSpec(Spec):
     name: Name
     description: OptionalText = None
     stages: list[CapsuleStageSpec] = Field(default_factory=list)
+    retired: list[RetiredStageSpec] = Field(
+        default_factory=list,
+        description="Stages to take out: their open projects move to `moved_to` (a stage of "
+        "this board) first, or `keep`.",
+    )
 
 
 class CapsuleSection(SectionSpec):
@@ -64,7 +71,23 @@ class CapsuleSection(SectionSpec):
                     opts=builder.stage_options("display_order", depends_on=[created]),
                 )
                 declared.stage_ids[f"{board.name}/{stage.identity}"] = stages[stage.identity].id
-            builder.order(StageOrder, builder.resource_name(board.name), board.stages, stages)
+            for entry in board.retired:
+                moved_to = entry.moved_to
+                target = next(
+                    (stages[s.identity] for s in board.stages if s.name == moved_to), None
+                )
+                Stage(
+                    builder.resource_name(board.name, entry.identity),
+                    name=entry.name,
+                    board=board.name,
+                    board_id=created.id,
+                    ordered_by_set=True,
+                    retirement=entry.control(target.id if target else None),
+                    opts=builder.stage_options("display_order", depends_on=[created]),
+                )
+            builder.order(
+                StageOrder, builder.resource_name(board.name), board.stages, stages, board.retired
+            )
             declared.attributes["capsule_boards"][board.name] = created
             declared.attributes["capsule_stages"][board.name] = stages
         return declared
@@ -74,6 +97,7 @@ class CapsuleSection(SectionSpec):
         problems = list(repeats(names, "board name"))
         for b, board in enumerate(self.boards):
             problems += stage_repeats(("boards", b, "stages"), board.stages)
+            problems += retired_problems(("boards", b, "retired"), board.stages, board.retired)
         return problems
 
     def stage_count(self) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 import pulumi
@@ -137,6 +137,7 @@ class Stage(ApiResource, module="capsule", name="Stage"):
         adopt: pulumi.Input[bool] | None = None,
         adopt_id: pulumi.Input[int | str] | None = None,
         ordered_by_set: bool | None = None,
+        retirement: Mapping[str, Any] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare a stage. Moving it to another board replaces it (new id, created first); with
@@ -151,6 +152,7 @@ class Stage(ApiResource, module="capsule", name="Stage"):
             "adopt": adopt,
             "adopt_id": adopt_id,
             "ordered_by_set": ordered_by_set,
+            **(retirement or {}),
         }
         super().__init__(CapsuleStageProvider(), resource_name, inputs, opts)
 

@@ -39,6 +39,10 @@ class ContainerNotFound(StagesError):
     """A container the declaration names (a board, a pipeline) is missing or named twice."""
 
 
+class RecordsInStage(StagesError):
+    """A stage to delete still holds records and the declaration says nothing about them."""
+
+
 class StagesMissing(StagesError):
     """Stages an ordering resource positions are no longer in the account."""
 

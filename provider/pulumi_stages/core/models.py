@@ -136,6 +136,13 @@ class AdoptableInputs(BaseModel):
 
     adopt: Flag = False
     adopt_id: ObjectId = None
+    retire: Flag = False
+    """Set by a StageSet for a retired entry with `moved_to`: move the stage's records to
+    `moved_to_id`, then delete the stage."""
+    keep: Flag = False
+    """Set by a StageSet for a retired entry with `keep`: stop managing the stage, leave it."""
+    moved_to: OptionalText = None
+    moved_to_id: ObjectId = None
     ordered_by_set: Flag = False
     """Set by a StageSet: its ordering resource owns the position, so this resource sends the
     position only as a first guess when creating, and neither diffs nor stores it."""

@@ -28,9 +28,10 @@ from pulumi.dynamic import (
 
 from .backend import Remote
 from .checking import is_unknown
-from .errors import StagesMissing
+from .errors import RecordsInStage, StagesError, StagesMissing
 from .placement import plan_moves
 from .resource import ApiResource, ApiResourceProvider
+from .retirement import guard_delete
 
 WRITERS = 4
 """Position writes in flight at once: each move is independent, and the account's shared rate
@@ -75,9 +76,10 @@ class OrderingProvider(ResourceProvider):
         assert field is not None  # checked when the class was made
         return field
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         self._stages.guard()
         names, stages = news.get("sequence"), news.get("stages")
+        released = news.get("released") or []
         failures = []
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
             failures.append(CheckFailure("sequence", "sequence: must be a list of stage names"))
@@ -87,7 +89,36 @@ class OrderingProvider(ResourceProvider):
             failures.append(CheckFailure("stages", "stages: must map each stage name to its id"))
         elif isinstance(stages, dict) and set(stages) != set(names):
             failures.append(CheckFailure("stages", "stages: must name the stages in sequence"))
-        return CheckResult({"sequence": names, "stages": stages}, failures)
+        else:
+            known = {str(v) for v in (stages or {}).values() if not is_unknown(v)}
+            failures += self._removals_holding_records(olds, known, released)
+        return CheckResult({"sequence": names, "stages": stages, "released": released}, failures)
+
+    def _removals_holding_records(
+        self, olds: Mapping[str, Any], kept_ids: set[str], released: list[str]
+    ) -> list[CheckFailure]:
+        """Stages (by id: a rename keeps its id) that leave the set without a `retired:` entry
+        are deleted: refuse each that still holds records (or whose count is not confirmed), at
+        preview and before any write, naming it and the count. Skipped when the account cannot
+        be read."""
+        before = olds.get("stages")
+        if not isinstance(before, dict):
+            return []
+        removed = {
+            n: str(i) for n, i in before.items() if str(i) not in kept_ids and n not in released
+        }
+        if not removed:
+            return []
+        try:
+            account = self._stages.account()
+            backend = self._stages.make_backend(account)
+            for name, id_ in sorted(removed.items()):
+                guard_delete(backend, self.stage_provider.settings.api, name, id_)
+        except RecordsInStage as refused:
+            return [CheckFailure("sequence", str(refused))]
+        except StagesError:
+            return []
+        return []
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         changed = news.get("sequence") != olds.get("sequence") or not _known(news.get("stages"))
@@ -181,8 +212,10 @@ class OrderResource(ApiResource):
         sequence: Sequence[str],
         stages: Mapping[str, pulumi.Input[str]],
         opts: pulumi.ResourceOptions | None = None,
+        released: Sequence[str] = (),
     ) -> None:
         """Order the stages as `sequence` lists them; `stages` maps each name to its id (a
-        mapping, so a preview of a reorder shows only the list of names changing)."""
-        inputs = {"sequence": list(sequence), "stages": dict(stages)}
+        mapping, so a preview of a reorder shows only the list of names changing). `released`
+        names stages the set retires: they leave the order without the records check."""
+        inputs = {"sequence": list(sequence), "stages": dict(stages), "released": list(released)}
         super().__init__(self.provider_class(), resource_name, inputs, opts)

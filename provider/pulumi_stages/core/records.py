@@ -73,6 +73,8 @@ def move_all(
     progress: Callable[[int], None] | None = None,
 ) -> Moved:
     """Move every record of one stage to another, a page at a time, until none is left."""
+    if from_id == to_id:
+        raise ValueError(f"stage {from_id} cannot receive its own records")
     moved = Moved()
     while True:
         page = backend.record_page(from_id, page_size)

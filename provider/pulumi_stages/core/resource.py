@@ -9,10 +9,9 @@ process, and the account is resolved from that (or the environment) on first use
 
 from __future__ import annotations
 
-import json
 import logging
 import pickle
-import threading
+import uuid
 from abc import abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -37,18 +36,24 @@ from .account import ACCOUNTS, Account
 from .backend import Backend, Remote
 from .checking import UNKNOWN, changed, checked, validated
 from .config import ApiSettings, StackConfig, expected_account, resolve_endpoint
-from .errors import ApiError, StagesError
+from .errors import AmbiguousAdoption, ApiError, StagesError, StagesMissing
 from .guard import guard_account
 from .http import Dialect
 from .journal import CreateJournal
 from .listing import Listing
 from .models import CONTROL_FIELDS
+from .retirement import RETIRED_KEY, guard_delete, is_tombstone, plan_line, retire, retiring
+from .run import THIS_RUN
 
 __all__ = ["PROVIDER_KEY", "UNKNOWN", "ApiResource", "ApiResourceProvider"]
 
 PROVIDER_KEY = "__provider"
 OWNER_KEY = "managed_by"
 """An input every resource carries: `<project>/<stack>`, naming the create journal it writes."""
+REPLACING_KEY = "replacing"
+"""Set by the check of a replacement: its create makes a new object, never adopts the old."""
+RESOURCE_KEY = "resource_name"
+"""An input every resource carries: its own name, so one run can tell its resources apart."""
 RECOVERS_KEY = "recovers"
 """Set by check: the id of the object a dead `up` of this stack made, which create takes over."""
 
@@ -62,41 +67,6 @@ class _HideStagesErrorTracebacks(logging.Filter):
 
 
 logging.getLogger("grpc._server").addFilter(_HideStagesErrorTracebacks())
-
-
-class _ThisRun:
-    """What one provider process (one `pulumi up`) learned across its resources: identities of
-    resources that already exist (so the engine's re-check of a replacement, which comes with
-    no olds, is not taken for a new resource), and objects a create took over (so the delete of
-    the resource that held them before, after a key change, leaves them alone)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._existing: set[tuple[str, str]] = set()
-        self._taken: set[tuple[str, str]] = set()
-
-    @staticmethod
-    def _key(kind: str, identity: Mapping[str, Any]) -> tuple[str, str]:
-        return (kind, json.dumps(identity, sort_keys=True, default=str))
-
-    def existing(self, kind: str, identity: Mapping[str, Any]) -> None:
-        with self._lock:
-            self._existing.add(self._key(kind, identity))
-
-    def exists(self, kind: str, identity: Mapping[str, Any]) -> bool:
-        with self._lock:
-            return self._key(kind, identity) in self._existing
-
-    def took(self, kind: str, id_: str) -> None:
-        with self._lock:
-            self._taken.add((kind, id_))
-
-    def was_taken(self, kind: str, id_: str) -> bool:
-        with self._lock:
-            return (kind, id_) in self._taken
-
-
-THIS_RUN = _ThisRun()
 
 
 class ApiResourceProvider(ResourceProvider):
@@ -225,24 +195,61 @@ class ApiResourceProvider(ResourceProvider):
         inputs, unknown, failures = checked(self.inputs_model, self.input_names(), news)
         if failures:
             return CheckResult(inputs, failures)
-        if news.get(OWNER_KEY):
-            inputs[OWNER_KEY] = news[OWNER_KEY]
-        for carried in ("adopts", RECOVERS_KEY):  # kept, so no preview shows them going away
+        for key in (OWNER_KEY, RESOURCE_KEY):
+            if news.get(key):
+                inputs[key] = news[key]
+        for carried in ("adopts", RECOVERS_KEY, "retires"):  # kept: no preview shows them go
             if olds.get(carried):
                 inputs[carried] = olds[carried]
-        if olds:
-            THIS_RUN.existing(self.kind, self._identity(olds))
-        elif not unknown and not THIS_RUN.exists(self.kind, self._identity(inputs)):
-            # A brand-new resource (the engine re-checks a replacement with no olds too, but
-            # its identity was seen above with olds).
-            if _adopts(inputs):
-                line = self._adoption_note(inputs) if inputs.get("adopt") else None
+        resource = str(news.get(RESOURCE_KEY) or "")
+        if retiring(inputs):
+            if not (unknown - {"moved_to_id"}) and not olds.get("retires"):
+                line = self._retirement_note(inputs)
                 if line:
-                    inputs["adopts"] = line
-            else:
-                failures = self._never_a_duplicate(inputs)
+                    inputs["retires"] = line
+        elif olds:
+            if not retiring(olds):
+                THIS_RUN.exists(resource, self.kind, self._identity(olds))
+        elif THIS_RUN.replacing(resource):
+            inputs[REPLACING_KEY] = True  # the engine's re-check of a replacement: never adopt
+        elif not unknown:
+            failures = self._new_resource(resource, inputs)
         inputs.update({name: UNKNOWN for name in unknown})
         return CheckResult(inputs, failures)
+
+    def _new_resource(self, resource: str, inputs: dict[str, Any]) -> list[CheckFailure]:
+        """A brand-new resource: one per identity in this stack, then the adoption note or the
+        duplicate guard against the account."""
+        identity = self._identity(inputs)
+        holder = THIS_RUN.claim(resource, self.kind, identity)
+        if holder is not None:
+            field = self.identity_fields[0]
+            return [
+                CheckFailure(
+                    field,
+                    f"{inputs.get(field)!r} is declared twice in this stack: {resource!r} and "
+                    f"{holder!r} would both manage one {self.settings.api} {self.kind}",
+                )
+            ]
+        if _adopts(inputs):
+            line = self._adoption_note(inputs) if inputs.get("adopt") else None
+            if line:
+                inputs["adopts"] = line
+            return []
+        return self._never_a_duplicate(inputs)
+
+    def _retirement_note(self, inputs: Mapping[str, Any]) -> str | None:
+        """The preview's `retires` line: the stage's records, counted, and where they go; None
+        when the stage is not in the account (nothing to retire) or it cannot be read."""
+        try:
+            account = self.account()
+            backend = self.make_backend(account)
+            found = adoption.matching(self.listed(account, backend), self._identity(inputs))
+            if len(found) != 1:
+                return None
+            return plan_line(backend, self.settings.api, found[0].id, inputs)
+        except StagesError:
+            return None
 
     def _never_a_duplicate(self, inputs: dict[str, Any]) -> list[CheckFailure]:
         """Refuse to create an object whose identity the account already holds, unless this
@@ -275,7 +282,8 @@ class ApiResourceProvider(ResourceProvider):
 
     def _journal(self, account: Account, inputs: Mapping[str, Any]) -> CreateJournal:
         owner = str(inputs.get(OWNER_KEY) or "")
-        return CreateJournal(self.settings.api, account.endpoint.base_url, owner)
+        endpoint = account.endpoint
+        return CreateJournal(self.settings.api, endpoint.base_url, endpoint.token, owner)
 
     def _adoption_note(self, inputs: Mapping[str, Any]) -> str | None:
         """The preview's `adopts` line (an extra input, never diffed or sent); None when nothing
@@ -298,6 +306,8 @@ class ApiResourceProvider(ResourceProvider):
         )
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        if is_tombstone(olds) or retiring(news):
+            return self._retirement_diff(olds, news)
         changes = changed(olds, news, self._owned(news))
         replaces = [name for name in changes if name in self.replace_on]
         return DiffResult(
@@ -307,9 +317,60 @@ class ApiResourceProvider(ResourceProvider):
             delete_before_replace=False,
         )
 
+    def _retirement_diff(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffResult:
+        """Retiring a live stage is an update; a tombstone declared live again is a replace
+        (a new stage); a tombstone still retired has nothing to do."""
+        if olds.get(RETIRED_KEY) == "kept" and not retiring(news):
+            return DiffResult(changes=True, replaces=[], stables=[])  # managed again, in place
+        if is_tombstone(olds) and not retiring(news):
+            return DiffResult(changes=True, replaces=["retire", "keep"], stables=[])
+        return DiffResult(changes=not is_tombstone(olds), replaces=[], stables=[])
+
+    def _tombstone(self, account: Account, id_: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """Retire a live stage: its records move, then it goes (or it is kept)."""
+        backend = self.make_backend(account)
+        with self._settled(account):
+            outs = retire(backend, id_, inputs)
+        if outs[RETIRED_KEY] == "moved":
+            account.deleted(self.kind, id_)
+        return {"name": inputs.get("name"), **outs}
+
+    def _manage_again(self, id_: str, wanted: Mapping[str, Any]) -> dict[str, Any]:
+        """A kept stage declared again: the same object, its declared fields written."""
+        account = self.account()
+        existing = self.make_backend(account).read(id_)
+        if existing is None:
+            raise StagesMissing(
+                f"{self.settings.api} no longer has the kept stage {id_}; run `pulumi refresh`, "
+                "then `pulumi up` creates it again"
+            )
+        changes = adoption.differences(existing, self._fields(wanted), self._owned(wanted))
+        remote = self.write(account, lambda b: b.update(id_, changes)) if changes else existing
+        return self._state(remote, wanted)
+
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = validated(self.inputs_model, self.input_names(), props)
-        if props.get(RECOVERS_KEY):  # left by a dead `up` of this stack: take it over
+        if retiring(inputs):  # a retired entry this stack never managed (a promotion)
+            account = self.account()
+            backend = self.make_backend(account)
+            found = adoption.matching(self.listed(account, backend), self._identity(inputs))
+            if len(found) > 1:
+                ids = ", ".join(sorted((r.id for r in found), key=adoption.id_order))
+                raise AmbiguousAdoption(
+                    f"{self.settings.api} has {len(found)} stages named {inputs.get('name')!r} "
+                    f"(ids {ids}); nothing was retired. Rename or remove the extra one by hand."
+                )
+            if len(found) == 1:
+                return CreateResult(found[0].id, self._tombstone(account, found[0].id, inputs))
+            gone = {
+                "name": inputs.get("name"),
+                RETIRED_KEY: "kept" if inputs.get("keep") else "moved",
+            }
+            return CreateResult(f"retired-{uuid.uuid4().hex}", gone)
+        if props.get(REPLACING_KEY):  # a replacement: a new object, never the one it replaces
+            inputs.pop("adopt", None)
+            inputs.pop("adopt_id", None)
+        elif props.get(RECOVERS_KEY):  # left by a dead `up` of this stack: take it over
             inputs["adopt_id"] = props[RECOVERS_KEY]
         account = self.account()
         fields = self._fields(inputs)
@@ -319,9 +380,9 @@ class ApiResourceProvider(ResourceProvider):
         existing = adoption.adoptee(self.settings.api, backend, listed, inputs, identity)
         if existing is None:
             journal = self._journal(account, props)
-            journal.begin(self.kind, identity)
+            intent = journal.begin(self.kind, identity)
             remote = self.write(account, lambda b: recovery.create(self.settings.api, b, fields))
-            journal.created(self.kind, identity, remote.id)
+            journal.created(self.kind, identity, intent, remote.id)
         else:
             THIS_RUN.took(self.kind, existing.id)
             changes = adoption.differences(existing, fields, self._editable(inputs))
@@ -333,6 +394,9 @@ class ApiResourceProvider(ResourceProvider):
         return CreateResult(remote.id, self._state(remote, inputs))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        if is_tombstone(props):  # nothing of it is managed in the CRM any more
+            outs = {k: v for k, v in props.items() if k != PROVIDER_KEY}
+            return ReadResult(id_, outs, {k: v for k, v in outs.items() if k in CONTROL_FIELDS})
         account = self.account()
         backend = self.make_backend(account)
         remote = self.listing(account).lookup(id_, lambda: self.list_view(backend, ""))
@@ -346,18 +410,25 @@ class ApiResourceProvider(ResourceProvider):
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         wanted = validated(self.inputs_model, self.input_names(), news)
+        if retiring(wanted):
+            return UpdateResult(self._tombstone(self.account(), id_, wanted))
+        if olds.get(RETIRED_KEY) == "kept":
+            return UpdateResult(self._manage_again(id_, wanted))
         changes = {name: wanted[name] for name in changed(olds, wanted, self._owned(wanted))}
         if not changes:
             return UpdateResult({k: v for k, v in olds.items() if k != PROVIDER_KEY})
         remote = self.write(self.account(), lambda b: b.update(id_, changes))
         return UpdateResult(self._state(remote, wanted))
 
-    def delete(self, id_: str, _props: dict[str, Any]) -> None:
-        if THIS_RUN.was_taken(self.kind, id_):
-            return  # another resource of this run took it over (a key change): it stays
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        if is_tombstone(props) or THIS_RUN.was_taken(self.kind, id_):
+            return  # retired already, or taken over by another resource of this run
         account = self.account()
+        backend = self.make_backend(account)
+        guard_delete(backend, self.settings.api, str(props.get("name")), id_)
         with self._settled(account):
-            self.make_backend(account).delete(id_)
+            backend.delete(id_)
+        self._journal(account, props).deleted(self.kind, id_)
         account.deleted(self.kind, id_)
 
 
@@ -384,8 +455,13 @@ class ApiResource(pulumi.dynamic.Resource):
         inputs: dict[str, Any],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        owner = f"{pulumi.get_project()}/{pulumi.get_stack()}"
-        props = {**inputs, OWNER_KEY: owner, **dict.fromkeys(self.output_names)}
+        owner = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
+        props = {
+            **inputs,
+            OWNER_KEY: owner,
+            RESOURCE_KEY: name,
+            **dict.fromkeys(self.output_names),
+        }
         pickler: Any = pickle._Pickler
         saved = (pickler._batch_setitems, pickler.save_dict)
         try:

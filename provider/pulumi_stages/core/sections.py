@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import pulumi
 from pydantic import BaseModel, ConfigDict, Field
 
-from .models import Name
+from .models import Flag, Name
 
 Location = tuple[str | int, ...]
 """Where in a declaration a value sits, e.g. ("capsule", "boards", 0, "stages", 2, "name")."""
@@ -40,6 +40,54 @@ class StageSpec(Spec):
     def identity(self) -> str:
         """The key that names the stage's resource."""
         return self.key or self.name
+
+
+class RetiredStageSpec(StageSpec):
+    """A stage the set no longer wants: where its records go before it is deleted, or that it
+    stays in the CRM, no longer managed. Keep the entry until the `up` that retires it ran."""
+
+    moved_to: Name | None = Field(
+        default=None,
+        description="A stage of the same list that receives this stage's records; then this "
+        "stage is deleted.",
+    )
+    keep: Flag = Field(
+        default=False, description="Leave the stage (and its records) in the CRM, unmanaged."
+    )
+
+    def control(self, destination_id: pulumi.Input[str] | None) -> dict[str, Any]:
+        """The inputs that tell the stage's resource to retire it."""
+        return {
+            "retire": not self.keep or None,
+            "keep": self.keep or None,
+            "moved_to": self.moved_to,
+            "moved_to_id": destination_id,
+        }
+
+
+def retired_problems(
+    at: Location, stages: Sequence[StageSpec], retired: Sequence[RetiredStageSpec]
+) -> list[tuple[Location, str]]:
+    """Each retired entry says exactly one of `moved_to` and `keep`, moves to a stage still in
+    the list, and is not also a live stage."""
+    problems: list[tuple[Location, str]] = []
+    names = {stage.name for stage in stages}
+    identities = {stage.identity for stage in stages}
+    for i, entry in enumerate(retired):
+        where = (*at, i)
+        if (entry.moved_to is None) == (not entry.keep):
+            problems.append(
+                (
+                    (*where, "moved_to"),
+                    "say where its records go (moved_to: <a stage of the "
+                    "list>) or keep: true to leave it in the CRM, not both",
+                )
+            )
+        elif entry.moved_to is not None and entry.moved_to not in names:
+            problems.append(((*where, "moved_to"), f"no stage named {entry.moved_to!r} here"))
+        if entry.name in names or entry.identity in identities:
+            problems.append(((*where, "name"), f"{entry.name!r} is also declared as a stage"))
+    return problems
 
 
 @dataclass
@@ -79,8 +127,10 @@ class SetBuilder(Protocol):
         resource_name: str,
         declared: Sequence[StageSpec],
         resources: Mapping[str, pulumi.CustomResource],
+        released: Sequence[RetiredStageSpec] = (),
     ) -> None:
-        """One ordering resource of `kind` over the declared stages (none for an empty list)."""
+        """One ordering resource of `kind` over the declared stages (none for an empty list);
+        `released` are the retired ones, which leave the order on purpose."""
         ...
 
 

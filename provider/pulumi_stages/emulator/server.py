@@ -39,6 +39,8 @@ class LoggedRequest:
     route: str
     query: dict[str, str]
     body: Any
+    reads_only: bool = False
+    """A read sent with a write's method (a search by POST): never counted as a write."""
 
     @property
     def key(self) -> str:
@@ -73,7 +75,7 @@ class RequestLog:
 
     def writes(self) -> list[LoggedRequest]:
         """The requests that change state (everything but GET/HEAD)."""
-        return [e for e in self.entries() if e.method not in ("GET", "HEAD")]
+        return [e for e in self.entries() if e.method not in ("GET", "HEAD") and not e.reads_only]
 
     def reset(self) -> None:
         """Forget every request."""
@@ -225,7 +227,10 @@ def build_app(service: Service, controls: Controls) -> web.Application:
         info = request.match_info.route.resource
         route = info.canonical if info is not None else request.path
         body = await _read_body(request)
-        entry = LoggedRequest(request.method, request.path, route, dict(request.query), body)
+        reads_only = route in getattr(service, "read_routes", frozenset())
+        entry = LoggedRequest(
+            request.method, request.path, route, dict(request.query), body, reads_only
+        )
         controls.log.record(entry)
         denied = service.authorize(request)
         if denied is not None:

@@ -10,6 +10,7 @@ import httpx
 from ..core.backend import Remote, delete_if_present, fetch_or_none
 from ..core.http import ApiClient
 from ..core.ratelimit import X_RATELIMIT, RateHeaders
+from ..core.records import PAGE_SIZE, RecordCount
 from .models import StageRecord
 
 JSON_API = "application/vnd.api+json"
@@ -67,6 +68,37 @@ class OutreachStages:
 
     def delete(self, id_: str) -> None:
         delete_if_present(self.client, f"/stages/{id_}")
+
+    records_word = "prospects"
+
+    def count_records(self, stage_id: str) -> RecordCount:
+        """Prospects in the stage: `meta.count`, confirmed by a page of them, since the count
+        can be truncated or zero under load (a page with prospects on it is never zero)."""
+        params: dict[str, str | int] = {
+            "filter[stage][id]": stage_id,
+            "count": "true",
+            "page[size]": PAGE_SIZE,
+        }
+        document = self.client.request("GET", "/prospects", params=params).json()
+        listed = len(document.get("data") or [])
+        counted = (document.get("meta") or {}).get("count")
+        if not listed:
+            return RecordCount(0)
+        if isinstance(counted, int) and counted >= listed:
+            return RecordCount(counted)
+        return RecordCount(listed, exact=False)  # the count said less than the page shows
+
+    def record_page(self, stage_id: str, size: int) -> list[str]:
+        params: dict[str, str | int] = {"filter[stage][id]": stage_id, "page[size]": size}
+        document = self.client.request("GET", "/prospects", params=params).json()
+        return [str(item["id"]) for item in document.get("data") or []]
+
+    def move_record(self, record_id: str, to_stage_id: str) -> None:
+        stage = {"data": {"type": "stage", "id": int(to_stage_id)}}
+        body = {
+            "data": {"type": "prospect", "id": int(record_id), "relationships": {"stage": stage}}
+        }
+        self.client.request("PATCH", f"/prospects/{record_id}", json=body)
 
     def list_all(self) -> Iterator[Remote]:
         """Every stage in the account as Remote objects."""

@@ -8,9 +8,11 @@ from ..core.models import Flag, HexColor
 from ..core.sections import (
     DeclaredSection,
     Location,
+    RetiredStageSpec,
     SectionSpec,
     SetBuilder,
     StageSpec,
+    retired_problems,
     stage_repeats,
 )
 from .stage import Stage, StageOrder
@@ -27,6 +29,10 @@ class OutreachSection(SectionSpec):
 
     adopt: Flag = Field(default=False, description="Take over existing stages with these names.")
     stages: list[OutreachStageSpec] = Field(default_factory=list)
+    retired: list[RetiredStageSpec] = Field(
+        default_factory=list,
+        description="Stages to take out: their prospects move to `moved_to` first, or `keep`.",
+    )
 
     def declare(self, builder: SetBuilder) -> DeclaredSection:
         stages: dict[str, Stage] = {}
@@ -40,14 +46,30 @@ class OutreachSection(SectionSpec):
                 ordered_by_set=True,
                 opts=builder.stage_options("order"),
             )
-        builder.order(StageOrder, builder.resource_name(), self.stages, stages)
+        for entry in self.retired:
+            target = stages[_identity_of(self.stages, entry.moved_to)] if entry.moved_to else None
+            Stage(
+                builder.resource_name(entry.identity),
+                name=entry.name,
+                ordered_by_set=True,
+                retirement=entry.control(target.id if target else None),
+                opts=builder.stage_options("order"),
+            )
+        builder.order(StageOrder, builder.resource_name(), self.stages, stages, self.retired)
         return DeclaredSection(
             attributes={"outreach_stages": stages},
             stage_ids={key: stage.id for key, stage in stages.items()},
         )
 
     def repeats(self) -> list[tuple[Location, str]]:
-        return stage_repeats(("stages",), self.stages)
+        return stage_repeats(("stages",), self.stages) + retired_problems(
+            ("retired",), self.stages, self.retired
+        )
 
     def stage_count(self) -> int:
         return len(self.stages)
+
+
+def _identity_of(stages: list[OutreachStageSpec], name: str) -> str:
+    """The identity of the stage called `name` (validation made sure there is one)."""
+    return next(stage.identity for stage in stages if stage.name == name)

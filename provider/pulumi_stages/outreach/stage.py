@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import pulumi
@@ -56,6 +57,7 @@ class Stage(ApiResource, module="outreach", name="Stage"):
         adopt: pulumi.Input[bool] | None = None,
         adopt_id: pulumi.Input[int | str] | None = None,
         ordered_by_set: bool | None = None,
+        retirement: Mapping[str, Any] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare a stage. `adopt=True` takes over an existing stage with the same name instead
@@ -68,6 +70,7 @@ class Stage(ApiResource, module="outreach", name="Stage"):
             "adopt": adopt,
             "adopt_id": adopt_id,
             "ordered_by_set": ordered_by_set,
+            **(retirement or {}),
         }
         super().__init__(OutreachStageProvider(), resource_name, inputs, opts)
 

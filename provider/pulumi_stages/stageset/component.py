@@ -15,7 +15,7 @@ from typing import Any
 
 import pulumi
 
-from ..core.sections import StageSpec, resource_part
+from ..core.sections import RetiredStageSpec, StageSpec, resource_part
 from .source import load_file, load_value
 from .spec import StageSetBase
 
@@ -55,6 +55,7 @@ class _Builder:
         resource_name: str,
         declared: Sequence[StageSpec],
         resources: Mapping[str, pulumi.CustomResource],
+        released: Sequence[RetiredStageSpec] = (),
     ) -> None:
         if not declared:
             return
@@ -63,6 +64,7 @@ class _Builder:
             sequence=[stage.name for stage in declared],
             stages={stage.name: resources[stage.identity].id for stage in declared},
             opts=self.child_options(),
+            released=[stage.name for stage in released],
         )
 
 

@@ -65,6 +65,7 @@ class CapsuleService:
     rate_limit = 4_000  # [doc] handling-api-responses: 4,000 requests per user per hour
     rate_window_seconds = 3600.0
     auth_paths: frozenset[str] = frozenset()  # Capsule's OAuth grant is not emulated
+    read_routes = frozenset({"/api/v2/kases/filters/results"})  # [doc] a search, sent as POST
 
     def __init__(
         self,

@@ -1,0 +1,60 @@
+"""What one provider process (one `pulumi up` or `preview`) learns across its resources.
+
+The engine checks every resource before it creates, updates or deletes any, on up to four
+threads, and the provider sees no URNs. Each resource passes its own name as an input, so this
+registry can tell: a replacement's second check (which comes with no olds) from a brand-new
+resource; two resources of one stack that declare the same object (the second is refused);
+and an object a create took over, so the delete of the resource that held it before (after a
+key change) leaves it alone.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+
+def _identity_key(kind: str, identity: Mapping[str, Any]) -> tuple[str, str]:
+    return (kind, json.dumps(dict(identity), sort_keys=True, default=str))
+
+
+class ThisRun:
+    """Thread-safe; one per provider process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._known: set[str] = set()
+        self._claims: dict[tuple[str, str], str] = {}
+        self._taken: set[tuple[str, str]] = set()
+
+    def exists(self, resource: str, kind: str, identity: Mapping[str, Any]) -> None:
+        """A resource in state was checked (with olds): it holds this identity."""
+        with self._lock:
+            self._known.add(resource)
+            self._claims.setdefault(_identity_key(kind, identity), resource)
+
+    def replacing(self, resource: str) -> bool:
+        """Whether a check with no olds is the engine's re-check of a resource in state."""
+        with self._lock:
+            return bool(resource) and resource in self._known
+
+    def claim(self, resource: str, kind: str, identity: Mapping[str, Any]) -> str | None:
+        """Claim an identity for a new resource; the other resource's name if one holds it."""
+        with self._lock:
+            holder = self._claims.setdefault(_identity_key(kind, identity), resource)
+        return None if holder == resource else holder
+
+    def took(self, kind: str, id_: str) -> None:
+        """A create took over this existing object."""
+        with self._lock:
+            self._taken.add((kind, id_))
+
+    def was_taken(self, kind: str, id_: str) -> bool:
+        """Whether a create of this run took the object over."""
+        with self._lock:
+            return (kind, id_) in self._taken
+
+
+THIS_RUN = ThisRun()
