@@ -190,3 +190,20 @@ def test_one_name_in_two_sets_of_one_stack_is_refused(sales: StackHarness) -> No
         sales.preview()
     assert "'Qualified' is declared twice in this stack" in str(refused.value)
     assert sales.emulator.log.writes() == []
+
+
+def test_a_rename_onto_a_name_made_by_hand_stops_at_preview(sales: StackHarness) -> None:
+    sales.emulator.service.state.create({"name": "Won"})  # type: ignore[attr-defined]
+    use(
+        sales,
+        {
+            "outreach": {
+                "stages": [{"name": "Won", "key": "Prospecting"}, *({"name": n} for n in LIVE[1:])]
+            }
+        },
+    )
+    with pytest.raises(auto.CommandError) as refused:
+        sales.preview()
+    assert "renaming this one to it would make two" in str(refused.value)
+    assert sales.emulator.log.writes() == []
+    assert [n for n, _ in sales.emulator.service.live_stages()].count("Won") == 1

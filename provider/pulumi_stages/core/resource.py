@@ -208,14 +208,24 @@ class ApiResourceProvider(ResourceProvider):
                 if line:
                     inputs["retires"] = line
         elif olds:
-            if not retiring(olds):
-                THIS_RUN.exists(resource, self.kind, self._identity(olds))
+            failures = self._existing_resource(resource, olds, inputs, bool(unknown))
         elif THIS_RUN.replacing(resource):
             inputs[REPLACING_KEY] = True  # the engine's re-check of a replacement: never adopt
         elif not unknown:
             failures = self._new_resource(resource, inputs)
         inputs.update({name: UNKNOWN for name in unknown})
         return CheckResult(inputs, failures)
+
+    def _existing_resource(
+        self, resource: str, olds: Mapping[str, Any], inputs: dict[str, Any], unknown: bool
+    ) -> list[CheckFailure]:
+        """A resource in state: its identity is held for this run; renamed onto a name the
+        account already holds, it is refused (that would make two)."""
+        if not retiring(olds):
+            THIS_RUN.exists(resource, self.kind, self._identity(olds))
+        if unknown or _adopts(inputs) or self._identity(inputs) == self._identity(olds):
+            return []
+        return self._never_a_duplicate(inputs, recover=False)
 
     def _new_resource(self, resource: str, inputs: dict[str, Any]) -> list[CheckFailure]:
         """A brand-new resource: one per identity in this stack, then the adoption note or the
@@ -251,7 +261,9 @@ class ApiResourceProvider(ResourceProvider):
         except StagesError:
             return None
 
-    def _never_a_duplicate(self, inputs: dict[str, Any]) -> list[CheckFailure]:
+    def _never_a_duplicate(
+        self, inputs: dict[str, Any], recover: bool = True
+    ) -> list[CheckFailure]:
         """Refuse to create an object whose identity the account already holds, unless this
         stack's journal says a dead `up` of its own made it: then `recovers` names it and the
         create takes it over. Skipped when the account cannot be read (the create then fails
@@ -265,17 +277,27 @@ class ApiResourceProvider(ResourceProvider):
         matches = adoption.matching(listed, identity)
         if not matches:
             return []
-        ours = self._journal(account, inputs).ours(self.kind, identity, matches)
+        ours = self._journal(account, inputs).ours(self.kind, identity, matches) if recover else []
         if len(ours) == 1:
             inputs[RECOVERS_KEY] = ours[0].id
             return []
         ids = ", ".join(sorted((m.id for m in matches), key=adoption.id_order))
         field = self.identity_fields[0]
+        existing = (
+            f"{self.settings.api} already has a {self.kind} named {inputs.get(field)!r} (id {ids})"
+        )
+        if not recover:  # a rename onto a name the account holds
+            return [
+                CheckFailure(
+                    field,
+                    f"{existing}; renaming this one to it would make two. Choose another name, "
+                    "or rename or remove the other first. Nothing was changed.",
+                )
+            ]
         return [
             CheckFailure(
                 field,
-                f"{self.settings.api} already has a {self.kind} named {inputs.get(field)!r} "
-                f"(id {ids}) that this stack does not manage; set adopt: true (or adopt_id) "
+                f"{existing} that this stack does not manage; set adopt: true (or adopt_id) "
                 "to take it over, or choose another name. Nothing was created.",
             )
         ]
