@@ -84,7 +84,8 @@ def test_api_validation_error_names_the_field_and_keeps_state_consistent(
         original(attributes, creating)
 
     stack.emulator.service.state._validate = refuse_renames  # type: ignore[attr-defined]
-    stack.declared[1].name = "Lead"
+    # A name the account does not hold (one it holds is refused at preview, before the API).
+    stack.declared[1].name = "Closed"
     with pytest.raises(auto.CommandError) as failure:
         stack.up()
     assert (

@@ -223,7 +223,8 @@ class ApiResourceProvider(ResourceProvider):
         account already holds, it is refused (that would make two)."""
         if not retiring(olds):
             THIS_RUN.exists(resource, self.kind, self._identity(olds))
-        if unknown or _adopts(inputs) or self._identity(inputs) == self._identity(olds):
+        renamed = any(olds.get(k) != v for k, v in self._identity(inputs).items())
+        if unknown or _adopts(inputs) or not renamed:  # only what the declaration sets counts
             return []
         return self._never_a_duplicate(inputs, recover=False)
 
