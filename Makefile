@@ -6,7 +6,7 @@ export PATH := $(ROOT)/.tools/bin:$(VENV)/bin:$(PATH)
 export PULUMI_SKIP_UPDATE_CHECK := true
 export PULUMI_HOME := $(ROOT)/.tools/pulumi-home
 
-.PHONY: setup demo promotion test lint typecheck unit e2e bench clean
+.PHONY: setup demo promotion test lint typecheck unit e2e soak bench clean
 
 setup: ## Install the virtualenv, the pulumi CLI (built from Go modules) and the plugins
 	@bash tools/setup-toolchain.sh
@@ -32,6 +32,12 @@ e2e: setup ## Tests through the real Pulumi engine
 
 test: setup lint typecheck ## Everything CI runs: lint, types, all tests (two workers: the e2e tests mostly wait on pulumi processes)
 	pytest -n 2
+
+soak: setup ## Random sequences through the real engine for STAGES_SOAK_MINUTES (5) per CRM from a random seed (STAGES_SOAK_SEED replays one); prints statistics
+	@seed=$${STAGES_SOAK_SEED:-$$(( (RANDOM << 15) | RANDOM ))}; \
+	echo "soak seed $$seed: STAGES_SOAK_SEED=$$seed make soak replays it"; \
+	STAGES_SOAK=1 pytest -p no:cacheprovider tests/test_random_sequences_e2e.py::test_random_sequences_converge \
+		-k "$${STAGES_SOAK_CRM:-}" --hypothesis-seed=$$seed
 
 bench: setup ## Benchmarks: print request counts, timings and ratios
 	python -m bench.refresh_scale
