@@ -25,7 +25,7 @@ does. CI runs one derandomized sequence per CRM: hypothesis tries all-zero choic
 runs random sequences from a random seed for `STAGES_SOAK_MINUTES` per CRM (`STAGES_SOAK_SEED`
 replays one; `STAGES_SOAK_EXAMPLES`, `STAGES_SOAK_STEPS`, `STAGES_SOAK_CRM`), shrinks what it
 finds and prints the statistics. Each violation found becomes a plain regression test at the
-end of this file; the machine steers around those still open unless STAGES_SOAK_KNOWN_ISSUES=1.
+end of this file (three so far, all fixed).
 
 Not covered: `keep: true` retirements; drift of a colour or description made by hand; Capsule
 stages archived by hand; adding, removing or renaming boards (two fixed boards); token expiry
@@ -79,9 +79,6 @@ MINUTES = float(os.environ.get("STAGES_SOAK_MINUTES", "5")) if SOAK else None
 STEPS = int(os.environ.get("STAGES_SOAK_STEPS", "0"))
 """Steps per sequence; 0: one more than the machine's tour (its first sequence visits every
 step kind)."""
-KNOWN_ISSUES = os.environ.get("STAGES_SOAK_KNOWN_ISSUES") == "1"
-"""Steer into the violations already found (each has a regression test below) instead of around
-them; by default the machine avoids them, so that it can find others."""
 PROJECT = Path(__file__).parent / "projects" / "sequences"
 SPEC_FILE = "sequence-spec.json"
 
@@ -245,7 +242,6 @@ class SequenceMachine(RuleBasedStateMachine):
     """One stage set in one CRM; subclasses say which."""
 
     adapter: ClassVar[str]
-    known_issues: ClassVar[bool] = KNOWN_ISSUES
     write_methods: ClassVar[tuple[str, ...]]
     records_word: ClassVar[str]
 
@@ -568,9 +564,6 @@ class SequenceMachine(RuleBasedStateMachine):
         container = choose(self.containers, pick)
         applied = self.applied.stages.get(container.name, {})
         stages = [s for s in container.stages if s.identity in applied]
-        if self.adopt and not self.known_issues:
-            # test_regression_a_rename_onto_a_name_made_by_hand_leaves_no_duplicate[*-adopt]
-            stages = []
         if not stages or not self.can_hand_create(container):
             self.note("hand add rename target: not applicable")
             return
@@ -635,10 +628,8 @@ class SequenceMachine(RuleBasedStateMachine):
         """`kill -9` of a plain `pulumi up` while its creates are in flight, then `pulumi
         cancel`, `pulumi refresh --clear-pending-creates` and `up`: no duplicate, converged.
         Once per sequence (it costs four `pulumi` runs)."""
-        known = self.replacing() or self.renamed_onto  # the run below sets adopt for hand_made
-        if self.kills or self.fault is not None or (known and not self.known_issues):
-            # test_regression_a_kill_while_a_board_change_replaces_stages_recovers,
-            # test_regression_a_rename_onto_a_name_made_by_hand_leaves_no_duplicate[*-adopt]
+        if self.kills or self.fault is not None or self.renamed_onto:
+            # a rename onto a name made by hand is refused before any write: nothing to kill
             self.note("kill: not applicable")
             return
         self.kills += 1
@@ -1019,6 +1010,7 @@ class CapsuleMachine(SequenceMachine):
         "up",
         "hand_add_rename_target",
         "up",
+        "change_board_refused",
     )
 
     def __init__(self) -> None:
@@ -1168,6 +1160,46 @@ class CapsuleMachine(SequenceMachine):
         board.description = choose([t for t in BOARD_TEXTS if t != board.description], pick // 3)
         self.note(f"board: {board.name} described anew")
 
+    def change_board_refused(self, pick: int, _: int) -> None:
+        """With nothing else pending, describing anew a board whose stages hold records stops
+        the `up` before any write, naming the board and the counts (Capsule cannot edit a
+        board: the replace would strand them); the model then takes the change back."""
+        held = {
+            board.name: [
+                (name, id_, self.records_in(id_))
+                for name, id_ in self.applied.stages.get(board.name, {}).values()
+                if self.records_in(id_)
+            ]
+            for board in self.containers
+        }
+        choices = [board for board in self.containers if held[board.name]]
+        if not choices or not self.clean():
+            self.note("board change refused: not applicable")
+            return
+        board = choose(choices, pick)
+        before = board.description
+        board.description = choose([t for t in BOARD_TEXTS if t != before], pick // 3)
+        self.note(f"board change refused: {board.name} holds records")
+        stages = sorted(self.server.service.live_stages())
+        try:
+            self.engine(self.stack.up)
+        except auto.CommandError as refused:
+            text = str(refused)
+            named = [f"{name!r} (id {id_}): {count}" for name, id_, count in held[board.name]]
+            check(
+                f"board {board.name!r}" in text and all(n in text for n in named),
+                f"the refusal does not name board {board.name!r} and {named}:\n" + text[-2000:],
+            )
+        else:
+            raise violated(f"a change of board {board.name!r} holding records was not refused")
+        check(
+            self.server.log.writes() == [],
+            f"a refused up wrote: {[e.key for e in self.server.log.writes()]}",
+        )
+        check(sorted(self.server.service.live_stages()) == stages, "a refused up changed stages")
+        STATS["refusals (board holding records)"] += 1
+        board.description = before
+
     def hand_archive_board(self, pick: int, _: int) -> None:
         board = choose(self.containers, pick)
         if board.name not in self.applied.boards:
@@ -1183,8 +1215,8 @@ class CapsuleMachine(SequenceMachine):
             if board.description == before:
                 continue
             applied = self.applied.stages.get(board.name, {})
-            if not self.known_issues and any(self.records_in(id_) for _, id_ in applied.values()):
-                # test_regression_a_board_change_while_its_stage_holds_records_leaves_one_board
+            if any(self.records_in(id_) for _, id_ in applied.values()):
+                # refused (change_board_refused checks that); the model takes it back
                 board.description = before
                 STATS["board change taken back (records)"] += 1
                 self.note(f"board back: {board.name} holds records")
@@ -1261,28 +1293,22 @@ def test_random_sequences_converge(
 
 # ---------------------------------------------------------------- regressions found by the machine
 #
-# Each replays, as plain steps, the core of a violation of the machine's invariants. Those that
-# still happen are marked xfail(strict=True): the suite stays green, and the fix makes them pass,
-# which strict xfail reports, so the mark goes with the fix. The machine steers around them
-# (`known_issues`) unless STAGES_SOAK_KNOWN_ISSUES=1; `replay` steers into them.
+# Each replays, as plain steps, the core of a violation of the machine's invariants. One still
+# open would be marked xfail(strict=True) until its fix, which strict xfail reports.
 
 
 def duplicates(names: list[str]) -> list[str]:
     return sorted({n for n in names if names.count(n) > 1})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a board change whose board holds records creates the new board and its stages, "
-    "then the records check refuses: two active boards of one name",
-)
 def test_regression_a_board_change_while_its_stage_holds_records_leaves_one_board(
     tmp_path: Path, pulumi_home: Path, token: str
 ) -> None:
     """Steps: up a board with two stages; put 2 open projects in one; change the board's
-    description (a replace: its stages follow); up. The `up` may refuse (with no write) or carry
-    the projects along; either way one active board of that name, no duplicate stage, and every
-    project still on a live stage."""
+    description (a replace: its stages follow); up. Capsule cannot edit a board, and it refuses
+    to delete a stage with open projects, so the `up` refuses before any write, naming the board
+    and the stage's count: one active board of that name, no duplicate stage, every project on a
+    live stage."""
     spec: dict[str, Any] = {
         "capsule": {
             "boards": [
@@ -1299,36 +1325,28 @@ def test_regression_a_board_change_while_its_stage_holds_records_leaves_one_boar
         stack.program = lambda: StageSet("pipeline", spec) and None
         stack.up()
         build = dict(server.service.live_stages())["Build"]
+        (board,) = server.service.state.boards
         server.service.put_records(build, 2)
         spec["capsule"]["boards"][0]["description"] = BOARD_TEXTS[1]
 
         try:
             stack.up()
-            refused = False
-        except auto.CommandError:
-            refused = True
+            refused = ""
+        except auto.CommandError as error:
+            refused = str(error)
 
         state = server.service.state
         active = [b.name for b in state.boards.values() if not b.archived]
         live = [name for name, _ in server.service.live_stages()]
         held = sum(server.service.records_in(id_) for _, id_ in server.service.live_stages())
         writes = [e.key for e in server.log.writes()]
-        print(f"\nboard change with records: refused={refused} boards={active} stages={live}")
-        print(f"writes: {writes}")
+        print(f"\nboard change with records: boards={active} stages={live} writes={writes}")
         assert duplicates(active) == [], f"two active boards: {active}"
         assert duplicates(live) == [], f"duplicate stages: {live}"
         assert held == 2
-        if refused:
-            assert writes == [], f"a refused up wrote {writes}"
-        else:
-            stack.assert_no_changes()
-
-
-ADOPT_DUPLICATES = pytest.mark.xfail(
-    strict=True,
-    reason="with adopt: true (as an exported file has), a rename (key kept) onto a name someone "
-    "gave a stage by hand is not refused: two stages of that name",
-)
+        assert f"board 'Delivery' (id {board}) replaces it" in refused, refused[-2000:]
+        assert f"open projects ('Build' (id {build}): 2)" in refused, refused[-2000:]
+        assert writes == [], f"a refused up wrote {writes}"
 
 
 @pytest.mark.parametrize(
@@ -1336,8 +1354,8 @@ ADOPT_DUPLICATES = pytest.mark.xfail(
     [
         ("outreach", False),
         ("capsule", False),
-        pytest.param("outreach", True, id="outreach-adopt", marks=ADOPT_DUPLICATES),
-        pytest.param("capsule", True, id="capsule-adopt", marks=ADOPT_DUPLICATES),
+        pytest.param("outreach", True, id="outreach-adopt"),
+        pytest.param("capsule", True, id="capsule-adopt"),
     ],
 )
 def test_regression_a_rename_onto_a_name_made_by_hand_leaves_no_duplicate(
@@ -1384,9 +1402,8 @@ def test_regression_a_rename_onto_a_name_made_by_hand_leaves_no_duplicate(
 
 def replay(machine: type[SequenceMachine], steps: list[tuple[str, int, int]]) -> None:
     """Run a sequence of named steps `(kind, pick, other)` (as a violation's trace shows them)
-    outside hypothesis, through the machine's own steps, checks and final `up`; into the known
-    issues, not around them."""
-    state = type(machine.__name__, (machine,), {"known_issues": True})()
+    outside hypothesis, through the machine's own steps, checks and final `up`."""
+    state = machine()
     try:
         state.start()
         for name, pick, other in steps:
@@ -1403,12 +1420,6 @@ def replay(machine: type[SequenceMachine], steps: list[tuple[str, int, int]]) ->
         state.teardown()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="after a kill -9 while a board change replaces its stages, the recovery up refuses "
-    "the replacements: 'already has a stage named ... renaming this one to it would make two', "
-    "naming the stage the dead run made",
-)
 def test_regression_a_kill_while_a_board_change_replaces_stages_recovers(context: Context) -> None:
     """Steps (the machine's own): up Delivery (Brief, Build, Done) and Sales (Lead, Won);
     describe Delivery anew (a replace: its stages follow onto the new board) and add three

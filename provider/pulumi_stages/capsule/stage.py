@@ -11,6 +11,7 @@ from pulumi.dynamic import DiffResult, UpdateResult
 from ..core.account import Account
 from ..core.backend import Backend, Remote
 from ..core.config import ApiSettings
+from ..core.errors import RecordsInStage
 from ..core.ordering import OrderingProvider, OrderResource
 from ..core.resource import ApiResource, ApiResourceProvider
 from .api import BOARD, STAGE, CapsuleBoards, CapsuleDialect, CapsuleStages, site_of
@@ -58,11 +59,36 @@ class CapsuleBoardProvider(ApiResourceProvider):
     adoption_view: ClassVar[str] = "active"
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        """As any object; a board archived by hand (seen by refresh) is drift to restore."""
+        """As any object; a board archived by hand (seen by refresh) is drift to restore; a
+        replace whose stages hold open projects is refused before anything is written."""
         result = super().diff(id_, olds, news)
         if olds.get("archived") and not result.replaces:
             return DiffResult(changes=True, replaces=[], stables=[], delete_before_replace=False)
+        if result.replaces:
+            self._refuse_stranding(id_, olds, result.replaces)
         return result
+
+    def _refuse_stranding(self, id_: str, olds: Mapping[str, Any], fields: Iterable[str]) -> None:
+        """A replaced board's stages are replaced too, and Capsule refuses to delete a stage
+        that holds open projects: after the new board and its stages were made, the old ones
+        would stay. So a replace is refused while any of its stages holds one."""
+        account = self.account()
+        stages = CapsuleStages(account)
+        listed = account.listing(STAGE, "").snapshot(stages.list_all)
+        held = [
+            f"{stage.outs.get('name')!r} (id {stage.id}): {count}"
+            for stage in listed
+            if stage.outs.get("board_id") == id_
+            and not (count := stages.count_records(stage.id)).empty
+        ]
+        if held:
+            changes = " and ".join(sorted(fields))
+            raise RecordsInStage(
+                f"Capsule cannot edit a board, so changing the {changes} of board "
+                f"{olds.get('name')!r} (id {id_}) replaces it and its stages, and they hold "
+                f"open projects ({', '.join(held)}). Nothing was changed. Move the projects "
+                "to another board first, or keep the board as it is."
+            )
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """The only change a board takes in place: restoring one archived by hand."""

@@ -211,6 +211,8 @@ class ApiResourceProvider(ResourceProvider):
             failures = self._existing_resource(resource, olds, inputs, bool(unknown))
         elif THIS_RUN.replacing(resource):
             inputs[REPLACING_KEY] = True  # the engine's re-check of a replacement: never adopt
+            if not unknown:
+                self._recover_replacement(resource, inputs)
         elif not unknown:
             failures = self._new_resource(resource, inputs)
         inputs.update({name: UNKNOWN for name in unknown})
@@ -222,11 +224,31 @@ class ApiResourceProvider(ResourceProvider):
         """A resource in state: its identity is held for this run; renamed onto a name the
         account already holds, it is refused (that would make two)."""
         if not retiring(olds):
-            THIS_RUN.exists(resource, self.kind, self._identity(olds))
-        renamed = any(olds.get(k) != v for k, v in self._identity(inputs).items())
-        if unknown or _adopts(inputs) or not renamed:  # only what the declaration sets counts
+            holder = THIS_RUN.exists(resource, self.kind, self._identity(olds))
+            if holder is not None:
+                return [self._declared_twice(olds, resource, holder)]
+        moved = [k for k, v in self._identity(inputs).items() if olds.get(k) != v]
+        if unknown or not moved:  # only what the declaration sets counts
             return []
+        if any(k in self.replace_on for k in moved):
+            return []  # a replacement: the engine checks it again as a create
         return self._never_a_duplicate(inputs, recover=False)
+
+    def _recover_replacement(self, resource: str, inputs: dict[str, Any]) -> None:
+        """A replacement whose create a dead `up` of this stack already made (this stack's
+        journal says so): its create takes that object over instead of making a second."""
+        try:
+            account = self.account()
+            listed = self.listed(account, self.make_backend(account), self.adoption_view)
+        except StagesError:
+            return
+        identity = self._identity(inputs)
+        replaced = THIS_RUN.replaced(resource)
+        matches = [r for r in adoption.matching(listed, identity) if r.id != replaced]
+        ours = self._journal(account, inputs).ours(self.kind, identity, matches)
+        if len(ours) == 1:
+            inputs[RECOVERS_KEY] = ours[0].id
+            inputs.pop(REPLACING_KEY, None)
 
     def _new_resource(self, resource: str, inputs: dict[str, Any]) -> list[CheckFailure]:
         """A brand-new resource: one per identity in this stack, then the adoption note or the
@@ -234,20 +256,23 @@ class ApiResourceProvider(ResourceProvider):
         identity = self._identity(inputs)
         holder = THIS_RUN.claim(resource, self.kind, identity)
         if holder is not None:
-            field = self.identity_fields[0]
-            return [
-                CheckFailure(
-                    field,
-                    f"{inputs.get(field)!r} is declared twice in this stack: {resource!r} and "
-                    f"{holder!r} would both manage one {self.settings.api} {self.kind}",
-                )
-            ]
+            return [self._declared_twice(inputs, resource, holder)]
         if _adopts(inputs):
             line = self._adoption_note(inputs) if inputs.get("adopt") else None
             if line:
                 inputs["adopts"] = line
             return []
         return self._never_a_duplicate(inputs)
+
+    def _declared_twice(
+        self, inputs: Mapping[str, Any], resource: str, holder: str
+    ) -> CheckFailure:
+        field = self.identity_fields[0]
+        return CheckFailure(
+            field,
+            f"{inputs.get(field)!r} is declared twice in this stack: {resource!r} and "
+            f"{holder!r} would both manage one {self.settings.api} {self.kind}",
+        )
 
     def _retirement_note(self, inputs: Mapping[str, Any]) -> str | None:
         """The preview's `retires` line: the stage's records, counted, and where they go; None
@@ -333,6 +358,8 @@ class ApiResourceProvider(ResourceProvider):
             return self._retirement_diff(olds, news)
         changes = changed(olds, news, self._owned(news))
         replaces = [name for name in changes if name in self.replace_on]
+        if replaces:
+            THIS_RUN.replaces(str(news.get(RESOURCE_KEY) or ""), _id)
         return DiffResult(
             changes=bool(changes),
             replaces=replaces,

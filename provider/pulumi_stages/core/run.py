@@ -28,17 +28,30 @@ class ThisRun:
         self._known: set[str] = set()
         self._claims: dict[tuple[str, str], str] = {}
         self._taken: set[tuple[str, str]] = set()
+        self._replaced: dict[str, str] = {}
 
-    def exists(self, resource: str, kind: str, identity: Mapping[str, Any]) -> None:
-        """A resource in state was checked (with olds): it holds this identity."""
+    def exists(self, resource: str, kind: str, identity: Mapping[str, Any]) -> str | None:
+        """A resource in state was checked (with olds): it holds this identity. The name of a
+        new resource that claimed it first, if one did (checks come in any order)."""
         with self._lock:
             self._known.add(resource)
-            self._claims.setdefault(_identity_key(kind, identity), resource)
+            holder = self._claims.setdefault(_identity_key(kind, identity), resource)
+        return None if holder == resource else holder
 
     def replacing(self, resource: str) -> bool:
         """Whether a check with no olds is the engine's re-check of a resource in state."""
         with self._lock:
             return bool(resource) and resource in self._known
+
+    def replaces(self, resource: str, id_: str) -> None:
+        """The diff of a resource in state says its object is replaced."""
+        with self._lock:
+            self._replaced[resource] = id_
+
+    def replaced(self, resource: str) -> str | None:
+        """The id of the object a replacement's create stands in for, once its diff ran."""
+        with self._lock:
+            return self._replaced.get(resource)
 
     def claim(self, resource: str, kind: str, identity: Mapping[str, Any]) -> str | None:
         """Claim an identity for a new resource; the other resource's name if one holds it."""
