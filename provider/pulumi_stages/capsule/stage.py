@@ -11,7 +11,7 @@ from pulumi.dynamic import DiffResult, UpdateResult
 from ..core.account import Account
 from ..core.backend import Backend, Remote
 from ..core.config import ApiSettings
-from ..core.errors import RecordsInStage
+from ..core.errors import ConfigError, RecordsInStage
 from ..core.ordering import OrderingProvider, OrderResource
 from ..core.resource import ApiResource, ApiResourceProvider
 from .api import BOARD, STAGE, CapsuleBoards, CapsuleDialect, CapsuleStages, site_of
@@ -72,7 +72,10 @@ class CapsuleBoardProvider(ApiResourceProvider):
         """A replaced board's stages are replaced too, and Capsule refuses to delete a stage
         that holds open projects: after the new board and its stages were made, the old ones
         would stay. So a replace is refused while any of its stages holds one."""
-        account = self.account()
+        try:
+            account = self.account()
+        except ConfigError:  # a preview without credentials; `up` has them and checks
+            return
         stages = CapsuleStages(account)
         listed = account.listing(STAGE, "").snapshot(stages.list_all)
         held = [
@@ -86,8 +89,8 @@ class CapsuleBoardProvider(ApiResourceProvider):
             raise RecordsInStage(
                 f"Capsule cannot edit a board, so changing the {changes} of board "
                 f"{olds.get('name')!r} (id {id_}) replaces it and its stages, and they hold "
-                f"open projects ({', '.join(held)}). Nothing was changed. Move the projects "
-                "to another board first, or keep the board as it is."
+                f"open projects ({', '.join(held)}). The board and its stages were not "
+                "changed. Move the projects to another board first, or keep the board as it is."
             )
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:

@@ -56,6 +56,8 @@ RESOURCE_KEY = "resource_name"
 """An input every resource carries: its own name, so one run can tell its resources apart."""
 RECOVERS_KEY = "recovers"
 """Set by check: the id of the object a dead `up` of this stack made, which create takes over."""
+OWN_KEYS = (OWNER_KEY, RESOURCE_KEY)
+"""Inputs the program sets on every resource, kept in outputs so that a refresh keeps them."""
 
 
 class _HideStagesErrorTracebacks(logging.Filter):
@@ -147,6 +149,11 @@ class ApiResourceProvider(ResourceProvider):
         account.wrote(self.kind, remote)
         return remote
 
+    def _validated(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        """Inputs `check` already passed, as the model reads them, and the resource's own."""
+        own = {key: props[key] for key in OWN_KEYS if props.get(key)}
+        return {**validated(self.inputs_model, self.input_names(), props), **own}
+
     @classmethod
     def input_names(cls) -> tuple[str, ...]:
         """The declared input fields, in model order."""
@@ -178,11 +185,14 @@ class ApiResourceProvider(ResourceProvider):
         return owned if self.editable is None else tuple(f for f in owned if f in self.editable)
 
     def _state(self, remote: Remote, inputs: Mapping[str, Any]) -> dict[str, Any]:
-        """The outputs to keep in state: the API's answer, less a position a set owns."""
+        """The outputs to keep in state: the API's answer, less a position a set owns, with
+        the resource's own inputs that `read` (handed outputs, not inputs) gives back."""
+        outs = dict(remote.outs)
         if inputs.get("ordered_by_set") and self.position_field:
-            outs = {k: v for k, v in remote.outs.items() if k != self.position_field}
-            return {**outs, "ordered_by_set": True}  # `read` is handed outputs, not inputs
-        return remote.outs
+            outs.pop(self.position_field, None)
+            outs["ordered_by_set"] = True
+        outs.update({key: inputs[key] for key in OWN_KEYS if inputs.get(key)})
+        return outs
 
     def guard(self) -> None:
         """The account guard alone: a stack that names its account fails a preview first. With
@@ -212,7 +222,7 @@ class ApiResourceProvider(ResourceProvider):
         elif THIS_RUN.replacing(resource):
             inputs[REPLACING_KEY] = True  # the engine's re-check of a replacement: never adopt
             if not unknown:
-                self._recover_replacement(resource, inputs)
+                failures = self._replacement(resource, inputs)
         elif not unknown:
             failures = self._new_resource(resource, inputs)
         inputs.update({name: UNKNOWN for name in unknown})
@@ -224,9 +234,18 @@ class ApiResourceProvider(ResourceProvider):
         """A resource in state: its identity is held for this run; renamed onto a name the
         account already holds, it is refused (that would make two)."""
         if not retiring(olds):
-            holder = THIS_RUN.exists(resource, self.kind, self._identity(olds))
+            held = {name: olds.get(name) for name in self._identity(inputs)}
+            holder = THIS_RUN.exists(resource, self.kind, held)
             if holder is not None:
-                return [self._declared_twice(olds, resource, holder)]
+                return [
+                    self._declared_twice(
+                        olds,
+                        resource,
+                        holder,
+                        " (a stage renamed away from a name and a new one given that name in one "
+                        "`up`: rename in one `up`, add the new stage in the next)",
+                    )
+                ]
         moved = [k for k, v in self._identity(inputs).items() if olds.get(k) != v]
         if unknown or not moved:  # only what the declaration sets counts
             return []
@@ -234,21 +253,46 @@ class ApiResourceProvider(ResourceProvider):
             return []  # a replacement: the engine checks it again as a create
         return self._never_a_duplicate(inputs, recover=False)
 
-    def _recover_replacement(self, resource: str, inputs: dict[str, Any]) -> None:
-        """A replacement whose create a dead `up` of this stack already made (this stack's
-        journal says so): its create takes that object over instead of making a second."""
+    def _replacement(self, resource: str, inputs: dict[str, Any]) -> list[CheckFailure]:
+        """The re-check of a replacement (its diff named the object it replaces): one resource
+        per identity in this stack; a new object whose identity the account already holds is
+        refused, unless a dead `up` of this stack made it (its journal says so): then the create
+        takes that one over instead of making a second."""
+        identity = self._identity(inputs)
+        holder = THIS_RUN.claim(resource, self.kind, identity)
+        if holder is not None:
+            return [self._declared_twice(inputs, resource, holder)]
+        replaced = THIS_RUN.replaced(resource)
+        if replaced is None:  # replaced on request (`--replace`), not by a change of ours
+            return []
         try:
             account = self.account()
             listed = self.listed(account, self.make_backend(account), self.adoption_view)
         except StagesError:
-            return
-        identity = self._identity(inputs)
-        replaced = THIS_RUN.replaced(resource)
+            return []
         matches = [r for r in adoption.matching(listed, identity) if r.id != replaced]
-        ours = self._journal(account, inputs).ours(self.kind, identity, matches)
+        wanted = {k: inputs.get(k) for k in self.replace_on if inputs.get(k) is not None}
+        ours = [
+            r
+            for r in self._journal(account, inputs).ours(self.kind, identity, matches)
+            if all(str(r.outs.get(k)) == str(v) for k, v in wanted.items())
+        ]
         if len(ours) == 1:
             inputs[RECOVERS_KEY] = ours[0].id
             inputs.pop(REPLACING_KEY, None)
+            return []
+        if not matches:
+            return []
+        ids = ", ".join(sorted((m.id for m in matches), key=adoption.id_order))
+        field = self.identity_fields[0]
+        return [
+            CheckFailure(
+                field,
+                f"{self.settings.api} already has a {self.kind} named {inputs.get(field)!r} "
+                f"there (id {ids}) that this stack does not manage; replacing this one would "
+                "make two. Rename or remove the other first. Nothing was changed.",
+            )
+        ]
 
     def _new_resource(self, resource: str, inputs: dict[str, Any]) -> list[CheckFailure]:
         """A brand-new resource: one per identity in this stack, then the adoption note or the
@@ -265,13 +309,13 @@ class ApiResourceProvider(ResourceProvider):
         return self._never_a_duplicate(inputs)
 
     def _declared_twice(
-        self, inputs: Mapping[str, Any], resource: str, holder: str
+        self, inputs: Mapping[str, Any], resource: str, holder: str, hint: str = ""
     ) -> CheckFailure:
         field = self.identity_fields[0]
         return CheckFailure(
             field,
             f"{inputs.get(field)!r} is declared twice in this stack: {resource!r} and "
-            f"{holder!r} would both manage one {self.settings.api} {self.kind}",
+            f"{holder!r} would both manage one {self.settings.api} {self.kind}{hint}",
         )
 
     def _retirement_note(self, inputs: Mapping[str, Any]) -> str | None:
@@ -317,7 +361,8 @@ class ApiResourceProvider(ResourceProvider):
                 CheckFailure(
                     field,
                     f"{existing}; renaming this one to it would make two. Choose another name, "
-                    "or rename or remove the other first. Nothing was changed.",
+                    "or rename or remove the other first (if that is this one, renamed by hand, "
+                    "run `pulumi refresh` first). Nothing was changed.",
                 )
             ]
         return [
@@ -383,7 +428,8 @@ class ApiResourceProvider(ResourceProvider):
             outs = retire(backend, id_, inputs)
         if outs[RETIRED_KEY] == "moved":
             account.deleted(self.kind, id_)
-        return {"name": inputs.get("name"), **outs}
+        own = {key: inputs[key] for key in OWN_KEYS if inputs.get(key)}
+        return {"name": inputs.get("name"), **outs, **own}
 
     def _manage_again(self, id_: str, wanted: Mapping[str, Any]) -> dict[str, Any]:
         """A kept stage declared again: the same object, its declared fields written."""
@@ -399,7 +445,7 @@ class ApiResourceProvider(ResourceProvider):
         return self._state(remote, wanted)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        inputs = validated(self.inputs_model, self.input_names(), props)
+        inputs = self._validated(props)
         if retiring(inputs):  # a retired entry this stack never managed (a promotion)
             account = self.account()
             backend = self.make_backend(account)
@@ -415,6 +461,7 @@ class ApiResourceProvider(ResourceProvider):
             gone = {
                 "name": inputs.get("name"),
                 RETIRED_KEY: "kept" if inputs.get("keep") else "moved",
+                **{key: props[key] for key in OWN_KEYS if props.get(key)},
             }
             return CreateResult(f"retired-{uuid.uuid4().hex}", gone)
         if props.get(REPLACING_KEY):  # a replacement: a new object, never the one it replaces
@@ -446,7 +493,8 @@ class ApiResourceProvider(ResourceProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         if is_tombstone(props):  # nothing of it is managed in the CRM any more
             outs = {k: v for k, v in props.items() if k != PROVIDER_KEY}
-            return ReadResult(id_, outs, {k: v for k, v in outs.items() if k in CONTROL_FIELDS})
+            kept = (*CONTROL_FIELDS, *OWN_KEYS)
+            return ReadResult(id_, outs, {k: v for k, v in outs.items() if k in kept})
         account = self.account()
         backend = self.make_backend(account)
         remote = self.listing(account).lookup(id_, lambda: self.list_view(backend, ""))
@@ -456,10 +504,11 @@ class ApiResourceProvider(ResourceProvider):
             return ReadResult(None, {})
         inputs = {name: remote.outs.get(name) for name in self._owned(props)}
         inputs.update({name: props[name] for name in CONTROL_FIELDS if name in props})
+        inputs.update({name: props[name] for name in OWN_KEYS if props.get(name)})
         return ReadResult(remote.id, self._state(remote, props), inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        wanted = validated(self.inputs_model, self.input_names(), news)
+        wanted = self._validated(news)
         if retiring(wanted):
             return UpdateResult(self._tombstone(self.account(), id_, wanted))
         if olds.get(RETIRED_KEY) == "kept":

@@ -17,7 +17,8 @@ from typing import Any
 
 
 def _identity_key(kind: str, identity: Mapping[str, Any]) -> tuple[str, str]:
-    return (kind, json.dumps(dict(identity), sort_keys=True, default=str))
+    """Values as text: an id stored as a number (before ids were text) is the same id."""
+    return (kind, json.dumps({k: str(v) for k, v in identity.items()}, sort_keys=True))
 
 
 class ThisRun:
