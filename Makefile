@@ -6,7 +6,7 @@ export PATH := $(ROOT)/.tools/bin:$(VENV)/bin:$(PATH)
 export PULUMI_SKIP_UPDATE_CHECK := true
 export PULUMI_HOME := $(ROOT)/.tools/pulumi-home
 
-.PHONY: setup demo promotion test lint typecheck unit e2e soak bench clean
+.PHONY: setup demo promotion test lint typecheck unit e2e soak bench clean team
 
 setup: ## Install the virtualenv, the pulumi CLI (built from Go modules) and the plugins
 	@bash tools/setup-toolchain.sh
@@ -29,6 +29,11 @@ unit: setup ## Tests that need no Pulumi engine
 
 e2e: setup ## Tests through the real Pulumi engine
 	pytest -n 2 -m e2e
+
+team: setup ## What a team relies on: drift check, PostgreSQL state and its lock, the wheel on the newest and oldest SDKs, the CI recipes
+	pytest -n 2 tests/test_drift_e2e.py tests/test_postgres_state_e2e.py \
+		tests/test_wheel_newest_sdk_e2e.py tests/test_ci_recipes_e2e.py tests/test_sdk_pickler_guard.py \
+		tests/test_drift_report.py
 
 test: setup lint typecheck ## Everything CI runs: lint, types, all tests (two workers: the e2e tests mostly wait on pulumi processes)
 	pytest -n 2

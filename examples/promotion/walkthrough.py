@@ -185,15 +185,19 @@ def accounts() -> Iterator[dict[str, Account]]:
 
 
 def walkthrough(
-    workdir: Path, env: dict[str, str], echo: Callable[[str], None] = print
+    workdir: Path,
+    env: dict[str, str],
+    echo: Callable[[str], None] = print,
+    backend_url: str | None = None,
 ) -> Walkthrough:
-    """Run the whole promotion in `workdir` (a fresh copy of this project and its state)."""
+    """Run the whole promotion in `workdir` (a fresh copy of this project); state goes to
+    `backend_url` (a shared backend such as `postgres://...`) or to files in `workdir`."""
     project, backend = workdir / "project", workdir / "state"
     project.mkdir(parents=True)
     backend.mkdir()
     for name in PROJECT_FILES:
         shutil.copy(HERE / name, project / name)
-    env = {**env, "PULUMI_BACKEND_URL": backend.as_uri()}
+    env = {**env, "PULUMI_BACKEND_URL": backend_url or backend.as_uri()}
     env.setdefault("PULUMI_CONFIG_PASSPHRASE", "promotion-walkthrough")
     with accounts() as made:
         run = Walkthrough(project, made, env, echo)

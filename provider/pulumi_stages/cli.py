@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from . import drift as drifts
 from . import emulator as emulators
 from .core import registry
 from .core.config import resolve_endpoint
@@ -94,8 +95,15 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _drift(args: argparse.Namespace) -> int:
+    report = drifts.check(Path(args.cwd).resolve(), args.stack)
+    render = drifts.render_markdown if args.format == "markdown" else drifts.render_text
+    sys.stdout.write(render(report))
+    return 0 if report.in_sync else 2
+
+
 def parser() -> argparse.ArgumentParser:
-    """The command line: `pulumi-stages emulator|schema|export ...`, one word per adapter."""
+    """The command line: `pulumi-stages emulator|schema|export|drift ...`, one word per adapter."""
     root = argparse.ArgumentParser(prog="pulumi-stages", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
     emulator = commands.add_parser(
@@ -135,6 +143,16 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", default="stages.yaml", help="file to write, - for stdout")
     export.add_argument("--force", action="store_true", help="overwrite the output file")
     export.set_defaults(run=_export)
+
+    drift = commands.add_parser(
+        "drift",
+        help="compare a stack's declaration, state and live accounts; writes nothing; "
+        "exit 0 in sync, 2 on drift, 1 on error",
+    )
+    drift.add_argument("--stack", "-s", required=True, help="the stack to check")
+    drift.add_argument("--cwd", "-C", default=".", help="the Pulumi project folder (default: .)")
+    drift.add_argument("--format", choices=("text", "markdown"), default="text")
+    drift.set_defaults(run=_drift)
     return root
 
 

@@ -9,6 +9,7 @@ process, and the account is resolved from that (or the environment) on first use
 
 from __future__ import annotations
 
+import functools
 import logging
 import pickle
 import uuid
@@ -535,13 +536,30 @@ def _adopts(inputs: Mapping[str, Any]) -> bool:
     return bool(inputs.get("adopt")) or inputs.get("adopt_id") is not None
 
 
+@functools.cache
+def sdk_leaks_pickler_patch() -> bool:
+    """Whether this SDK's `serialize_provider` leaves `pickle._Pickler` patched after it returns.
+
+    pulumi 3.259 does (it wraps `_batch_setitems` and `save_dict` once more on every call and
+    never unwraps them); another SDK in our range may not. Found out once per process by
+    serializing a provider that captures nothing, and putting the pickler back afterwards."""
+    pickler: Any = pickle._Pickler
+    before = (pickler._batch_setitems, pickler.save_dict)
+    try:
+        pulumi.dynamic.dynamic.serialize_provider(ResourceProvider())
+        return (pickler._batch_setitems, pickler.save_dict) != before
+    finally:
+        pickler._batch_setitems, pickler.save_dict = before
+
+
 class ApiResource(pulumi.dynamic.Resource):
     """Base of every resource here: a dynamic Resource that undoes the SDK's pickler patch.
 
-    pulumi 3.259's `serialize_provider` wraps `pickle._Pickler._batch_setitems` once more on
-    every resource it serializes and never unwraps it, so a process that declares ~950 dynamic
-    resources dies with RecursionError (an inline program in a long-lived process sooner).
-    Restoring the pickler after each resource keeps the wrapping one level deep.
+    An SDK whose `serialize_provider` leaks its pickler patch (3.259 does; see
+    `sdk_leaks_pickler_patch`) wraps `pickle._Pickler._batch_setitems` once more per resource,
+    so a process that declares ~950 dynamic resources dies with RecursionError (an inline
+    program in a long-lived process sooner). On such an SDK the pickler is restored after each
+    resource, keeping the wrapping one level deep; on one that cleans up, nothing is touched.
     """
 
     output_names: ClassVar[tuple[str, ...]] = ()
@@ -561,6 +579,9 @@ class ApiResource(pulumi.dynamic.Resource):
             RESOURCE_KEY: name,
             **dict.fromkeys(self.output_names),
         }
+        if not sdk_leaks_pickler_patch():
+            super().__init__(provider, name, props, opts)
+            return
         pickler: Any = pickle._Pickler
         saved = (pickler._batch_setitems, pickler.save_dict)
         try:

@@ -1,0 +1,160 @@
+"""Shared state on a real PostgreSQL through plain `pulumi` commands: the promotion walkthrough
+with its three stacks, two `up` of one stack at once (the lock refuses one), and two stacks at once.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pulumi_stages.emulator import EmulatorServer, OutreachService
+from pulumi_stages.emulator.faults import Fault, FaultKind
+from tests.engine import ROOT, TOOLS_BIN, PulumiCli
+from tests.postgres import PostgresCluster
+from tests.test_examples_e2e import load_walkthrough, writes
+
+pytestmark = pytest.mark.e2e
+
+EXAMPLE = ROOT / "examples" / "outreach"
+CREATES = {"POST /api/v2/stages": 5, "GET /api/v2/stages": 1}
+"""What the Outreach example's first `up` sends (5 stages created, one order listing)."""
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[PostgresCluster]:
+    started = PostgresCluster.start()
+    yield started
+    started.stop()
+
+
+def backend_for(cluster: PostgresCluster, name: str) -> str:
+    """A `pulumi login` URL for one test: its own table in the shared database."""
+    return f"{cluster.url}&table={name}"
+
+
+def on_postgres(pulumi: PulumiCli, url: str) -> PulumiCli:
+    pulumi.env["PULUMI_BACKEND_URL"] = url
+    return pulumi
+
+
+def start_up(pulumi: PulumiCli, stack: str) -> subprocess.Popen[str]:
+    """Begin `pulumi up --yes` on a stack without waiting for it."""
+    return subprocess.Popen(
+        pulumi.command("up", "--yes", "--skip-preview", "--stack", stack),
+        env=pulumi.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_until(condition: object, what: str, timeout: float = 120.0) -> None:
+    """Poll a condition (a callable) until true; fail naming it after `timeout` seconds."""
+    assert callable(condition)
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def test_promotion_walkthrough_keeps_three_stacks_in_postgres(
+    tmp_path: Path, pulumi_home: Path, cluster: PostgresCluster
+) -> None:
+    env = {
+        **os.environ,
+        "PATH": f"{TOOLS_BIN}{os.pathsep}{os.environ['PATH']}",
+        "PULUMI_HOME": str(pulumi_home),
+    }
+    lines: list[str] = []
+    url = backend_for(cluster, "promotion")
+    run = load_walkthrough().walkthrough(tmp_path, env, lines.append, backend_url=url)
+    print("\n".join(lines[lines.index("\n### API requests per step") :]))
+
+    assert writes(run.steps["staging up"]["outreach"]) == {"POST /api/v2/stages": 6}
+    assert writes(run.steps["prod up"]["outreach"]) == {
+        "POST /api/v2/stages": 4,
+        "PATCH /api/v2/stages/{id}": 3,
+    }
+    assert writes(run.steps["staging up 2"]["capsule"]) == {"PUT /api/v2/stages/{id}": 1}
+    keys = cluster.psql("pulumi", "SELECT key FROM promotion ORDER BY key").splitlines()
+    stacks = [k.rsplit("/", 1)[-1] for k in keys if "/.pulumi/stacks/" in k and k.endswith(".json")]
+    assert sorted(stacks) == ["dev.json", "prod.json", "staging.json"], keys
+    assert not list((tmp_path / "state").iterdir())  # nothing went to the file backend
+    assert not any("/.pulumi/locks/" in k for k in keys)
+
+
+def test_two_ups_of_one_stack_at_once_the_lock_refuses_the_second(
+    tmp_path: Path,
+    pulumi_home: Path,
+    cluster: PostgresCluster,
+    outreach: EmulatorServer,
+    token: str,
+) -> None:
+    url = backend_for(cluster, "same_stack")
+    pulumi = on_postgres(PulumiCli(tmp_path, pulumi_home, EXAMPLE), url)
+    pulumi.init_stack("dev", outreach, token)
+    outreach.faults.add(Fault(FaultKind.LATENCY, count=5, method="POST", delay=1.0))
+    outreach.log.reset()
+
+    first = start_up(pulumi, "dev")
+    wait_until(lambda: outreach.log.count() > 0, "the first up to reach the API")
+    assert any(
+        "/.pulumi/locks/" in key
+        for key in cluster.psql("pulumi", "SELECT key FROM same_stack").splitlines()
+    )
+    second = pulumi.run("up", "--yes", "--skip-preview", "--stack", "dev")
+    out, err = first.communicate(timeout=300)
+
+    print(f"second up (exit {second.returncode}):\n{second.stderr.strip()}")
+    print(f"first up (exit {first.returncode}), requests: {dict(outreach.log.counts())}")
+    assert first.returncode == 0, out + err
+    assert second.returncode != 0
+    assert "the stack is currently locked by 1 lock(s)" in second.stderr
+    assert "pulumi cancel" in second.stderr
+    assert outreach.log.counts() == CREATES  # the refused up sent nothing
+    state = outreach.service.state  # type: ignore[attr-defined]
+    assert sorted(s.name for s in state.listing()) == sorted(
+        ["New", "Contacted", "Meeting Booked", "Open Opportunity", "Customer"]
+    )
+    outreach.log.reset()
+    pulumi("preview", "--expect-no-changes", "--stack", "dev")
+    assert outreach.log.writes() == []
+    assert not any(
+        "/.pulumi/locks/" in key
+        for key in cluster.psql("pulumi", "SELECT key FROM same_stack").splitlines()
+    )
+
+
+def test_two_stacks_at_once_both_succeed(
+    tmp_path: Path, pulumi_home: Path, cluster: PostgresCluster, token: str
+) -> None:
+    url = backend_for(cluster, "two_stacks")
+    pulumi = on_postgres(PulumiCli(tmp_path, pulumi_home, EXAMPLE), url)
+    with (
+        EmulatorServer(OutreachService(token=token)) as dev,
+        EmulatorServer(OutreachService(token=token)) as staging,
+    ):
+        for name, emulator in (("dev", dev), ("staging", staging)):
+            pulumi.init_stack(name, emulator, token)
+            emulator.faults.add(Fault(FaultKind.LATENCY, count=5, method="POST", delay=0.5))
+            emulator.log.reset()
+        runs = {"dev": start_up(pulumi, "dev"), "staging": start_up(pulumi, "staging")}
+        wait_until(lambda: dev.log.count() > 0 and staging.log.count() > 0, "both ups")
+        locks = [
+            k
+            for k in cluster.psql("pulumi", "SELECT key FROM two_stacks").splitlines()
+            if "/.pulumi/locks/" in k
+        ]
+        done = {name: run.communicate(timeout=300) for name, run in runs.items()}
+
+        for name, emulator in (("dev", dev), ("staging", staging)):
+            print(f"{name} up (exit {runs[name].returncode}): {dict(emulator.log.counts())}")
+            assert runs[name].returncode == 0, done[name]
+            assert "8 created" in done[name][0]  # the stack, the set, 5 stages, the order
+            assert emulator.log.counts() == CREATES
+        assert len(locks) == 2  # both held their own stack's lock at the same time

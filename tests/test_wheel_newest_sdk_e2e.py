@@ -1,0 +1,182 @@
+"""The package as a team installs it: the built wheel in a fresh virtualenv with the newest Pulumi
+SDK the package index serves (not the pinned one), and with the oldest SDK pyproject.toml allows,
+running a project outside this repository through the engine: create, no-op, change, destroy.
+
+It needs the package index; an install that fails fails the test (it is never skipped).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pulumi_stages.emulator import EmulatorServer
+from tests.engine import PASSPHRASE, ROOT, TOOLS_BIN
+
+pytestmark = pytest.mark.e2e
+
+PINNED = next(
+    line.split("==")[1].strip()
+    for line in (ROOT / "constraints.txt").read_text().splitlines()
+    if line.startswith("pulumi==")
+)
+STAGES = """\
+outreach:
+  stages:
+    - name: Lead
+      color: "#9e9e9e"
+    - name: Qualified
+      color: "#5951ff"
+    - name: Won
+      color: "#2ecc71"
+"""
+PROGRAM = """\
+import importlib.metadata
+
+import pulumi
+
+from pulumi_stages.stageset import StageSet
+
+sales = StageSet.from_file("pipeline", "stages.yaml")
+pulumi.export("sdk", importlib.metadata.version("pulumi"))
+"""
+
+
+def run(command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> str:
+    """Run a command; fail the test with its output if it fails."""
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=cwd, check=False)
+    if done.returncode != 0:
+        pytest.fail(
+            f"{' '.join(command)} failed (exit {done.returncode}):\n{done.stdout}\n{done.stderr}"
+        )
+    return done.stdout
+
+
+def newest_on_index(python: Path) -> str:
+    """The newest pulumi release below 4 the package index lists (pip's own answer)."""
+    listing = run([str(python), "-m", "pip", "index", "versions", "pulumi"])
+    versions = re.search(r"Available versions: (.*)", listing)
+    assert versions, listing
+    below_4 = [v for v in versions.group(1).split(", ") if re.fullmatch(r"3\.\d+\.\d+", v)]
+    return max(below_4, key=lambda v: tuple(int(p) for p in v.split(".")))
+
+
+def plugin(folder: Path, name: str, body: str) -> None:
+    path = folder / name
+    path.write_text(f"#!/bin/sh\n{body}\n")
+    path.chmod(0o755)
+
+
+OLDEST = "3.216.0"
+"""The oldest SDK pyproject.toml allows (its dynamic ReadResult is the first to take `inputs`)."""
+
+
+def install(tmp_path: Path, sdk: str) -> tuple[Path, str]:
+    """Build the wheel, install it and pulumi==`sdk` into a fresh virtualenv: its Python and
+    the SDK version installed."""
+    wheels = tmp_path / "wheels"
+    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(ROOT)])
+    [wheel] = wheels.glob("pulumi_stages-*.whl")
+    venv = tmp_path / "venv"
+    run([sys.executable, "-m", "venv", str(venv)])
+    python = venv / "bin" / "python"
+    wanted = newest_on_index(python) if sdk == "newest" else sdk
+    run([str(python), "-m", "pip", "install", "-q", str(wheel), f"pulumi=={wanted}"])
+    installed = run(
+        [str(python), "-c", "import importlib.metadata as m; print(m.version('pulumi'))"]
+    ).strip()
+    print(f"wheel {wheel.name}; pulumi SDK installed {installed} (pinned {PINNED})")
+    assert installed == wanted != PINNED
+    where = run([str(python), "-c", "import pulumi_stages; print(pulumi_stages.__file__)"])
+    assert str(venv) in where  # the wheel, not this checkout
+    return python, installed
+
+
+class TeamProject:
+    """A Pulumi project outside this repository whose language host and dynamic-provider plugin
+    run with the given virtualenv's Python."""
+
+    def __init__(self, tmp_path: Path, pulumi_home: Path, python: Path) -> None:
+        bin_dir = tmp_path / "bin"
+        bin_dir.mkdir()
+        langhost = ROOT / "tools" / "langhost" / "pulumi_language_python.py"
+        plugin(bin_dir, "pulumi-language-python", f'exec "{python}" -u "{langhost}" "$@"')
+        plugin(
+            bin_dir, "pulumi-resource-pulumi-python", f'exec "{python}" -u -m pulumi.dynamic "$@"'
+        )
+        self.folder = tmp_path / "team-project"
+        self.folder.mkdir()
+        (self.folder / "Pulumi.yaml").write_text("name: team-stages\nruntime: python\n")
+        (self.folder / "__main__.py").write_text(PROGRAM)
+        (self.folder / "stages.yaml").write_text(STAGES)
+        (tmp_path / "state").mkdir()
+        self.env = {
+            "PATH": f"{bin_dir}{os.pathsep}{TOOLS_BIN}{os.pathsep}/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "PULUMI_HOME": str(pulumi_home),
+            "PULUMI_BACKEND_URL": (tmp_path / "state").as_uri(),
+            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+            "PULUMI_STAGES_TOKEN_CACHE": str(tmp_path / "tokens"),
+        }
+
+    def __call__(self, *args: str, stdin: str | None = None) -> str:
+        command = [str(TOOLS_BIN / "pulumi"), *args, "--non-interactive", "--cwd", str(self.folder)]
+        done = subprocess.run(
+            command, input=stdin, capture_output=True, text=True, env=self.env, check=False
+        )
+        assert done.returncode == 0, f"pulumi {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
+        return done.stdout
+
+
+@pytest.mark.parametrize("sdk", ["newest", OLDEST])
+def test_built_wheel_runs_a_project_outside_the_repo_on_sdk(
+    tmp_path: Path, pulumi_home: Path, outreach: EmulatorServer, token: str, sdk: str
+) -> None:
+    python, version = install(tmp_path, sdk)
+    pulumi = TeamProject(tmp_path, pulumi_home, python)
+    project = pulumi.folder
+
+    pulumi("stack", "init", "dev")
+    pulumi("config", "set", "outreach:baseUrl", outreach.base_url)
+    pulumi("config", "set", "--secret", "outreach:accessToken", stdin=f"{token}\n")
+    state = outreach.service.state  # type: ignore[attr-defined]
+
+    outreach.log.reset()
+    created = pulumi("up", "--yes", "--skip-preview")
+    print(created)
+    assert "6 created" in created  # stack, set, 3 stages, order
+    assert f'sdk: "{version}"' in created  # the program ran on that SDK
+    assert outreach.log.counts() == {"POST /api/v2/stages": 3, "GET /api/v2/stages": 1}
+    assert [s.name for s in sorted(state.listing(), key=lambda s: s.order)] == [
+        "Lead",
+        "Qualified",
+        "Won",
+    ]
+
+    outreach.log.reset()
+    pulumi("preview", "--expect-no-changes")
+    unchanged = pulumi("up", "--yes", "--skip-preview")
+    assert "6 unchanged" in unchanged
+    assert outreach.log.writes() == []
+
+    (project / "stages.yaml").write_text(STAGES.replace("#5951ff", "#1abc9c"))
+    outreach.log.reset()
+    changed = pulumi("up", "--yes", "--skip-preview")
+    assert "1 updated" in changed
+    [qualified] = [s.id for s in state.listing() if s.name == "Qualified"]
+    assert [(w.method, w.body) for w in outreach.log.writes()] == [
+        ("PATCH", {"data": {"type": "stage", "id": qualified, "attributes": {"color": "#1abc9c"}}})
+    ]
+
+    outreach.log.reset()
+    destroyed = pulumi("destroy", "--yes", "--skip-preview")
+    print(destroyed)
+    assert "6 deleted" in destroyed
+    assert [w.method for w in outreach.log.writes()] == ["DELETE"] * 3
+    assert state.listing() == []
