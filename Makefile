@@ -41,8 +41,8 @@ test: setup lint typecheck ## Everything CI runs: lint, types, all tests (two wo
 soak: setup ## Random sequences through the real engine for STAGES_SOAK_MINUTES (5) per CRM from a random seed (STAGES_SOAK_SEED replays one); prints statistics
 	@seed=$${STAGES_SOAK_SEED:-$$(( (RANDOM << 15) | RANDOM ))}; \
 	echo "soak seed $$seed: STAGES_SOAK_SEED=$$seed make soak replays it"; \
-	STAGES_SOAK=1 pytest -p no:cacheprovider tests/test_random_sequences_e2e.py::test_random_sequences_converge \
-		-k "$${STAGES_SOAK_CRM:-}" --hypothesis-seed=$$seed
+	STAGES_SOAK=1 pytest -p no:cacheprovider tests -k "sequences_converge$${STAGES_SOAK_CRM:+ and $$STAGES_SOAK_CRM}" \
+		--hypothesis-seed=$$seed
 
 bench: setup ## Benchmarks: print request counts, timings and ratios
 	python -m bench.refresh_scale

@@ -778,10 +778,10 @@ class SequenceMachine(RuleBasedStateMachine):
                 ) from None
             named = re.findall(r"already has a \w+ named '([^']*)' \(id ([0-9, ]+)\)", text)
             check(bool(named), f"the refusal names no stage:\n{text[-2000:]}")
-            made = {name: id_ for (_, name), id_ in self.hand_made.items()}
+            made = {(name, id_) for (_, name), id_ in self.hand_made.items()}  # per container
             for name, ids in named:
                 check(
-                    name in made and made[name] in ids.split(", "),
+                    any((name, id_) in made for id_ in ids.split(", ")),
                     f"the refusal names {name!r} (id {ids}), not a stage made by hand: {made}",
                 )
             STATS["refusals (duplicate name)"] += 1
@@ -1427,3 +1427,38 @@ def test_regression_a_kill_while_a_board_change_replaces_stages_recovers(context
     flight (they commit); `pulumi cancel`; `pulumi refresh --clear-pending-creates`; `up`,
     without `adopt`, as the README's recovery says. That `up` must converge, no duplicate."""
     replay(CapsuleMachine, [("change_board", 0, 0), ("kill_up_then_recover", 0, 0)])
+
+
+def test_regression_a_rename_onto_a_name_made_by_hand_on_both_boards_names_its_own_board(
+    tmp_path: Path, pulumi_home: Path, token: str
+) -> None:
+    """Found by a soak (seed 523611984; the machine's check then mixed up the two boards):
+    stages named Review made by hand on both boards, and Sales/Build renamed to Review with
+    `key: Build`. The refusal names the Review on Sales, not the one on Delivery, and writes
+    nothing."""
+    spec: dict[str, Any] = {
+        "capsule": {
+            "boards": [
+                {"name": "Delivery", "stages": [{"name": "Brief"}]},
+                {"name": "Sales", "stages": [{"name": "Lead"}, {"name": "Build"}]},
+            ]
+        }
+    }
+    with EmulatorServer(CapsuleService(token=token)) as server:
+        stack = StackHarness.create(tmp_path, pulumi_home, server, token, namespace="capsule")
+        stack.program = lambda: StageSet("pipeline", spec) and None
+        stack.up()
+        state = server.service.state
+        boards = {board.name: id_ for id_, board in state.boards.items()}
+        on_sales = str(state.create_stage({"board": boards["Sales"], "name": "Review"}).id)
+        on_delivery = str(state.create_stage({"board": boards["Delivery"], "name": "Review"}).id)
+        spec["capsule"]["boards"][1]["stages"][1] = {"name": "Review", "key": "Build"}
+        server.log.reset()
+
+        with pytest.raises(auto.CommandError) as refused:
+            stack.up()
+
+        text = str(refused.value)
+        assert f"already has a stage named 'Review' (id {on_sales})" in text, text[-2000:]
+        assert f"(id {on_delivery})" not in text
+        assert server.log.writes() == []
