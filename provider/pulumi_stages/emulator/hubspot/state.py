@@ -1,0 +1,643 @@
+"""A HubSpot portal as the emulator keeps it: deal and ticket pipelines, their stages, the deals and
+tickets sitting in those stages, and the API's rules about them, errors as data.
+
+No HTTP here. Sources: developers.hubspot.com CRM Pipelines guide and reference (v3 and the
+date-based 2026-09 version), the official client hubspot-api-python (`hubspot/crm/pipelines`
+models: PipelineStage, PipelineStageInput, PipelineStagePatchInput, Pipeline, Error), the CRM
+objects search guide, and the API usage guidelines. Every guess is marked `# guess:`.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+OBJECT_TYPES = {"deals": "deals", "0-3": "deals", "tickets": "tickets", "0-5": "tickets"}
+"""[doc] an object type is named or given by its type id (deals 0-3, tickets 0-5)."""
+
+STAGE_PROPERTY = {"deals": "dealstage", "tickets": "hs_pipeline_stage"}
+"""[doc] the property holding a record's stage."""
+PIPELINE_PROPERTY = {"deals": "pipeline", "tickets": "hs_pipeline"}
+"""[doc] the property holding a record's pipeline."""
+VALIDATE_PARAM = {
+    "deals": "validateDealStageUsagesBeforeDelete",
+    "tickets": "validateReferencesBeforeDelete",
+}
+"""[doc] changelog "pipeline-stage-validation-true": deals use the deal-specific flag, every other
+object type `validateReferencesBeforeDelete`."""
+TICKET_STATES = ("OPEN", "CLOSED")  # [doc] PipelineStage.metadata for tickets
+MAX_LABEL = 255  # guess: the length limit of a label is not documented
+SEARCH_LIMIT = 200  # [doc] CRM search: at most 200 results per page
+
+
+def now_text() -> str:
+    """A timestamp as v3 writes them: ISO 8601 with milliseconds and Z."""
+    moment = datetime.now(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+class HubSpotError(Exception):
+    """An error HubSpot answers with its JSON body `{"status": "error", "message",
+    "correlationId", "category"}` ([doc] the Error model: message, correlationId and category
+    are required)."""
+
+    def __init__(self, status: int, category: str, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body: dict[str, Any] = {
+            "status": "error",
+            "message": message,
+            "correlationId": str(uuid.uuid4()),
+            "category": category,
+            **extra,
+        }
+
+
+def validation_error(message: str) -> HubSpotError:
+    """400 VALIDATION_ERROR ([doc] category; guess: the wording)."""
+    return HubSpotError(400, "VALIDATION_ERROR", message)
+
+
+def not_found(message: str) -> HubSpotError:
+    """404 OBJECT_NOT_FOUND ([doc] category; guess: the wording)."""
+    return HubSpotError(404, "OBJECT_NOT_FOUND", message)
+
+
+@dataclass
+class HubSpotOptions:
+    """Switches for behaviour the documents leave open."""
+
+    duplicate_label_status: int = 409  # guess: 409 CONFLICT, not 400
+    """guess: a second stage with a label its pipeline already has is refused; the docs say labels
+    are unique within a pipeline but not which status the refusal has (409 CONFLICT or 400)."""
+    default_pipelines: bool = False  # guess: real portals start with default pipelines
+    """guess: real portals start with a default deal pipeline ("default") and a default ticket
+    pipeline ("0"); the emulator starts empty unless asked, so tests see only their own stages."""
+    search_consistent: bool = True  # guess: no indexing lag
+    """guess: real search indexes lag writes by a few seconds; the emulator answers at once."""
+
+
+@dataclass
+class StoredStage:
+    """A pipeline stage as the emulator keeps it ([doc] PipelineStage)."""
+
+    id: str
+    label: str
+    display_order: int
+    metadata: dict[str, str]
+    created_at: str
+    updated_at: str
+
+
+@dataclass
+class StoredPipeline:
+    """A pipeline of one object type and its stages ([doc] Pipeline)."""
+
+    id: str
+    object_type: str
+    label: str
+    display_order: int
+    stages: dict[str, StoredStage]
+    created_at: str
+    updated_at: str
+
+    def ordered(self) -> list[StoredStage]:
+        """Stages in display order, ties by label (guess: as pipelines tie, per the guide)."""
+        return sorted(  # guess: ties ordered by label, as the guide says pipelines are
+            self.stages.values(), key=lambda s: (s.display_order, s.label, s.id)
+        )
+
+
+@dataclass
+class StoredRecord:
+    """A deal or ticket: its id and properties (strings, as the CRM objects API has them)."""
+
+    id: str
+    object_type: str
+    properties: dict[str, str]
+    created_at: str
+    updated_at: str
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _probability(value: Any) -> str:
+    """[doc] deal stages need `probability` between 0.0 and 1.0; the wire type is a string in
+    answers (`dict[str, str]`) and a number in the guide's example, so both are accepted and it is
+    kept as the string form of the number (guess: "0.5")."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise validation_error(
+            f"probability must be a number between 0.0 and 1.0, got {value!r}"
+        ) from None
+    if isinstance(value, bool) or not 0.0 <= number <= 1.0:
+        raise validation_error(f"probability must be between 0.0 and 1.0, got {value!r}")
+    return str(number)  # guess: stored as the number's string form ("0.5")
+
+
+@dataclass
+class HubSpotState:
+    """One portal's pipelines, stages and records; thread-safe, no HTTP. Pipelines, stages and
+    records take ids from separate sequences and ids are strings ([doc] every id is a string)."""
+
+    options: HubSpotOptions = field(default_factory=HubSpotOptions)
+    portal_id: int = 62515
+    pipelines: dict[str, StoredPipeline] = field(default_factory=dict)
+    records: dict[str, StoredRecord] = field(default_factory=dict)
+    next_pipeline_id: int = 1
+    next_stage_id: int = 1
+    next_record_id: int = 1
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def __post_init__(self) -> None:
+        if self.options.default_pipelines and not self.pipelines:
+            self._add_defaults()
+
+    def _add_defaults(self) -> None:
+        """guess: the default pipelines' ids ("default", "0") as seen in public answers."""
+        deals = [("Appointment Scheduled", "0.2"), ("Closed Won", "1.0"), ("Closed Lost", "0.0")]
+        now = now_text()
+        stages = {
+            str(i): StoredStage(str(i), label, i, {"probability": p, "isClosed": "false"}, now, now)
+            for i, (label, p) in enumerate(deals)
+        }
+        self.pipelines["default"] = StoredPipeline(
+            "default", "deals", "Sales Pipeline", 0, stages, now, now
+        )
+
+    def reset(self) -> None:
+        """Forget everything (the defaults come back if asked for)."""
+        with self.lock:
+            self.pipelines.clear()
+            self.records.clear()
+            self.next_pipeline_id = self.next_stage_id = self.next_record_id = 1
+            if self.options.default_pipelines:
+                self._add_defaults()
+
+    # Ids.
+
+    def _pipeline_id(self) -> str:
+        value, self.next_pipeline_id = self.next_pipeline_id, self.next_pipeline_id + 1
+        return str(value)
+
+    def _stage_id(self) -> str:
+        value, self.next_stage_id = self.next_stage_id, self.next_stage_id + 1
+        return str(value)
+
+    def _record_id(self) -> str:
+        value, self.next_record_id = self.next_record_id, self.next_record_id + 1
+        return str(value)
+
+    # Object types and pipelines.
+
+    @staticmethod
+    def object_type(raw: str) -> str:
+        """The object type a path names; only deals and tickets are emulated."""
+        canonical = OBJECT_TYPES.get(raw)
+        if canonical is None:  # guess: the wording of an unknown object type
+            raise validation_error(f"Unable to infer object type from: {raw}")
+        return canonical
+
+    def list_pipelines(self, object_type: str) -> list[StoredPipeline]:
+        """[doc] every pipeline of the type, ordered by displayOrder then label."""
+        with self.lock:
+            found = [p for p in self.pipelines.values() if p.object_type == object_type]
+        return sorted(found, key=lambda p: (p.display_order, p.label, p.id))
+
+    def pipeline(self, object_type: str, pipeline_id: str) -> StoredPipeline:
+        """The pipeline, or 404."""
+        with self.lock:
+            found = self.pipelines.get(pipeline_id)
+        if found is None or found.object_type != object_type:
+            raise not_found(f"Unable to find pipeline {pipeline_id} for object type {object_type}")
+        return found
+
+    def _check_stage(
+        self, object_type: str, body: dict[str, Any], creating: bool
+    ) -> dict[str, str] | None:
+        """[doc] PipelineStageInput: label and displayOrder required on create, metadata a map;
+        deals need `probability` in 0.0..1.0, tickets may give `ticketState` OPEN or CLOSED.
+        Returns the metadata to store (None when the body has none)."""
+        label = body.get("label")
+        if (creating or "label" in body) and (not isinstance(label, str) or not label.strip()):
+            raise validation_error("label is required and must not be blank")
+        if isinstance(label, str) and len(label) > MAX_LABEL:
+            raise validation_error(f"label must be at most {MAX_LABEL} characters")
+        if (creating or "displayOrder" in body) and not _whole(body.get("displayOrder")):
+            raise validation_error("displayOrder is required and must be an integer")
+        metadata = body.get("metadata")
+        if metadata is None:
+            if creating and object_type == "deals":
+                raise validation_error("metadata.probability is required for deal stages")
+            return None
+        if not isinstance(metadata, dict):
+            raise validation_error("metadata must be an object")
+        stored = {
+            str(k): str(v).lower() if isinstance(v, bool) else str(v) for k, v in metadata.items()
+        }
+        if object_type == "deals":
+            if "probability" not in metadata:
+                raise validation_error("metadata.probability is required for deal stages")
+            stored["probability"] = _probability(metadata["probability"])
+            stored.setdefault("isClosed", "false")  # guess: the flag answers carry by default
+        if object_type == "tickets":
+            state = metadata.get("ticketState", "OPEN")  # guess: OPEN when not given
+            if state not in TICKET_STATES:
+                raise validation_error(f"ticketState must be OPEN or CLOSED, got {state!r}")
+            stored["ticketState"] = state
+        return stored
+
+    def _label_taken(
+        self, pipeline: StoredPipeline, label: str, except_id: str | None = None
+    ) -> None:
+        """[doc] a stage label is unique within its pipeline (guess: compared exactly)."""
+        if any(s.label == label and s.id != except_id for s in pipeline.stages.values()):
+            raise HubSpotError(
+                self.options.duplicate_label_status,
+                "CONFLICT" if self.options.duplicate_label_status == 409 else "VALIDATION_ERROR",
+                f"A stage with label {label!r} already exists in pipeline {pipeline.id}",
+            )
+
+    def _new_stage(
+        self, object_type: str, pipeline: StoredPipeline, body: dict[str, Any]
+    ) -> StoredStage:
+        metadata = self._check_stage(object_type, body, creating=True) or {}
+        if object_type == "tickets":
+            metadata.setdefault("ticketState", "OPEN")
+        self._label_taken(pipeline, body["label"])
+        now = now_text()
+        stage = StoredStage(
+            self._stage_id(), body["label"], body["displayOrder"], metadata, now, now
+        )
+        pipeline.stages[stage.id] = stage
+        return stage
+
+    def create_pipeline(self, object_type: str, body: dict[str, Any]) -> StoredPipeline:
+        """[doc] POST with label, displayOrder and stages (each a PipelineStageInput); guess: a
+        label another pipeline of the type has is refused like a stage's, and an empty stage
+        list is accepted (the reference marks `stages` required, not non-empty)."""
+        label = body.get("label")
+        if not isinstance(label, str) or not label.strip():
+            raise validation_error("label is required and must not be blank")
+        if not _whole(body.get("displayOrder")):
+            raise validation_error("displayOrder is required and must be an integer")
+        stages = body.get("stages")
+        if not isinstance(stages, list) or not all(isinstance(s, dict) for s in stages):
+            raise validation_error("stages is required and must be a list of stages")
+        with self.lock:
+            if any(p.label == label for p in self.list_pipelines(object_type)):  # guess
+                raise HubSpotError(
+                    self.options.duplicate_label_status,
+                    "CONFLICT",
+                    f"A pipeline with label {label!r} already exists",
+                )
+            for stage in stages:
+                self._check_stage(object_type, stage, creating=True)
+            labels = [s["label"] for s in stages]
+            if len(set(labels)) != len(labels):
+                raise validation_error("stage labels must be unique within a pipeline")
+            now = now_text()
+            pipeline = StoredPipeline(
+                self._pipeline_id(), object_type, label, body["displayOrder"], {}, now, now
+            )
+            for stage in stages:
+                self._new_stage(object_type, pipeline, stage)
+            self.pipelines[pipeline.id] = pipeline
+            return pipeline
+
+    def update_pipeline(
+        self, object_type: str, pipeline_id: str, body: dict[str, Any]
+    ) -> StoredPipeline:
+        """[doc] PipelinePatchInput: label, displayOrder, archived (guess: archived is refused
+        here; the emulator deletes instead)."""
+        unknown = sorted(set(body) - {"label", "displayOrder"})  # guess: `archived` refused
+        if unknown:
+            raise validation_error(f"{unknown[0]} cannot be changed here")
+        label = body.get("label")
+        if "label" in body and (not isinstance(label, str) or not label.strip()):
+            raise validation_error("label must not be blank")
+        if "displayOrder" in body and not _whole(body["displayOrder"]):
+            raise validation_error("displayOrder must be an integer")
+        with self.lock:
+            pipeline = self.pipeline(object_type, pipeline_id)
+            if label is not None and any(
+                p.label == label and p.id != pipeline_id for p in self.list_pipelines(object_type)
+            ):
+                raise HubSpotError(
+                    self.options.duplicate_label_status,
+                    "CONFLICT",
+                    f"A pipeline with label {label!r} already exists",
+                )
+            pipeline.label = body.get("label", pipeline.label)
+            pipeline.display_order = body.get("displayOrder", pipeline.display_order)
+            pipeline.updated_at = now_text()
+            return pipeline
+
+    def replace_pipeline(
+        self, object_type: str, pipeline_id: str, body: dict[str, Any], validate: bool
+    ) -> StoredPipeline:
+        """[doc] PUT replaces the whole pipeline: label, displayOrder and its stages; a stage
+        that names an existing one (`stageId`, guess: or `id`) is kept and rewritten, the others
+        are created, and every stage left out is deleted (with validation, refused while records
+        use it, and then nothing changes)."""
+        label = body.get("label")
+        if not isinstance(label, str) or not label.strip() or not _whole(body.get("displayOrder")):
+            raise validation_error("label and displayOrder are required")
+        stages = body.get("stages")
+        if not isinstance(stages, list) or not all(isinstance(s, dict) for s in stages):
+            raise validation_error("stages is required and must be a list of stages")
+        with self.lock:
+            pipeline = self.pipeline(object_type, pipeline_id)
+            for stage in stages:
+                self._check_stage(object_type, stage, creating=True)
+            labels = [s["label"] for s in stages]
+            if len(set(labels)) != len(labels):
+                raise validation_error("stage labels must be unique within a pipeline")
+            # guess: a stage is named by `stageId` (the input field) or `id`
+            kept = {str(s.get("stageId") or s.get("id")) for s in stages} & set(pipeline.stages)
+            dropped = [i for i in pipeline.stages if i not in kept]
+            if validate:
+                for stage_id in dropped:
+                    held = self.in_stage(object_type, stage_id)
+                    if held:
+                        raise validation_error(
+                            f"Stage {stage_id} is in use by {len(held)} {object_type}; move "
+                            "them to another stage before deleting it"
+                        )
+            for stage_id in dropped:
+                del pipeline.stages[stage_id]
+            now = now_text()
+            for stage in stages:
+                existing = pipeline.stages.get(str(stage.get("stageId") or stage.get("id")))
+                if existing is None:
+                    self._new_stage(
+                        object_type, pipeline, {**stage, "label": f"\0{stage['label']}"}
+                    )
+                    continue
+                existing.label = f"\0{stage['label']}"  # relabelled below, once all are placed
+                existing.display_order = stage["displayOrder"]
+                existing.metadata = self._check_stage(object_type, stage, creating=True) or {}
+                existing.updated_at = now
+            for stage in pipeline.stages.values():
+                stage.label = stage.label.removeprefix("\0")
+            pipeline.label, pipeline.display_order = label, body["displayOrder"]
+            pipeline.updated_at = now
+            return pipeline
+
+    def delete_pipeline(self, object_type: str, pipeline_id: str, validate: bool) -> None:
+        """Delete a pipeline and its stages; with validation, refused while records sit in it."""
+        with self.lock:
+            self.pipeline(object_type, pipeline_id)
+            if validate:
+                held = [
+                    r
+                    for r in self.records.values()
+                    if r.object_type == object_type
+                    and r.properties.get(PIPELINE_PROPERTY[object_type]) == pipeline_id
+                ]
+                if held:
+                    raise validation_error(
+                        f"Pipeline {pipeline_id} is in use by {len(held)} {object_type}; "
+                        "move them before deleting it"
+                    )
+            del self.pipelines[pipeline_id]
+
+    # Stages.
+
+    def stage(self, object_type: str, pipeline_id: str, stage_id: str) -> StoredStage:
+        """The stage, or 404."""
+        pipeline = self.pipeline(object_type, pipeline_id)
+        with self.lock:
+            found = pipeline.stages.get(stage_id)
+        if found is None:
+            raise not_found(f"Unable to find stage {stage_id} in pipeline {pipeline_id}")
+        return found
+
+    def create_stage(self, object_type: str, pipeline_id: str, body: dict[str, Any]) -> StoredStage:
+        """[doc] POST .../stages with a PipelineStageInput."""
+        with self.lock:
+            return self._new_stage(object_type, self.pipeline(object_type, pipeline_id), body)
+
+    def update_stage(
+        self, object_type: str, pipeline_id: str, stage_id: str, body: dict[str, Any]
+    ) -> StoredStage:
+        """[doc] PATCH with a PipelineStagePatchInput (label, displayOrder, metadata, archived:
+        all optional). guess: metadata given is merged into the stage's (a deal stage keeps a
+        probability), and `archived` is refused (the emulator deletes instead)."""
+        unknown = sorted(set(body) - {"label", "displayOrder", "metadata"})
+        if unknown:
+            raise validation_error(f"{unknown[0]} cannot be changed here")
+        with self.lock:
+            pipeline = self.pipeline(object_type, pipeline_id)
+            stage = self.stage(object_type, pipeline_id, stage_id)
+            metadata = body.get("metadata")
+            if metadata is not None and isinstance(metadata, dict) and object_type == "deals":
+                body = {**body, "metadata": {**stage.metadata, **metadata}}  # guess: merged
+            stored = self._check_stage(object_type, body, creating=False)
+            if "label" in body:
+                self._label_taken(pipeline, body["label"], except_id=stage_id)
+                stage.label = body["label"]
+            stage.display_order = body.get("displayOrder", stage.display_order)
+            if stored is not None:
+                stage.metadata = {**stage.metadata, **stored}
+            stage.updated_at = now_text()
+            return stage
+
+    def in_stage(self, object_type: str, stage_id: str) -> list[StoredRecord]:
+        """The records of the type whose stage property names the stage."""
+        key = STAGE_PROPERTY[object_type]
+        with self.lock:
+            return [
+                r
+                for r in self.records.values()
+                if r.object_type == object_type and r.properties.get(key) == stage_id
+            ]
+
+    def delete_stage(
+        self, object_type: str, pipeline_id: str, stage_id: str, validate: bool
+    ) -> None:
+        """[doc] DELETE .../stages/{id}: with validation (the 2026-09 default, or asked for), a
+        stage records still use is refused; without it the stage goes and they keep its id.
+        guess: the status (400 VALIDATION_ERROR) and wording of the refusal."""
+        with self.lock:
+            pipeline = self.pipeline(object_type, pipeline_id)
+            self.stage(object_type, pipeline_id, stage_id)
+            held = self.in_stage(object_type, stage_id)
+            if validate and held:  # guess: 400 VALIDATION_ERROR, and the wording
+                raise validation_error(
+                    f"Stage {stage_id} is in use by {len(held)} {object_type}; move them to "
+                    "another stage before deleting it"
+                )
+            del pipeline.stages[stage_id]
+
+    # Records (deals, tickets).
+
+    def _home(self, object_type: str, stage_id: str) -> StoredPipeline:
+        with self.lock:
+            for pipeline in self.list_pipelines(object_type):
+                if stage_id in pipeline.stages:
+                    return pipeline
+        raise validation_error(f"{stage_id} is not a valid stage for {object_type}")
+
+    def create_record(self, object_type: str, properties: dict[str, Any]) -> StoredRecord:
+        """[doc] POST /crm/v3/objects/{type} with properties; a stage puts it in that stage's
+        pipeline (guess: a stage of no pipeline of the type is refused)."""
+        props = {str(k): str(v) for k, v in properties.items()}
+        key = STAGE_PROPERTY[object_type]
+        with self.lock:
+            if key in props:
+                props[PIPELINE_PROPERTY[object_type]] = self._home(object_type, props[key]).id
+            now = now_text()
+            record = StoredRecord(self._record_id(), object_type, props, now, now)
+            self.records[record.id] = record
+            return record
+
+    def record(self, object_type: str, record_id: str) -> StoredRecord:
+        """The record, or 404."""
+        with self.lock:
+            found = self.records.get(record_id)
+        if found is None or found.object_type != object_type:
+            raise not_found(f"Object not found.  objectId are usually numeric. {record_id}")
+        return found
+
+    def update_record(
+        self, object_type: str, record_id: str, properties: dict[str, Any]
+    ) -> StoredRecord:
+        """[doc] PATCH /crm/v3/objects/{type}/{id} `{"properties": {...}}`; a new stage must be
+        in the record's pipeline unless the pipeline changes with it (guess: refused with 400)."""
+        props = {str(k): str(v) for k, v in properties.items()}
+        stage_key, pipeline_key = STAGE_PROPERTY[object_type], PIPELINE_PROPERTY[object_type]
+        with self.lock:
+            record = self.record(object_type, record_id)
+            if stage_key in props:
+                home = self._home(object_type, props[stage_key])
+                wanted = props.get(pipeline_key, record.properties.get(pipeline_key, home.id))
+                if wanted != home.id:  # guess: refused with 400
+                    raise validation_error(
+                        f"{props[stage_key]} is not a valid {stage_key} for pipeline {wanted}"
+                    )
+                props[pipeline_key] = home.id
+            record.properties.update(props)
+            record.updated_at = now_text()
+            return record
+
+    def search(
+        self, object_type: str, body: dict[str, Any]
+    ) -> tuple[int, list[StoredRecord], str | None]:
+        """[doc] CRM search: filterGroups (OR of groups, AND within one) of filters with
+        propertyName, operator (EQ, NEQ, IN, NOT_IN, HAS_PROPERTY here) and value(s); `limit` up
+        to 200 (default 10), `after` an offset. Returns total, the page, the next `after`.
+        guess: results in id order."""
+        limit = body.get("limit", 10)
+        if not _whole(limit) or not 0 < limit <= SEARCH_LIMIT:
+            raise validation_error(f"limit must be between 1 and {SEARCH_LIMIT}")
+        after = str(body.get("after") or "0")
+        if not after.isdigit():
+            raise validation_error("after must be a paging cursor from a previous answer")
+        groups = body.get("filterGroups") or []
+        if not isinstance(groups, list):
+            raise validation_error("filterGroups must be a list")
+        with self.lock:
+            found = [r for r in self.records.values() if r.object_type == object_type]
+        if groups:
+            found = [r for r in found if any(_matches_group(r, g) for g in groups)]
+        found.sort(key=lambda r: int(r.id))  # guess: id order when no sort is asked
+        start = int(after)
+        page = found[start : start + limit]
+        following = str(start + limit) if start + limit < len(found) else None
+        return len(found), page, following
+
+    def put_records(self, stage_id: str, count: int) -> list[str]:
+        """Add `count` records to a stage (deals or tickets, as its pipeline holds); their ids."""
+        with self.lock:
+            for pipeline in self.pipelines.values():
+                if stage_id in pipeline.stages:
+                    key = STAGE_PROPERTY[pipeline.object_type]
+                    return [
+                        self.create_record(
+                            pipeline.object_type, {key: stage_id, "dealname": f"Record {i}"}
+                        ).id
+                        for i in range(count)
+                    ]
+        raise not_found(f"no stage {stage_id}")
+
+    def records_in(self, stage_id: str) -> int:
+        """How many records (of any type) sit in the stage."""
+        with self.lock:
+            return sum(
+                1
+                for r in self.records.values()
+                if stage_id
+                in (r.properties.get("dealstage"), r.properties.get("hs_pipeline_stage"))
+            )
+
+    # For tests and persistence.
+
+    def live_stages(self) -> list[tuple[str, str]]:
+        """(label, id) of every stage, by id."""
+        with self.lock:
+            stages = [s for p in self.pipelines.values() for s in p.stages.values()]
+        return [
+            (s.label, s.id)
+            for s in sorted(stages, key=lambda s: int(s.id) if s.id.isdigit() else 0)
+        ]
+
+    def export_state(self) -> dict[str, Any]:
+        """Everything as plain JSON."""
+        with self.lock:
+            return {
+                "portal_id": self.portal_id,
+                "pipelines": [
+                    {
+                        **{k: v for k, v in vars(p).items() if k != "stages"},
+                        "stages": [vars(s) for s in p.stages.values()],
+                    }
+                    for p in self.pipelines.values()
+                ],
+                "records": [vars(r) for r in self.records.values()],
+                "next": [self.next_pipeline_id, self.next_stage_id, self.next_record_id],
+            }
+
+    def import_state(self, data: dict[str, Any]) -> None:
+        """Replace everything with an export."""
+        with self.lock:
+            self.portal_id = int(data.get("portal_id", self.portal_id))
+            self.pipelines = {}
+            for raw in data.get("pipelines", []):
+                stages = {s["id"]: StoredStage(**s) for s in raw["stages"]}
+                fields = {k: v for k, v in raw.items() if k != "stages"}
+                self.pipelines[raw["id"]] = StoredPipeline(**fields, stages=stages)
+            self.records = {r["id"]: StoredRecord(**r) for r in data.get("records", [])}
+            self.next_pipeline_id, self.next_stage_id, self.next_record_id = data.get(
+                "next", [1, 1, 1]
+            )
+
+
+def _matches_group(record: StoredRecord, group: Any) -> bool:
+    filters = group.get("filters") if isinstance(group, dict) else None
+    if not isinstance(filters, list):
+        raise validation_error("each filter group needs a list of filters")
+    return all(_matches(record, f) for f in filters)
+
+
+def _matches(record: StoredRecord, spec: Any) -> bool:
+    if not isinstance(spec, dict) or not isinstance(spec.get("propertyName"), str):
+        raise validation_error("each filter needs a propertyName")
+    value: str | None = record.properties.get(str(spec["propertyName"]))
+    operator = str(spec.get("operator"))
+    if operator == "EQ":
+        return value == str(spec.get("value"))
+    if operator == "NEQ":
+        return value != str(spec.get("value"))
+    if operator in ("IN", "NOT_IN"):
+        values = [str(v) for v in spec.get("values") or []]
+        return (value in values) == (operator == "IN")
+    if operator == "HAS_PROPERTY":
+        return value is not None
+    raise validation_error(f"operator {operator!r} is not supported by the emulator")

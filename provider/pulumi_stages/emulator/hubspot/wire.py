@@ -1,0 +1,411 @@
+"""HubSpot's CRM Pipelines, CRM objects (deals, tickets) and account-info APIs on the wire.
+
+Served under the v3 paths the official clients call (`/crm/v3/pipelines/...`) and the date-based
+paths (`/crm/pipelines/2026-03/...`, `/crm/pipelines/2026-09/...`); the only difference emulated is
+that 2026-09 validates references before a delete by default ([doc] changelog "Pipeline and
+pipeline stage delete endpoints will validate references by default starting with 2026-09").
+The portal and its rules live in `state.py`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from aiohttp import web
+
+from ..faults import RateWindow
+from ..server import ADMIN_PREFIX
+from .state import (
+    VALIDATE_PARAM,
+    HubSpotError,
+    HubSpotState,
+    StoredPipeline,
+    StoredRecord,
+    StoredStage,
+    validation_error,
+)
+
+VERSIONS = ("v3", "2026-03", "2026-09")
+VALIDATING_BY_DEFAULT = frozenset({"2026-09"})
+DAILY_LIMIT = 500_000  # [seen] Professional/Enterprise daily limit of private apps
+ADMIN = f"{ADMIN_PREFIX}/hubspot"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def pipelines_prefix(version: str) -> str:
+    """`/crm/v3/pipelines` or `/crm/pipelines/<date>`."""
+    return "/crm/v3/pipelines" if version == "v3" else f"/crm/pipelines/{version}"
+
+
+def objects_prefix(version: str) -> str:
+    """`/crm/v3/objects` or `/crm/objects/<date>` ([doc] `/crm/objects/2026-03/contacts`)."""
+    return "/crm/v3/objects" if version == "v3" else f"/crm/objects/{version}"
+
+
+def account_info_path(version: str) -> str:
+    """[doc] `/account-info/v3/details`; guess: its date-based twin `/account-info/<date>/details`
+    (account info is among the first date-based APIs, but the exact path is not quoted)."""
+    return f"/account-info/{version}/details"  # guess: the date-based path
+
+
+class HubSpotService:
+    """The wire format and routes of a HubSpot portal's pipelines, deals, tickets and details."""
+
+    name = "hubspot"
+    base_path = ""  # [doc] every path starts at https://api.hubapi.com/
+    rate_limit = 190  # [seen] private apps on Professional/Enterprise: 190 requests per 10 s
+    rate_window_seconds = 10.0  # [doc] the burst limit is per 10 seconds
+    auth_paths: frozenset[str] = frozenset()
+    read_routes = frozenset(
+        f"{objects_prefix(v)}/{{objectType}}/search" for v in VERSIONS
+    )  # [doc] search is a read sent as POST
+
+    def __init__(
+        self, token: str, state: HubSpotState | None = None, portal_id: int = 62515
+    ) -> None:
+        self.tokens = {token}
+        self.state = state or HubSpotState(portal_id=portal_id)
+        self.daily_used = 0
+
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        """`--portal-id`: the account id `GET /account-info/v3/details` names."""
+        parser.add_argument("--portal-id", type=int, default=62515, help="the portal (account) id")
+
+    @classmethod
+    def from_arguments(cls, token: str, args: argparse.Namespace) -> HubSpotService:
+        """An emulator accepting `token`, for the portal `--portal-id` names."""
+        return cls(token=token, portal_id=getattr(args, "portal_id", 62515))
+
+    def reset(self) -> None:
+        self.state.reset()
+
+    def snapshot(self) -> Any:
+        return {
+            "pipelines": [self._pipeline(p) for p in self.state.pipelines.values()],
+            "records": [self._record(r) for r in self.state.records.values()],
+        }
+
+    def live_stages(self) -> list[tuple[str, str]]:
+        return self.state.live_stages()
+
+    def records_in(self, stage_id: str) -> int:
+        """How many deals or tickets sit in the stage now."""
+        return self.state.records_in(stage_id)
+
+    def put_records(self, stage_id: str, count: int) -> list[str]:
+        """Add `count` new deals (or tickets) to the stage; their ids."""
+        return self.state.put_records(stage_id, count)
+
+    def export_state(self) -> dict[str, Any]:
+        return self.state.export_state()
+
+    def import_state(self, data: dict[str, Any]) -> None:
+        self.state.import_state(data)
+
+    # Authentication, rate budget, errors.
+
+    def authorize(self, request: web.Request) -> web.StreamResponse | None:
+        """[doc] a bearer token (private app or OAuth) on every call; 401 otherwise."""
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Bearer ") and header.removeprefix("Bearer ") in self.tokens:
+            return None
+        error = HubSpotError(
+            401,
+            "INVALID_AUTHENTICATION",
+            "Authentication credentials not found. This API supports OAuth 2.0 authentication "
+            "and you can find more details at "
+            "https://developers.hubspot.com/docs/methods/auth/oauth-overview",
+        )  # [seen] the message public threads quote
+        return web.json_response(error.body, status=401)
+
+    def rate_key(self, request: web.Request) -> str:
+        """[doc] limits are per portal and app: one token, one budget."""
+        return "app"
+
+    def error_response(
+        self, status: int, retry_at: float | None, window: RateWindow | None
+    ) -> web.Response:
+        if status == 429:  # [doc] usage-details: the 429 body; no Retry-After documented
+            body = {
+                "status": "error",
+                "message": "You have reached your ten_secondly_rolling limit.",
+                "errorType": "RATE_LIMIT",
+                "correlationId": HubSpotError(429, "RATE_LIMITS", "").body["correlationId"],
+                "policyName": "TEN_SECONDLY_ROLLING",
+            }
+            response = web.json_response(body, status=429)
+        else:  # guess: server errors in the usual error shape
+            error = HubSpotError(status, "INTERNAL_ERROR", "Internal error")
+            response = web.json_response(error.body, status=status)
+        if retry_at is not None and window is None:  # a fault may ask for one
+            response.headers["Retry-After"] = str(max(0, math.ceil(retry_at - time.time())))
+        return response
+
+    def rate_headers(self, window: RateWindow) -> dict[str, str]:
+        """[doc] X-HubSpot-RateLimit-Max, -Remaining, -Interval-Milliseconds (the window, not a
+        reset time), and the daily pair. guess: search answers carry them too (public threads say
+        search answers lack them)."""
+        self.daily_used += 1
+        return {
+            "X-HubSpot-RateLimit-Max": str(window.limit),
+            "X-HubSpot-RateLimit-Remaining": str(window.remaining),
+            "X-HubSpot-RateLimit-Interval-Milliseconds": str(int(self.rate_window_seconds * 1000)),
+            "X-HubSpot-RateLimit-Daily": str(DAILY_LIMIT),  # guess: a fixed daily budget
+            "X-HubSpot-RateLimit-Daily-Remaining": str(max(0, DAILY_LIMIT - self.daily_used)),
+        }
+
+    def route_error(self, request: web.Request, status: int) -> web.Response:
+        """Unknown routes and methods answer in the usual error shape."""  # guess
+        if status == 405:
+            error = HubSpotError(
+                405, "METHOD_NOT_ALLOWED", f"{request.method} is not allowed on {request.path}"
+            )
+        else:
+            error = HubSpotError(404, "OBJECT_NOT_FOUND", f"No route for {request.path}")
+        return web.json_response(error.body, status=status)
+
+    # Routes.
+
+    def routes(self) -> Iterable[web.RouteDef]:
+        wrap = self._wrap
+        found: list[web.RouteDef] = []
+        for version in VERSIONS:
+            p = pipelines_prefix(version)
+            o = objects_prefix(version)
+            found += [
+                web.get(account_info_path(version), wrap(self.details)),
+                web.get(f"{p}/{{objectType}}", wrap(self.list_pipelines)),
+                web.post(f"{p}/{{objectType}}", wrap(self.create_pipeline)),
+                web.get(f"{p}/{{objectType}}/{{pipelineId}}", wrap(self.get_pipeline)),
+                web.patch(f"{p}/{{objectType}}/{{pipelineId}}", wrap(self.update_pipeline)),
+                web.put(f"{p}/{{objectType}}/{{pipelineId}}", wrap(self.replace_pipeline)),
+                web.delete(f"{p}/{{objectType}}/{{pipelineId}}", wrap(self.delete_pipeline)),
+                web.get(f"{p}/{{objectType}}/{{pipelineId}}/stages", wrap(self.list_stages)),
+                web.post(f"{p}/{{objectType}}/{{pipelineId}}/stages", wrap(self.create_stage)),
+                web.get(
+                    f"{p}/{{objectType}}/{{pipelineId}}/stages/{{stageId}}", wrap(self.get_stage)
+                ),
+                web.patch(
+                    f"{p}/{{objectType}}/{{pipelineId}}/stages/{{stageId}}", wrap(self.update_stage)
+                ),
+                web.delete(
+                    f"{p}/{{objectType}}/{{pipelineId}}/stages/{{stageId}}", wrap(self.delete_stage)
+                ),
+                web.post(f"{o}/{{objectType}}", wrap(self.create_record)),
+                web.post(f"{o}/{{objectType}}/search", wrap(self.search)),
+                web.get(f"{o}/{{objectType}}/{{recordId}}", wrap(self.get_record)),
+                web.patch(f"{o}/{{objectType}}/{{recordId}}", wrap(self.update_record)),
+            ]
+        found.append(web.put(f"{ADMIN}/stages/{{stageId}}/records", wrap(self.admin_records)))
+        return found
+
+    def _wrap(self, handler: Handler) -> Handler:
+        async def wrapped(request: web.Request) -> web.StreamResponse:
+            try:
+                return await handler(request)
+            except HubSpotError as error:
+                return web.json_response(error.body, status=error.status)
+
+        return wrapped
+
+    # Parsing.
+
+    def _type(self, request: web.Request) -> str:
+        return self.state.object_type(request.match_info["objectType"])
+
+    @staticmethod
+    async def _json(request: web.Request) -> dict[str, Any]:
+        try:
+            body = json.loads(await request.read())
+        except ValueError:
+            raise validation_error("Invalid input JSON: the body is not JSON") from None
+        if not isinstance(body, dict):
+            raise validation_error("Invalid input JSON: expected an object")
+        return body
+
+    @staticmethod
+    def _flag(request: web.Request, name: str, default: bool) -> bool:
+        raw = request.query.get(name)
+        if raw is None:
+            return default
+        if raw.lower() not in ("true", "false"):
+            raise validation_error(f"{name} must be true or false")
+        return raw.lower() == "true"
+
+    def _validates(self, request: web.Request, object_type: str) -> bool:
+        """Whether a delete validates references: the object type's flag, defaulting to true
+        on 2026-09 and false before ([doc] changelog; guess: v3 stage deletes honour the flag
+        too, though the v3 client sends it only for pipelines)."""
+        version = "v3" if request.path.startswith("/crm/v3/") else request.path.split("/")[3]
+        # guess: v3 stage deletes honour the flag too
+        return self._flag(request, VALIDATE_PARAM[object_type], version in VALIDATING_BY_DEFAULT)
+
+    # Rendering.
+
+    @staticmethod
+    def _stage(stage: StoredStage) -> dict[str, Any]:
+        """[doc] PipelineStage: id, label, displayOrder, metadata, createdAt, updatedAt,
+        archived, writePermissions."""
+        return {
+            "id": stage.id,
+            "label": stage.label,
+            "displayOrder": stage.display_order,
+            "metadata": dict(stage.metadata),
+            "createdAt": stage.created_at,
+            "updatedAt": stage.updated_at,
+            "archived": False,
+            "writePermissions": "CRM_PERMISSIONS_ENFORCEMENT",
+        }
+
+    def _pipeline(self, pipeline: StoredPipeline) -> dict[str, Any]:
+        """[doc] Pipeline: id, label, displayOrder, stages, createdAt, updatedAt, archived."""
+        return {
+            "id": pipeline.id,
+            "label": pipeline.label,
+            "displayOrder": pipeline.display_order,
+            "stages": [self._stage(s) for s in pipeline.ordered()],
+            "createdAt": pipeline.created_at,
+            "updatedAt": pipeline.updated_at,
+            "archived": False,
+        }
+
+    @staticmethod
+    def _record(record: StoredRecord) -> dict[str, Any]:
+        """[doc] a CRM object: id, properties (hs_object_id among them), dates, archived."""
+        properties = {
+            **record.properties,
+            "hs_object_id": record.id,
+            "createdate": record.created_at,
+            "hs_lastmodifieddate": record.updated_at,
+        }
+        return {
+            "id": record.id,
+            "properties": properties,
+            "createdAt": record.created_at,
+            "updatedAt": record.updated_at,
+            "archived": False,
+        }
+
+    # Handlers.
+
+    async def details(self, _request: web.Request) -> web.Response:
+        """[doc] account-info details: portalId and the account's settings."""
+        return web.json_response(
+            {
+                "portalId": self.state.portal_id,
+                "accountType": "STANDARD",
+                "timeZone": "US/Eastern",
+                "companyCurrency": "USD",
+                "additionalCurrencies": [],
+                "utcOffset": "-05:00",
+                "utcOffsetMilliseconds": -18000000,
+                "uiDomain": "app.hubspot.com",
+                "dataHostingLocation": "na1",
+            }
+        )
+
+    async def list_pipelines(self, request: web.Request) -> web.Response:
+        """[doc] `{"results": [...]}` with no paging (CollectionResponsePipelineNoPaging)."""
+        pipelines = self.state.list_pipelines(self._type(request))
+        return web.json_response({"results": [self._pipeline(p) for p in pipelines]})
+
+    async def create_pipeline(self, request: web.Request) -> web.Response:
+        pipeline = self.state.create_pipeline(self._type(request), await self._json(request))
+        return web.json_response(self._pipeline(pipeline), status=201)
+
+    async def get_pipeline(self, request: web.Request) -> web.Response:
+        pipeline = self.state.pipeline(self._type(request), request.match_info["pipelineId"])
+        return web.json_response(self._pipeline(pipeline))
+
+    async def update_pipeline(self, request: web.Request) -> web.Response:
+        pipeline = self.state.update_pipeline(
+            self._type(request), request.match_info["pipelineId"], await self._json(request)
+        )
+        return web.json_response(self._pipeline(pipeline))
+
+    async def replace_pipeline(self, request: web.Request) -> web.Response:
+        """[doc] PUT: the whole pipeline, stages left out deleted (validated as a delete is)."""
+        object_type = self._type(request)
+        validate = self._validates(request, object_type)
+        pipeline = self.state.replace_pipeline(
+            object_type, request.match_info["pipelineId"], await self._json(request), validate
+        )
+        return web.json_response(self._pipeline(pipeline))
+
+    async def delete_pipeline(self, request: web.Request) -> web.Response:
+        object_type = self._type(request)
+        validate = self._validates(request, object_type)
+        self.state.delete_pipeline(object_type, request.match_info["pipelineId"], validate)
+        return web.Response(status=204)
+
+    async def list_stages(self, request: web.Request) -> web.Response:
+        pipeline = self.state.pipeline(self._type(request), request.match_info["pipelineId"])
+        return web.json_response({"results": [self._stage(s) for s in pipeline.ordered()]})
+
+    async def create_stage(self, request: web.Request) -> web.Response:
+        stage = self.state.create_stage(
+            self._type(request), request.match_info["pipelineId"], await self._json(request)
+        )
+        return web.json_response(self._stage(stage), status=201)
+
+    async def get_stage(self, request: web.Request) -> web.Response:
+        info = request.match_info
+        stage = self.state.stage(self._type(request), info["pipelineId"], info["stageId"])
+        return web.json_response(self._stage(stage))
+
+    async def update_stage(self, request: web.Request) -> web.Response:
+        info = request.match_info
+        stage = self.state.update_stage(
+            self._type(request), info["pipelineId"], info["stageId"], await self._json(request)
+        )
+        return web.json_response(self._stage(stage))
+
+    async def delete_stage(self, request: web.Request) -> web.Response:
+        info = request.match_info
+        object_type = self._type(request)
+        validate = self._validates(request, object_type)
+        self.state.delete_stage(object_type, info["pipelineId"], info["stageId"], validate)
+        return web.Response(status=204)
+
+    async def create_record(self, request: web.Request) -> web.Response:
+        properties = (await self._json(request)).get("properties")
+        if not isinstance(properties, dict):
+            raise validation_error("properties is required")
+        record = self.state.create_record(self._type(request), properties)
+        return web.json_response(self._record(record), status=201)
+
+    async def search(self, request: web.Request) -> web.Response:
+        """[doc] `{"total", "results", "paging": {"next": {"after"}}}`, paging only when more."""
+        total, page, following = self.state.search(self._type(request), await self._json(request))
+        body: dict[str, Any] = {"total": total, "results": [self._record(r) for r in page]}
+        if following is not None:
+            body["paging"] = {"next": {"after": following}}
+        return web.json_response(body)
+
+    async def get_record(self, request: web.Request) -> web.Response:
+        record = self.state.record(self._type(request), request.match_info["recordId"])
+        return web.json_response(self._record(record))
+
+    async def update_record(self, request: web.Request) -> web.Response:
+        properties = (await self._json(request)).get("properties")
+        if not isinstance(properties, dict):
+            raise validation_error("properties is required")
+        record = self.state.update_record(
+            self._type(request), request.match_info["recordId"], properties
+        )
+        return web.json_response(self._record(record))
+
+    async def admin_records(self, request: web.Request) -> web.Response:
+        """Admin: add `{"count": N}` new records to a stage; `{"ids": [...]}`."""
+        count = (await self._json(request)).get("count")
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            raise validation_error('Expected {"count": <whole number>}')
+        ids = self.state.put_records(request.match_info["stageId"], count)
+        return web.json_response({"ids": ids}, status=201)

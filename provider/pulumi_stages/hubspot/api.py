@@ -1,0 +1,389 @@
+"""HubSpot's CRM Pipelines API (date-based version 2026-09) for deal and ticket pipelines, the CRM
+objects search and update for the deals and tickets in their stages, and account info.
+
+[doc] developers.hubspot.com: "For new integrations, always use the latest date version"; the
+Pipelines API 2026-09 is GA since September 2026 and is the version the v1 sunset notice points to.
+Its stage delete validates references by default; this client asks for it explicitly anyway.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from ..core.account import Account
+from ..core.backend import Remote, fetch_or_none
+from ..core.errors import ContainerNotFound, NotFound, UnexpectedResponse
+from ..core.http import ApiClient
+from ..core.ratelimit import RateHeaders
+from ..core.records import PAGE_SIZE, RecordCount
+from .models import metadata_of, pipeline_outputs, stage_outputs
+
+VERSION = "2026-09"
+"""The date-based API version every path uses."""
+
+ACCOUNT_INFO = f"/account-info/{VERSION}/details"  # guess: the date-based path
+"""[doc] `GET /account-info/v3/details` names the portal; its date-based twin (guess: this path)."""
+
+HUBSPOT_RATE = RateHeaders(
+    prefix="X-HubSpot-RateLimit-",
+    remaining="Remaining",
+    limit="Max",
+    reset="Interval-Milliseconds",
+    reset_form="window-ms",
+)
+"""[doc] usage-details: `X-HubSpot-RateLimit-Max`, `-Remaining` and `-Interval-Milliseconds` (the
+rolling window's length: the budget refills within one window)."""
+
+
+@dataclass(frozen=True)
+class ObjectKind:
+    """One object type with pipelines: its path word, what its records are called, the property
+    holding a record's stage, and the delete flag that validates records first."""
+
+    object_type: str
+    noun: str
+    stage_property: str
+    validate_param: str
+
+    @property
+    def pipelines(self) -> str:
+        """`/crm/pipelines/2026-09/<type>`."""
+        return f"/crm/pipelines/{VERSION}/{self.object_type}"
+
+    @property
+    def objects(self) -> str:
+        """`/crm/objects/2026-09/<type>`."""
+        return f"/crm/objects/{VERSION}/{self.object_type}"
+
+
+DEALS = ObjectKind("deals", "deal", "dealstage", "validateDealStageUsagesBeforeDelete")
+TICKETS = ObjectKind("tickets", "ticket", "hs_pipeline_stage", "validateReferencesBeforeDelete")
+KINDS = {kind.object_type: kind for kind in (DEALS, TICKETS)}
+
+
+class HubSpotDialect:
+    """How HubSpot speaks: JSON, errors `{"status": "error", "message", "category", ...}`."""
+
+    api = "HubSpot"
+    content_type = "application/json"
+    rate_headers: RateHeaders = HUBSPOT_RATE
+
+    def error_details(self, response: httpx.Response) -> tuple[str, str | None]:
+        try:
+            body = response.json()
+        except ValueError:
+            return (response.reason_phrase, None)
+        if not isinstance(body, dict):
+            return (response.reason_phrase, None)
+        message = str(body.get("message") or response.reason_phrase)
+        code = body.get("category") or body.get("errorType")
+        return (message, str(code) if code else None)
+
+    def hint(self, status: int, code: str | None, message: str) -> str | None:
+        if status == 401:
+            return "check hubspot:accessToken (or HUBSPOT_ACCESS_TOKEN); it may have expired"
+        if status == 403:
+            return "the token needs the crm.objects.deals/tickets and pipeline scopes"
+        return None
+
+
+def portal_of(client: ApiClient) -> str:
+    """The account a token belongs to: its portal id (`GET /account-info/.../details`)."""
+    portal = client.request("GET", ACCOUNT_INFO).json().get("portalId")
+    if portal is None or isinstance(portal, bool):
+        raise UnexpectedResponse("HubSpot's account details named no portalId")
+    return str(portal)
+
+
+@dataclass(frozen=True)
+class Home:
+    """Where a stage lives: its pipeline's id and label (the API addresses a stage by both)."""
+
+    pipeline_id: str
+    pipeline: str
+
+
+class _Homes:
+    """Stage id -> Home per account and object type, learned from every answer; a stage never
+    moves to another pipeline, so an entry never goes stale (a rename of the pipeline by hand
+    shows on the pipeline's own read)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_account: weakref.WeakKeyDictionary[Account, dict[tuple[str, str], Home]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def get(self, account: Account, object_type: str, stage_id: str) -> Home | None:
+        with self._lock:
+            return self._by_account.get(account, {}).get((object_type, stage_id))
+
+    def put(self, account: Account, object_type: str, stage_id: str, home: Home) -> None:
+        with self._lock:
+            self._by_account.setdefault(account, {})[(object_type, stage_id)] = home
+
+
+HOMES = _Homes()
+
+
+def pipeline_id(account: Account, kind: ObjectKind, name: str) -> str:
+    """The id of the pipeline labelled `name` of this object type in this account, looked up once
+    until a pipeline write retires the entry."""
+
+    def look_up() -> str:
+        found = account.client.request("GET", kind.pipelines).json().get("results") or []
+        matches = [p for p in found if p.get("label") == name and not p.get("archived")]
+        if len(matches) != 1:
+            many = "no" if not matches else str(len(matches))
+            raise ContainerNotFound(
+                f"HubSpot has {many} {kind.noun} pipeline labelled {name!r} in this account; "
+                "declare it with pulumi_stages.hubspot.Pipeline or fix the name"
+            )
+        return str(matches[0]["id"])
+
+    return account.remember(f"{kind.noun} pipeline", name, look_up)
+
+
+def _delete(client: ApiClient, path: str, kind: ObjectKind) -> None:
+    """DELETE with the reference check on; an object already gone (404) counts as deleted."""
+    try:
+        client.request("DELETE", path, params={kind.validate_param: "true"})
+    except NotFound:
+        return
+
+
+class HubSpotStages:
+    """CRUD, listing and records of one object type's pipeline stages."""
+
+    def __init__(self, account: Account, kind: ObjectKind, listing: str) -> None:
+        self.account = account
+        self.client = account.client
+        self.kind = kind
+        self.listing = listing
+        """The kind of the account's listing these stages are kept in (shared with the core)."""
+        self.records_word = kind.object_type
+
+    def _remote(self, stage: dict[str, Any], home: Home) -> Remote:
+        HOMES.put(self.account, self.kind.object_type, str(stage["id"]), home)
+        outs = stage_outputs(self.kind.object_type, stage, home.pipeline_id, home.pipeline)
+        return Remote(id=str(stage["id"]), outs=outs)
+
+    def _pipeline_of(self, inputs: Mapping[str, Any]) -> Home:
+        given = inputs.get("pipeline_id")
+        name = str(inputs["pipeline"])
+        return Home(str(given) if given else pipeline_id(self.account, self.kind, name), name)
+
+    def _stages_path(self, home: Home) -> str:
+        return f"{self.kind.pipelines}/{home.pipeline_id}/stages"
+
+    def _located(self, stage_id: str) -> tuple[Home | None, Remote | None]:
+        """Where the stage lives: known from an earlier answer, else from the account's listing
+        of these stages (one GET shared by every thread and resource of the process; fetched
+        now when none is held), with the stage as listed. A stage in no listing is confirmed
+        gone by a fresh listing."""
+        home = HOMES.get(self.account, self.kind.object_type, stage_id)
+        if home is not None:
+            return home, None
+        listing = self.account.listing(self.listing)
+        loads: tuple[Callable[[], Iterable[Remote]], ...] = (
+            lambda: listing.snapshot(self.list_all),
+            lambda: list(self.list_all()),
+        )
+        for load in loads:
+            found = next((r for r in load() if r.id == stage_id), None)
+            if found is not None:
+                return HOMES.get(self.account, self.kind.object_type, stage_id), found
+        return None, None
+
+    def _home(self, stage_id: str) -> Home | None:
+        return self._located(stage_id)[0]
+
+    def create(self, inputs: Mapping[str, Any]) -> Remote:
+        home = self._pipeline_of(inputs)
+        body: dict[str, Any] = {
+            "label": inputs["name"],
+            "displayOrder": inputs.get("display_order") or 0,  # [doc] required; 0 when unsaid
+        }
+        metadata = metadata_of(self.kind.object_type, dict(inputs))
+        if metadata is not None:
+            body["metadata"] = metadata
+        response = self.client.request("POST", self._stages_path(home), json=body)
+        return self._remote(response.json(), home)
+
+    def read(self, id_: str) -> Remote | None:
+        """The stage from its pipeline (one GET, which also gives the pipeline's label now);
+        None when the stage or its pipeline is gone."""
+        home, listed = self._located(id_)
+        if listed is not None or home is None:
+            return listed
+        response = fetch_or_none(self.client, f"{self.kind.pipelines}/{home.pipeline_id}")
+        if response is None:
+            return None
+        pipeline = response.json()
+        here = Home(home.pipeline_id, str(pipeline.get("label", home.pipeline)))
+        for stage in pipeline.get("stages") or []:
+            if str(stage.get("id")) == id_ and not stage.get("archived"):
+                return self._remote(stage, here)
+        return None
+
+    def update(self, id_: str, changes: Mapping[str, Any]) -> Remote:
+        home = self._home(id_)
+        if home is None:
+            raise NotFound(
+                "HubSpot", "PATCH", f"stage {id_}", 404, f"no stage {id_} in any pipeline"
+            )
+        body: dict[str, Any] = {}
+        if "name" in changes:
+            body["label"] = changes["name"]
+        if "display_order" in changes:
+            body["displayOrder"] = changes["display_order"]
+        metadata = metadata_of(self.kind.object_type, dict(changes))
+        if metadata is not None:
+            body["metadata"] = metadata
+        response = self.client.request("PATCH", f"{self._stages_path(home)}/{id_}", json=body)
+        return self._remote(response.json(), home)
+
+    def delete(self, id_: str) -> None:
+        """DELETE with the object type's reference check on, so HubSpot itself refuses a stage
+        that records still use (a deal moved in by hand after the count)."""
+        home = self._home(id_)
+        if home is None:
+            return  # in no pipeline: already gone
+        _delete(self.client, f"{self._stages_path(home)}/{id_}", self.kind)
+
+    def find(self, inputs: Mapping[str, Any]) -> list[Remote]:
+        home = self._pipeline_of(inputs)
+        response = fetch_or_none(self.client, f"{self.kind.pipelines}/{home.pipeline_id}")
+        stages = response.json().get("stages") or [] if response is not None else []
+        return [self._remote(s, home) for s in stages if s.get("label") == inputs["name"]]
+
+    def list_all(self) -> Iterator[Remote]:
+        """Every stage of every pipeline of the type: one GET (pipelines come with their stages;
+        [doc] the listing has no paging)."""
+        pipelines = self.client.request("GET", self.kind.pipelines).json().get("results") or []
+        for pipeline in pipelines:
+            if pipeline.get("archived"):
+                continue
+            home = Home(str(pipeline["id"]), str(pipeline.get("label", "")))
+            for stage in pipeline.get("stages") or []:
+                if not stage.get("archived"):
+                    yield self._remote(stage, home)
+
+    # Records: deals or tickets in the stage.
+
+    def _search(self, stage_id: str, size: int) -> dict[str, Any]:
+        body = {
+            "filterGroups": [
+                {
+                    "filters": [
+                        {
+                            "propertyName": self.kind.stage_property,
+                            "operator": "EQ",
+                            "value": stage_id,
+                        }
+                    ]
+                }
+            ],
+            "properties": [self.kind.stage_property],
+            "limit": size,
+        }
+        result: dict[str, Any] = self.client.request(
+            "POST", f"{self.kind.objects}/search", json=body
+        ).json()
+        return result
+
+    def count_records(self, stage_id: str) -> RecordCount:
+        """[doc] search's `total`, confirmed by its first page: a total below the page's length
+        (an index behind the writes) reads "at least" the page."""
+        found = self._search(stage_id, PAGE_SIZE)
+        total = found.get("total")
+        page = len(found.get("results") or [])
+        if not isinstance(total, int) or total < page:
+            return RecordCount(page, exact=False)
+        return RecordCount(total)
+
+    def record_page(self, stage_id: str, size: int) -> list[str]:
+        return [str(r["id"]) for r in self._search(stage_id, min(size, 200)).get("results") or []]
+
+    def move_record(self, record_id: str, to_stage_id: str) -> None:
+        body = {"properties": {self.kind.stage_property: to_stage_id}}
+        self.client.request("PATCH", f"{self.kind.objects}/{record_id}", json=body)
+
+
+class HubSpotPipelines:
+    """Pipelines of one object type: create (with their first stages), read, rename, delete."""
+
+    def __init__(self, account: Account, kind: ObjectKind) -> None:
+        self.account = account
+        self.client = account.client
+        self.kind = kind
+
+    def _remote(self, pipeline: dict[str, Any], seeded: bool = False) -> Remote:
+        outs = pipeline_outputs(self.kind.object_type, pipeline)
+        if seeded:  # the stages this pipeline was created with, for the stage resources
+            outs["seeded"] = [dict(s) for s in pipeline.get("stages") or []]
+        return Remote(id=str(pipeline["id"]), outs=outs)
+
+    def create(self, inputs: Mapping[str, Any]) -> Remote:
+        """One POST creates the pipeline and its declared stages ([doc] PipelineInput.stages)."""
+        stages = []
+        for stage in inputs.get("seed") or []:
+            wire: dict[str, Any] = {
+                "label": stage["name"],
+                "displayOrder": int(stage.get("display_order") or 0),  # Pulumi sends 10.0
+            }
+            metadata = metadata_of(self.kind.object_type, stage)
+            if metadata is not None:
+                wire["metadata"] = metadata
+            stages.append(wire)
+        body = {
+            "label": inputs["name"],
+            "displayOrder": inputs.get("display_order") or 0,  # [doc] required; 0 when unsaid
+            "stages": stages,
+        }
+        response = self.client.request("POST", self.kind.pipelines, json=body)
+        return self._remote(response.json(), seeded=True)
+
+    def read(self, id_: str) -> Remote | None:
+        response = fetch_or_none(self.client, f"{self.kind.pipelines}/{id_}")
+        if response is None or response.json().get("archived"):
+            return None
+        return self._remote(response.json())
+
+    def update(self, id_: str, changes: Mapping[str, Any]) -> Remote:
+        body: dict[str, Any] = {}
+        if "name" in changes:
+            body["label"] = changes["name"]
+        if "display_order" in changes:
+            body["displayOrder"] = changes["display_order"]
+        response = self.client.request("PATCH", f"{self.kind.pipelines}/{id_}", json=body)
+        return self._remote(response.json())
+
+    def delete(self, id_: str) -> None:
+        _delete(self.client, f"{self.kind.pipelines}/{id_}", self.kind)
+
+    def find(self, inputs: Mapping[str, Any]) -> list[Remote]:
+        """Pipelines labelled as declared, for create recovery: one whose stages are the seeded
+        ones is the one an unanswered create made, so it carries the declared seed."""
+        found = []
+        for pipeline in self.client.request("GET", self.kind.pipelines).json().get("results") or []:
+            if pipeline.get("label") != inputs["name"]:
+                continue
+            remote = self._remote(pipeline, seeded=True)
+            labels = [s.get("label") for s in pipeline.get("stages") or []]
+            seed = inputs.get("seed") or []
+            if sorted(labels) == sorted(s["name"] for s in seed):
+                remote.outs["seed"] = seed
+            found.append(remote)
+        return found
+
+    def list_all(self) -> Iterator[Remote]:
+        for pipeline in self.client.request("GET", self.kind.pipelines).json().get("results") or []:
+            if not pipeline.get("archived"):
+                yield self._remote(pipeline)

@@ -1,0 +1,146 @@
+"""HubSpot pipeline and stage shapes: what a user declares, and what the API sends back."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from ..core.models import AdoptableInputs, Name, ObjectId, Position
+
+ObjectType = Literal["deals", "tickets"]
+"""The object types whose pipelines are managed."""
+
+
+def _probability(value: Any) -> float | None:
+    """[doc] a deal stage's likelihood to close, 0.0 to 1.0; Pulumi sends numbers as floats."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        raise PydanticCustomError(
+            "probability_type",
+            "must be a number from 0.0 to 1.0, got {value}",
+            {"value": repr(value)},
+        )
+    if not 0.0 <= value <= 1.0:
+        raise PydanticCustomError(
+            "probability_range", "must be from 0.0 to 1.0, got {value}", {"value": value}
+        )
+    return float(value)
+
+
+def _ticket_state(value: Any) -> str | None:
+    if value is None:
+        return None
+    if value not in ("OPEN", "CLOSED"):
+        raise PydanticCustomError(
+            "ticket_state", "must be OPEN or CLOSED, got {value}", {"value": repr(value)}
+        )
+    return str(value)
+
+
+Probability = Annotated[
+    float | None,
+    BeforeValidator(_probability),
+    WithJsonSchema({"type": ["number", "null"], "minimum": 0, "maximum": 1}),
+]
+"""A deal stage's probability, 0.0 to 1.0, or None to leave it to the API."""
+
+TicketState = Annotated[
+    str | None,
+    BeforeValidator(_ticket_state),
+    WithJsonSchema({"type": ["string", "null"], "enum": ["OPEN", "CLOSED", None]}),
+]
+"""A ticket stage's state, OPEN or CLOSED, or None to leave it to the API (OPEN on create)."""
+
+
+class StageInputs(AdoptableInputs):
+    """A declared stage: its label, its pipeline (a label resolved per account, or the id a set's
+    Pipeline gives), and its position."""
+
+    name: Name
+    pipeline: Name
+    pipeline_id: ObjectId = None
+    display_order: Position = None
+
+
+class DealStageInputs(StageInputs):
+    """A deal stage; HubSpot requires a probability to create one."""
+
+    probability: Probability = None
+
+
+class TicketStageInputs(StageInputs):
+    """A ticket stage."""
+
+    ticket_state: TicketState = None
+
+
+class PipelineInputs(AdoptableInputs):
+    """A declared pipeline; `seed` lists the stages it is created with (used at create only)."""
+
+    name: Name
+    display_order: Position = None
+    seed: list[dict[str, Any]] | None = None
+
+
+def metadata_of(object_type: str, inputs: dict[str, Any]) -> dict[str, Any] | None:
+    """A stage's `metadata` on the wire from its inputs; None when nothing in it is declared."""
+    if object_type == "deals":
+        probability = inputs.get("probability")
+        return None if probability is None else {"probability": str(float(probability))}
+    state = inputs.get("ticket_state")
+    return None if state is None else {"ticketState": state}
+
+
+def stage_outputs(
+    object_type: str, stage: dict[str, Any], pipeline_id: str, pipeline: str
+) -> dict[str, Any]:
+    """A stage as Pulumi state, from `{"id", "label", "displayOrder", "metadata", ...}`."""
+    metadata = stage.get("metadata") or {}
+    outs: dict[str, Any] = {
+        "name": stage.get("label", ""),
+        "pipeline": pipeline,
+        "pipeline_id": str(pipeline_id),
+        "display_order": stage.get("displayOrder"),
+        "stage_id": str(stage["id"]),
+        "created_at": stage.get("createdAt"),
+        "updated_at": stage.get("updatedAt"),
+    }
+    if object_type == "deals":
+        raw = metadata.get("probability")
+        outs["probability"] = None if raw in (None, "") else float(raw)
+    else:
+        outs["ticket_state"] = metadata.get("ticketState")
+    return outs
+
+
+def pipeline_outputs(object_type: str, pipeline: dict[str, Any]) -> dict[str, Any]:
+    """A pipeline as Pulumi state."""
+    return {
+        "name": pipeline.get("label", ""),
+        "object_type": object_type,
+        "display_order": pipeline.get("displayOrder"),
+        "pipeline_id": str(pipeline["id"]),
+        "created_at": pipeline.get("createdAt"),
+        "updated_at": pipeline.get("updatedAt"),
+    }
+
+
+def _required_probability(value: Any) -> float:
+    found = _probability(value)
+    if found is None:
+        raise PydanticCustomError(
+            "probability_missing", "deal stages need a probability from 0.0 to 1.0"
+        )
+    return found
+
+
+DealProbability = Annotated[
+    float,
+    BeforeValidator(_required_probability),
+    WithJsonSchema({"type": "number", "minimum": 0, "maximum": 1}),
+]
+"""A deal stage's probability in a stage set: required, as HubSpot requires it."""

@@ -1,0 +1,159 @@
+"""The `hubspot:` section of a stage set: deal and ticket pipelines by label, each with its stages
+in order; pipelines are found or created by label in each account."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pulumi
+from pydantic import Field
+
+from ..core.models import Flag, Name
+from ..core.sections import (
+    DeclaredSection,
+    Location,
+    RetiredStageSpec,
+    SectionSpec,
+    SetBuilder,
+    Spec,
+    StageSpec,
+    repeats,
+    retired_problems,
+    stage_repeats,
+)
+from .models import DealProbability, TicketState
+from .stage import DealStage, DealStageOrder, Pipeline, TicketStage, TicketStageOrder
+
+
+class DealStageSpec(StageSpec):
+    """One deal stage: HubSpot needs its probability of closing."""
+
+    probability: DealProbability = Field(
+        description="Likelihood that a deal in this stage closes, 0.0 to 1.0 (1.0 won, 0.0 lost)."
+    )
+
+    def fields(self) -> dict[str, Any]:
+        """The stage's own fields, as resource inputs."""
+        return {"probability": self.probability}
+
+
+class TicketStageSpec(StageSpec):
+    """One ticket stage."""
+
+    ticket_state: TicketState = Field(
+        default=None, description="OPEN (the default) or CLOSED: whether tickets here are closed."
+    )
+
+    def fields(self) -> dict[str, Any]:
+        """The stage's own fields, as resource inputs."""
+        return {"ticket_state": self.ticket_state}
+
+
+class DealPipelineSpec(Spec):
+    """A deal pipeline, found or created by label, and its stages in display order."""
+
+    name: Name
+    stages: list[DealStageSpec] = Field(default_factory=list)
+    retired: list[RetiredStageSpec] = Field(
+        default_factory=list,
+        description="Stages to take out: their deals move to `moved_to` (a stage of this "
+        "pipeline) first, or `keep`.",
+    )
+
+
+class TicketPipelineSpec(Spec):
+    """A ticket pipeline, found or created by label, and its stages in display order."""
+
+    name: Name
+    stages: list[TicketStageSpec] = Field(default_factory=list)
+    retired: list[RetiredStageSpec] = Field(
+        default_factory=list,
+        description="Stages to take out: their tickets move to `moved_to` first, or `keep`.",
+    )
+
+
+class HubSpotSection(SectionSpec):
+    """HubSpot deal and ticket pipelines with their stages."""
+
+    adopt: Flag = Field(
+        default=False, description="Take over existing pipelines and stages with these labels."
+    )
+    deals: list[DealPipelineSpec] = Field(default_factory=list)
+    tickets: list[TicketPipelineSpec] = Field(default_factory=list)
+
+    def _all(self) -> list[tuple[str, DealPipelineSpec | TicketPipelineSpec]]:
+        return [("deals", p) for p in self.deals] + [("tickets", p) for p in self.tickets]
+
+    def declare(self, builder: SetBuilder) -> DeclaredSection:
+        declared = DeclaredSection(attributes={"hubspot_pipelines": {}, "hubspot_stages": {}})
+        for object_type, spec in self._all():
+            stage_class: type[DealStage | TicketStage] = (
+                DealStage if object_type == "deals" else TicketStage
+            )
+            order_class = DealStageOrder if object_type == "deals" else TicketStageOrder
+            live: Sequence[DealStageSpec | TicketStageSpec] = spec.stages
+            seed = [
+                {"name": s.name, "display_order": builder.position_hint(i), **s.fields()}
+                for i, s in enumerate(live)
+            ]
+            pipeline = Pipeline(
+                builder.resource_name(object_type, spec.name),
+                name=spec.name,
+                object_type=object_type,
+                seed=seed,
+                adopt=self.adopt or None,
+                opts=builder.child_options(),
+            )
+            stages: dict[str, pulumi.CustomResource] = {}
+            for index, stage in enumerate(live):
+                stages[stage.identity] = stage_class(
+                    builder.resource_name(object_type, spec.name, stage.identity),
+                    name=stage.name,
+                    pipeline=spec.name,  # known in a preview, unlike pipeline.name
+                    pipeline_id=pipeline.id,  # a replaced pipeline replaces its stages
+                    display_order=builder.position_hint(index),
+                    adopt=self.adopt or None,
+                    ordered_by_set=True,
+                    opts=builder.stage_options("display_order", depends_on=[pipeline]),
+                    **stage.fields(),
+                )
+                declared.stage_ids[f"{object_type}/{spec.name}/{stage.identity}"] = stages[
+                    stage.identity
+                ].id
+            for entry in spec.retired:
+                target = next((stages[s.identity] for s in live if s.name == entry.moved_to), None)
+                stage_class(
+                    builder.resource_name(object_type, spec.name, entry.identity),
+                    name=entry.name,
+                    pipeline=spec.name,
+                    pipeline_id=pipeline.id,
+                    ordered_by_set=True,
+                    retirement=entry.control(target.id if target else None),
+                    opts=builder.stage_options("display_order", depends_on=[pipeline]),
+                )
+            builder.order(
+                order_class,
+                builder.resource_name(object_type, spec.name),
+                live,
+                stages,
+                spec.retired,
+            )
+            declared.attributes["hubspot_pipelines"][(object_type, spec.name)] = pipeline
+            declared.attributes["hubspot_stages"][(object_type, spec.name)] = stages
+        return declared
+
+    def repeats(self) -> list[tuple[Location, str]]:
+        problems: list[tuple[Location, str]] = []
+        for object_type in ("deals", "tickets"):
+            pipelines = [p for t, p in self._all() if t == object_type]
+            names = [((object_type, i, "name"), p.name) for i, p in enumerate(pipelines)]
+            problems += list(repeats(names, "pipeline name"))
+            for i, pipeline in enumerate(pipelines):
+                at: Location = (object_type, i)
+                problems += stage_repeats((*at, "stages"), pipeline.stages)
+                problems += retired_problems((*at, "retired"), pipeline.stages, pipeline.retired)
+        return problems
+
+    def stage_count(self) -> int:
+        return sum(len(p.stages) for _, p in self._all())

@@ -1,0 +1,329 @@
+"""The `pulumi_stages.hubspot` resources: Pipeline, DealStage, TicketStage and their orders.
+
+A pipeline is created with its declared stages in one POST (HubSpot's PipelineInput carries
+them); the create writes each seeded stage to this stack's create journal, so the stage resources
+that follow take those stages over instead of creating them again: 1 write for a whole pipeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+import pulumi
+from pulumi.dynamic import CreateResult, ReadResult
+
+from ..core.account import Account
+from ..core.backend import Backend, Remote
+from ..core.config import ApiSettings
+from ..core.ordering import OrderingProvider, OrderResource
+from ..core.resource import ApiResource, ApiResourceProvider
+from .api import (
+    DEALS,
+    HOMES,
+    TICKETS,
+    Home,
+    HubSpotDialect,
+    HubSpotPipelines,
+    HubSpotStages,
+    ObjectKind,
+    portal_of,
+)
+from .models import DealStageInputs, PipelineInputs, TicketStageInputs, stage_outputs
+
+SETTINGS = ApiSettings(
+    api="HubSpot",
+    namespace="hubspot",
+    env_prefix="HUBSPOT",
+    default_base_url="https://api.hubapi.com",
+    identify=portal_of,
+)
+
+
+def stage_identity(name: str, pipeline: str, pipeline_id: str) -> dict[str, Any]:
+    """What picks out a stage: its label, and its pipeline's label and id."""
+    return {"name": name, "pipeline": pipeline, "pipeline_id": pipeline_id}
+
+
+class HubSpotStageProvider(ApiResourceProvider):
+    """Stages of one object type's pipelines; moving one to another pipeline is a replace."""
+
+    settings: ClassVar[ApiSettings] = SETTINGS
+    dialect: ClassVar[HubSpotDialect] = HubSpotDialect()
+    objects: ClassVar[ObjectKind]
+    replace_on: ClassVar[frozenset[str]] = frozenset({"pipeline", "pipeline_id"})
+    position_field: ClassVar[str | None] = "display_order"
+    identity_fields: ClassVar[tuple[str, ...]] = ("name", "pipeline", "pipeline_id")
+
+    def make_backend(self, account: Account) -> Backend:
+        return HubSpotStages(account, self.objects, self.kind)
+
+    def _state(self, remote: Remote, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """As any stage; one that follows its pipeline's id (as in a set) keeps the declared
+        label of its pipeline: a pipeline renamed by hand is the Pipeline's drift, never a
+        replace of its stages."""
+        outs = dict(super()._state(remote, inputs))
+        if inputs.get("pipeline_id") is not None and inputs.get("pipeline"):
+            outs["pipeline"] = inputs["pipeline"]
+        return outs
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """As any stage, the pipeline's label kept as `_state` keeps it."""
+        result = super().read(id_, props)
+        if result.id and result.inputs is not None and result.outs is not None:
+            result.inputs["pipeline"] = result.outs.get("pipeline")
+        return result
+
+
+class DealStageProvider(HubSpotStageProvider):
+    """Deal stages: a label and a probability."""
+
+    objects: ClassVar[ObjectKind] = DEALS
+    kind: ClassVar[str] = "dealstage"  # one word, as HubSpot names the property
+    inputs_model: ClassVar[type[DealStageInputs]] = DealStageInputs
+
+
+class TicketStageProvider(HubSpotStageProvider):
+    """Ticket stages: a label and a ticket state."""
+
+    objects: ClassVar[ObjectKind] = TICKETS
+    kind: ClassVar[str] = "ticketstage"
+    inputs_model: ClassVar[type[TicketStageInputs]] = TicketStageInputs
+
+
+STAGE_PROVIDERS: dict[str, type[HubSpotStageProvider]] = {
+    "deals": DealStageProvider,
+    "tickets": TicketStageProvider,
+}
+
+
+class HubSpotPipelineProvider(ApiResourceProvider):
+    """Pipelines of one object type: label and position change in place; `seed` is only the
+    stages a new pipeline is created with, never diffed."""
+
+    settings: ClassVar[ApiSettings] = SETTINGS
+    dialect: ClassVar[HubSpotDialect] = HubSpotDialect()
+    objects: ClassVar[ObjectKind]
+    inputs_model: ClassVar[type[PipelineInputs]] = PipelineInputs
+    editable: ClassVar[frozenset[str] | None] = frozenset({"name", "display_order"})
+
+    def make_backend(self, account: Account) -> Backend:
+        return HubSpotPipelines(account, self.objects)
+
+    def _owned(self, inputs: Mapping[str, Any]) -> tuple[str, ...]:
+        return tuple(name for name in super()._owned(inputs) if name != "seed")
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        """Create (or adopt) the pipeline; stages it was created with go to the journal and the
+        stage listing, for the stage resources to take over."""
+        result = super().create(props)
+        outs = {k: v for k, v in dict(result.outs or {}).items() if k not in ("seeded", "seed")}
+        seeded = (result.outs or {}).get("seeded")
+        if seeded:
+            self._hand_over(props, str(result.id), str(outs.get("name")), seeded)
+        return CreateResult(result.id, outs)
+
+    def _hand_over(
+        self, props: Mapping[str, Any], pipeline_id: str, label: str, seeded: list[dict[str, Any]]
+    ) -> None:
+        account = self.account()
+        journal = self._journal(account, props)
+        stage_kind = STAGE_PROVIDERS[self.objects.object_type].kind
+        for stage in seeded:
+            outs = stage_outputs(self.objects.object_type, stage, pipeline_id, label)
+            remote = Remote(id=str(stage["id"]), outs=outs)
+            identity = stage_identity(outs["name"], label, pipeline_id)
+            journal.created(stage_kind, identity, journal.begin(stage_kind, identity), remote.id)
+            HOMES.put(account, self.objects.object_type, remote.id, Home(pipeline_id, label))
+            account.wrote(stage_kind, remote)
+
+
+class DealPipelineProvider(HubSpotPipelineProvider):
+    """Deal pipelines."""
+
+    objects: ClassVar[ObjectKind] = DEALS
+    kind: ClassVar[str] = "deal pipeline"
+
+
+class TicketPipelineProvider(HubSpotPipelineProvider):
+    """Ticket pipelines."""
+
+    objects: ClassVar[ObjectKind] = TICKETS
+    kind: ClassVar[str] = "ticket pipeline"
+
+
+PIPELINE_PROVIDERS: dict[str, type[HubSpotPipelineProvider]] = {
+    "deals": DealPipelineProvider,
+    "tickets": TicketPipelineProvider,
+}
+
+
+def _object_type(object_type: str) -> str:
+    if object_type not in STAGE_PROVIDERS:
+        raise ValueError(f"object_type must be 'deals' or 'tickets', got {object_type!r}")
+    return object_type
+
+
+class Pipeline(ApiResource, module="hubspot", name="Pipeline"):
+    """A HubSpot deal or ticket pipeline, found or created by label in each account."""
+
+    name: pulumi.Output[str]
+    object_type: pulumi.Output[str]
+    display_order: pulumi.Output[int | None]
+    pipeline_id: pulumi.Output[str]
+    output_names = ("object_type", "pipeline_id", "created_at", "updated_at")
+
+    def __init__(
+        self,
+        resource_name: str,
+        name: pulumi.Input[str],
+        *,
+        object_type: str = "deals",
+        display_order: pulumi.Input[int] | None = None,
+        seed: Sequence[Mapping[str, Any]] | None = None,
+        adopt: pulumi.Input[bool] | None = None,
+        adopt_id: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """Declare a pipeline of `object_type`; `seed` are the stages (name, display_order,
+        probability or ticket_state) it is created with, in the same request."""
+        inputs: dict[str, Any] = {
+            "name": name,
+            "display_order": display_order,
+            "seed": [dict(s) for s in seed] if seed is not None else None,
+            "adopt": adopt,
+            "adopt_id": adopt_id,
+        }
+        ignore = pulumi.ResourceOptions(ignore_changes=["seed"])
+        provider = PIPELINE_PROVIDERS[_object_type(object_type)]()
+        super().__init__(
+            provider, resource_name, inputs, pulumi.ResourceOptions.merge(opts, ignore)
+        )
+
+
+class _Stage(ApiResource):
+    """What deal and ticket stages share."""
+
+    name: pulumi.Output[str]
+    pipeline: pulumi.Output[str]
+    pipeline_id: pulumi.Output[str]
+    display_order: pulumi.Output[int | None]
+    stage_id: pulumi.Output[str]
+    output_names = ("stage_id", "created_at", "updated_at")
+
+
+def _stage_inputs(
+    *,
+    name: Any,
+    pipeline: Any,
+    pipeline_id: Any,
+    display_order: Any,
+    adopt: Any,
+    adopt_id: Any,
+    ordered_by_set: bool | None,
+    retirement: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "pipeline": pipeline,
+        "pipeline_id": pipeline_id,
+        "display_order": display_order,
+        "adopt": adopt,
+        "adopt_id": adopt_id,
+        "ordered_by_set": ordered_by_set,
+        **(retirement or {}),
+    }
+
+
+class DealStage(_Stage, module="hubspot", name="DealStage"):
+    """A stage of a deal pipeline named in this account (a label, or a Pipeline's id)."""
+
+    probability: pulumi.Output[float | None]
+
+    def __init__(
+        self,
+        resource_name: str,
+        name: pulumi.Input[str],
+        pipeline: pulumi.Input[str],
+        *,
+        probability: pulumi.Input[float] | None = None,
+        pipeline_id: pulumi.Input[str] | None = None,
+        display_order: pulumi.Input[int] | None = None,
+        adopt: pulumi.Input[bool] | None = None,
+        adopt_id: pulumi.Input[str] | None = None,
+        ordered_by_set: bool | None = None,
+        retirement: Mapping[str, Any] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """Declare a deal stage; HubSpot needs a `probability` (0.0 to 1.0) to create one."""
+        inputs = _stage_inputs(
+            name=name,
+            pipeline=pipeline,
+            pipeline_id=pipeline_id,
+            display_order=display_order,
+            adopt=adopt,
+            adopt_id=adopt_id,
+            ordered_by_set=ordered_by_set,
+            retirement=retirement,
+        )
+        inputs["probability"] = probability
+        super().__init__(DealStageProvider(), resource_name, inputs, opts)
+
+
+class TicketStage(_Stage, module="hubspot", name="TicketStage"):
+    """A stage of a ticket pipeline named in this account."""
+
+    ticket_state: pulumi.Output[str | None]
+
+    def __init__(
+        self,
+        resource_name: str,
+        name: pulumi.Input[str],
+        pipeline: pulumi.Input[str],
+        *,
+        ticket_state: pulumi.Input[str] | None = None,
+        pipeline_id: pulumi.Input[str] | None = None,
+        display_order: pulumi.Input[int] | None = None,
+        adopt: pulumi.Input[bool] | None = None,
+        adopt_id: pulumi.Input[str] | None = None,
+        ordered_by_set: bool | None = None,
+        retirement: Mapping[str, Any] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """Declare a ticket stage; `ticket_state` is OPEN (the default) or CLOSED."""
+        inputs = _stage_inputs(
+            name=name,
+            pipeline=pipeline,
+            pipeline_id=pipeline_id,
+            display_order=display_order,
+            adopt=adopt,
+            adopt_id=adopt_id,
+            ordered_by_set=ordered_by_set,
+            retirement=retirement,
+        )
+        inputs["ticket_state"] = ticket_state
+        super().__init__(TicketStageProvider(), resource_name, inputs, opts)
+
+
+class DealStageOrderProvider(OrderingProvider):
+    """Positions deal stages through the deal stage provider's backend."""
+
+    stage_provider: ClassVar[type[ApiResourceProvider]] = DealStageProvider
+
+
+class TicketStageOrderProvider(OrderingProvider):
+    """Positions ticket stages."""
+
+    stage_provider: ClassVar[type[ApiResourceProvider]] = TicketStageProvider
+
+
+class DealStageOrder(OrderResource, module="hubspot", name="DealStageOrder"):
+    """The order of a stage set's stages in one deal pipeline; see `core.ordering`."""
+
+    provider_class: ClassVar[type[OrderingProvider]] = DealStageOrderProvider
+
+
+class TicketStageOrder(OrderResource, module="hubspot", name="TicketStageOrder"):
+    """The order of a stage set's stages in one ticket pipeline."""
+
+    provider_class: ClassVar[type[OrderingProvider]] = TicketStageOrderProvider

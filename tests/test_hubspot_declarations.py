@@ -1,0 +1,74 @@
+"""A `hubspot:` section is checked before any API call: each problem one line naming the file, the
+line and the field (a deal stage's probability, a ticket state, names used twice)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pulumi_stages.stageset import StageSetError, load_file
+
+GOOD = """\
+hubspot:
+  deals:
+    - name: Sales
+      stages:
+        - name: Lead
+          probability: 0.1
+        - name: Won
+          probability: 1.0
+  tickets:
+    - name: Support
+      stages:
+        - name: New
+        - name: Done
+          ticket_state: CLOSED
+"""
+
+
+def problems(tmp_path: Path, text: str) -> list[str]:
+    path = tmp_path / "stages.yaml"
+    path.write_text(text)
+    with pytest.raises(StageSetError) as caught:
+        load_file(path)
+    return caught.value.problems
+
+
+def test_a_good_hubspot_section_loads_in_declared_order(tmp_path: Path) -> None:
+    path = tmp_path / "stages.yaml"
+    path.write_text(GOOD)
+    spec = load_file(path).sections()["hubspot"]
+    assert spec.stage_count() == 4
+    assert [s.probability for s in spec.deals[0].stages] == [0.1, 1.0]  # type: ignore[attr-defined]
+    assert spec.tickets[0].stages[1].ticket_state == "CLOSED"  # type: ignore[attr-defined]
+
+
+def test_a_deal_stage_needs_a_probability_from_0_to_1(tmp_path: Path) -> None:
+    text = GOOD.replace("          probability: 0.1\n", "").replace("1.0", "1.5")
+    assert problems(tmp_path, text) == [
+        "stages.yaml:5: hubspot.deals[Sales].stages[0].probability: Field required",
+        "stages.yaml:7: hubspot.deals[Sales].stages[1].probability: must be from 0.0 to 1.0, "
+        "got 1.5",
+    ]
+
+
+def test_a_ticket_state_is_open_or_closed(tmp_path: Path) -> None:
+    assert problems(tmp_path, GOOD.replace("CLOSED", "PAUSED")) == [
+        "stages.yaml:14: hubspot.tickets[Support].stages[1].ticket_state: must be OPEN or "
+        "CLOSED, got 'PAUSED'",
+    ]
+
+
+def test_names_used_twice_and_retirements_to_nowhere_are_refused(tmp_path: Path) -> None:
+    text = (
+        GOOD.replace("- name: Won", "- name: Lead")
+        + "    - name: Support\n      retired:\n        - name: Old\n          moved_to: Gone\n"
+    )
+    assert problems(tmp_path, text) == [
+        "stages.yaml:7: hubspot.deals[Sales].stages[1].name: duplicate stage name 'Lead' "
+        "(first at stages[0])",
+        "stages.yaml:15: hubspot.tickets[1].name: duplicate pipeline name 'Support' "
+        "(first at tickets[0])",
+        "stages.yaml:18: hubspot.tickets[1].retired[Old].moved_to: no stage named 'Gone' here",
+    ]

@@ -1,0 +1,138 @@
+"""HubSpot through the registry alone: `pulumi-stages export hubspot` writes an account's deal and
+ticket pipelines as a stage set that adopts with no writes, the schema names the section, and the
+account guard (`hubspot:expectedAccount`, the portal id) stops a preview aimed at another portal."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from pulumi import automation as auto
+
+from pulumi_stages.cli import main
+from pulumi_stages.emulator import EmulatorServer
+from pulumi_stages.emulator.hubspot import HubSpotService
+from pulumi_stages.stageset import StageSet, json_schema_text
+from tests.engine import StackHarness
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def hubspot(token: str) -> Iterator[EmulatorServer]:
+    with EmulatorServer(HubSpotService(token=token, portal_id=4242)) as server:
+        yield server
+
+
+@pytest.fixture
+def stack(
+    tmp_path: Path, pulumi_home: Path, hubspot: EmulatorServer, token: str
+) -> Iterator[StackHarness]:
+    harness = StackHarness.create(tmp_path, pulumi_home, hubspot, token, namespace="hubspot")
+    yield harness
+    harness.remove()
+
+
+def made_by_hand(service: HubSpotService) -> None:
+    """Pipelines set up in HubSpot's UI over the years: irregular display orders."""
+    deals = [("Qualified", 7, "0.2"), ("Proposal", 3, "0.6"), ("Won", 40, "1.0")]
+    service.state.create_pipeline(
+        "deals",
+        {
+            "label": "New Business",
+            "displayOrder": 0,
+            "stages": [
+                {"label": n, "displayOrder": o, "metadata": {"probability": p}} for n, o, p in deals
+            ],
+        },
+    )
+    service.state.create_pipeline(
+        "tickets",
+        {
+            "label": "Support",
+            "displayOrder": 0,
+            "stages": [
+                {"label": "New", "displayOrder": 1, "metadata": {"ticketState": "OPEN"}},
+                {"label": "Closed", "displayOrder": 2, "metadata": {"ticketState": "CLOSED"}},
+            ],
+        },
+    )
+
+
+def test_export_then_adopt_takes_the_account_over_with_no_writes(
+    stack: StackHarness,
+    token: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    hubspot = stack.emulator
+    made_by_hand(hubspot.service)  # type: ignore[arg-type]
+    out = tmp_path / "stages.yaml"
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", token)
+    monkeypatch.setenv("HUBSPOT_BASE_URL", hubspot.base_url)
+    hubspot.log.reset()
+    assert main(["export", "hubspot", "-o", str(out)]) == 0
+    assert dict(hubspot.log.counts()) == {"GET /crm/pipelines/2026-09/{objectType}": 2}
+    assert "Wrote 5 HubSpot stages" in capsys.readouterr().err
+    data = yaml.safe_load(out.read_text())["hubspot"]
+    assert data["adopt"] is True
+    assert data["deals"] == [
+        {
+            "name": "New Business",
+            "stages": [
+                {"name": "Proposal", "probability": 0.6},
+                {"name": "Qualified", "probability": 0.2},
+                {"name": "Won", "probability": 1.0},
+            ],
+        }
+    ]
+    assert data["tickets"] == [
+        {
+            "name": "Support",
+            "stages": [{"name": "New"}, {"name": "Closed", "ticket_state": "CLOSED"}],
+        }
+    ]
+
+    stack.program = lambda: StageSet.from_file("crm", out) and None
+    stack.up()
+    print(f"\nadopt 2 exported pipelines of 5 stages: {dict(hubspot.log.counts())}")
+    assert hubspot.log.writes() == []
+    assert len(hubspot.service.live_stages()) == 5
+    stack.assert_no_changes()
+
+
+def test_the_schema_has_a_hubspot_section() -> None:
+    schema = json.loads(json_schema_text())
+    assert "hubspot" in schema["properties"]
+    deal = schema["$defs"]["DealStageSpec"]
+    assert deal["properties"]["probability"] == {
+        "description": deal["properties"]["probability"]["description"],
+        "maximum": 1,
+        "minimum": 0,
+        "title": "Probability",
+        "type": "number",
+    }
+    assert "probability" in deal["required"]
+
+
+def test_a_stack_for_another_portal_stops_at_preview(stack: StackHarness) -> None:
+    section = {"deals": [{"name": "Sales", "stages": [{"name": "Lead", "probability": 0.1}]}]}
+    stack.program = lambda: StageSet("crm", {"hubspot": section}) and None
+    stack.stack.set_config("hubspot:expectedAccount", auto.ConfigValue("999"))
+    with pytest.raises(auto.CommandError) as refused:
+        stack.preview()
+    assert (
+        "wrong HubSpot account: the token belongs to '4242' but hubspot:expectedAccount is "
+        "'999'; nothing was changed." in str(refused.value)
+    )
+    assert dict(stack.emulator.log.counts()) == {"GET /account-info/2026-09/details": 1}
+
+    stack.stack.set_config("hubspot:expectedAccount", auto.ConfigValue("4242"))
+    stack.up()
+    assert stack.emulator.log.counts()["GET /account-info/2026-09/details"] == 1  # once a run
+    assert [n for n, _ in stack.emulator.service.live_stages()] == ["Lead"]
+    stack.assert_no_changes()
