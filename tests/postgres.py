@@ -3,10 +3,12 @@ loopback port and a unix socket in the temp directory; stopped and deleted after
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import shutil
 import socket
+import stat
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -22,6 +24,32 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def _owned_folder(owner: pwd.struct_passwd) -> Path:
+    """A new temp folder the cluster's owner can use. As root the owner is `postgres`, which must
+    reach the folder through every parent: so the folder is made under /tmp (not $TMPDIR, which
+    may be a private folder of root's), handed to `postgres`, and checked from its side."""
+    if os.geteuid() != 0:
+        return Path(tempfile.mkdtemp(prefix="stages-pg-"))
+    folder = Path(tempfile.mkdtemp(prefix="stages-pg-", dir="/tmp"))
+    try:
+        os.chown(folder, owner.pw_uid, owner.pw_gid)
+        folder.chmod(0o755)
+        closed = [
+            str(parent)
+            for parent in folder.parents
+            if not parent.stat().st_mode & stat.S_IXOTH and parent.stat().st_uid != owner.pw_uid
+        ]
+        if closed:
+            raise RuntimeError(
+                f"user {owner.pw_name} cannot enter {', '.join(closed)} (no search permission "
+                f"for others), so it cannot run PostgreSQL in {folder}: `chmod o+x` them"
+            )
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return folder
 
 
 @dataclass
@@ -69,38 +97,38 @@ class PostgresCluster:
 
     @classmethod
     def start(cls) -> PostgresCluster:
-        """initdb, then `pg_ctl start -w` (which returns once the server accepts connections)."""
+        """initdb, then `pg_ctl start -w` (which returns once the server accepts connections).
+        Whatever fails, nothing is left behind: a started server is stopped, the folder removed."""
         if not (PG_BIN / "initdb").exists():
             raise RuntimeError(f"PostgreSQL is not installed in {PG_BIN} (set STAGES_PG_BIN)")
         owner = pwd.getpwuid(os.geteuid())
         if os.geteuid() == 0:
             owner = pwd.getpwnam("postgres")
-        folder = Path(tempfile.mkdtemp(prefix="stages-pg-"))
-        os.chown(folder, owner.pw_uid, owner.pw_gid)
-        cluster = cls(folder, free_port(), owner)
-        cluster._run(
-            str(PG_BIN / "initdb"),
-            "-D",
-            str(cluster.data),
-            "-U",
-            ROLE,
-            "--auth=trust",
-            "--encoding=UTF8",
-            "--no-sync",
-        )
+        cluster = cls(_owned_folder(owner), free_port(), owner)
         try:
+            cluster._run(
+                str(PG_BIN / "initdb"),
+                "-D",
+                str(cluster.data),
+                "-U",
+                ROLE,
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--no-sync",
+            )
             for attempt in range(5):  # a free port can be taken before the server binds it
                 try:
                     cluster._start_server()
                     break
                 except RuntimeError:
-                    log = (folder / "server.log").read_text(errors="replace")
+                    log = (cluster.folder / "server.log").read_text(errors="replace")
                     if "Address already in use" not in log or attempt == 4:
                         raise
                     cluster.port = free_port()
             cluster.psql("postgres", f"CREATE DATABASE {DATABASE}")
         except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)
+            with contextlib.suppress(Exception):  # keep the first error; stop() still cleans up
+                cluster.stop()
             raise
         return cluster
 
@@ -154,8 +182,9 @@ class PostgresCluster:
         return rows.splitlines()
 
     def stop(self) -> None:
-        """Stop the server and delete every file."""
+        """Stop the server (when one runs: its pid file exists) and delete every file."""
         try:
-            self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+            if (self.data / "postmaster.pid").exists():
+                self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)

@@ -5,7 +5,9 @@ saved plan, applied through the engine, does exactly what the preview showed (or
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -76,6 +78,9 @@ def test_pull_requests_preview_every_stack_and_save_its_plan() -> None:
     assert "pull_request" in workflow["on"]
     [job] = workflow["jobs"].values()
     assert job["strategy"]["matrix"]["stack"] == ["dev", "staging", "prod"]
+    # unreviewed code: same-repository pull requests only, with each stack's read-only secrets
+    assert job["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
+    assert job["environment"] == "preview-${{ matrix.stack }}"
     [preview] = [line for line in run_lines(workflow) if line.strip().startswith("pulumi preview")]
     assert "--save-plan" in preview and "--refresh" in preview
     assert any("gh pr comment" in line for line in run_lines(workflow))
@@ -99,6 +104,69 @@ def test_the_nightly_job_runs_the_drift_check() -> None:
     workflow = load("stages-drift.yml")
     assert workflow["on"]["schedule"]
     assert any("pulumi-stages drift" in line for line in run_lines(workflow))
+    [job] = workflow["jobs"].values()
+    assert job["environment"] == "preview-${{ matrix.stack }}"  # reading needs no write token
+
+
+def test_merges_apply_only_what_a_preview_planned() -> None:
+    """The apply runs on the same paths as the preview: a merge that saved no plan does not
+    start an apply that would fail looking for one."""
+    preview = load("stages-preview.yml")["on"]["pull_request"]["paths"]
+    assert load("stages-apply.yml")["on"]["pull_request"]["paths"] == preview
+
+
+def test_drift_and_apply_of_one_stack_never_run_at_once() -> None:
+    """One concurrency group per stack for the drift check and the apply (a preview takes no
+    lock, so a drift check during an apply would report its half-done writes)."""
+    [apply] = load("stages-apply-stack.yml")["jobs"].values()
+    [drift] = load("stages-drift.yml")["jobs"].values()
+    assert apply["concurrency"] == {
+        "group": "stages-${{ inputs.stack }}",
+        "cancel-in-progress": False,
+    }
+    assert drift["concurrency"]["group"] == "stages-${{ matrix.stack }}"
+
+
+@pytest.mark.parametrize("path", sorted(WORKFLOWS.glob("*.yml")), ids=lambda p: p.name)
+def test_every_cli_install_is_pinned_to_the_tested_version(path: Path) -> None:
+    """Preview and apply must run the same CLI (a saved plan is a preview feature of it): the
+    version this repository's toolchain builds."""
+    pinned = re.search(
+        r'^PULUMI_VERSION="v(.+)"$', (ROOT / "tools" / "setup-toolchain.sh").read_text(), re.M
+    )
+    assert pinned
+    installs = [line for line in run_lines(load(path.name)) if "get.pulumi.com" in line]
+    assert all(line.endswith(f"| sh -s -- --version {pinned[1]}") for line in installs), installs
+
+
+@pytest.mark.parametrize(("code", "passes"), [(0, True), (2, True), (1, False), (3, False)])
+def test_the_drift_step_passes_only_in_sync_or_on_drift(
+    tmp_path: Path, code: int, passes: bool
+) -> None:
+    """The drift step's own script, run as GitHub runs it (`bash -eo pipefail`), with a stand-in
+    `pulumi-stages` exiting `code`: 0 and 2 go on (2 to the issue step), anything else fails."""
+    [job] = load("stages-drift.yml")["jobs"].values()
+    [step] = [s for s in job["steps"] if s.get("id") == "drift"]
+    script = tmp_path / "step.sh"
+    script.write_text(step["run"].replace("${{ matrix.stack }}", "dev"))
+    stand_in = tmp_path / "bin" / "pulumi-stages"
+    stand_in.parent.mkdir()
+    stand_in.write_text(f"#!/bin/sh\necho report\nexit {code}\n")
+    stand_in.chmod(0o755)
+    output = tmp_path / "output"
+    done = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+        cwd=tmp_path,
+        env={
+            "PATH": f"{stand_in.parent}{os.pathsep}{os.environ['PATH']}",
+            "GITHUB_OUTPUT": str(output),
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (done.returncode == 0) is passes, done.stdout + done.stderr
+    assert output.read_text() == f"code={code}\n"
 
 
 def recolour(pulumi: PulumiCli) -> None:

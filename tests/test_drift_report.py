@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from pulumi_stages.cli import main
 from pulumi_stages.drift import (
     UNKNOWN,
     Difference,
     DriftReport,
+    _adapter_of,
     _declared_vs_live,
+    _known_names,
     _listed_names,
     render_markdown,
     render_text,
@@ -93,3 +98,46 @@ def test_markdown_escapes_pipes_and_text_says_in_sync() -> None:
     assert render_text(DriftReport("prod", checked=2)) == (
         "stack prod: in sync (2 resources checked, no drift)\n"
     )
+
+
+def test_a_dynamic_resource_of_the_users_own_is_not_ours() -> None:
+    """Only registered adapters' modules count: a user's `dynamic/webhooks:Hook` in the same
+    stack is neither compared nor listed, whatever the preview says of it."""
+    theirs = "pulumi-python:dynamic/webhooks:Hook"
+    assert _adapter_of(STAGE) == "outreach"
+    assert _adapter_of(theirs) is None
+    assert _adapter_of("pulumi-python:dynamic:Resource") is None
+    assert _adapter_of("custom:dynamic/outreach:Stage") is None
+    hook = f"urn:pulumi:dev::p::{theirs}::hook"
+    steps = [
+        {"op": "refresh", "urn": hook, "oldState": {"type": theirs, "outputs": {"name": "h"}}},
+        {
+            "op": "update",
+            "urn": hook,
+            "oldState": {"type": theirs, "outputs": {"name": "h", "url": "https://a"}},
+            "newState": {"type": theirs, "inputs": {"name": "h", "url": "https://b"}},
+        },
+        {"op": "create", "urn": hook + "2", "newState": {"type": theirs, "inputs": {"name": "i"}}},
+    ]
+    assert _declared_vs_live(steps) == ([], 0)
+    assert _known_names(steps, "webhooks") == {}
+
+
+@pytest.mark.parametrize(
+    ("argv", "usage"),
+    [
+        (["drift", "--stack", "dev", "--format", "html"], "usage: pulumi-stages drift"),
+        (["drift"], "usage: pulumi-stages drift"),
+        (["no-such-command"], "usage: pulumi-stages"),
+        (["export", "no-such-crm"], "usage: pulumi-stages export"),
+    ],
+)
+def test_a_usage_error_exits_1_so_that_2_means_drift_only(
+    argv: list[str], usage: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 1
+    err = capsys.readouterr().err
+    assert err.startswith(usage), err
+    assert "error:" in err

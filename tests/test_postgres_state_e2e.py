@@ -53,6 +53,23 @@ def start_up(pulumi: PulumiCli, stack: str) -> subprocess.Popen[str]:
     )
 
 
+def first_post_held() -> Fault:
+    """The first stage creation waits 8 s before it is served: the `up` that sends it holds its
+    stack's lock that long after its first request, whatever the machine's load."""
+    return Fault(FaultKind.LATENCY, count=1, method="POST", path="/api/v2/stages", delay=8.0)
+
+
+def posted(emulator: EmulatorServer) -> bool:
+    """Whether a stage creation reached the emulator (it is logged before its latency)."""
+    return emulator.log.counts().get("POST /api/v2/stages", 0) > 0
+
+
+def locks(cluster: PostgresCluster, table: str) -> list[str]:
+    """The lock keys held now in one test's table."""
+    keys = cluster.psql("pulumi", f"SELECT key FROM {table}").splitlines()
+    return [key for key in keys if "/.pulumi/locks/" in key]
+
+
 def wait_until(condition: object, what: str, timeout: float = 120.0) -> None:
     """Poll a condition (a callable) until true; fail naming it after `timeout` seconds."""
     assert callable(condition)
@@ -98,15 +115,12 @@ def test_two_ups_of_one_stack_at_once_the_lock_refuses_the_second(
     url = backend_for(cluster, "same_stack")
     pulumi = on_postgres(PulumiCli(tmp_path, pulumi_home, EXAMPLE), url)
     pulumi.init_stack("dev", outreach, token)
-    outreach.faults.add(Fault(FaultKind.LATENCY, count=5, method="POST", delay=1.0))
+    outreach.faults.add(first_post_held())
     outreach.log.reset()
 
     first = start_up(pulumi, "dev")
-    wait_until(lambda: outreach.log.count() > 0, "the first up to reach the API")
-    assert any(
-        "/.pulumi/locks/" in key
-        for key in cluster.psql("pulumi", "SELECT key FROM same_stack").splitlines()
-    )
+    wait_until(lambda: posted(outreach), "the first up's first POST (held for 8 s)")
+    assert len(locks(cluster, "same_stack")) == 1  # taken before the program ran
     second = pulumi.run("up", "--yes", "--skip-preview", "--stack", "dev")
     out, err = first.communicate(timeout=300)
 
@@ -124,10 +138,7 @@ def test_two_ups_of_one_stack_at_once_the_lock_refuses_the_second(
     outreach.log.reset()
     pulumi("preview", "--expect-no-changes", "--stack", "dev")
     assert outreach.log.writes() == []
-    assert not any(
-        "/.pulumi/locks/" in key
-        for key in cluster.psql("pulumi", "SELECT key FROM same_stack").splitlines()
-    )
+    assert locks(cluster, "same_stack") == []
 
 
 def test_two_stacks_at_once_both_succeed(
@@ -141,15 +152,12 @@ def test_two_stacks_at_once_both_succeed(
     ):
         for name, emulator in (("dev", dev), ("staging", staging)):
             pulumi.init_stack(name, emulator, token)
-            emulator.faults.add(Fault(FaultKind.LATENCY, count=5, method="POST", delay=0.5))
+            emulator.faults.add(first_post_held())
             emulator.log.reset()
         runs = {"dev": start_up(pulumi, "dev"), "staging": start_up(pulumi, "staging")}
-        wait_until(lambda: dev.log.count() > 0 and staging.log.count() > 0, "both ups")
-        locks = [
-            k
-            for k in cluster.psql("pulumi", "SELECT key FROM two_stacks").splitlines()
-            if "/.pulumi/locks/" in k
-        ]
+        wait_until(lambda: posted(dev) and posted(staging), "both ups' first POST")
+        # both first POSTs are held for 8 s, so both ups hold their locks now
+        wait_until(lambda: len(locks(cluster, "two_stacks")) == 2, "both locks at once", 8.0)
         done = {name: run.communicate(timeout=300) for name, run in runs.items()}
 
         for name, emulator in (("dev", dev), ("staging", staging)):
@@ -157,4 +165,4 @@ def test_two_stacks_at_once_both_succeed(
             assert runs[name].returncode == 0, done[name]
             assert "8 created" in done[name][0]  # the stack, the set, 5 stages, the order
             assert emulator.log.counts() == CREATES
-        assert len(locks) == 2  # both held their own stack's lock at the same time
+        assert locks(cluster, "two_stacks") == []

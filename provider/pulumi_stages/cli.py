@@ -10,6 +10,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 import yaml
 
@@ -102,9 +103,23 @@ def _drift(args: argparse.Namespace) -> int:
     return 0 if report.in_sync else 2
 
 
+USAGE_ERROR = 1
+"""The exit status of a usage error (argparse's own is 2, which `drift` keeps for drift)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors exit 1: `pulumi-stages drift` exits 2 only when it
+    found drift, so a CI job can tell drift from a mistyped command. Subcommand parsers are made
+    of the same class (argparse's `add_subparsers` uses the class of the parser it belongs to)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(USAGE_ERROR, f"{self.prog}: error: {message}\n")
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line: `pulumi-stages emulator|schema|export|drift ...`, one word per adapter."""
-    root = argparse.ArgumentParser(prog="pulumi-stages", description=__doc__)
+    root = _Parser(prog="pulumi-stages", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
     emulator = commands.add_parser(
         "emulator", help="serve an API emulator on 127.0.0.1 until stopped; prints its base URL"
@@ -147,7 +162,7 @@ def parser() -> argparse.ArgumentParser:
     drift = commands.add_parser(
         "drift",
         help="compare a stack's declaration, state and live accounts; writes nothing; "
-        "exit 0 in sync, 2 on drift, 1 on error",
+        "exit 0 in sync, 2 on drift, 1 on an error (a usage error too)",
     )
     drift.add_argument("--stack", "-s", required=True, help="the stack to check")
     drift.add_argument("--cwd", "-C", default=".", help="the Pulumi project folder (default: .)")

@@ -31,7 +31,8 @@ from .core.http import ApiClient
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 """The engine's placeholder for a value only known after an `up` (an id to be created)."""
 
-_ADAPTER_OF_TYPE = re.compile(r"dynamic/([^:]+):")
+_DYNAMIC_MODULE = re.compile(r"^pulumi-python:dynamic/([^:]+):")
+"""A dynamic resource's type token, e.g. `pulumi-python:dynamic/outreach:Stage`: its module."""
 _HIDDEN_INPUTS = ("__",)
 
 
@@ -84,8 +85,12 @@ def _name_of(urn: str) -> str:
 
 
 def _adapter_of(type_token: str) -> str | None:
-    match = _ADAPTER_OF_TYPE.search(type_token)
-    return match.group(1) if match else None
+    """The adapter whose resource this type is; None for any other type, a dynamic resource of
+    the user's own (`dynamic/<their module>:...`) included: only registered adapters' modules."""
+    match = _DYNAMIC_MODULE.match(type_token)
+    if match is None or match.group(1) not in registry.adapters():
+        return None
+    return match.group(1)
 
 
 class Pulumi:

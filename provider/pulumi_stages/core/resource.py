@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 import pickle
+import threading
 import uuid
 from abc import abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -536,20 +537,27 @@ def _adopts(inputs: Mapping[str, Any]) -> bool:
     return bool(inputs.get("adopt")) or inputs.get("adopt_id") is not None
 
 
+_PICKLER_PROBE = threading.Lock()
+"""Held while `sdk_leaks_pickler_patch` probes: two threads never patch and compare at once."""
+
+
 @functools.cache
 def sdk_leaks_pickler_patch() -> bool:
     """Whether this SDK's `serialize_provider` leaves `pickle._Pickler` patched after it returns.
 
     pulumi 3.259 does (it wraps `_batch_setitems` and `save_dict` once more on every call and
     never unwraps them); another SDK in our range may not. Found out once per process by
-    serializing a provider that captures nothing, and putting the pickler back afterwards."""
-    pickler: Any = pickle._Pickler
-    before = (pickler._batch_setitems, pickler.save_dict)
-    try:
-        pulumi.dynamic.dynamic.serialize_provider(ResourceProvider())
-        return (pickler._batch_setitems, pickler.save_dict) != before
-    finally:
-        pickler._batch_setitems, pickler.save_dict = before
+    serializing a provider that captures nothing, and putting the pickler back afterwards (under
+    a lock: `functools.cache` lets two first callers in at once, and one's patch would read as
+    the other's leak)."""
+    with _PICKLER_PROBE:
+        pickler: Any = pickle._Pickler
+        before = (pickler._batch_setitems, pickler.save_dict)
+        try:
+            pulumi.dynamic.dynamic.serialize_provider(ResourceProvider())
+            return (pickler._batch_setitems, pickler.save_dict) != before
+        finally:
+            pickler._batch_setitems, pickler.save_dict = before
 
 
 class ApiResource(pulumi.dynamic.Resource):
