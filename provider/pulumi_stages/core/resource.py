@@ -38,26 +38,28 @@ from .account import ACCOUNTS, Account
 from .backend import Backend, Remote
 from .checking import UNKNOWN, changed, checked, validated
 from .config import ApiSettings, StackConfig, expected_account, resolve_endpoint
+from .duplicates import OWNER_KEY, RECOVERS_KEY, REPLACING_KEY, DuplicateGuard
 from .errors import AmbiguousAdoption, ApiError, StagesError, StagesMissing
 from .guard import guard_account
 from .http import Dialect
-from .journal import CreateJournal
 from .listing import Listing
 from .models import CONTROL_FIELDS
 from .retirement import RETIRED_KEY, guard_delete, is_tombstone, plan_line, retire, retiring
 from .run import THIS_RUN
 
-__all__ = ["PROVIDER_KEY", "UNKNOWN", "ApiResource", "ApiResourceProvider"]
+__all__ = [
+    "OWNER_KEY",
+    "PROVIDER_KEY",
+    "RECOVERS_KEY",
+    "REPLACING_KEY",
+    "UNKNOWN",
+    "ApiResource",
+    "ApiResourceProvider",
+]
 
 PROVIDER_KEY = "__provider"
-OWNER_KEY = "managed_by"
-"""An input every resource carries: `<project>/<stack>`, naming the create journal it writes."""
-REPLACING_KEY = "replacing"
-"""Set by the check of a replacement: its create makes a new object, never adopts the old."""
 RESOURCE_KEY = "resource_name"
 """An input every resource carries: its own name, so one run can tell its resources apart."""
-RECOVERS_KEY = "recovers"
-"""Set by check: the id of the object a dead `up` of this stack made, which create takes over."""
 OWN_KEYS = (OWNER_KEY, RESOURCE_KEY)
 """Inputs the program sets on every resource, kept in outputs so that a refresh keeps them."""
 
@@ -73,7 +75,7 @@ class _HideStagesErrorTracebacks(logging.Filter):
 logging.getLogger("grpc._server").addFilter(_HideStagesErrorTracebacks())
 
 
-class ApiResourceProvider(ResourceProvider):
+class ApiResourceProvider(DuplicateGuard, ResourceProvider):
     """A dynamic provider for one kind of object in one API, driven by an adapter's backend."""
 
     settings: ClassVar[ApiSettings]
@@ -230,72 +232,6 @@ class ApiResourceProvider(ResourceProvider):
         inputs.update({name: UNKNOWN for name in unknown})
         return CheckResult(inputs, failures)
 
-    def _existing_resource(
-        self, resource: str, olds: Mapping[str, Any], inputs: dict[str, Any], unknown: bool
-    ) -> list[CheckFailure]:
-        """A resource in state: its identity is held for this run; renamed onto a name the
-        account already holds, it is refused (that would make two)."""
-        if not retiring(olds):
-            held = {name: olds.get(name) for name in self._identity(inputs)}
-            holder = THIS_RUN.exists(resource, self.kind, held)
-            if holder is not None:
-                return [
-                    self._declared_twice(
-                        olds,
-                        resource,
-                        holder,
-                        " (a stage renamed away from a name and a new one given that name in one "
-                        "`up`: rename in one `up`, add the new stage in the next)",
-                    )
-                ]
-        moved = [k for k, v in self._identity(inputs).items() if olds.get(k) != v]
-        if unknown or not moved:  # only what the declaration sets counts
-            return []
-        if any(k in self.replace_on for k in moved):
-            return []  # a replacement: the engine checks it again as a create
-        return self._never_a_duplicate(inputs, recover=False)
-
-    def _replacement(self, resource: str, inputs: dict[str, Any]) -> list[CheckFailure]:
-        """The re-check of a replacement (its diff named the object it replaces): one resource
-        per identity in this stack; a new object whose identity the account already holds is
-        refused, unless a dead `up` of this stack made it (its journal says so): then the create
-        takes that one over instead of making a second."""
-        identity = self._identity(inputs)
-        holder = THIS_RUN.claim(resource, self.kind, identity)
-        if holder is not None:
-            return [self._declared_twice(inputs, resource, holder)]
-        replaced = THIS_RUN.replaced(resource)
-        if replaced is None:  # replaced on request (`--replace`), not by a change of ours
-            return []
-        try:
-            account = self.account()
-            listed = self.listed(account, self.make_backend(account), self.adoption_view)
-        except StagesError:
-            return []
-        matches = [r for r in adoption.matching(listed, identity) if r.id != replaced]
-        wanted = {k: inputs.get(k) for k in self.replace_on if inputs.get(k) is not None}
-        ours = [
-            r
-            for r in self._journal(account, inputs).ours(self.kind, identity, matches)
-            if all(str(r.outs.get(k)) == str(v) for k, v in wanted.items())
-        ]
-        if len(ours) == 1:
-            inputs[RECOVERS_KEY] = ours[0].id
-            inputs.pop(REPLACING_KEY, None)
-            return []
-        if not matches:
-            return []
-        ids = ", ".join(sorted((m.id for m in matches), key=adoption.id_order))
-        field = self.identity_fields[0]
-        return [
-            CheckFailure(
-                field,
-                f"{self.settings.api} already has a {self.kind} named {inputs.get(field)!r} "
-                f"there (id {ids}) that this stack does not manage; replacing this one would "
-                "make two. Rename or remove the other first. Nothing was changed.",
-            )
-        ]
-
     def _new_resource(self, resource: str, inputs: dict[str, Any]) -> list[CheckFailure]:
         """A brand-new resource: one per identity in this stack, then the adoption note or the
         duplicate guard against the account."""
@@ -310,16 +246,6 @@ class ApiResourceProvider(ResourceProvider):
             return []
         return self._never_a_duplicate(inputs)
 
-    def _declared_twice(
-        self, inputs: Mapping[str, Any], resource: str, holder: str, hint: str = ""
-    ) -> CheckFailure:
-        field = self.identity_fields[0]
-        return CheckFailure(
-            field,
-            f"{inputs.get(field)!r} is declared twice in this stack: {resource!r} and "
-            f"{holder!r} would both manage one {self.settings.api} {self.kind}{hint}",
-        )
-
     def _retirement_note(self, inputs: Mapping[str, Any]) -> str | None:
         """The preview's `retires` line: the stage's records, counted, and where they go; None
         when the stage is not in the account (nothing to retire) or it cannot be read."""
@@ -332,53 +258,6 @@ class ApiResourceProvider(ResourceProvider):
             return plan_line(backend, self.settings.api, found[0].id, inputs)
         except StagesError:
             return None
-
-    def _never_a_duplicate(
-        self, inputs: dict[str, Any], recover: bool = True
-    ) -> list[CheckFailure]:
-        """Refuse to create an object whose identity the account already holds, unless this
-        stack's journal says a dead `up` of its own made it: then `recovers` names it and the
-        create takes it over. Skipped when the account cannot be read (the create then fails
-        with the reason)."""
-        try:
-            account = self.account()
-            listed = self.listed(account, self.make_backend(account), self.adoption_view)
-        except StagesError:
-            return []
-        identity = self._identity(inputs)
-        matches = adoption.matching(listed, identity)
-        if not matches:
-            return []
-        ours = self._journal(account, inputs).ours(self.kind, identity, matches) if recover else []
-        if len(ours) == 1:
-            inputs[RECOVERS_KEY] = ours[0].id
-            return []
-        ids = ", ".join(sorted((m.id for m in matches), key=adoption.id_order))
-        field = self.identity_fields[0]
-        existing = (
-            f"{self.settings.api} already has a {self.kind} named {inputs.get(field)!r} (id {ids})"
-        )
-        if not recover:  # a rename onto a name the account holds
-            return [
-                CheckFailure(
-                    field,
-                    f"{existing}; renaming this one to it would make two. Choose another name, "
-                    "or rename or remove the other first (if that is this one, renamed by hand, "
-                    "run `pulumi refresh` first). Nothing was changed.",
-                )
-            ]
-        return [
-            CheckFailure(
-                field,
-                f"{existing} that this stack does not manage; set adopt: true (or adopt_id) "
-                "to take it over, or choose another name. Nothing was created.",
-            )
-        ]
-
-    def _journal(self, account: Account, inputs: Mapping[str, Any]) -> CreateJournal:
-        owner = str(inputs.get(OWNER_KEY) or "")
-        endpoint = account.endpoint
-        return CreateJournal(self.settings.api, endpoint.base_url, endpoint.token, owner)
 
     def _adoption_note(self, inputs: Mapping[str, Any]) -> str | None:
         """The preview's `adopts` line (an extra input, never diffed or sent); None when nothing
