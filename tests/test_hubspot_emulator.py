@@ -189,7 +189,7 @@ def test_search_counts_and_pages_deals_in_a_stage_and_patch_moves_them(
         ],
         "limit": 2,
     }
-    first = http.post("/crm/objects/2026-09/deals/search", json=query).json()
+    first = http.post("/crm/objects/2026-03/deals/search", json=query).json()
     assert first["total"] == 5 and len(first["results"]) == 2
     after = first["paging"]["next"]["after"]
     rest = http.post(
@@ -219,7 +219,7 @@ def test_account_details_name_the_portal_and_rate_headers_report_the_window(
 ) -> None:
     response = http.get("/account-info/v3/details")
     assert response.json()["portalId"] == 4242
-    assert http.get("/account-info/2026-09/details").json()["portalId"] == 4242
+    assert http.get("/account-info/2026-03/details").json()["portalId"] == 4242
     headers = response.headers
     assert headers["X-HubSpot-RateLimit-Max"] == "190"
     assert headers["X-HubSpot-RateLimit-Interval-Milliseconds"] == "10000"
@@ -239,11 +239,26 @@ def test_a_pipeline_label_is_unique_per_object_type_and_the_state_round_trips(
     hubspot: EmulatorServer, http: httpx.Client
 ) -> None:
     deal_pipeline(http, "Sales")
-    again = {"label": "Sales", "displayOrder": 1, "stages": []}
+    stage = {"label": "New", "displayOrder": 0, "metadata": {"ticketState": "OPEN"}}
+    again = {"label": "Sales", "displayOrder": 1, "stages": [stage]}
     assert_error(http.post(f"{V3}/deals", json=again), 409, "CONFLICT")
     assert http.post(f"{V3}/tickets", json=again).status_code == 201
     saved = hubspot.service.export_state()
     hubspot.service.reset()
     assert hubspot.service.live_stages() == []
     hubspot.service.import_state(saved)
-    assert [name for name, _ in hubspot.service.live_stages()] == ["Lead", "Won"]
+    assert [name for name, _ in hubspot.service.live_stages()] == ["Lead", "Won", "New"]
+
+
+def test_only_documented_api_and_version_pairs_are_served(http: httpx.Client) -> None:
+    # [doc] Pipelines at 2026-09, CRM objects and account info at 2026-03, every one at v3
+    assert http.get("/crm/pipelines/2026-09/deals").status_code == 200
+    assert http.post("/crm/objects/2026-03/deals/search", json={"limit": 1}).status_code == 200
+    assert http.get("/account-info/2026-03/details").status_code == 200
+    undocumented = (
+        http.get("/crm/pipelines/2026-03/deals"),
+        http.post("/crm/objects/2026-09/deals/search", json={"limit": 1}),
+        http.get("/account-info/2026-09/details"),
+    )
+    for response in undocumented:
+        assert_error(response, 404, "OBJECT_NOT_FOUND")

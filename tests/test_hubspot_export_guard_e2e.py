@@ -110,7 +110,9 @@ def test_the_schema_has_a_hubspot_section() -> None:
     assert "hubspot" in schema["properties"]
     deal = schema["$defs"]["DealStageSpec"]
     assert deal["properties"]["probability"] == {
-        "description": deal["properties"]["probability"]["description"],
+        "description": (
+            "Likelihood that a deal in this stage closes, 0.0 to 1.0 (1.0 won, 0.0 lost)."
+        ),
         "maximum": 1,
         "minimum": 0,
         "title": "Probability",
@@ -129,10 +131,10 @@ def test_a_stack_for_another_portal_stops_at_preview(stack: StackHarness) -> Non
         "wrong HubSpot account: the token belongs to '4242' but hubspot:expectedAccount is "
         "'999'; nothing was changed." in str(refused.value)
     )
-    assert dict(stack.emulator.log.counts()) == {"GET /account-info/2026-09/details": 1}
+    assert dict(stack.emulator.log.counts()) == {"GET /account-info/2026-03/details": 1}
 
     stack.stack.set_config("hubspot:expectedAccount", auto.ConfigValue("4242"))
     stack.up()
-    assert stack.emulator.log.counts()["GET /account-info/2026-09/details"] == 1  # once a run
+    assert stack.emulator.log.counts()["GET /account-info/2026-03/details"] == 1  # once a run
     assert [n for n, _ in stack.emulator.service.live_stages()] == ["Lead"]
     stack.assert_no_changes()

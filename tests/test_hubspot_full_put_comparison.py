@@ -1,9 +1,10 @@
-"""What a resource that keeps a whole pipeline and rewrites it with a full PUT costs for the steps
-`tests/test_hubspot_stageset_e2e.py` measures, on the same emulator: the request pattern of
-jbunting/terraform-provider-hubspot's pipeline resource (Create: POST; Read: GET of the pipeline,
-before every plan; Update: PUT of the whole pipeline with every stage, deletes validated).
+"""A model of the full-PUT request pattern, replayed by hand on the emulator: NOT a measurement of
+any provider. The requests below are written by this test to follow the pattern of
+jbunting/terraform-provider-hubspot's pipeline resource as read from its source (Create: POST;
+Read: GET of the pipeline, before every plan; Update: PUT of the whole pipeline with every stage,
+deletes validated); that provider is never run, so the counts asserted are the model's own.
 
-The README's HubSpot table puts these beside the stage set's counts.
+The README's HubSpot table puts this model beside the stage set's measured counts.
 """
 
 from __future__ import annotations

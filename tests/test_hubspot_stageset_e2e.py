@@ -58,6 +58,14 @@ def counts(stack: StackHarness) -> dict[str, int]:
     return dict(stack.emulator.log.counts())
 
 
+def assert_moves_name_the_pipeline(stack: StackHarness, target: str, moved: int) -> None:
+    """Each record PATCH names the target stage and that stage's pipeline."""
+    state = stack.emulator.service.state  # type: ignore[attr-defined]
+    pipeline_id = next(p.id for p in state.pipelines.values() if target in p.stages)
+    moves = [w.body for w in stack.emulator.log.writes() if w.method == "PATCH"]
+    assert moves == [{"properties": {"dealstage": target, "pipeline": pipeline_id}}] * moved
+
+
 def ids(stack: StackHarness) -> dict[str, str]:
     return dict(stack.emulator.service.live_stages())
 
@@ -131,7 +139,8 @@ def test_a_deal_pipeline_from_empty_no_op_move_and_remove_cost_what_the_readme_s
     measured["retire with moved_to: preview"] = counts(stack)
     stack.up()
     measured["retire with moved_to: up"] = counts(stack)
-    assert counts(stack)["PATCH /crm/objects/2026-09/{objectType}/{recordId}"] == 12
+    assert counts(stack)["PATCH /crm/objects/2026-03/{objectType}/{recordId}"] == 12
+    assert_moves_name_the_pipeline(stack, target, 12)
     assert counts(stack)[f"DELETE {PIPELINES}/{{pipelineId}}/stages/{{stageId}}"] == 1
     deletes = [e for e in stack.emulator.log.entries() if e.method == "DELETE"]
     assert deletes[0].query == {"validateDealStageUsagesBeforeDelete": "true"}

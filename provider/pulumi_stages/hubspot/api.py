@@ -1,9 +1,12 @@
 """HubSpot's CRM Pipelines API (date-based version 2026-09) for deal and ticket pipelines, the CRM
-objects search and update for the deals and tickets in their stages, and account info.
+objects search and update (2026-03) for the deals and tickets in their stages, and account info
+(2026-03).
 
-[doc] developers.hubspot.com: "For new integrations, always use the latest date version"; the
-Pipelines API 2026-09 is GA since September 2026 and is the version the v1 sunset notice points to.
-Its stage delete validates references by default; this client asks for it explicitly anyway.
+[doc] developers.hubspot.com: "For new integrations, always use the latest date version"; each API
+uses the newest date version its own reference pages show: 2026-09 for Pipelines (GA since
+September 2026, the version the v1 sunset notice points to), 2026-03 for CRM objects
+(`/crm/objects/2026-03/{objectType}/search`) and account info (`/account-info/2026-03/details`).
+The Pipelines stage delete validates references by default; this client asks for it anyway.
 """
 
 from __future__ import annotations
@@ -24,11 +27,17 @@ from ..core.ratelimit import RateHeaders
 from ..core.records import PAGE_SIZE, RecordCount
 from .models import metadata_of, pipeline_outputs, stage_outputs
 
-VERSION = "2026-09"
-"""The date-based API version every path uses."""
+PIPELINES_VERSION = "2026-09"
+"""[doc] The Pipelines API's date version (`/crm/pipelines/2026-09/{objectType}`)."""
 
-ACCOUNT_INFO = f"/account-info/{VERSION}/details"  # guess: the date-based path
-"""[doc] `GET /account-info/v3/details` names the portal; its date-based twin (guess: this path)."""
+OBJECTS_VERSION = "2026-03"
+"""[doc] The CRM objects API's date version (`/crm/objects/2026-03/{objectType}/search`)."""
+
+ACCOUNT_INFO_VERSION = "2026-03"
+"""[doc] The account-info API's date version (`/account-info/2026-03/details`)."""
+
+ACCOUNT_INFO = f"/account-info/{ACCOUNT_INFO_VERSION}/details"
+"""[doc] `GET /account-info/2026-03/details` names the portal (`portalId`)."""
 
 HUBSPOT_RATE = RateHeaders(
     prefix="X-HubSpot-RateLimit-",
@@ -44,26 +53,30 @@ rolling window's length: the budget refills within one window)."""
 @dataclass(frozen=True)
 class ObjectKind:
     """One object type with pipelines: its path word, what its records are called, the property
-    holding a record's stage, and the delete flag that validates records first."""
+    holding a record's stage, the delete flag that validates records first, and the property
+    holding a record's pipeline."""
 
     object_type: str
     noun: str
     stage_property: str
     validate_param: str
+    pipeline_property: str
 
     @property
     def pipelines(self) -> str:
         """`/crm/pipelines/2026-09/<type>`."""
-        return f"/crm/pipelines/{VERSION}/{self.object_type}"
+        return f"/crm/pipelines/{PIPELINES_VERSION}/{self.object_type}"
 
     @property
     def objects(self) -> str:
-        """`/crm/objects/2026-09/<type>`."""
-        return f"/crm/objects/{VERSION}/{self.object_type}"
+        """`/crm/objects/2026-03/<type>`."""
+        return f"/crm/objects/{OBJECTS_VERSION}/{self.object_type}"
 
 
-DEALS = ObjectKind("deals", "deal", "dealstage", "validateDealStageUsagesBeforeDelete")
-TICKETS = ObjectKind("tickets", "ticket", "hs_pipeline_stage", "validateReferencesBeforeDelete")
+DEALS = ObjectKind("deals", "deal", "dealstage", "validateDealStageUsagesBeforeDelete", "pipeline")
+TICKETS = ObjectKind(
+    "tickets", "ticket", "hs_pipeline_stage", "validateReferencesBeforeDelete", "hs_pipeline"
+)
 KINDS = {kind.object_type: kind for kind in (DEALS, TICKETS)}
 
 
@@ -168,6 +181,8 @@ class HubSpotStages:
         self.listing = listing
         """The kind of the account's listing these stages are kept in (shared with the core)."""
         self.records_word = kind.object_type
+        self._moved: set[str] = set()
+        """Records this backend moved (one move of a stage's records uses one backend)."""
 
     def _remote(self, stage: dict[str, Any], home: Home) -> Remote:
         HOMES.put(self.account, self.kind.object_type, str(stage["id"]), home)
@@ -257,6 +272,20 @@ class HubSpotStages:
             return  # in no pipeline: already gone
         _delete(self.client, f"{self._stages_path(home)}/{id_}", self.kind)
 
+    def sole_stage_home(self, stage_id: str) -> Home | None:
+        """The stage's pipeline when the stage is its only live stage (HubSpot refuses to delete
+        a pipeline's last stage); None otherwise."""
+        home = self._home(stage_id)
+        if home is None:
+            return None
+        response = fetch_or_none(self.client, f"{self.kind.pipelines}/{home.pipeline_id}")
+        if response is None:
+            return None
+        live = [
+            str(s.get("id")) for s in response.json().get("stages") or [] if not s.get("archived")
+        ]
+        return home if live == [stage_id] else None
+
     def find(self, inputs: Mapping[str, Any]) -> list[Remote]:
         home = self._pipeline_of(inputs)
         response = fetch_or_none(self.client, f"{self.kind.pipelines}/{home.pipeline_id}")
@@ -277,8 +306,8 @@ class HubSpotStages:
 
     # Records: deals or tickets in the stage.
 
-    def _search(self, stage_id: str, size: int) -> dict[str, Any]:
-        body = {
+    def _search(self, stage_id: str, size: int, after: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {
             "filterGroups": [
                 {
                     "filters": [
@@ -293,6 +322,8 @@ class HubSpotStages:
             "properties": [self.kind.stage_property],
             "limit": size,
         }
+        if after:
+            body["after"] = after
         result: dict[str, Any] = self.client.request(
             "POST", f"{self.kind.objects}/search", json=body
         ).json()
@@ -300,20 +331,74 @@ class HubSpotStages:
 
     def count_records(self, stage_id: str) -> RecordCount:
         """[doc] search's `total`, confirmed by its first page: a total below the page's length
-        (an index behind the writes) reads "at least" the page."""
+        (an index behind the writes) reads "at least" the page. [doc] Search results can lag a
+        few seconds behind writes, so a zero from search is never taken as empty on its own: it
+        is confirmed by the records themselves (the list endpoint, not the search index), paged
+        until one in the stage is found or the list ends."""
         found = self._search(stage_id, PAGE_SIZE)
         total = found.get("total")
         page = len(found.get("results") or [])
         if not isinstance(total, int) or total < page:
             return RecordCount(page, exact=False)
+        if total == 0:
+            return RecordCount(self._listed_in(stage_id))
         return RecordCount(total)
 
+    def _listed_in(self, stage_id: str) -> int:
+        """How many records the list endpoint shows in the stage (guess: the basic list reads
+        the records, not the search index, so it never lags); stops at the first one found."""
+        after: str | None = None
+        while True:
+            params: dict[str, str | int] = {
+                "limit": 100,  # [doc] the list endpoint's largest page
+                "properties": self.kind.stage_property,
+            }
+            if after:
+                params["after"] = after
+            listed = self.client.request("GET", self.kind.objects, params=params).json()
+            held = sum(
+                1
+                for r in listed.get("results") or []
+                if (r.get("properties") or {}).get(self.kind.stage_property) == stage_id
+            )
+            if held:
+                return held  # not empty: an "at least" is enough to stop a delete
+            after = ((listed.get("paging") or {}).get("next") or {}).get("after")
+            if not after:
+                return 0
+
     def record_page(self, stage_id: str, size: int) -> list[str]:
-        return [str(r["id"]) for r in self._search(stage_id, min(size, 200)).get("results") or []]
+        """Records search still shows in the stage, less the ones this backend already moved
+        (a lagging index shows them a while longer: they are never PATCHed or counted twice)."""
+        after: str | None = None
+        while True:
+            found = self._search(stage_id, min(size, 200), after)
+            fresh = [str(r["id"]) for r in found.get("results") or []]
+            fresh = [i for i in fresh if i not in self._moved]
+            after = ((found.get("paging") or {}).get("next") or {}).get("after")
+            if fresh or not after:
+                return fresh
 
     def move_record(self, record_id: str, to_stage_id: str) -> None:
-        body = {"properties": {self.kind.stage_property: to_stage_id}}
+        """PATCH the record's stage together with the target stage's pipeline ([doc] a stage
+        must belong to the record's pipeline; `pipeline` for deals, `hs_pipeline` for tickets),
+        so a target in another pipeline moves the record there instead of being refused."""
+        home = self._home(to_stage_id)
+        if home is None:
+            raise NotFound(
+                "HubSpot",
+                "PATCH",
+                f"stage {to_stage_id}",
+                404,
+                f"no stage {to_stage_id} in any pipeline to move {self.kind.noun}s to",
+            )
+        properties = {
+            self.kind.stage_property: to_stage_id,
+            self.kind.pipeline_property: home.pipeline_id,
+        }
+        body = {"properties": properties}
         self.client.request("PATCH", f"{self.kind.objects}/{record_id}", json=body)
+        self._moved.add(record_id)
 
 
 class HubSpotPipelines:
@@ -355,6 +440,13 @@ class HubSpotPipelines:
         if response is None or response.json().get("archived"):
             return None
         return self._remote(response.json())
+
+    def stages_of(self, id_: str) -> list[dict[str, Any]]:
+        """The live stages of the pipeline as HubSpot lists them (none when it is gone)."""
+        response = fetch_or_none(self.client, f"{self.kind.pipelines}/{id_}")
+        if response is None or response.json().get("archived"):
+            return []
+        return [dict(s) for s in response.json().get("stages") or [] if not s.get("archived")]
 
     def update(self, id_: str, changes: Mapping[str, Any]) -> Remote:
         body: dict[str, Any] = {}

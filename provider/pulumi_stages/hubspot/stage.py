@@ -7,17 +7,19 @@ that follow take those stages over instead of creating them again: 1 write for a
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import pulumi
-from pulumi.dynamic import CreateResult, ReadResult
+from pulumi.dynamic import CheckResult, CreateResult, ReadResult
 
 from ..core.account import Account
 from ..core.backend import Backend, Remote
 from ..core.config import ApiSettings
+from ..core.errors import ApiError, StagesError
 from ..core.ordering import OrderingProvider, OrderResource
-from ..core.resource import ApiResource, ApiResourceProvider
+from ..core.resource import RECOVERS_KEY, REPLACING_KEY, ApiResource, ApiResourceProvider
 from .api import (
     DEALS,
     HOMES,
@@ -38,6 +40,31 @@ SETTINGS = ApiSettings(
     default_base_url="https://api.hubapi.com",
     identify=portal_of,
 )
+
+
+class _DeclaredPipelines:
+    """(object type, label) of every Pipeline checked by this provider process: the pipelines
+    this run keeps. A pipeline's last stage is left to the pipeline's own delete only when the
+    pipeline is not among them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: set[tuple[str, str]] = set()
+
+    def add(self, object_type: str, label: str) -> None:
+        with self._lock:
+            self._seen.add((object_type, label))
+
+    def __contains__(self, key: tuple[str, str]) -> bool:
+        with self._lock:
+            return key in self._seen
+
+
+DECLARED_PIPELINES = _DeclaredPipelines()
+
+
+class PipelineKeepsAStage(StagesError):
+    """HubSpot refuses to delete a pipeline's last stage."""
 
 
 def stage_identity(name: str, pipeline: str, pipeline_id: str) -> dict[str, Any]:
@@ -66,6 +93,39 @@ class HubSpotStageProvider(ApiResourceProvider):
         if inputs.get("pipeline_id") is not None and inputs.get("pipeline"):
             outs["pipeline"] = inputs["pipeline"]
         return outs
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """As any stage; [doc] HubSpot keeps at least one stage in every pipeline, so the last
+        stage's delete is refused. When its pipeline goes too (not declared in this run, and
+        created by this stack: its journal holds the pipeline's id), the stage is left to the
+        pipeline's delete, which removes it; otherwise the refusal is an error that says so."""
+        try:
+            super().delete(id_, props)
+        except ApiError as refused:
+            if refused.status != 400:
+                raise
+            account = self.account()
+            backend = HubSpotStages(account, self.objects, self.kind)
+            home = backend.sole_stage_home(id_)
+            if home is None:
+                raise
+            if self._pipeline_goes(account, props, home):
+                return  # the Pipeline's delete removes it with the pipeline
+            raise PipelineKeepsAStage(
+                f"a HubSpot pipeline keeps at least one stage: {props.get('name')!r} (id {id_}) "
+                f"is the last stage of pipeline {home.pipeline!r} (id {home.pipeline_id}), so "
+                "HubSpot refused to delete it. Declare another stage in that pipeline first, or "
+                "remove the pipeline too. Nothing was deleted."
+            ) from refused
+
+    def _pipeline_goes(self, account: Account, props: Mapping[str, Any], home: Home) -> bool:
+        """Whether the stage's pipeline is being deleted in this run: this run declares no
+        pipeline of its label, and this stack's journal says it created that pipeline."""
+        if (self.objects.object_type, home.pipeline) in DECLARED_PIPELINES:
+            return False
+        kind = PIPELINE_PROVIDERS[self.objects.object_type].kind
+        pipeline = Remote(id=home.pipeline_id, outs={})
+        return bool(self._journal(account, props).ours(kind, {"name": home.pipeline}, [pipeline]))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """As any stage, the pipeline's label kept as `_state` keeps it."""
@@ -113,15 +173,35 @@ class HubSpotPipelineProvider(ApiResourceProvider):
     def _owned(self, inputs: Mapping[str, Any]) -> tuple[str, ...]:
         return tuple(name for name in super()._owned(inputs) if name != "seed")
 
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """As any resource; the pipeline is noted as kept by this run (its stages' deletes
+        then never leave a last stage to a pipeline delete that is not coming)."""
+        if news.get("name"):
+            DECLARED_PIPELINES.add(self.objects.object_type, str(news["name"]))
+        return super().check(olds, news)
+
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Create (or adopt) the pipeline; stages it was created with go to the journal and the
         stage listing, for the stage resources to take over."""
         result = super().create(props)
         outs = {k: v for k, v in dict(result.outs or {}).items() if k not in ("seeded", "seed")}
         seeded = (result.outs or {}).get("seeded")
+        if not seeded and props.get(RECOVERS_KEY) and not props.get(REPLACING_KEY):
+            seeded = self._recovered_seed(props, str(result.id))
         if seeded:
             self._hand_over(props, str(result.id), str(outs.get("name")), seeded)
         return CreateResult(result.id, outs)
+
+    def _recovered_seed(self, props: Mapping[str, Any], pipeline_id: str) -> list[dict[str, Any]]:
+        """A pipeline a dead `up` of this stack created (its journal intent, `recovers`): its POST
+        seeded the declared stages but the run died before handing them over, so they are read
+        now and the ones whose labels were in the declared seed are handed over as the answered
+        POST would have."""
+        declared = {str(s.get("name")) for s in props.get("seed") or []}
+        if not declared:
+            return []
+        backend = HubSpotPipelines(self.account(), self.objects)
+        return [s for s in backend.stages_of(pipeline_id) if str(s.get("label")) in declared]
 
     def _hand_over(
         self, props: Mapping[str, Any], pipeline_id: str, label: str, seeded: list[dict[str, Any]]

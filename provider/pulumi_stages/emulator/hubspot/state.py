@@ -10,6 +10,7 @@ objects search guide, and the API usage guidelines. Every guess is marked `# gue
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -61,6 +62,14 @@ def validation_error(message: str) -> HubSpotError:
     return HubSpotError(400, "VALIDATION_ERROR", message)
 
 
+LIST_LIMIT = 100
+"""[doc] the basic list endpoint returns at most 100 records a page."""
+
+LAST_STAGE = "A pipeline must have at least one stage"
+"""[doc] every pipeline has at least one stage; guess: the refusal's status (400
+VALIDATION_ERROR) and this wording."""
+
+
 def not_found(message: str) -> HubSpotError:
     """404 OBJECT_NOT_FOUND ([doc] category; guess: the wording)."""
     return HubSpotError(404, "OBJECT_NOT_FOUND", message)
@@ -76,8 +85,11 @@ class HubSpotOptions:
     default_pipelines: bool = False  # guess: real portals start with default pipelines
     """guess: real portals start with a default deal pipeline ("default") and a default ticket
     pipeline ("0"); the emulator starts empty unless asked, so tests see only their own stages."""
-    search_consistent: bool = True  # guess: no indexing lag
-    """guess: real search indexes lag writes by a few seconds; the emulator answers at once."""
+    search_consistent: bool = True
+    """[doc] search results can lag a few seconds behind writes; True answers every search from
+    the records as they are now, False from an index that sees each write `search_lag_seconds`
+    after it (until then a search finds the record as it was before, or not at all)."""
+    search_lag_seconds: float = 2.0  # guess: "a few seconds"
 
 
 @dataclass
@@ -154,6 +166,9 @@ class HubSpotState:
     next_stage_id: int = 1
     next_record_id: int = 1
     lock: threading.RLock = field(default_factory=threading.RLock)
+    unindexed: dict[str, tuple[float, dict[str, str] | None]] = field(default_factory=dict)
+    """Record id -> (when the index sees its last write, its properties before that write);
+    only with `search_consistent=False`."""
 
     def __post_init__(self) -> None:
         if self.options.default_pipelines and not self.pipelines:
@@ -280,8 +295,8 @@ class HubSpotState:
 
     def create_pipeline(self, object_type: str, body: dict[str, Any]) -> StoredPipeline:
         """[doc] POST with label, displayOrder and stages (each a PipelineStageInput); guess: a
-        label another pipeline of the type has is refused like a stage's, and an empty stage
-        list is accepted (the reference marks `stages` required, not non-empty)."""
+        label another pipeline of the type has is refused like a stage's. [doc] A pipeline always
+        has at least one stage, so an empty stage list is refused (guess: 400, the wording)."""
         label = body.get("label")
         if not isinstance(label, str) or not label.strip():
             raise validation_error("label is required and must not be blank")
@@ -290,6 +305,8 @@ class HubSpotState:
         stages = body.get("stages")
         if not isinstance(stages, list) or not all(isinstance(s, dict) for s in stages):
             raise validation_error("stages is required and must be a list of stages")
+        if not stages:  # guess: 400 VALIDATION_ERROR, the wording
+            raise validation_error(LAST_STAGE)
         with self.lock:
             if any(p.label == label for p in self.list_pipelines(object_type)):  # guess
                 raise HubSpotError(
@@ -352,6 +369,8 @@ class HubSpotState:
         stages = body.get("stages")
         if not isinstance(stages, list) or not all(isinstance(s, dict) for s in stages):
             raise validation_error("stages is required and must be a list of stages")
+        if not stages:  # [doc] at least one stage; guess: 400 VALIDATION_ERROR, the wording
+            raise validation_error(LAST_STAGE)
         with self.lock:
             pipeline = self.pipeline(object_type, pipeline_id)
             for stage in stages:
@@ -464,10 +483,14 @@ class HubSpotState:
     ) -> None:
         """[doc] DELETE .../stages/{id}: with validation (the 2026-09 default, or asked for), a
         stage records still use is refused; without it the stage goes and they keep its id.
-        guess: the status (400 VALIDATION_ERROR) and wording of the refusal."""
+        guess: the status (400 VALIDATION_ERROR) and wording of the refusal. [doc] A pipeline
+        keeps at least one stage: deleting its last one is refused (guess: 400, the wording);
+        deleting the pipeline removes it."""
         with self.lock:
             pipeline = self.pipeline(object_type, pipeline_id)
             self.stage(object_type, pipeline_id, stage_id)
+            if len(pipeline.stages) == 1:  # guess: 400 VALIDATION_ERROR, the wording
+                raise validation_error(LAST_STAGE)
             held = self.in_stage(object_type, stage_id)
             if validate and held:  # guess: 400 VALIDATION_ERROR, and the wording
                 raise validation_error(
@@ -495,8 +518,31 @@ class HubSpotState:
                 props[PIPELINE_PROPERTY[object_type]] = self._home(object_type, props[key]).id
             now = now_text()
             record = StoredRecord(self._record_id(), object_type, props, now, now)
+            self._unindexed(record.id, None)
             self.records[record.id] = record
             return record
+
+    def _unindexed(self, record_id: str, before: dict[str, str] | None) -> None:
+        """A write the search index sees only after the lag (with `search_consistent=False`);
+        the index keeps what it saw before the first write it has not seen yet."""
+        if self.options.search_consistent:
+            return
+        visible = time.monotonic() + self.options.search_lag_seconds
+        pending = self.unindexed.get(record_id)
+        if pending is not None and pending[0] > time.monotonic():
+            before = pending[1]
+        self.unindexed[record_id] = (visible, before)
+
+    def _indexed(self, record: StoredRecord) -> StoredRecord | None:
+        """The record as the search index has it now: None when it has not seen it yet."""
+        pending = self.unindexed.get(record.id)
+        if pending is None or pending[0] <= time.monotonic():
+            return record
+        if pending[1] is None:
+            return None
+        return StoredRecord(
+            record.id, record.object_type, dict(pending[1]), record.created_at, record.updated_at
+        )
 
     def record(self, object_type: str, record_id: str) -> StoredRecord:
         """The record, or 404."""
@@ -523,6 +569,7 @@ class HubSpotState:
                         f"{props[stage_key]} is not a valid {stage_key} for pipeline {wanted}"
                     )
                 props[pipeline_key] = home.id
+            self._unindexed(record.id, dict(record.properties))
             record.properties.update(props)
             record.updated_at = now_text()
             return record
@@ -544,7 +591,8 @@ class HubSpotState:
         if not isinstance(groups, list):
             raise validation_error("filterGroups must be a list")
         with self.lock:
-            found = [r for r in self.records.values() if r.object_type == object_type]
+            indexed = [self._indexed(r) for r in self.records.values()]
+            found = [r for r in indexed if r is not None and r.object_type == object_type]
         if groups:
             found = [r for r in found if any(_matches_group(r, g) for g in groups)]
         found.sort(key=lambda r: int(r.id))  # guess: id order when no sort is asked
@@ -552,6 +600,25 @@ class HubSpotState:
         page = found[start : start + limit]
         following = str(start + limit) if start + limit < len(found) else None
         return len(found), page, following
+
+    def list_records(
+        self, object_type: str, limit: int, after: str | None
+    ) -> tuple[list[StoredRecord], str | None]:
+        """[doc] GET /crm/objects/{type}: every record, `limit` up to 100, paged by `after`;
+        read from the records themselves, never from the search index. guess: id order."""
+        if not 0 < limit <= LIST_LIMIT:
+            raise validation_error(f"limit must be between 1 and {LIST_LIMIT}")
+        start = int(after or "0") if (after or "0").isdigit() else -1
+        if start < 0:
+            raise validation_error("after must be a paging cursor from a previous answer")
+        with self.lock:
+            found = sorted(
+                (r for r in self.records.values() if r.object_type == object_type),
+                key=lambda r: int(r.id),
+            )
+        page = found[start : start + limit]
+        following = str(start + limit) if start + limit < len(found) else None
+        return page, following
 
     def put_records(self, stage_id: str, count: int) -> list[str]:
         """Add `count` records to a stage (deals or tickets, as its pipeline holds); their ids."""

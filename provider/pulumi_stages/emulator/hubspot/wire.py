@@ -1,9 +1,11 @@
 """HubSpot's CRM Pipelines, CRM objects (deals, tickets) and account-info APIs on the wire.
 
-Served under the v3 paths the official clients call (`/crm/v3/pipelines/...`) and the date-based
-paths (`/crm/pipelines/2026-03/...`, `/crm/pipelines/2026-09/...`); the only difference emulated is
-that 2026-09 validates references before a delete by default ([doc] changelog "Pipeline and
-pipeline stage delete endpoints will validate references by default starting with 2026-09").
+Served under the v3 paths the official clients call (`/crm/v3/pipelines/...`) and only the
+date-based (API, version) pairs HubSpot's reference documents: Pipelines at 2026-09, CRM objects
+and account info at 2026-03 (any other pair answers 404); the only difference emulated between
+versions is that 2026-09 validates references before a delete by default ([doc] changelog
+"Pipeline and pipeline stage delete endpoints will validate references by default starting with
+2026-09").
 The portal and its rules live in `state.py`.
 """
 
@@ -30,7 +32,9 @@ from .state import (
     validation_error,
 )
 
-VERSIONS = ("v3", "2026-03", "2026-09")
+PIPELINES_VERSIONS = ("v3", "2026-09")  # [doc] the Pipelines reference shows 2026-09
+OBJECTS_VERSIONS = ("v3", "2026-03")  # [doc] `/crm/objects/2026-03/{objectType}/search`
+ACCOUNT_INFO_VERSIONS = ("v3", "2026-03")  # [doc] `/account-info/2026-03/details`
 VALIDATING_BY_DEFAULT = frozenset({"2026-09"})
 DAILY_LIMIT = 500_000  # [seen] Professional/Enterprise daily limit of private apps
 ADMIN = f"{ADMIN_PREFIX}/hubspot"
@@ -49,9 +53,8 @@ def objects_prefix(version: str) -> str:
 
 
 def account_info_path(version: str) -> str:
-    """[doc] `/account-info/v3/details`; guess: its date-based twin `/account-info/<date>/details`
-    (account info is among the first date-based APIs, but the exact path is not quoted)."""
-    return f"/account-info/{version}/details"  # guess: the date-based path
+    """[doc] `/account-info/v3/details` and `/account-info/2026-03/details`."""
+    return f"/account-info/{version}/details"
 
 
 class HubSpotService:
@@ -63,7 +66,7 @@ class HubSpotService:
     rate_window_seconds = 10.0  # [doc] the burst limit is per 10 seconds
     auth_paths: frozenset[str] = frozenset()
     read_routes = frozenset(
-        f"{objects_prefix(v)}/{{objectType}}/search" for v in VERSIONS
+        f"{objects_prefix(v)}/{{objectType}}/search" for v in OBJECTS_VERSIONS
     )  # [doc] search is a read sent as POST
 
     def __init__(
@@ -176,11 +179,20 @@ class HubSpotService:
     def routes(self) -> Iterable[web.RouteDef]:
         wrap = self._wrap
         found: list[web.RouteDef] = []
-        for version in VERSIONS:
-            p = pipelines_prefix(version)
+        for version in ACCOUNT_INFO_VERSIONS:
+            found.append(web.get(account_info_path(version), wrap(self.details)))
+        for version in OBJECTS_VERSIONS:
             o = objects_prefix(version)
             found += [
-                web.get(account_info_path(version), wrap(self.details)),
+                web.get(f"{o}/{{objectType}}", wrap(self.list_records)),
+                web.post(f"{o}/{{objectType}}", wrap(self.create_record)),
+                web.post(f"{o}/{{objectType}}/search", wrap(self.search)),
+                web.get(f"{o}/{{objectType}}/{{recordId}}", wrap(self.get_record)),
+                web.patch(f"{o}/{{objectType}}/{{recordId}}", wrap(self.update_record)),
+            ]
+        for version in PIPELINES_VERSIONS:
+            p = pipelines_prefix(version)
+            found += [
                 web.get(f"{p}/{{objectType}}", wrap(self.list_pipelines)),
                 web.post(f"{p}/{{objectType}}", wrap(self.create_pipeline)),
                 web.get(f"{p}/{{objectType}}/{{pipelineId}}", wrap(self.get_pipeline)),
@@ -198,10 +210,6 @@ class HubSpotService:
                 web.delete(
                     f"{p}/{{objectType}}/{{pipelineId}}/stages/{{stageId}}", wrap(self.delete_stage)
                 ),
-                web.post(f"{o}/{{objectType}}", wrap(self.create_record)),
-                web.post(f"{o}/{{objectType}}/search", wrap(self.search)),
-                web.get(f"{o}/{{objectType}}/{{recordId}}", wrap(self.get_record)),
-                web.patch(f"{o}/{{objectType}}/{{recordId}}", wrap(self.update_record)),
             ]
         found.append(web.put(f"{ADMIN}/stages/{{stageId}}/records", wrap(self.admin_records)))
         return found
@@ -380,6 +388,19 @@ class HubSpotService:
             raise validation_error("properties is required")
         record = self.state.create_record(self._type(request), properties)
         return web.json_response(self._record(record), status=201)
+
+    async def list_records(self, request: web.Request) -> web.Response:
+        """[doc] `{"results", "paging": {"next": {"after"}}}`, paging only when more."""
+        limit_text = request.query.get("limit", "10")
+        if not limit_text.isdigit():
+            raise validation_error("limit must be an integer")
+        page, following = self.state.list_records(
+            self._type(request), int(limit_text), request.query.get("after")
+        )
+        body: dict[str, Any] = {"results": [self._record(r) for r in page]}
+        if following is not None:
+            body["paging"] = {"next": {"after": following}}
+        return web.json_response(body)
 
     async def search(self, request: web.Request) -> web.Response:
         """[doc] `{"total", "results", "paging": {"next": {"after"}}}`, paging only when more."""

@@ -1,0 +1,122 @@
+"""[doc] HubSpot's search results can lag a few seconds behind writes. The emulator's
+`search_consistent=False` models that lag; the provider never takes a zero from search as empty
+without confirming it from the records themselves, and never moves a record twice while the
+index still shows it in its old stage."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from pulumi import automation as auto
+
+from pulumi_stages.emulator import EmulatorServer
+from pulumi_stages.emulator.hubspot import HubSpotService
+from pulumi_stages.stageset import StageSet
+from tests.engine import StackHarness
+
+pytestmark = pytest.mark.e2e
+
+OBJECTS = "/crm/objects/2026-03/deals"
+
+
+def deals(names: list[str], retired: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    stages = [{"name": n, "probability": 0.5} for n in names]
+    pipeline: dict[str, Any] = {"name": "Sales", "stages": stages}
+    if retired:
+        pipeline["retired"] = retired
+    return {"hubspot": {"deals": [pipeline]}}
+
+
+def use(stack: StackHarness, spec: dict[str, Any]) -> None:
+    stack.program = lambda: StageSet("pipeline", spec) and None
+
+
+@pytest.fixture
+def stack(tmp_path: Path, pulumi_home: Path, token: str) -> Iterator[StackHarness]:
+    with EmulatorServer(HubSpotService(token=token)) as server:
+        harness = StackHarness.create(tmp_path, pulumi_home, server, token, namespace="hubspot")
+        yield harness
+        harness.remove()
+
+
+def service_of(stack: StackHarness) -> HubSpotService:
+    return stack.emulator.service  # type: ignore[return-value]
+
+
+def lag(stack: StackHarness, seconds: float) -> None:
+    options = service_of(stack).state.options
+    options.search_consistent = False
+    options.search_lag_seconds = seconds
+
+
+def search(http: httpx.Client, stage: str) -> dict[str, Any]:
+    query = {
+        "filterGroups": [
+            {"filters": [{"propertyName": "dealstage", "operator": "EQ", "value": stage}]}
+        ],
+        "limit": 10,
+    }
+    result: dict[str, Any] = http.post(f"{OBJECTS}/search", json=query).json()
+    return result
+
+
+def test_the_emulator_search_index_lags_writes_when_asked(stack: StackHarness, token: str) -> None:
+    use(stack, deals(["Lead", "Won"]))
+    stack.up()
+    ids = dict(service_of(stack).live_stages())
+    lag(stack, 0.5)
+    made = service_of(stack).put_records(ids["Lead"], 2)
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=stack.emulator.base_url, headers=headers) as http:
+        assert search(http, ids["Lead"])["total"] == 0  # not indexed yet
+        listed = http.get(OBJECTS, params={"limit": 100}).json()["results"]
+        assert sorted(r["id"] for r in listed) == sorted(made)  # the list is never behind
+        time.sleep(0.6)
+        assert search(http, ids["Lead"])["total"] == 2
+        move = {"properties": {"dealstage": ids["Won"]}}
+        assert http.patch(f"{OBJECTS}/{made[0]}", json=move).status_code == 200
+        assert search(http, ids["Lead"])["total"] == 2  # the index still has the old stage
+        time.sleep(0.6)
+        assert search(http, ids["Lead"])["total"] == 1
+
+
+def test_a_zero_from_a_lagging_search_never_lets_a_stage_with_deals_go(
+    stack: StackHarness,
+) -> None:
+    use(stack, deals(["Lead", "Won"]))
+    stack.up()
+    lead = dict(service_of(stack).live_stages())["Lead"]
+    lag(stack, 600.0)
+    service_of(stack).put_records(lead, 3)  # search shows none of them for now
+    stack.emulator.log.reset()
+    use(stack, deals(["Won"]))
+    with pytest.raises(auto.CommandError) as refused:
+        stack.up()
+    assert f"HubSpot stage 'Lead' (id {lead}) holds 3 deals; nothing was deleted." in str(
+        refused.value
+    )
+    assert [e for e in stack.emulator.log.entries() if e.method == "DELETE"] == []
+    assert service_of(stack).records_in(lead) == 3
+
+
+def test_moving_deals_under_a_lagging_index_patches_each_deal_once(stack: StackHarness) -> None:
+    use(stack, deals(["Lead", "Won"]))
+    stack.up()
+    ids = dict(service_of(stack).live_stages())
+    service_of(stack).put_records(ids["Lead"], 12)  # indexed: search finds all 12
+    lag(stack, 600.0)  # the moves are not seen by search during this run
+    stack.emulator.log.reset()
+    use(stack, deals(["Won"], [{"name": "Lead", "moved_to": "Won"}]))
+    stack.up()
+    patches = [w for w in stack.emulator.log.writes() if w.method == "PATCH"]
+    assert len(patches) == 12
+    assert len({w.path for w in patches}) == 12
+    assert service_of(stack).records_in(ids["Won"]) == 12
+    assert "Lead" not in dict(service_of(stack).live_stages())
+    moved = [o for o in stack.state_outputs("DealStage").values() if o.get("moved_records")]
+    assert [o["moved_records"] for o in moved] == [12]
