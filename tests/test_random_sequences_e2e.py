@@ -244,6 +244,8 @@ class SequenceMachine(RuleBasedStateMachine):
     adapter: ClassVar[str]
     write_methods: ClassVar[tuple[str, ...]]
     records_word: ClassVar[str]
+    stage_create_route: ClassVar[str] = "/api/v2/stages"
+    """The emulator's route of a stage create, which the kill step holds and watches."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -645,7 +647,9 @@ class SequenceMachine(RuleBasedStateMachine):
             self.adopt = True
         (self.workdir / SPEC_FILE).write_text(json.dumps(self.spec()))
         self.server.faults.add(
-            Fault(FaultKind.LATENCY, count=3, delay=1.0, method="POST", path="/api/v2/stages")
+            Fault(
+                FaultKind.LATENCY, count=3, delay=1.0, method="POST", path=self.stage_create_route
+            )
         )
         self.server.log.reset()
         running = subprocess.Popen(
@@ -657,7 +661,7 @@ class SequenceMachine(RuleBasedStateMachine):
         )
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline and running.poll() is None:
-            if any(e.key == "POST /api/v2/stages" for e in self.server.log.entries()):
+            if any(e.key == f"POST {self.stage_create_route}" for e in self.server.log.entries()):
                 time.sleep(0.3)
                 break
             time.sleep(0.02)
