@@ -12,6 +12,7 @@ The Pipelines stage delete validates references by default; this client asks for
 from __future__ import annotations
 
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -29,6 +30,14 @@ from .models import metadata_of, pipeline_outputs, stage_outputs
 
 PIPELINES_VERSION = "2026-09"
 """[doc] The Pipelines API's date version (`/crm/pipelines/2026-09/{objectType}`)."""
+
+CONFIRM_PAGES = 20
+"""Pages of the list endpoint (100 records each) read to confirm a zero from search; past
+them, a second search after `SEARCH_LAG_SECONDS` decides (a large portal would otherwise cost
+one GET per 100 of its records), and HubSpot's validate flag still guards the delete."""
+
+SEARCH_LAG_SECONDS = 5.0
+"""guess: how long the search index may trail the writes ([doc] "a few seconds")."""
 
 OBJECTS_VERSION = "2026-03"
 """[doc] The CRM objects API's date version (`/crm/objects/2026-03/{objectType}/search`)."""
@@ -341,14 +350,21 @@ class HubSpotStages:
         if not isinstance(total, int) or total < page:
             return RecordCount(page, exact=False)
         if total == 0:
-            return RecordCount(self._listed_in(stage_id))
+            held = self._listed_in(stage_id)
+            if held is None:  # past the pages read: search again once the index caught up
+                time.sleep(SEARCH_LAG_SECONDS)
+                again = self._search(stage_id, PAGE_SIZE)
+                total = again.get("total")
+                return RecordCount(total if isinstance(total, int) else 0, exact=total == 0)
+            return RecordCount(held, exact=held == 0)  # stops at the first page holding one
         return RecordCount(total)
 
-    def _listed_in(self, stage_id: str) -> int:
+    def _listed_in(self, stage_id: str) -> int | None:
         """How many records the list endpoint shows in the stage (guess: the basic list reads
-        the records, not the search index, so it never lags); stops at the first one found."""
+        the records, not the search index, so it never lags); stops at the first page holding
+        one; None when `CONFIRM_PAGES` pages held none and the list goes on."""
         after: str | None = None
-        while True:
+        for _ in range(CONFIRM_PAGES):
             params: dict[str, str | int] = {
                 "limit": 100,  # [doc] the list endpoint's largest page
                 "properties": self.kind.stage_property,
@@ -366,6 +382,7 @@ class HubSpotStages:
             after = ((listed.get("paging") or {}).get("next") or {}).get("after")
             if not after:
                 return 0
+        return None
 
     def record_page(self, stage_id: str, size: int) -> list[str]:
         """Records search still shows in the stage, less the ones this backend already moved

@@ -96,9 +96,10 @@ class HubSpotStageProvider(ApiResourceProvider):
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """As any stage; [doc] HubSpot keeps at least one stage in every pipeline, so the last
-        stage's delete is refused. When its pipeline goes too (not declared in this run, and
-        created by this stack: its journal holds the pipeline's id), the stage is left to the
-        pipeline's delete, which removes it; otherwise the refusal is an error that says so."""
+        stage's delete is refused. When its pipeline goes too (no pipeline of its label is
+        declared in this run), the stage is left to the pipeline's delete, which removes it
+        (with the validate flags, so records still refuse it); otherwise the refusal is an error
+        that says so."""
         try:
             super().delete(id_, props)
         except ApiError as refused:
@@ -120,12 +121,9 @@ class HubSpotStageProvider(ApiResourceProvider):
 
     def _pipeline_goes(self, account: Account, props: Mapping[str, Any], home: Home) -> bool:
         """Whether the stage's pipeline is being deleted in this run: this run declares no
-        pipeline of its label, and this stack's journal says it created that pipeline."""
-        if (self.objects.object_type, home.pipeline) in DECLARED_PIPELINES:
-            return False
-        kind = PIPELINE_PROVIDERS[self.objects.object_type].kind
-        pipeline = Remote(id=home.pipeline_id, outs={})
-        return bool(self._journal(account, props).ours(kind, {"name": home.pipeline}, [pipeline]))
+        pipeline of its label. (The journal is not asked: it forgets after a week, and never
+        knew an adopted pipeline.)"""
+        return (self.objects.object_type, home.pipeline) not in DECLARED_PIPELINES
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """As any stage, the pipeline's label kept as `_state` keeps it."""
