@@ -11,7 +11,17 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi_stages import ConfigError
 from pulumi_stages.core.config import resolve_endpoint
 from pulumi_stages.core.resource import UNKNOWN
+from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.outreach.stage import SETTINGS, OutreachStageProvider
+
+
+def configured(base_url: str, token: str) -> OutreachStageProvider:
+    """A provider configured as the engine configures it: a new resource's check reads the
+    account (the duplicate guard is never skipped), a change needs a token."""
+    provider = OutreachStageProvider()
+    config = {"outreach:accessToken": token, "outreach:baseUrl": base_url}
+    provider.configure(ConfigureRequest(Config(config, project_name="p")))
+    return provider
 
 
 def failures(news: dict[str, object]) -> dict[str, str]:
@@ -27,8 +37,11 @@ def test_check_reports_every_bad_field_by_name() -> None:
     }
 
 
-def test_check_accepts_pulumi_floats_as_whole_numbers_and_normalises() -> None:
-    result = OutreachStageProvider().check({}, {"name": "Lead", "color": "#ABCDEF", "order": 3.0})
+def test_check_accepts_pulumi_floats_as_whole_numbers_and_normalises(
+    outreach: EmulatorServer, token: str
+) -> None:
+    provider = configured(outreach.base_url, token)
+    result = provider.check({}, {"name": "Lead", "color": "#ABCDEF", "order": 3.0})
     assert result.failures == []
     assert result.inputs == {
         "name": "Lead",
@@ -38,8 +51,8 @@ def test_check_accepts_pulumi_floats_as_whole_numbers_and_normalises() -> None:
     assert isinstance(result.inputs["order"], int)
 
 
-def test_check_drops_output_only_properties() -> None:
-    result = OutreachStageProvider().check({}, {"name": "Lead", "stage_id": None})
+def test_check_drops_output_only_properties(outreach: EmulatorServer, token: str) -> None:
+    result = configured(outreach.base_url, token).check({}, {"name": "Lead", "stage_id": None})
     assert "stage_id" not in result.inputs
 
 
@@ -63,7 +76,8 @@ def test_diff_ignores_fields_left_to_the_api() -> None:
 
 def test_diff_names_no_replacement_for_outreach() -> None:
     olds = {"name": "Lead", "color": "#111111", "order": 4}
-    diff = OutreachStageProvider().diff("1", olds, {"name": "Won", "color": "#111111", "order": 5})
+    provider = configured("http://127.0.0.1:1/api/v2", "a-token")  # a diff makes no request
+    diff = provider.diff("1", olds, {"name": "Won", "color": "#111111", "order": 5})
     assert diff.changes is True
     assert diff.replaces == []
 

@@ -52,10 +52,11 @@ def test_wrong_token_fails_with_one_line_and_leaves_state_empty(stack: StackHarn
     with pytest.raises(auto.CommandError) as failure:
         stack.up()
     text = str(failure.value)
-    assert (
-        "Outreach rejected POST /stages: The access token is missing, invalid or expired. "
+    assert (  # the duplicate guard's read fails first: the POST is never sent
+        "Outreach rejected GET /stages: The access token is missing, invalid or expired. "
         "(401 unauthorized); check outreach:accessToken" in text
     )
+    assert stack.emulator.log.writes() == []
     assert "Traceback" not in text
     assert wrong not in text
     assert wrong not in "\n".join(stack.output)

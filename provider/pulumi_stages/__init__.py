@@ -6,6 +6,7 @@ Every error raised on purpose is a `StagesError`; the classes below tell the fai
 """
 
 from .core.errors import (
+    AccountUnreadable,
     AdoptionError,
     AdoptionTargetMissing,
     AmbiguousAdoption,
@@ -32,6 +33,7 @@ from .core.errors import (
 )
 
 __all__ = [
+    "AccountUnreadable",
     "AdoptionError",
     "AdoptionTargetMissing",
     "AmbiguousAdoption",

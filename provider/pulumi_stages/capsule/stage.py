@@ -11,8 +11,9 @@ from pulumi.dynamic import DiffResult, UpdateResult
 from ..core.account import Account
 from ..core.backend import Backend, Remote
 from ..core.config import ApiSettings
-from ..core.errors import ConfigError, RecordsInStage
+from ..core.errors import RecordsInStage
 from ..core.ordering import OrderingProvider, OrderResource
+from ..core.preview_reads import reading
 from ..core.resource import ApiResource, ApiResourceProvider
 from .api import BOARD, STAGE, CapsuleBoards, CapsuleDialect, CapsuleStages, site_of
 from .models import BoardInputs, StageInputs
@@ -72,18 +73,16 @@ class CapsuleBoardProvider(ApiResourceProvider):
         """A replaced board's stages are replaced too, and Capsule refuses to delete a stage
         that holds open projects: after the new board and its stages were made, the old ones
         would stay. So a replace is refused while any of its stages holds one."""
-        try:
+        with reading(self.settings, "count the open projects of the board's stages"):
             account = self.account()
-        except ConfigError:  # a preview without credentials; `up` has them and checks
-            return
-        stages = CapsuleStages(account)
-        listed = account.listing(STAGE, "").snapshot(stages.list_all)
-        held = [
-            f"{stage.outs.get('name')!r} (id {stage.id}): {count}"
-            for stage in listed
-            if stage.outs.get("board_id") == id_
-            and not (count := stages.count_records(stage.id)).empty
-        ]
+            stages = CapsuleStages(account)
+            listed = account.listing(STAGE, "").snapshot(stages.list_all)
+            held = [
+                f"{stage.outs.get('name')!r} (id {stage.id}): {count}"
+                for stage in listed
+                if stage.outs.get("board_id") == id_
+                and not (count := stages.count_records(stage.id)).empty
+            ]
         if held:
             changes = " and ".join(sorted(fields))
             raise RecordsInStage(

@@ -83,12 +83,10 @@ def expected_account(
     )
 
 
-def resolve_endpoint(
-    settings: ApiSettings,
-    config: StackConfig | None,
-    environ: Mapping[str, str] | None = None,
-) -> Endpoint:
-    """The endpoint for this API: stack config first, then environment, then the default URL."""
+def base_url_of(
+    settings: ApiSettings, config: StackConfig | None, environ: Mapping[str, str] | None = None
+) -> str:
+    """The configured base URL (stack config, then environment, then the default)."""
     environ = os.environ if environ is None else environ
     base_url = _lookup(config, settings.base_url_key, environ, settings.base_url_env)
     base_url = base_url or settings.default_base_url
@@ -97,6 +95,29 @@ def resolve_endpoint(
             f"{settings.base_url_key} must be an http(s) URL such as "
             f"{settings.default_base_url}, got {base_url!r}."
         )
+    return base_url
+
+
+def endpoint_rules(
+    settings: ApiSettings, config: StackConfig | None, environ: Mapping[str, str] | None = None
+) -> None:
+    """Refuse, with no request and no token needed, the URLs the client would refuse: a
+    preview stops where the `up` would (plain http to a remote host, a user or password in a
+    URL, half the refresh settings)."""
+    environ = os.environ if environ is None else environ
+    base_url = base_url_of(settings, config, environ)
+    require_secure(base_url, f"The {settings.api} base URL")
+    _refresh_credentials(settings, config, environ, base_url)
+
+
+def resolve_endpoint(
+    settings: ApiSettings,
+    config: StackConfig | None,
+    environ: Mapping[str, str] | None = None,
+) -> Endpoint:
+    """The endpoint for this API: stack config first, then environment, then the default URL."""
+    environ = os.environ if environ is None else environ
+    base_url = base_url_of(settings, config, environ)
     refresh = _refresh_credentials(settings, config, environ, base_url)
     token = _lookup(config, settings.token_key, environ, settings.token_env)
     if any(ch.isspace() or not ch.isprintable() for ch in token):

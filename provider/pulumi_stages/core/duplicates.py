@@ -18,8 +18,8 @@ from . import adoption
 from .account import Account
 from .backend import Backend, Remote
 from .config import ApiSettings
-from .errors import StagesError
 from .journal import CreateJournal
+from .preview_reads import reading
 from .retirement import retiring
 from .run import THIS_RUN
 
@@ -89,11 +89,9 @@ class DuplicateGuard:
         replaced = THIS_RUN.replaced(resource)
         if replaced is None:  # replaced on request (`--replace`), not by a change of ours
             return []
-        try:
+        with reading(self.settings, f"check that no other {self.kind} holds this name"):
             account = self.account()
             listed = self.listed(account, self.make_backend(account), self.adoption_view)
-        except StagesError:
-            return []
         matches = [r for r in adoption.matching(listed, identity) if r.id != replaced]
         wanted = {k: inputs.get(k) for k in self.replace_on if inputs.get(k) is not None}
         ours = [
@@ -133,13 +131,10 @@ class DuplicateGuard:
     ) -> list[CheckFailure]:
         """Refuse to create an object whose identity the account already holds, unless this
         stack's journal says a dead `up` of its own made it: then `recovers` names it and the
-        create takes it over. Skipped when the account cannot be read (the create then fails
-        with the reason)."""
-        try:
+        create takes it over. An account that cannot be read fails the check (never skipped)."""
+        with reading(self.settings, f"check that no other {self.kind} holds this name"):
             account = self.account()
             listed = self.listed(account, self.make_backend(account), self.adoption_view)
-        except StagesError:
-            return []
         identity = self._identity(inputs)
         matches = adoption.matching(listed, identity)
         if not matches:

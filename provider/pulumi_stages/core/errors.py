@@ -11,6 +11,10 @@ class ConfigError(StagesError):
     """Credentials or a base URL are missing or malformed."""
 
 
+class AccountUnreadable(StagesError):
+    """A check the preview makes could not read the account; `up` would fail the same way."""
+
+
 class WrongAccount(StagesError):
     """The token belongs to another account than the stack's `expectedAccount`."""
 

@@ -28,8 +28,9 @@ from pulumi.dynamic import (
 
 from .backend import Remote
 from .checking import is_unknown
-from .errors import RecordsInStage, StagesError, StagesMissing
+from .errors import RecordsInStage, StagesMissing
 from .placement import plan_moves
+from .preview_reads import reading
 from .resource import ApiResource, ApiResourceProvider
 from .retirement import guard_delete
 
@@ -99,8 +100,8 @@ class OrderingProvider(ResourceProvider):
     ) -> list[CheckFailure]:
         """Stages (by id: a rename keeps its id) that leave the set without a `retired:` entry
         are deleted: refuse each that still holds records (or whose count is not confirmed), at
-        preview and before any write, naming it and the count. Skipped when the account cannot
-        be read."""
+        preview and before any write, naming it and the count. An account that cannot be read
+        fails the check: the guard is never skipped."""
         before = olds.get("stages")
         if not isinstance(before, dict):
             return []
@@ -109,15 +110,15 @@ class OrderingProvider(ResourceProvider):
         }
         if not removed:
             return []
+        settings = self.stage_provider.settings
         try:
-            account = self._stages.account()
-            backend = self._stages.make_backend(account)
-            for name, id_ in sorted(removed.items()):
-                guard_delete(backend, self.stage_provider.settings.api, name, id_)
+            with reading(settings, "count the records of the stages this change deletes"):
+                account = self._stages.account()
+                backend = self._stages.make_backend(account)
+                for name, id_ in sorted(removed.items()):
+                    guard_delete(backend, settings.api, name, id_)
         except RecordsInStage as refused:
             return [CheckFailure("sequence", str(refused))]
-        except StagesError:
-            return []
         return []
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

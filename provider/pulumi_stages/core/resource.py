@@ -10,7 +10,6 @@ process, and the account is resolved from that (or the environment) on first use
 from __future__ import annotations
 
 import functools
-import logging
 import pickle
 import threading
 import uuid
@@ -33,17 +32,24 @@ from pulumi.dynamic import (
 )
 from pydantic import BaseModel
 
-from . import adoption, recovery
+from . import adoption, error_lines, recovery
 from .account import ACCOUNTS, Account
 from .backend import Backend, Remote
 from .checking import UNKNOWN, changed, checked, validated
-from .config import ApiSettings, StackConfig, expected_account, resolve_endpoint
+from .config import (
+    ApiSettings,
+    StackConfig,
+    endpoint_rules,
+    expected_account,
+    resolve_endpoint,
+)
 from .duplicates import OWNER_KEY, RECOVERS_KEY, REPLACING_KEY, DuplicateGuard
-from .errors import AmbiguousAdoption, ApiError, StagesError, StagesMissing
+from .errors import AmbiguousAdoption, ApiError, StagesMissing
 from .guard import guard_account
 from .http import Dialect
 from .listing import Listing
 from .models import CONTROL_FIELDS
+from .preview_reads import reading
 from .retirement import RETIRED_KEY, guard_delete, is_tombstone, plan_line, retire, retiring
 from .run import THIS_RUN
 
@@ -64,15 +70,7 @@ OWN_KEYS = (OWNER_KEY, RESOURCE_KEY)
 """Inputs the program sets on every resource, kept in outputs so that a refresh keeps them."""
 
 
-class _HideStagesErrorTracebacks(logging.Filter):
-    """Drops gRPC's traceback log for errors raised on purpose: their one line reaches the user."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        exc = record.exc_info[1] if record.exc_info else None
-        return not isinstance(exc, StagesError)
-
-
-logging.getLogger("grpc._server").addFilter(_HideStagesErrorTracebacks())
+error_lines.install()
 
 
 class ApiResourceProvider(DuplicateGuard, ResourceProvider):
@@ -200,12 +198,13 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
 
     def guard(self) -> None:
         """The account guard alone: a stack that names its account fails a preview first. With
-        no `expectedAccount` this needs no credentials, so a preview can validate without them."""
+        no `expectedAccount` it makes no request."""
         if expected_account(self.settings, self._config):
             self.account()
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         self.guard()
+        endpoint_rules(self.settings, self._config)
         inputs, unknown, failures = checked(self.inputs_model, self.input_names(), news)
         if failures:
             return CheckResult(inputs, failures)
@@ -248,26 +247,23 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
 
     def _retirement_note(self, inputs: Mapping[str, Any]) -> str | None:
         """The preview's `retires` line: the stage's records, counted, and where they go; None
-        when the stage is not in the account (nothing to retire) or it cannot be read."""
-        try:
+        when the stage is not in the account (nothing to retire). An account that cannot be
+        read fails the check: the preview never hides what the retirement would do."""
+        with reading(self.settings, f"count the records of the retired {self.kind}"):
             account = self.account()
             backend = self.make_backend(account)
             found = adoption.matching(self.listed(account, backend), self._identity(inputs))
             if len(found) != 1:
                 return None
             return plan_line(backend, self.settings.api, found[0].id, inputs)
-        except StagesError:
-            return None
 
     def _adoption_note(self, inputs: Mapping[str, Any]) -> str | None:
         """The preview's `adopts` line (an extra input, never diffed or sent); None when nothing
-        matches or the listing cannot be read."""
-        try:
+        matches; an account that cannot be read fails the check."""
+        with reading(self.settings, f"find the existing {self.kind} to adopt"):
             account = self.account()
             backend = self.make_backend(account)
             listed = self.listed(account, backend, self.adoption_view)
-        except StagesError:
-            return None
         kind = self.inputs_model.__name__.removesuffix("Inputs").lower()
         fields = self._fields(inputs)
         return adoption.note(
@@ -283,6 +279,8 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
         if is_tombstone(olds) or retiring(news):
             return self._retirement_diff(olds, news)
         changes = changed(olds, news, self._owned(news))
+        if changes:  # a preview stops where the `up` would: no token, no change (no request)
+            resolve_endpoint(self.settings, self._config)
         replaces = [name for name in changes if name in self.replace_on]
         if replaces:
             THIS_RUN.replaces(str(news.get(RESOURCE_KEY) or ""), _id)
