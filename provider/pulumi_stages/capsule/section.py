@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field
 
 from ..core.models import Flag, Name, OptionalText
@@ -41,6 +43,8 @@ class CapsuleBoardSpec(Spec):
 
 class CapsuleSection(SectionSpec):
     """Capsule boards with their stages."""
+
+    attribute_names: ClassVar[tuple[str, ...]] = ("capsule_boards", "capsule_stages")
 
     adopt: Flag = Field(
         default=False, description="Take over existing boards and stages with these names."

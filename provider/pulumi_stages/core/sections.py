@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import pulumi
 from pydantic import BaseModel, ConfigDict, Field
@@ -136,6 +136,10 @@ class SetBuilder(Protocol):
 
 class SectionSpec(Spec):
     """An adapter's section of a stage set."""
+
+    attribute_names: ClassVar[tuple[str, ...]] = ()
+    """The StageSet attributes `declare` fills (`outreach_stages`): empty mappings when the
+    section is absent, so one program serves stacks with and without it."""
 
     def declare(self, builder: SetBuilder) -> DeclaredSection:
         """Declare this section's resources through the builder."""

@@ -4,7 +4,7 @@ in order; pipelines are found or created by label in each account."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import pulumi
 from pydantic import Field
@@ -75,6 +75,8 @@ class TicketPipelineSpec(Spec):
 
 class HubSpotSection(SectionSpec):
     """HubSpot deal and ticket pipelines with their stages."""
+
+    attribute_names: ClassVar[tuple[str, ...]] = ("hubspot_pipelines", "hubspot_stages")
 
     adopt: Flag = Field(
         default=False, description="Take over existing pipelines and stages with these labels."

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field
 
 from ..core.models import Flag, HexColor
@@ -26,6 +28,8 @@ class OutreachStageSpec(StageSpec):
 
 class OutreachSection(SectionSpec):
     """Outreach stages, in display order."""
+
+    attribute_names: ClassVar[tuple[str, ...]] = ("outreach_stages",)
 
     adopt: Flag = Field(default=False, description="Take over existing stages with these names.")
     stages: list[OutreachStageSpec] = Field(default_factory=list)

@@ -15,6 +15,7 @@ from typing import Any
 
 import pulumi
 
+from ..core import registry
 from ..core.sections import RetiredStageSpec, StageSpec, resource_part
 from .source import load_file, load_value
 from .spec import StageSetBase
@@ -94,10 +95,13 @@ class StageSet(pulumi.ComponentResource):
         self.register_outputs(outputs)
 
     def __getattr__(self, name: str) -> Any:
-        """A section's resources by the name its adapter gives them (`outreach_stages`)."""
+        """A section's resources by the name its adapter gives them (`outreach_stages`); an
+        empty mapping when the set has no such section."""
         for attributes in self.__dict__.get("resources", {}).values():
             if name in attributes:
                 return attributes[name]
+        if any(name in a.section.attribute_names for a in registry.adapters().values()):
+            return {}
         raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
 
     @classmethod
