@@ -37,8 +37,9 @@ def test_preview_of_a_create_with_a_wrong_token_fails_naming_the_setting(
     assert (
         "Outreach rejected GET /stages: The access token is missing, invalid or expired. "
         "(401 unauthorized); check outreach:accessToken (or OUTREACH_ACCESS_TOKEN); it may have "
-        "expired. The preview could not check that no other stage holds this name, so it stops "
-        "here, as `pulumi up` would; nothing was changed." in text
+        "expired. Nothing was changed: the check before any write could not list the stages to "
+        "make sure no other one holds this name, and a preview stops here just as the `up` would."
+        in text
     )
     assert WRONG not in text
     assert WRONG not in "\n".join(stack.output)
@@ -120,4 +121,4 @@ def test_preview_of_a_retirement_with_a_wrong_token_fails_instead_of_dropping_it
     stack.set_token(WRONG)
     text = failed_preview(stack)
     assert "(401 unauthorized); check outreach:accessToken" in text
-    assert "The preview could not count the records of the retired stage" in text
+    assert "could not count the records of the retired stage" in text

@@ -89,7 +89,7 @@ class DuplicateGuard:
         replaced = THIS_RUN.replaced(resource)
         if replaced is None:  # replaced on request (`--replace`), not by a change of ours
             return []
-        with reading(self.settings, f"check that no other {self.kind} holds this name"):
+        with reading(self.settings, self._listing_purpose()):
             account = self.account()
             listed = self.listed(account, self.make_backend(account), self.adoption_view)
         matches = [r for r in adoption.matching(listed, identity) if r.id != replaced]
@@ -132,7 +132,7 @@ class DuplicateGuard:
         """Refuse to create an object whose identity the account already holds, unless this
         stack's journal says a dead `up` of its own made it: then `recovers` names it and the
         create takes it over. An account that cannot be read fails the check (never skipped)."""
-        with reading(self.settings, f"check that no other {self.kind} holds this name"):
+        with reading(self.settings, self._listing_purpose()):
             account = self.account()
             listed = self.listed(account, self.make_backend(account), self.adoption_view)
         identity = self._identity(inputs)
@@ -164,6 +164,9 @@ class DuplicateGuard:
                 "to take it over, or choose another name. Nothing was created.",
             )
         ]
+
+    def _listing_purpose(self) -> str:
+        return f"list the {self.kind}s to make sure no other one holds this name"
 
     def _journal(self, account: Account, inputs: Mapping[str, Any]) -> CreateJournal:
         owner = str(inputs.get(OWNER_KEY) or "")
