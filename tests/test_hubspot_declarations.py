@@ -47,7 +47,7 @@ def test_a_good_hubspot_section_loads_in_declared_order(tmp_path: Path) -> None:
 def test_a_deal_stage_needs_a_probability_from_0_to_1(tmp_path: Path) -> None:
     text = GOOD.replace("          probability: 0.1\n", "").replace("1.0", "1.5")
     assert problems(tmp_path, text) == [
-        "stages.yaml:5: hubspot.deals[Sales].stages[0].probability: Field required",
+        "stages.yaml:5: hubspot.deals[Sales].stages[0].probability: required, but missing",
         "stages.yaml:7: hubspot.deals[Sales].stages[1].probability: must be from 0.0 to 1.0, "
         "got 1.5",
     ]

@@ -66,8 +66,8 @@ def test_every_problem_is_reported_with_its_own_line(tmp_path: Path) -> None:
     text = GOOD.replace('"#5951FF"', "red").replace("- name: Won", "- nme: Won")
     assert problems(tmp_path, text) == [
         "stages.yaml:4: outreach.stages[0].color: must be a hex colour such as #5951ff, got 'red'",
-        "stages.yaml:5: outreach.stages[1].name: Field required",
-        "stages.yaml:5: outreach.stages[1].nme: Extra inputs are not permitted",
+        "stages.yaml:5: outreach.stages[1].name: required, but missing",
+        "stages.yaml:5: outreach.stages[1].nme: unknown key; did you mean `name`?",
     ]
 
 

@@ -160,8 +160,9 @@ class DuplicateGuard:
         return [
             CheckFailure(
                 field,
-                f"{existing} that this stack does not manage; set adopt: true (or adopt_id) "
-                "to take it over, or choose another name. Nothing was created.",
+                f"{existing} that this stack does not manage; to take it over, set `adopt: "
+                "true` on its section of stages.yaml (adopt=True or adopt_id=<id> on a single "
+                "resource), or choose another name. Nothing was created.",
             )
         ]
 

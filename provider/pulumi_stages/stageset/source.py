@@ -20,6 +20,7 @@ from yaml.constructor import SafeConstructor
 from ..core import registry
 from ..core.errors import StagesError
 from .spec import Location, StageSetBase, duplicates, stage_set_model
+from .wording import worded
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
@@ -159,10 +160,14 @@ def _yaml_slips(node: yaml.Node | None, shown: str) -> list[tuple[int, str]]:
 
 def problems_of(data: Any) -> tuple[StageSetBase | None, list[tuple[Location, str]]]:
     """The validated spec, or every problem with its location."""
+    model = stage_set_model()
     try:
-        spec = stage_set_model().model_validate(data)
+        spec = model.model_validate(data)
     except ValidationError as error:
-        found = [(tuple(e["loc"]), e["msg"]) for e in error.errors()]
+        found = [
+            (tuple(e["loc"]), worded(model, tuple(e["loc"]), e["type"], e["msg"]))
+            for e in error.errors()
+        ]
         return None, found
     return spec, duplicates(spec)
 
