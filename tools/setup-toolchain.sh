@@ -99,8 +99,20 @@ write_script() {
 }
 
 setup_dynamic_provider_plugin() {
-  say "Writing pulumi-resource-pulumi-python (runs dynamic providers with $VENV/bin/python)"
-  write_script "$BIN/pulumi-resource-pulumi-python" "\"$VENV/bin/python\" -u -m pulumi.dynamic"
+  # As upstream's script does: the engine passes Pulumi.yaml's runtime options to plugins as
+  # PULUMI_RUNTIME_VIRTUALENV / PULUMI_RUNTIME_TOOLCHAIN (relative paths are from the project),
+  # so a project's own virtualenv runs its providers; without one, this checkout's.
+  say "Writing pulumi-resource-pulumi-python (the project's virtualenv, else $VENV/bin/python)"
+  cat > "$BIN/pulumi-resource-pulumi-python" <<SCRIPT
+#!/bin/sh
+venv="\${PULUMI_RUNTIME_VIRTUALENV:-}"
+if [ -z "\$venv" ] && [ "\${PULUMI_RUNTIME_TOOLCHAIN:-}" = uv ]; then venv=.venv; fi
+if [ -n "\$venv" ] && [ -x "\$venv/bin/python" ]; then
+  exec "\$venv/bin/python" -u -m pulumi.dynamic "\$@"
+fi
+exec "$VENV/bin/python" -u -m pulumi.dynamic "\$@"
+SCRIPT
+  chmod +x "$BIN/pulumi-resource-pulumi-python"
 }
 
 setup_python

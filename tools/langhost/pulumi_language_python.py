@@ -4,26 +4,101 @@ The Go module `github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3
 the module proxy this project can reach, so `tools/setup-toolchain.sh` installs this script in its
 place. It serves the LanguageRuntime gRPC service the CLI speaks to and runs the project's
 `__main__.py` with the Python SDK's own in-process runtime (the one the Automation API uses for
-inline programs). It does not install dependencies or pick a virtualenv: the interpreter that
-runs it is the project's virtualenv.
+inline programs).
+
+Which Python runs the program follows Pulumi.yaml's `runtime.options`, as the real host does:
+`virtualenv:` (relative to the project) names the environment; with `toolchain: uv` and no
+`virtualenv:` it is the project's `.venv` (or `UV_PROJECT_ENVIRONMENT`); with `toolchain: poetry`
+it is the one `poetry env info --path` names. A program whose environment is not the one this
+script runs under is run by a copy of this script started with that environment's Python (it
+needs only `pulumi`, which the project's requirements carry). With no such option the program
+runs under this script's own interpreter. It never installs dependencies: `pip install -r
+requirements.txt` into the environment first.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import runpy
+import shutil
+import signal
+import subprocess
 import sys
+import threading
+import time
 from concurrent import futures
+from pathlib import Path
 from threading import Event
-from typing import Any
+from typing import IO, Any
 
 import grpc
 from pulumi.automation._server import LanguageServer
 from pulumi.runtime.proto import language_pb2, language_pb2_grpc
 
+CHILD_ENV = "PULUMI_STAGES_LANGHOST_CHILD"
+"""Set in a copy started under the project's own Python: it runs the program itself."""
+
+
+class UnusableEnvironment(Exception):
+    """The environment Pulumi.yaml names cannot be used; the message says what to do."""
+
+
+def _option(info: Any, name: str) -> str:
+    """A string option of Pulumi.yaml's `runtime.options`, or ""."""
+    fields = info.options.fields if info.HasField("options") else {}
+    value = fields.get(name)
+    return value.string_value.strip() if value is not None else ""
+
+
+def project_python(info: Any) -> Path | None:
+    """The Python of the environment Pulumi.yaml names, or None when it names none."""
+    root = Path(info.root_directory or ".")
+    virtualenv = _option(info, "virtualenv")
+    toolchain = _option(info, "toolchain") or "pip"
+    if not virtualenv and toolchain == "uv":
+        virtualenv = os.environ.get("UV_PROJECT_ENVIRONMENT", ".venv")
+    if not virtualenv and toolchain == "poetry":
+        virtualenv = _poetry_environment(root)
+    if not virtualenv:
+        return None
+    venv = Path(virtualenv) if Path(virtualenv).is_absolute() else root / virtualenv
+    python = venv / "bin" / "python"
+    if not python.exists():
+        shown = os.path.normpath(venv)
+        raise UnusableEnvironment(
+            f"The 'virtualenv' option in Pulumi.yaml is set to {virtualenv!r}, but {shown} "
+            f"is not a virtual environment (no bin/python). Create it: python3 -m venv {shown} "
+            f"&& {shown}/bin/pip install -r requirements.txt"
+        )
+    return python
+
+
+def _poetry_environment(root: Path) -> str:
+    poetry = shutil.which("poetry")
+    if poetry is None:
+        raise UnusableEnvironment(
+            "Pulumi.yaml sets toolchain: poetry, but poetry is not on PATH; install it, or "
+            "set runtime.options.virtualenv to the environment's folder"
+        )
+    found = subprocess.run(
+        [poetry, "env", "info", "--path"], cwd=root, capture_output=True, text=True, check=False
+    )
+    if found.returncode != 0 or not found.stdout.strip():
+        raise UnusableEnvironment(
+            f"`poetry env info --path` found no environment in {root}: run `poetry install`"
+        )
+    return found.stdout.strip()
+
+
+def _same_environment(python: Path) -> bool:
+    here = os.path.realpath(sys.prefix)
+    return os.path.realpath(python.parent.parent) == here
+
 
 class ProjectLanguageServer(LanguageServer):
-    """Runs the program found in the Pulumi project's directory, in this process."""
+    """Runs the program found in the Pulumi project's directory, in this process or in a copy
+    of this host started with the project's own Python."""
 
     def __init__(self, engine_address: str) -> None:
         super().__init__(self._program)
@@ -36,6 +111,13 @@ class ProjectLanguageServer(LanguageServer):
 
     def Run(self, request: Any, context: Any) -> Any:  # noqa: N802 (gRPC method name)
         info = request.info
+        if not os.environ.get(CHILD_ENV):
+            try:
+                python = project_python(info)
+            except UnusableEnvironment as error:
+                return language_pb2.RunResponse(error=str(error))
+            if python is not None and not _same_environment(python):
+                return run_in_copy(python, self.engine_address, request)
         entry = info.entry_point if info.entry_point else request.program
         self.program_dir = os.path.join(info.program_directory or request.pwd, entry)
         if request.pwd:
@@ -44,11 +126,59 @@ class ProjectLanguageServer(LanguageServer):
         engine_request.CopyFrom(request)
         del engine_request.args[:]
         engine_request.args.append(self.engine_address)
-        return super().Run(engine_request, context)
+        response = super().Run(engine_request, context)
+        if response.error:
+            # The SDK's runtime has already logged the error to the engine; printing it again
+            # would show every error twice. The real host answers the same way ("bail").
+            response.bail = True
+        return response
+
+
+def run_in_copy(python: Path, engine_address: str, request: Any) -> Any:
+    """Run the program with another environment's Python: a copy of this host serves it there,
+    for this one run; its output passes through and its process group ends with the run."""
+    child = subprocess.Popen(
+        [str(python), "-u", __file__, engine_address],
+        stdout=subprocess.PIPE,
+        env={**os.environ, CHILD_ENV: "1"},
+        start_new_session=True,
+    )
+    try:
+        assert child.stdout is not None
+        port = child.stdout.readline().decode().strip()
+        if not port.isdigit():
+            return language_pb2.RunResponse(
+                error=f"{python} could not start the language host (is `pulumi` installed in "
+                "that environment? pip install -r requirements.txt)"
+            )
+        threading.Thread(target=_pass_through, args=(child.stdout,), daemon=True).start()
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            return language_pb2_grpc.LanguageRuntimeStub(channel).Run(request)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGTERM)
+        child.wait()
+
+
+def _pass_through(stream: IO[bytes]) -> None:
+    for line in stream:
+        sys.stdout.buffer.write(line)
+        sys.stdout.flush()
+
+
+def _exit_with_parent() -> None:
+    """A copy ends when the host that started it ends (the CLI stops only that one), so it
+    never holds the CLI's output pipes open."""
+    parent = os.getppid()
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def main() -> None:
     """Serve on a free loopback port, print it for the CLI, and wait to be killed."""
+    if os.environ.get(CHILD_ENV):
+        threading.Thread(target=_exit_with_parent, daemon=True).start()
     engine_address = sys.argv[-1] if len(sys.argv) > 1 else ""
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     language_pb2_grpc.add_LanguageRuntimeServicer_to_server(
