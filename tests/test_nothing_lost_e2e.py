@@ -106,6 +106,12 @@ def test_a_prospect_that_arrives_after_the_last_move_is_moved_before_the_delete(
         stranded = [p.id for p in outreach.state.prospect_listing() if p.stage_id is None]
         assert stranded == []
         assert "Old" not in stage_ids(stack)
+        entries = server.log.entries()
+        delete = next(e for e in entries if e.method == "DELETE")
+        count = [e for e in entries if e.route.endswith("/prospects") and e.at < delete.at][-1]
+        print(
+            f"window between the last count and the delete: {(delete.at - count.at) * 1000:.1f} ms"
+        )
 
 
 def arrive_after_empty_page(outreach: Any, stage_id: str) -> list[str]:
