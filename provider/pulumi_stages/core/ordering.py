@@ -32,7 +32,7 @@ from .errors import RecordsInStage, StagesMissing
 from .placement import plan_moves
 from .preview_reads import reading
 from .resource import ApiResource, ApiResourceProvider
-from .retirement import guard_delete
+from .retirement import guard_deletes
 
 WRITERS = 4
 """Position writes in flight at once: each move is independent, and the account's shared rate
@@ -115,8 +115,7 @@ class OrderingProvider(ResourceProvider):
             with reading(settings, "count the records of the stages this change deletes"):
                 account = self._stages.account()
                 backend = self._stages.make_backend(account)
-                for name, id_ in sorted(removed.items()):
-                    guard_delete(backend, settings.api, name, id_)
+                guard_deletes(backend, settings.api, removed)
         except RecordsInStage as refused:
             return [CheckFailure("sequence", str(refused))]
         return []
@@ -194,8 +193,18 @@ class OrderingProvider(ResourceProvider):
         }
         return ReadResult(id_, outs, {"sequence": present, "stages": stages})
 
-    def delete(self, _id: str, _props: dict[str, Any]) -> None:
-        """Nothing to do: the stages keep their positions (or are deleted themselves)."""
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        """The set (or its container) goes: before any of its stages does, refuse if one holds
+        records, naming each (the engine deletes this resource first, since it depends on the
+        stages). Stages deleted with their container (HubSpot's, `deleted_with`) are never
+        deleted one by one, so this is their records guard; the positions need no write."""
+        stages = props.get("stages")
+        if not isinstance(stages, dict) or not stages:
+            return
+        account = self._stages.account()
+        backend = self._stages.make_backend(account)
+        named = {str(name): str(id_) for name, id_ in stages.items()}
+        guard_deletes(backend, self.stage_provider.settings.api, named)
 
 
 class OrderResource(ApiResource):
