@@ -42,10 +42,12 @@ import importlib.metadata
 
 import pulumi
 
+import pulumi_stages
 from pulumi_stages.stageset import StageSet
 
 sales = StageSet.from_file("pipeline", "stages.yaml")
 pulumi.export("sdk", importlib.metadata.version("pulumi"))
+pulumi.export("from_wheel", "site-packages" in pulumi_stages.__file__)
 """
 
 
@@ -66,12 +68,6 @@ def newest_on_index(python: Path) -> str:
     assert versions, listing
     below_4 = [v for v in versions.group(1).split(", ") if re.fullmatch(r"3\.\d+\.\d+", v)]
     return max(below_4, key=lambda v: tuple(int(p) for p in v.split(".")))
-
-
-def plugin(folder: Path, name: str, body: str) -> None:
-    path = folder / name
-    path.write_text(f"#!/bin/sh\n{body}\n")
-    path.chmod(0o755)
 
 
 OLDEST = "3.216.0"
@@ -127,26 +123,27 @@ def install(tmp_path: Path, sdk: str) -> tuple[Path, str]:
 
 
 class TeamProject:
-    """A Pulumi project outside this repository whose language host and dynamic-provider plugin
-    run with the given virtualenv's Python."""
+    """A Pulumi project outside this repository whose Pulumi.yaml names its own virtualenv, run
+    by the language host and dynamic-provider plugin the setup installs (as a user runs it)."""
 
     def __init__(self, tmp_path: Path, pulumi_home: Path, python: Path) -> None:
-        bin_dir = tmp_path / "bin"
-        bin_dir.mkdir()
-        langhost = ROOT / "tools" / "langhost" / "pulumi_language_python.py"
-        plugin(bin_dir, "pulumi-language-python", f'exec "{python}" -u "{langhost}" "$@"')
-        plugin(
-            bin_dir, "pulumi-resource-pulumi-python", f'exec "{python}" -u -m pulumi.dynamic "$@"'
-        )
         self.folder = tmp_path / "team-project"
         self.folder.mkdir()
-        (self.folder / "Pulumi.yaml").write_text("name: team-stages\nruntime: python\n")
+        venv = python.parent.parent
+        (self.folder / "Pulumi.yaml").write_text(
+            "name: team-stages\n"
+            "runtime:\n"
+            "  name: python\n"
+            "  options:\n"
+            "    toolchain: pip\n"
+            f"    virtualenv: {os.path.relpath(venv, self.folder)}\n"
+        )
         (self.folder / "__main__.py").write_text(PROGRAM)
         (self.folder / "stages.yaml").write_text(STAGES)
         (tmp_path / "state").mkdir()
         self.env = {
             **processes.run_mark(),
-            "PATH": f"{bin_dir}{os.pathsep}{TOOLS_BIN}{os.pathsep}/usr/bin:/bin",
+            "PATH": f"{TOOLS_BIN}{os.pathsep}/usr/bin:/bin",
             "HOME": str(tmp_path),
             "PULUMI_HOME": str(pulumi_home),
             "PULUMI_BACKEND_URL": (tmp_path / "state").as_uri(),
@@ -155,13 +152,31 @@ class TeamProject:
             "PULUMI_STAGES_TOKEN_CACHE": str(tmp_path / "tokens"),
         }
 
-    def __call__(self, *args: str, stdin: str | None = None) -> str:
+    def run(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         command = [str(TOOLS_BIN / "pulumi"), *args, "--non-interactive", "--cwd", str(self.folder)]
-        done = subprocess.run(
+        return subprocess.run(
             command, input=stdin, capture_output=True, text=True, env=self.env, check=False
         )
+
+    def __call__(self, *args: str, stdin: str | None = None) -> str:
+        done = self.run(*args, stdin=stdin)
         assert done.returncode == 0, f"pulumi {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
         return done.stdout
+
+    def fails(self, *args: str) -> str:
+        """The output of a command that must fail."""
+        done = self.run(*args)
+        assert done.returncode != 0, f"pulumi {' '.join(args)} should fail:\n{done.stdout}"
+        print(done.stdout, done.stderr)
+        return done.stdout + done.stderr
+
+
+def diagnostics(output: str) -> list[str]:
+    """The error lines of a failed command's Diagnostics section, as a user reads them."""
+    section = output.split("Diagnostics:", 1)[-1].split("Resources:", 1)[0]
+    lines = [line.strip() for line in section.splitlines()]
+    summary = ("error: update failed", "error: preview failed")  # the engine's own, once
+    return [line for line in lines if line.startswith("error:") and line not in summary]
 
 
 @pytest.mark.parametrize("sdk", ["newest", OLDEST])
@@ -181,7 +196,8 @@ def test_built_wheel_runs_a_project_outside_the_repo_on_sdk(
     created = pulumi("up", "--yes", "--skip-preview")
     print(created)
     assert "6 created" in created  # stack, set, 3 stages, order
-    assert f'sdk: "{version}"' in created  # the program ran on that SDK
+    assert re.search(rf'sdk *: "{re.escape(version)}"', created)  # the program ran on that SDK
+    assert re.search(r"from_wheel *: true", created)  # its virtualenv's wheel, not this checkout
     assert outreach.log.counts() == {"POST /api/v2/stages": 3, "GET /api/v2/stages": 1}
     assert [s.name for s in sorted(state.listing(), key=lambda s: s.order)] == [
         "Lead",
@@ -208,6 +224,27 @@ def test_built_wheel_runs_a_project_outside_the_repo_on_sdk(
     assert [(w.method, w.body) for w in outreach.log.writes()] == [
         ("PATCH", {"data": {"type": "stage", "id": qualified, "attributes": {"color": "#1abc9c"}}})
     ]
+
+    # One readable line per error, printed once, on this SDK too: a wrong token, a bad file.
+    pulumi("config", "set", "--secret", "outreach:accessToken", stdin="tok-wrong-0123456789\n")
+    (project / "stages.yaml").write_text(STAGES.replace("#1abc9c", "#5951ff"))
+    refused = pulumi.fails("up", "--yes", "--skip-preview")
+    assert "Traceback" not in refused
+    [line] = diagnostics(refused)
+    print(f"SDK {version}: {line}")
+    assert line == (
+        f"error: Exception calling application: Outreach rejected PATCH /stages/{qualified}: "
+        "The access token is missing, invalid or expired. (401 unauthorized); check "
+        "outreach:accessToken (or OUTREACH_ACCESS_TOKEN); it may have expired"
+    )
+    (project / "stages.yaml").write_text(STAGES.replace('color: "#9e9e9e"', "colour: red"))
+    invalid = pulumi.fails("preview")
+    assert diagnostics(invalid) == [
+        "error: stages.yaml:4: outreach.stages[0].colour: unknown key; did you mean `color`?"
+    ]
+    pulumi("config", "set", "--secret", "outreach:accessToken", stdin=f"{token}\n")
+    (project / "stages.yaml").write_text(STAGES.replace("#5951ff", "#1abc9c"))
+    pulumi("up", "--yes", "--skip-preview")  # destroy reads the provider's config from state
 
     outreach.log.reset()
     destroyed = pulumi("destroy", "--yes", "--skip-preview")
