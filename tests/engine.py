@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -166,6 +167,18 @@ class StackHarness:
         self.stack.workspace.remove_stack("test", force=True)
 
 
+def _keep_virtualenv(source: Path, copied: Path) -> None:
+    """A copied project keeps the environment its `virtualenv:` names (a relative path is
+    from the project it was copied from), as the language host honours it."""
+    if not copied.exists():
+        return
+    text = copied.read_text()
+    found = re.search(r"^(\s*virtualenv:\s*)(\S+)\s*$", text, re.MULTILINE)
+    if found and not Path(found.group(2)).is_absolute():
+        venv = (source / found.group(2)).resolve()
+        copied.write_text(text[: found.start(2)] + str(venv) + text[found.end(2) :])
+
+
 class PulumiCli:
     """Runs plain `pulumi` commands in a copy of a project folder with a throwaway backend."""
 
@@ -177,6 +190,7 @@ class PulumiCli:
         for name in ("Pulumi.yaml", "__main__.py", "stages.yaml"):
             if (source / name).exists():
                 shutil.copy(source / name, self.project / name)
+        _keep_virtualenv(source, self.project / "Pulumi.yaml")
         self.env = {
             **os.environ,
             "PULUMI_BACKEND_URL": backend.as_uri(),

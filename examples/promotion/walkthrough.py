@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -197,12 +198,23 @@ def walkthrough(
     backend.mkdir()
     for name in PROJECT_FILES:
         shutil.copy(HERE / name, project / name)
+    keep_virtualenv(project / "Pulumi.yaml")
     env = {**env, "PULUMI_BACKEND_URL": backend_url or backend.as_uri()}
     env.setdefault("PULUMI_CONFIG_PASSPHRASE", "promotion-walkthrough")
     with accounts() as made:
         run = Walkthrough(project, made, env, echo)
         run.run()
     return run
+
+
+def keep_virtualenv(copied: Path) -> None:
+    """The copy runs in the environment this project names (`virtualenv:` is relative to the
+    project, so a copy elsewhere gets the absolute path)."""
+    text = copied.read_text()
+    found = re.search(r"^(\s*virtualenv:\s*)(\S+)\s*$", text, re.MULTILINE)
+    if found and not Path(found.group(2)).is_absolute():
+        venv = (HERE / found.group(2)).resolve()
+        copied.write_text(text[: found.start(2)] + str(venv) + text[found.end(2) :])
 
 
 def main() -> int:
