@@ -33,6 +33,11 @@ class CapsuleBoardSpec(Spec):
 
     name: Name
     description: OptionalText = None
+    adopt: Flag = Field(
+        default=False,
+        description="Take over an existing board with this name and its stages (the "
+        "section's `adopt` does it for all).",
+    )
     stages: list[CapsuleStageSpec] = Field(default_factory=list)
     retired: list[RetiredStageSpec] = Field(
         default_factory=list,
@@ -58,7 +63,7 @@ class CapsuleSection(SectionSpec):
                 builder.resource_name(board.name),
                 name=board.name,
                 description=board.description,
-                adopt=self.adopt or None,
+                adopt=self.adopt or board.adopt or None,
                 opts=builder.child_options(),
             )
             stages: dict[str, Stage] = {}
@@ -70,7 +75,7 @@ class CapsuleSection(SectionSpec):
                     board_id=created.id,  # a replaced board replaces its stages
                     description=stage.description,
                     display_order=builder.position_hint(index),
-                    adopt=self.adopt or None,
+                    adopt=self.adopt or board.adopt or None,
                     ordered_by_set=True,
                     opts=builder.stage_options("display_order", depends_on=[created]),
                 )

@@ -54,6 +54,11 @@ class DealPipelineSpec(Spec):
     """A deal pipeline, found or created by label, and its stages in display order."""
 
     name: Name
+    adopt: Flag = Field(
+        default=False,
+        description="Take over an existing pipeline with this label and its stages (the "
+        "section's `adopt` does it for all).",
+    )
     stages: list[DealStageSpec] = Field(default_factory=list)
     retired: list[RetiredStageSpec] = Field(
         default_factory=list,
@@ -66,6 +71,11 @@ class TicketPipelineSpec(Spec):
     """A ticket pipeline, found or created by label, and its stages in display order."""
 
     name: Name
+    adopt: Flag = Field(
+        default=False,
+        description="Take over an existing pipeline with this label and its stages (the "
+        "section's `adopt` does it for all).",
+    )
     stages: list[TicketStageSpec] = Field(default_factory=list)
     retired: list[RetiredStageSpec] = Field(
         default_factory=list,
@@ -104,7 +114,7 @@ class HubSpotSection(SectionSpec):
                 name=spec.name,
                 object_type=object_type,
                 seed=seed,
-                adopt=self.adopt or None,
+                adopt=self.adopt or spec.adopt or None,
                 opts=builder.child_options(),
             )
             stages: dict[str, pulumi.CustomResource] = {}
@@ -115,7 +125,7 @@ class HubSpotSection(SectionSpec):
                     pipeline=spec.name,  # known in a preview, unlike pipeline.name
                     pipeline_id=pipeline.id,  # a replaced pipeline replaces its stages
                     display_order=builder.position_hint(index),
-                    adopt=self.adopt or None,
+                    adopt=self.adopt or spec.adopt or None,
                     ordered_by_set=True,
                     opts=_with(pipeline, builder.stage_options("display_order", [pipeline])),
                     **stage.fields(),
