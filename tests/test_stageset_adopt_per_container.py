@@ -1,6 +1,6 @@
 """`adopt: true` under one board or pipeline of stages.yaml adopts that container and its stages
-only (the section's `adopt` still adopts all). The program side: Pulumi's mocks record the inputs
-each resource is declared with; no provider runs here."""
+only, and on one stage that stage only (the section's `adopt` still adopts all). The program
+side: Pulumi's mocks record the inputs each resource is declared with; no provider runs here."""
 
 from __future__ import annotations
 
@@ -26,6 +26,9 @@ hubspot:
       stages:
         - name: Demo
           probability: 0.3
+          adopt: true
+        - name: Closed
+          probability: 1.0
 capsule:
   boards:
     - name: Old Board
@@ -35,6 +38,11 @@ capsule:
     - name: New Board
       stages:
         - name: Plan
+outreach:
+  stages:
+    - name: Lead
+      adopt: true
+    - name: Won
 """
 
 
@@ -53,6 +61,7 @@ class _Recorder(pulumi.runtime.Mocks):
 
 def resources(crm: StageSet) -> list[pulumi.CustomResource]:
     found = [*crm.hubspot_pipelines.values(), *crm.capsule_boards.values()]
+    found += crm.outreach_stages.values()
     for stages in (*crm.hubspot_stages.values(), *crm.capsule_stages.values()):
         found += stages.values()
     return found
@@ -68,7 +77,7 @@ def recorder() -> Iterator[_Recorder]:
         reset_options()  # no mock monitor is left for another test of this process
 
 
-def test_adopt_under_one_container_adopts_it_and_its_stages_only(recorder: _Recorder) -> None:
+def test_adopt_under_a_container_or_a_stage_adopts_only_that(recorder: _Recorder) -> None:
     @pulumi.runtime.test  # type: ignore[misc]
     def declare() -> pulumi.Output[Any]:
         crm = StageSet("crm", load_text(STAGES, "stages.yaml"))
@@ -80,4 +89,6 @@ def test_adopt_under_one_container_adopts_it_and_its_stages_only(recorder: _Reco
         "crm/hubspot/deals/Made By Hand/Discovery",
         "crm/capsule/Old Board",
         "crm/capsule/Old Board/Brief",
+        "crm/hubspot/deals/New Business/Demo",
+        "crm/outreach/Lead",
     }

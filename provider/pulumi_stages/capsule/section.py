@@ -9,12 +9,12 @@ from pydantic import Field
 from ..core.models import Flag, Name, OptionalText
 from ..core.sections import (
     DeclaredSection,
+    DeclaredStageSpec,
     Location,
     RetiredStageSpec,
     SectionSpec,
     SetBuilder,
     Spec,
-    StageSpec,
     repeats,
     retired_problems,
     stage_repeats,
@@ -22,7 +22,7 @@ from ..core.sections import (
 from .stage import Board, Stage, StageOrder
 
 
-class CapsuleStageSpec(StageSpec):
+class CapsuleStageSpec(DeclaredStageSpec):
     """One Capsule stage."""
 
     description: OptionalText = None
@@ -75,7 +75,7 @@ class CapsuleSection(SectionSpec):
                     board_id=created.id,  # a replaced board replaces its stages
                     description=stage.description,
                     display_order=builder.position_hint(index),
-                    adopt=self.adopt or board.adopt or None,
+                    adopt=self.adopt or board.adopt or stage.adopt or None,
                     ordered_by_set=True,
                     opts=builder.stage_options("display_order", depends_on=[created]),
                 )

@@ -42,6 +42,16 @@ class StageSpec(Spec):
         return self.key or self.name
 
 
+class DeclaredStageSpec(StageSpec):
+    """A stage the set manages: it may be adopted on its own (`adopt: true` on the stage)."""
+
+    adopt: Flag = Field(
+        default=False,
+        description="Take over an existing stage with this name instead of creating one (the "
+        "container's or section's `adopt` does it for all of theirs).",
+    )
+
+
 class RetiredStageSpec(StageSpec):
     """A stage the set no longer wants: where its records go before it is deleted, or that it
     stays in the CRM, no longer managed. Keep the entry until the `up` that retires it ran."""

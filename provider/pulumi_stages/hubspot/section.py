@@ -12,12 +12,12 @@ from pydantic import Field
 from ..core.models import Flag, Name
 from ..core.sections import (
     DeclaredSection,
+    DeclaredStageSpec,
     Location,
     RetiredStageSpec,
     SectionSpec,
     SetBuilder,
     Spec,
-    StageSpec,
     repeats,
     retired_problems,
     stage_repeats,
@@ -26,7 +26,7 @@ from .models import DealProbability, TicketState
 from .stage import DealStage, DealStageOrder, Pipeline, TicketStage, TicketStageOrder
 
 
-class DealStageSpec(StageSpec):
+class DealStageSpec(DeclaredStageSpec):
     """One deal stage: HubSpot needs its probability of closing."""
 
     probability: DealProbability = Field(
@@ -38,7 +38,7 @@ class DealStageSpec(StageSpec):
         return {"probability": self.probability}
 
 
-class TicketStageSpec(StageSpec):
+class TicketStageSpec(DeclaredStageSpec):
     """One ticket stage."""
 
     ticket_state: TicketState = Field(
@@ -125,7 +125,7 @@ class HubSpotSection(SectionSpec):
                     pipeline=spec.name,  # known in a preview, unlike pipeline.name
                     pipeline_id=pipeline.id,  # a replaced pipeline replaces its stages
                     display_order=builder.position_hint(index),
-                    adopt=self.adopt or spec.adopt or None,
+                    adopt=self.adopt or spec.adopt or stage.adopt or None,
                     ordered_by_set=True,
                     opts=_with(pipeline, builder.stage_options("display_order", [pipeline])),
                     **stage.fields(),

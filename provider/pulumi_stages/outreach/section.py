@@ -9,18 +9,18 @@ from pydantic import Field
 from ..core.models import Flag, HexColor
 from ..core.sections import (
     DeclaredSection,
+    DeclaredStageSpec,
     Location,
     RetiredStageSpec,
     SectionSpec,
     SetBuilder,
-    StageSpec,
     retired_problems,
     stage_repeats,
 )
 from .stage import Stage, StageOrder
 
 
-class OutreachStageSpec(StageSpec):
+class OutreachStageSpec(DeclaredStageSpec):
     """One Outreach stage."""
 
     color: HexColor = None
@@ -46,7 +46,7 @@ class OutreachSection(SectionSpec):
                 name=stage.name,
                 color=stage.color,
                 order=builder.position_hint(index),
-                adopt=self.adopt or None,
+                adopt=self.adopt or stage.adopt or None,
                 ordered_by_set=True,
                 opts=builder.stage_options("order"),
             )
