@@ -161,8 +161,9 @@ class DuplicateGuard:
             CheckFailure(
                 field,
                 f"{existing} that this stack does not manage; to take it over, set `adopt: "
-                "true` on its section of stages.yaml (adopt=True or adopt_id=<id> on a single "
-                "resource), or choose another name. Nothing was created.",
+                "true` on it (or its board, pipeline or section) in stages.yaml (adopt=True or "
+                "adopt_id=<id> on a single resource), or choose another name. Nothing was "
+                "created.",
             )
         ]
 
