@@ -26,7 +26,7 @@ from ..core.errors import ContainerNotFound, NotFound, UnexpectedResponse
 from ..core.http import ApiClient
 from ..core.ratelimit import RateHeaders
 from ..core.records import PAGE_SIZE, RecordCount
-from .models import metadata_of, pipeline_outputs, stage_outputs
+from .models import metadata_of, new_stage_metadata, pipeline_outputs, stage_outputs
 
 PIPELINES_VERSION = "2026-09"
 """[doc] The Pipelines API's date version (`/crm/pipelines/2026-09/{objectType}`)."""
@@ -234,9 +234,7 @@ class HubSpotStages:
             "label": inputs["name"],
             "displayOrder": inputs.get("display_order") or 0,  # [doc] required; 0 when unsaid
         }
-        metadata = metadata_of(self.kind.object_type, dict(inputs))
-        if metadata is not None:
-            body["metadata"] = metadata
+        body["metadata"] = new_stage_metadata(self.kind.object_type, dict(inputs))
         response = self.client.request("POST", self._stages_path(home), json=body)
         return self._remote(response.json(), home)
 
@@ -440,9 +438,7 @@ class HubSpotPipelines:
                 "label": stage["name"],
                 "displayOrder": int(stage.get("display_order") or 0),  # Pulumi sends 10.0
             }
-            metadata = metadata_of(self.kind.object_type, stage)
-            if metadata is not None:
-                wire["metadata"] = metadata
+            wire["metadata"] = new_stage_metadata(self.kind.object_type, stage)
             stages.append(wire)
         body = {
             "label": inputs["name"],

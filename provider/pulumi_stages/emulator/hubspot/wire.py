@@ -22,6 +22,8 @@ from aiohttp import web
 
 from ..faults import RateWindow
 from ..server import ADMIN_PREFIX
+from .search import shown
+from .search_limit import SearchLimit
 from .state import (
     VALIDATE_PARAM,
     HubSpotError,
@@ -29,6 +31,7 @@ from .state import (
     StoredPipeline,
     StoredRecord,
     StoredStage,
+    now_text,
     validation_error,
 )
 
@@ -66,8 +69,10 @@ class HubSpotService:
     rate_window_seconds = 10.0  # [doc] the burst limit is per 10 seconds
     auth_paths: frozenset[str] = frozenset()
     read_routes = frozenset(
-        f"{objects_prefix(v)}/{{objectType}}/search" for v in OBJECTS_VERSIONS
-    )  # [doc] search is a read sent as POST
+        f"{objects_prefix(v)}/{{objectType}}/{verb}"
+        for v in OBJECTS_VERSIONS
+        for verb in ("search", "batch/read")
+    )  # [doc] search and batch read are reads sent as POST
 
     def __init__(
         self, token: str, state: HubSpotState | None = None, portal_id: int = 62515
@@ -75,6 +80,7 @@ class HubSpotService:
         self.tokens = {token}
         self.state = state or HubSpotState(portal_id=portal_id)
         self.daily_used = 0
+        self.search_limit = SearchLimit()
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
@@ -187,6 +193,8 @@ class HubSpotService:
                 web.get(f"{o}/{{objectType}}", wrap(self.list_records)),
                 web.post(f"{o}/{{objectType}}", wrap(self.create_record)),
                 web.post(f"{o}/{{objectType}}/search", wrap(self.search)),
+                web.post(f"{o}/{{objectType}}/batch/read", wrap(self.batch_read)),
+                web.post(f"{o}/{{objectType}}/batch/update", wrap(self.batch_update)),
                 web.get(f"{o}/{{objectType}}/{{recordId}}", wrap(self.get_record)),
                 web.patch(f"{o}/{{objectType}}/{{recordId}}", wrap(self.update_record)),
             ]
@@ -212,6 +220,10 @@ class HubSpotService:
                 ),
             ]
         found.append(web.put(f"{ADMIN}/stages/{{stageId}}/records", wrap(self.admin_records)))
+        found.append(web.put(f"{ADMIN}/workflows/{{targetId}}", wrap(self.admin_workflow)))
+        found.append(web.delete(f"{ADMIN}/workflows/{{targetId}}", wrap(self.admin_workflow)))
+        found.append(web.put(f"{ADMIN}/rules/{{name}}", wrap(self.admin_rule)))
+        found.append(web.delete(f"{ADMIN}/rules/{{name}}", wrap(self.admin_rule)))
         return found
 
     def _wrap(self, handler: Handler) -> Handler:
@@ -281,18 +293,24 @@ class HubSpotService:
             "stages": [self._stage(s) for s in pipeline.ordered()],
             "createdAt": pipeline.created_at,
             "updatedAt": pipeline.updated_at,
-            "archived": False,
+            "archived": pipeline.archived,
         }
 
     @staticmethod
-    def _record(record: StoredRecord) -> dict[str, Any]:
-        """[doc] a CRM object: id, properties (hs_object_id among them), dates, archived."""
-        properties = {
-            **record.properties,
+    def _record(record: StoredRecord, asked: Any = None) -> dict[str, Any]:
+        """[doc] a CRM object: id, properties (hs_object_id among them), dates, archived. With
+        `asked` (a search's or batch read's `properties`), only those and the ones every answer
+        carries, or the object's defaults when it names none ([doc] search guide)."""
+        always = {
             "hs_object_id": record.id,
             "createdate": record.created_at,
             "hs_lastmodifieddate": record.updated_at,
         }
+        properties = (
+            {**record.properties, **always}
+            if asked is None
+            else shown(record.object_type, record.properties, asked, always)
+        )
         return {
             "id": record.id,
             "properties": properties,
@@ -403,9 +421,18 @@ class HubSpotService:
         return web.json_response(body)
 
     async def search(self, request: web.Request) -> web.Response:
-        """[doc] `{"total", "results", "paging": {"next": {"after"}}}`, paging only when more."""
-        total, page, following = self.state.search(self._type(request), await self._json(request))
-        body: dict[str, Any] = {"total": total, "results": [self._record(r) for r in page]}
+        """[doc] `{"total", "results", "paging": {"next": {"after"}}}`, paging only when more;
+        search has its own per-second limit per token (`search_limit.py`)."""
+        refused = self.search_limit.refusal()
+        if refused is not None:
+            return web.json_response(refused, status=429)
+        query = await self._json(request)
+        total, page, following = self.state.search(self._type(request), query)
+        asked = query.get("properties") or []
+        body: dict[str, Any] = {
+            "total": total,
+            "results": [self._record(r, asked) for r in page],
+        }
         if following is not None:
             body["paging"] = {"next": {"after": following}}
         return web.json_response(body)
@@ -422,6 +449,60 @@ class HubSpotService:
             self._type(request), request.match_info["recordId"], properties
         )
         return web.json_response(self._record(record))
+
+    @staticmethod
+    def _batch_answer(results: list[dict[str, Any]], errors: list[dict[str, Any]]) -> web.Response:
+        """[doc] BatchResponseSimplePublicObject(WithErrors): status COMPLETE, results, times;
+        errors and numErrors with a 207 when any input failed ([doc] changelog)."""
+        now = now_text()
+        body: dict[str, Any] = {
+            "status": "COMPLETE",
+            "results": results,
+            "startedAt": now,
+            "completedAt": now,
+        }
+        if errors:
+            body.update(errors=errors, numErrors=len(errors))
+        return web.json_response(body, status=207 if errors else 200)
+
+    async def batch_read(self, request: web.Request) -> web.Response:
+        body = await self._json(request)
+        found, errors = self.state.batch_read(self._type(request), body)
+        asked = body.get("properties") or []
+        return self._batch_answer([self._record(r, asked) for r in found], errors)
+
+    async def batch_update(self, request: web.Request) -> web.Response:
+        done, errors = self.state.batch_update(self._type(request), await self._json(request))
+        return self._batch_answer([self._record(r) for r in done], errors)
+
+    async def admin_workflow(self, request: web.Request) -> web.Response:
+        """Admin: PUT `{"name": ...}` makes a workflow reference the pipeline or stage; DELETE
+        removes it (a real portal's workflows are edited in its UI, not this API)."""
+        target = request.match_info["targetId"]
+        with self.state.lock:
+            if request.method == "DELETE":
+                self.state.workflows.pop(target, None)
+                return web.json_response({}, status=200)
+            name = (await self._json(request)).get("name")
+            if not isinstance(name, str) or not name:
+                raise validation_error('Expected {"name": "<workflow name>"}')
+            self.state.workflows[target] = name
+        return web.json_response({"target": target, "name": name}, status=201)
+
+    async def admin_rule(self, request: web.Request) -> web.Response:
+        """Admin: PUT `{"stage": id, "property": name}` sets a validation rule (a record in
+        that stage needs the property); DELETE removes it (the fix an admin makes)."""
+        name = request.match_info["name"]
+        with self.state.lock:
+            if request.method == "DELETE":
+                self.state.rules.pop(name, None)
+                return web.json_response({}, status=200)
+            body = await self._json(request)
+            stage, prop = body.get("stage"), body.get("property")
+            if not isinstance(stage, str) or not isinstance(prop, str):
+                raise validation_error('Expected {"stage": "<id>", "property": "<name>"}')
+            self.state.rules[name] = {"stage": stage, "property": prop}
+        return web.json_response({"name": name, "stage": stage, "property": prop}, status=201)
 
     async def admin_records(self, request: web.Request) -> web.Response:
         """Admin: add `{"count": N}` new records to a stage; `{"ids": [...]}`."""
