@@ -61,7 +61,7 @@ def counts(stack: StackHarness) -> dict[str, int]:
 def assert_moves_name_the_pipeline(stack: StackHarness, target: str, moved: int) -> None:
     """Each record PATCH names the target stage and that stage's pipeline."""
     state = stack.emulator.service.state  # type: ignore[attr-defined]
-    pipeline_id = next(p.id for p in state.pipelines.values() if target in p.stages)
+    pipeline_id = next(p.id for p in state.made_pipelines().values() if target in p.stages)
     moves = [w.body for w in stack.emulator.log.writes() if w.method == "PATCH"]
     assert moves == [{"properties": {"dealstage": target, "pipeline": pipeline_id}}] * moved
 
@@ -182,7 +182,7 @@ def test_a_stage_renamed_by_hand_is_drift_and_one_deleted_by_hand_is_recreated(
     use(stack, deals(["Lead", "Demo", "Won"]))
     stack.up()
     service: HubSpotService = stack.emulator.service  # type: ignore[assignment]
-    pipeline = next(iter(service.state.pipelines.values()))
+    pipeline = next(iter(service.state.made_pipelines().values()))
     demo, won = ids(stack)["Demo"], ids(stack)["Won"]
     service.state.update_stage("deals", pipeline.id, demo, {"label": "Demo (old)"})
     service.state.delete_stage("deals", pipeline.id, won, validate=False)
@@ -221,7 +221,7 @@ def test_ticket_pipelines_keep_their_states_and_destroy_empties_the_account(
     }
     states = {
         s.label: s.metadata["ticketState"]
-        for p in stack.emulator.service.state.pipelines.values()  # type: ignore[attr-defined]
+        for p in stack.emulator.service.state.made_pipelines().values()  # type: ignore[attr-defined]
         for s in p.stages.values()
     }
     assert states == {"New": "OPEN", "Waiting": "OPEN", "Done": "CLOSED"}
@@ -236,7 +236,8 @@ def test_ticket_pipelines_keep_their_states_and_destroy_empties_the_account(
 
     stack.destroy()
     assert stack.emulator.service.live_stages() == []
-    assert stack.emulator.service.state.pipelines == {}  # type: ignore[attr-defined]
+    assert stack.emulator.service.state.made_pipelines() == {}  # type: ignore[attr-defined]
+    assert stack.emulator.service.state.defaults_intact()  # type: ignore[attr-defined]
 
 
 def test_a_rename_onto_a_label_made_by_hand_after_a_refresh_stops_at_preview(
@@ -247,7 +248,7 @@ def test_a_rename_onto_a_label_made_by_hand_after_a_refresh_stops_at_preview(
     use(stack, deals(["Lead", "Demo", "Won"]))
     stack.up()
     service: HubSpotService = stack.emulator.service  # type: ignore[assignment]
-    pipeline = next(iter(service.state.pipelines.values()))
+    pipeline = next(iter(service.state.made_pipelines().values()))
     body = {"label": "Build", "displayOrder": 99, "metadata": {"probability": 0.5}}
     made = service.state.create_stage("deals", pipeline.id, body).id
     stack.refresh()
@@ -272,7 +273,7 @@ def test_a_pipeline_create_whose_answer_is_lost_is_taken_over_not_made_twice(
     stack.up()
     assert stack.emulator.faults.pending() == 0
     service: HubSpotService = stack.emulator.service  # type: ignore[assignment]
-    assert len(service.state.pipelines) == 1
+    assert len(service.state.made_pipelines()) == 1
     assert [n for n, _ in service.live_stages()] == ["Lead", "Demo", "Won"]
     assert counts(stack)[f"POST {PIPELINES}"] == 1  # found by label, its stages the seed
     stack.assert_no_changes()

@@ -793,6 +793,27 @@ class HubSpotState:
             for s in sorted(stages, key=lambda s: int(s.id) if s.id.isdigit() else 0)
         ]
 
+    def made_pipelines(self) -> dict[str, StoredPipeline]:
+        """Live pipelines clients made: neither a fresh portal's own nor archived."""
+        with self.lock:
+            return {
+                i: p
+                for i, p in self.pipelines.items()
+                if not p.archived and i not in (DEAL_PIPELINE[0], TICKET_PIPELINE[0])
+            }
+
+    def defaults_intact(self) -> bool:
+        """Whether a fresh portal's own pipelines are all still there, live, as seeded."""
+        fresh = HubSpotState(HubSpotOptions())
+        with self.lock:
+            return all(
+                (mine := self.pipelines.get(i)) is not None
+                and not mine.archived
+                and [(s.id, s.label, s.metadata) for s in mine.ordered()]
+                == [(s.id, s.label, s.metadata) for s in seeded.ordered()]
+                for i, seeded in fresh.pipelines.items()
+            )
+
     def export_state(self) -> dict[str, Any]:
         """Everything as plain JSON."""
         with self.lock:
