@@ -18,6 +18,7 @@ import pytest
 from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.emulator.hubspot import HubSpotService, HubSpotState
 from pulumi_stages.emulator.hubspot.state import HubSpotError
+from pulumi_stages.hubspot.api import HubSpotDialect
 
 V3 = "/crm/v3/pipelines"
 DATED = "/crm/pipelines/2026-09"
@@ -323,3 +324,32 @@ def test_a_validation_rule_refuses_a_record_write_single_and_in_a_batch(
     assert hubspot.service.records_in("closedwon") == 1
     http.delete(f"{ADMIN}/rules/Won needs amount")
     assert http.patch(f"{OBJECTS}/deals/{first}", json=move).status_code == 200
+
+
+# [doc] usage guidelines: daily limits by tier for private apps; none (no headers) for OAuth.
+
+
+def test_daily_headers_follow_the_tier_and_a_spent_day_answers_429(token: str) -> None:
+    service = HubSpotService(token=token, daily_limit=3)
+    with (
+        EmulatorServer(service) as server,
+        httpx.Client(
+            base_url=server.base_url, headers={"Authorization": f"Bearer {token}"}
+        ) as http,
+    ):
+        first = http.get(f"{V3}/deals")
+        assert first.headers["X-HubSpot-RateLimit-Daily"] == "3"
+        assert first.headers["X-HubSpot-RateLimit-Daily-Remaining"] == "2"
+        http.get(f"{V3}/deals")
+        http.get(f"{V3}/deals")
+        spent = http.get(f"{V3}/deals")
+        assert spent.status_code == 429 and spent.json()["policyName"] == "DAILY"
+        message, _ = HubSpotDialect().error_details(spent)
+        assert "daily HubSpot budget, 3 requests, 0 left, is used up" in message
+    with (
+        EmulatorServer(HubSpotService(token=token, daily_limit=None)) as oauth,
+        httpx.Client(base_url=oauth.base_url, headers={"Authorization": f"Bearer {token}"}) as app,
+    ):
+        answer = app.get(f"{V3}/deals")
+        assert answer.status_code == 200 and "X-HubSpot-RateLimit-Max" in answer.headers
+        assert "X-HubSpot-RateLimit-Daily" not in answer.headers

@@ -105,6 +105,8 @@ class HubSpotDialect:
             return (response.reason_phrase, None)
         message = str(body.get("message") or response.reason_phrase)
         code = body.get("category") or body.get("errorType")
+        if body.get("policyName") == "DAILY":
+            message += daily_note(response.headers)
         return (message, str(code) if code else None)
 
     def hint(self, status: int, code: str | None, message: str) -> str | None:
@@ -113,6 +115,18 @@ class HubSpotDialect:
         if status == 403:
             return "the token needs the crm.objects.deals/tickets and pipeline scopes"
         return None
+
+
+def daily_note(headers: Mapping[str, str]) -> str:
+    """What a daily 429 means, from the daily headers when the answer has them ([doc] private
+    apps get `X-HubSpot-RateLimit-Daily` and `-Daily-Remaining`; OAuth apps none)."""
+    limit = headers.get("X-HubSpot-RateLimit-Daily", "").strip()
+    left = headers.get("X-HubSpot-RateLimit-Daily-Remaining", "").strip()
+    budget = f"{int(limit):,} requests, {left or '0'} left" if limit.isdigit() else "its limit"
+    return (
+        f" (this app's daily HubSpot budget, {budget}, is used up; it resets at midnight in the "
+        "account's time zone: run `pulumi up` again then)"
+    )
 
 
 def portal_of(client: ApiClient) -> str:

@@ -39,7 +39,9 @@ PIPELINES_VERSIONS = ("v3", "2026-09")  # [doc] the Pipelines reference shows 20
 OBJECTS_VERSIONS = ("v3", "2026-03")  # [doc] `/crm/objects/2026-03/{objectType}/search`
 ACCOUNT_INFO_VERSIONS = ("v3", "2026-03")  # [doc] `/account-info/2026-03/details`
 VALIDATING_BY_DEFAULT = frozenset({"2026-09"})
-DAILY_LIMIT = 500_000  # [seen] Professional/Enterprise daily limit of private apps
+DAILY_LIMIT = 650_000
+"""[doc] usage guidelines: a private app's daily limit on Professional (250,000 on Free and
+Starter, 1,000,000 on Enterprise); OAuth apps have none, and answer no daily headers."""
 ADMIN = f"{ADMIN_PREFIX}/hubspot"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -75,11 +77,18 @@ class HubSpotService:
     )  # [doc] search and batch read are reads sent as POST
 
     def __init__(
-        self, token: str, state: HubSpotState | None = None, portal_id: int = 62515
+        self,
+        token: str,
+        state: HubSpotState | None = None,
+        portal_id: int = 62515,
+        daily_limit: int | None = DAILY_LIMIT,
     ) -> None:
         self.tokens = {token}
         self.state = state or HubSpotState(portal_id=portal_id)
         self.daily_used = 0
+        self.daily_limit = daily_limit
+        """The app's daily limit by tier (`DAILY_LIMIT`); None for an OAuth app (no daily
+        headers, no daily 429)."""
         self.search_limit = SearchLimit()
 
     @classmethod
@@ -162,13 +171,37 @@ class HubSpotService:
         reset time), and the daily pair. guess: search answers carry them too (public threads say
         search answers lack them)."""
         self.daily_used += 1
-        return {
+        headers = {
             "X-HubSpot-RateLimit-Max": str(window.limit),
             "X-HubSpot-RateLimit-Remaining": str(window.remaining),
             "X-HubSpot-RateLimit-Interval-Milliseconds": str(int(self.rate_window_seconds * 1000)),
-            "X-HubSpot-RateLimit-Daily": str(DAILY_LIMIT),  # guess: a fixed daily budget
-            "X-HubSpot-RateLimit-Daily-Remaining": str(max(0, DAILY_LIMIT - self.daily_used)),
         }
+        if self.daily_limit is not None:  # [doc] private apps only
+            headers["X-HubSpot-RateLimit-Daily"] = str(self.daily_limit)
+            remaining = max(0, self.daily_limit - self.daily_used)
+            headers["X-HubSpot-RateLimit-Daily-Remaining"] = str(remaining)
+        return headers
+
+    def _daily_refusal(self) -> web.Response | None:
+        """[doc] past the daily limit every call answers 429; [seen] the body's policyName
+        DAILY and its message."""
+        if self.daily_limit is None or self.daily_used < self.daily_limit:
+            return None
+        body = {
+            "status": "error",
+            "message": "You have reached your daily limit.",
+            "errorType": "RATE_LIMIT",
+            "correlationId": HubSpotError(429, "RATE_LIMITS", "").body["correlationId"],
+            "policyName": "DAILY",
+        }
+        return web.json_response(
+            body,
+            status=429,
+            headers={
+                "X-HubSpot-RateLimit-Daily": str(self.daily_limit),
+                "X-HubSpot-RateLimit-Daily-Remaining": "0",
+            },
+        )
 
     def route_error(self, request: web.Request, status: int) -> web.Response:
         """Unknown routes and methods answer in the usual error shape."""  # guess
@@ -228,6 +261,9 @@ class HubSpotService:
 
     def _wrap(self, handler: Handler) -> Handler:
         async def wrapped(request: web.Request) -> web.StreamResponse:
+            refused = None if request.path.startswith(ADMIN) else self._daily_refusal()
+            if refused is not None:
+                return refused
             try:
                 return await handler(request)
             except HubSpotError as error:
