@@ -59,11 +59,19 @@ def counts(stack: StackHarness) -> dict[str, int]:
 
 
 def assert_moves_name_the_pipeline(stack: StackHarness, target: str, moved: int) -> None:
-    """Each record PATCH names the target stage and that stage's pipeline."""
+    """Each deal is moved once, in batch updates, to the target stage and that stage's
+    pipeline; no record is PATCHed one by one."""
     state = stack.emulator.service.state  # type: ignore[attr-defined]
     pipeline_id = next(p.id for p in state.made_pipelines().values() if target in p.stages)
-    moves = [w.body for w in stack.emulator.log.writes() if w.method == "PATCH"]
-    assert moves == [{"properties": {"dealstage": target, "pipeline": pipeline_id}}] * moved
+    batches = [w.body for w in stack.emulator.log.writes() if w.path.endswith("/batch/update")]
+    inputs = [i for body in batches for i in body["inputs"]]
+    assert [i["properties"] for i in inputs] == [
+        {"dealstage": target, "pipeline": pipeline_id}
+    ] * moved
+    assert len({i["id"] for i in inputs}) == moved
+    assert not [
+        w for w in stack.emulator.log.writes() if w.method == "PATCH" and "objects" in w.path
+    ]
 
 
 def ids(stack: StackHarness) -> dict[str, str]:
@@ -139,7 +147,7 @@ def test_a_deal_pipeline_from_empty_no_op_move_and_remove_cost_what_the_readme_s
     measured["retire with moved_to: preview"] = counts(stack)
     stack.up()
     measured["retire with moved_to: up"] = counts(stack)
-    assert counts(stack)["PATCH /crm/objects/2026-03/{objectType}/{recordId}"] == 12
+    assert counts(stack)["POST /crm/objects/2026-03/{objectType}/batch/update"] == 1
     assert_moves_name_the_pipeline(stack, target, 12)
     assert counts(stack)[f"DELETE {PIPELINES}/{{pipelineId}}/stages/{{stageId}}"] == 1
     deletes = [e for e in stack.emulator.log.entries() if e.method == "DELETE"]

@@ -24,6 +24,8 @@ class SearchLimit:
         self.per_second = per_second
         self._sent: deque[float] = deque()
         self._lock = threading.Lock()
+        self.refused = 0
+        """Searches answered 429 so far (tests read it)."""
 
     def refusal(self) -> dict[str, Any] | None:
         """None when one more search fits this second (and counts it); else the 429 body."""
@@ -34,6 +36,7 @@ class SearchLimit:
             if len(self._sent) < self.per_second:
                 self._sent.append(now)
                 return None
+            self.refused += 1
         return {
             "status": "error",
             "message": "You have reached your secondly limit.",
