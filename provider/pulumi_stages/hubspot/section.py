@@ -9,7 +9,7 @@ from typing import Any
 import pulumi
 from pydantic import Field
 
-from ..core.models import Flag, Name
+from ..core.models import Flag, Name, ObjectId
 from ..core.sections import (
     DeclaredSection,
     Location,
@@ -50,10 +50,19 @@ class TicketStageSpec(StageSpec):
         return {"ticket_state": self.ticket_state}
 
 
+PIPELINE_ID_HELP = (
+    "HubSpot's id of an existing pipeline to take over whatever its label in this account "
+    "(`default`: the deal pipeline every portal starts with, labelled in the portal's language); "
+    "its label becomes `name`."
+)
+
+
 class DealPipelineSpec(Spec):
-    """A deal pipeline, found or created by label, and its stages in display order."""
+    """A deal pipeline, found or created by label (or taken over by id), and its stages in
+    display order."""
 
     name: Name
+    id: ObjectId = Field(default=None, description=PIPELINE_ID_HELP)
     stages: list[DealStageSpec] = Field(default_factory=list)
     retired: list[RetiredStageSpec] = Field(
         default_factory=list,
@@ -63,9 +72,11 @@ class DealPipelineSpec(Spec):
 
 
 class TicketPipelineSpec(Spec):
-    """A ticket pipeline, found or created by label, and its stages in display order."""
+    """A ticket pipeline, found or created by label (or taken over by id), and its stages in
+    display order."""
 
     name: Name
+    id: ObjectId = Field(default=None, description=PIPELINE_ID_HELP)
     stages: list[TicketStageSpec] = Field(default_factory=list)
     retired: list[RetiredStageSpec] = Field(
         default_factory=list,
@@ -103,6 +114,7 @@ class HubSpotSection(SectionSpec):
                 object_type=object_type,
                 seed=seed,
                 adopt=self.adopt or None,
+                adopt_id=spec.id,
                 opts=builder.child_options(),
             )
             stages: dict[str, pulumi.CustomResource] = {}
@@ -113,7 +125,7 @@ class HubSpotSection(SectionSpec):
                     pipeline=spec.name,  # known in a preview, unlike pipeline.name
                     pipeline_id=pipeline.id,  # a replaced pipeline replaces its stages
                     display_order=builder.position_hint(index),
-                    adopt=self.adopt or None,
+                    adopt=self.adopt or spec.id is not None or None,  # by id: its stages too
                     ordered_by_set=True,
                     opts=_with(pipeline, builder.stage_options("display_order", [pipeline])),
                     **stage.fields(),
