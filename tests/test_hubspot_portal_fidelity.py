@@ -353,3 +353,17 @@ def test_daily_headers_follow_the_tier_and_a_spent_day_answers_429(token: str) -
         answer = app.get(f"{V3}/deals")
         assert answer.status_code == 200 and "X-HubSpot-RateLimit-Max" in answer.headers
         assert "X-HubSpot-RateLimit-Daily" not in answer.headers
+
+
+# [doc] Pipelines v1 reference: "Pipelines may have up to 100 stages".
+
+
+def test_a_pipeline_holds_at_most_100_stages(http: httpx.Client) -> None:
+    made = sales(http)
+    path = f"{V3}/deals/{made['id']}/stages"
+    for i in range(98):
+        body = {"label": f"S{i}", "displayOrder": i + 2, "metadata": {"probability": 0.5}}
+        assert http.post(path, json=body).status_code == 201
+    extra = {"label": "One too many", "displayOrder": 200, "metadata": {"probability": 0.5}}
+    assert "at most 100 stages" in refused(http.post(path, json=extra), 400, "VALIDATION_ERROR")
+    assert len(http.get(path).json()["results"]) == 100

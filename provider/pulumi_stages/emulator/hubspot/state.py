@@ -44,6 +44,9 @@ object type `validateReferencesBeforeDelete`."""
 TICKET_STATES = ("OPEN", "CLOSED")  # [doc] PipelineStage.metadata for tickets
 MAX_LABEL = 255  # guess: the length limit of a label is not documented
 BATCH_LIMIT = 100  # [doc] batch endpoints take at most 100 inputs
+STAGES_PER_PIPELINE = 100
+"""[doc] the Pipelines v1 reference: "Pipelines may have up to 100 stages" (api-notes: the v3
+reference is silent). guess: the refusal's status (400 VALIDATION_ERROR) and wording."""
 
 
 def now_text() -> str:
@@ -325,6 +328,11 @@ class HubSpotState:
         self, object_type: str, pipeline: StoredPipeline, body: dict[str, Any]
     ) -> StoredStage:
         metadata = self._check_stage(object_type, body, creating=True) or {}
+        if len(pipeline.stages) >= STAGES_PER_PIPELINE:
+            raise validation_error(
+                f"A pipeline may have at most {STAGES_PER_PIPELINE} stages; "
+                f"pipeline {pipeline.id} has {len(pipeline.stages)}"
+            )
         if object_type == "tickets":
             metadata.setdefault("ticketState", "OPEN")
         self._label_taken(pipeline, body["label"])
