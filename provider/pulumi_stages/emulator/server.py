@@ -18,7 +18,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -43,6 +43,8 @@ class LoggedRequest:
     """A read sent with a write's method (a search by POST): never counted as a write."""
     content_type: str | None = None
     """The request's Content-Type header as sent (None when absent)."""
+    at: float = field(default_factory=time.monotonic)
+    """When it arrived (monotonic seconds): tests measure windows between two requests."""
 
     @property
     def key(self) -> str:
