@@ -1,0 +1,107 @@
+"""Two CI runners in one test: each its own checkout, HOME, caches and PULUMI_HOME, sharing only
+the state backend (and the repository's stack config, as a checkout of one commit would)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+from pathlib import Path
+
+from tests.engine import PASSPHRASE
+
+PRIVATE = ("PULUMI_STAGES_TOKEN_CACHE", "PULUMI_STAGES_MEMORY", "XDG_CACHE_HOME", "HOME")
+"""What a runner never inherits from the test process: every place memory could hide."""
+
+
+class Runner:
+    """Plain `pulumi` commands on one runner; `transcript` keeps what they printed."""
+
+    def __init__(self, root: Path, name: str, source: Path, backend_url: str) -> None:
+        self.root = root / name
+        self.project = self.root / "checkout"
+        self.project.mkdir(parents=True)
+        for item in source.iterdir():
+            if item.is_file():
+                shutil.copy(item, self.project / item.name)
+        home = self.root / "home"
+        home.mkdir()
+        base = {k: v for k, v in os.environ.items() if k not in PRIVATE}
+        self.env = {
+            **base,
+            "HOME": str(home),
+            "XDG_CACHE_HOME": str(self.root / "cache"),
+            "PULUMI_HOME": str(self.root / "pulumi-home"),
+            "PULUMI_BACKEND_URL": backend_url,
+            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+        }
+        self.transcript: list[str] = []
+
+    def command(self, *args: str) -> list[str]:
+        return ["pulumi", *args, "--non-interactive", "--cwd", str(self.project)]
+
+    def run(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            self.command(*args),
+            env=self.env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        self.transcript += [done.stdout, done.stderr]
+        return done
+
+    def __call__(self, *args: str, stdin: str | None = None) -> str:
+        done = self.run(*args, stdin=stdin)
+        assert done.returncode == 0, f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+        return done.stdout
+
+    def start(self, *args: str) -> subprocess.Popen[bytes]:
+        """A command in a process group of its own (a CI job's), not waited for."""
+        return subprocess.Popen(
+            self.command(*args),
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+    def hand_config_to(self, other: Runner, stack: str) -> None:
+        """The stack's config file, as committed to the repository both runners check out."""
+        name = f"Pulumi.{stack}.yaml"
+        shutil.copy(self.project / name, other.project / name)
+
+    def local_memory(self) -> list[Path]:
+        """Whatever pulumi-stages left on this runner's disk outside the checkout."""
+        return [p for p in self.root.rglob("*pulumi-stages*") if self.project not in p.parents]
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` now (Linux: /proc/<pid>/task/*/children)."""
+    found: list[int] = []
+    pending = [pid]
+    while pending:
+        parent = pending.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            with contextlib.suppress(OSError):
+                children = [int(c) for c in (task / "children").read_text().split()]
+                found += children
+                pending += children
+    return found
+
+
+def lose_runner(job: subprocess.Popen[bytes]) -> None:
+    """What a lost runner does to a job: every process of it dies at once. The CLI starts each
+    plugin in a process group of its own (cmdutil.RegisterProcessGroup), so a SIGKILL to the
+    job's group alone would leave the provider running on; each group below it is killed too."""
+    groups = {job.pid}
+    for pid in descendants(job.pid):
+        with contextlib.suppress(OSError):
+            groups.add(os.getpgid(pid))
+    for group in groups:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGKILL)
+    job.wait(timeout=10)

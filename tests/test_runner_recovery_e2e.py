@@ -1,0 +1,93 @@
+"""A CI runner lost mid-apply is recovered from another runner (fresh HOME, caches and
+PULUMI_HOME, sharing only the state backend) with the README's three commands: `pulumi cancel`,
+`pulumi refresh --clear-pending-creates`, `pulumi up`. The create journal lives beside the state
+backend, so the second runner takes over what the first one made: no duplicate, no `adopt`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pulumi_stages.core.memory import PostgresStore
+from pulumi_stages.emulator import EmulatorServer
+from pulumi_stages.emulator.faults import Fault, FaultKind
+from tests.postgres import PostgresCluster
+from tests.runners import Runner, lose_runner
+from tests.test_interrupted_up_e2e import LATENCY, PROJECT, STAGES, wait_for_creates_in_flight
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(params=["file", "postgres"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The state backend both runners log in to."""
+    if request.param == "file":
+        folder = tmp_path / "shared-state"
+        folder.mkdir()
+        yield folder.as_uri()
+        return
+    cluster = PostgresCluster.start()
+    try:
+        yield f"{cluster.url}&table=recovery"
+    finally:
+        cluster.stop()
+
+
+def journal_lines(backend: str) -> list[dict[str, object]]:
+    """Every journal entry the backend holds (in its folder, or in its database)."""
+    if backend.startswith("file://"):
+        files = sorted(Path(backend[len("file://") :], ".pulumi-stages", "journal").glob("*.jsonl"))
+        return [json.loads(line) for f in files for line in f.read_text().splitlines()]
+    store = PostgresStore(backend)
+    rows = store.run("SELECT line FROM pulumi_stages_log ORDER BY seq")
+    return [json.loads(str(row[0])) for row in rows]
+
+
+def test_a_runner_lost_mid_up_is_recovered_on_another_runner_without_adopt(
+    tmp_path: Path, outreach: EmulatorServer, token: str, backend: str
+) -> None:
+    first = Runner(tmp_path, "runner-1", PROJECT, backend)
+    second = Runner(tmp_path, "runner-2", PROJECT, backend)
+    first.env["INTERRUPTED_ADOPT"] = second.env["INTERRUPTED_ADOPT"] = "false"
+    first("stack", "init", "crash")
+    first("config", "set", "outreach:baseUrl", outreach.base_url)
+    first("config", "set", "--secret", "outreach:accessToken", stdin=f"{token}\n")
+    first.hand_config_to(second, "crash")
+    outreach.faults.add(Fault(FaultKind.LATENCY, count=STAGES, delay=LATENCY, method="POST"))
+
+    running = first.start("up", "--yes", "--skip-preview")
+    made_before_kill = wait_for_creates_in_flight(outreach, 3, timeout=60)
+    lose_runner(running)  # SIGKILL to the job's process group and each plugin's
+    outreach.faults.clear()
+    assert made_before_kill < STAGES, "the run finished before it could be interrupted"
+    assert first.local_memory() == [], "runner 1 kept provider memory on its own disk"
+
+    second("stack", "select", "crash")
+    second("cancel", "--yes")
+    second("refresh", "--yes", "--skip-preview", "--clear-pending-creates")
+    outreach.log.reset()
+    final = second.run("up", "--yes", "--skip-preview")
+    recovery = dict(sorted(outreach.log.counts().items()))
+
+    names = [s.name for s in outreach.service.state.listing()]  # type: ignore[attr-defined]
+    duplicates = len(names) - len(set(names))
+    entries = journal_lines(backend)
+    recovered = [e for e in entries if e.get("recovered")]
+    print(
+        f"\n[{backend.split(':', 1)[0]}] stages before the kill: {made_before_kill}; "
+        f"requests of the recovery up: {recovery}; duplicates: {duplicates}; "
+        f"final up exit {final.returncode}; intents closed by the recovery: {len(recovered)}"
+    )
+    assert final.returncode == 0, final.stdout + final.stderr
+    assert sorted(names) == sorted(f"Stage {i}" for i in range(STAGES)), "duplicate or missing"
+    assert recovery.get("POST /api/v2/stages", 0) <= STAGES - made_before_kill
+    assert "adopt" not in final.stdout + final.stderr
+    assert second.local_memory() == [], "runner 2 kept provider memory on its own disk"
+    answered = {e["intent"] for e in entries if e.get("id")}
+    assert [e for e in entries if "window" in e and e["intent"] not in answered] == [], (
+        "an intent is still open after the recovery"
+    )
+    second("preview", "--expect-no-changes")
