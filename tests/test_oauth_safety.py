@@ -406,3 +406,21 @@ def test_two_processes_sharing_a_chain_make_one_grant(
     assert entry["refresh_token"] != refresh
     assert entry["refresh_token"] in oauth.grants
     assert refresh not in oauth.grants
+
+
+def test_without_a_key_to_seal_it_no_grant_is_sent(
+    outreach: EmulatorServer, oauth: OutreachOAuth, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refresh = oauth.add_refresh_token(CLIENT_ID, CLIENT_SECRET, redirect_uri=REDIRECT_URI)
+    monkeypatch.delenv("PULUMI_CONFIG_PASSPHRASE")  # a KMS secrets provider, say
+    with pytest.raises(ConfigError) as failure:
+        stages_for(environ_for(outreach, refresh, access="at-expired")).read("1")
+    assert str(failure.value) == (
+        "Could not refresh the Outreach access token: the rotated refresh token is kept sealed "
+        f"in the provider's memory ({cache.parent}) and this stack has no key to seal it with; "
+        "nothing was sent, the refresh token is unspent. Set `pulumi config set --secret "
+        "pulumiStages:memoryKey <key>`, or use a passphrase secrets provider "
+        "(PULUMI_CONFIG_PASSPHRASE)."
+    )
+    assert "POST /oauth/token" not in outreach.log.counts()
+    assert refresh in oauth.grants
