@@ -63,7 +63,6 @@ def test_a_runner_lost_mid_up_is_recovered_on_another_runner_without_adopt(
     lose_runner(running)  # SIGKILL to the job's process group and each plugin's
     outreach.faults.clear()
     assert made_before_kill < STAGES, "the run finished before it could be interrupted"
-    assert first.local_memory() == [], "runner 1 kept provider memory on its own disk"
 
     second("stack", "select", "crash")
     second("cancel", "--yes")
@@ -81,13 +80,40 @@ def test_a_runner_lost_mid_up_is_recovered_on_another_runner_without_adopt(
         f"requests of the recovery up: {recovery}; duplicates: {duplicates}; "
         f"final up exit {final.returncode}; intents closed by the recovery: {len(recovered)}"
     )
-    assert final.returncode == 0, final.stdout + final.stderr
+    assert final.returncode == 0, final.stdout[-600:] + final.stderr[-600:]
     assert sorted(names) == sorted(f"Stage {i}" for i in range(STAGES)), "duplicate or missing"
     assert recovery.get("POST /api/v2/stages", 0) <= STAGES - made_before_kill
     assert "adopt" not in final.stdout + final.stderr
+    assert first.local_memory() == [], "runner 1 kept provider memory on its own disk"
     assert second.local_memory() == [], "runner 2 kept provider memory on its own disk"
     answered = {e["intent"] for e in entries if e.get("id")}
     assert [e for e in entries if "window" in e and e["intent"] not in answered] == [], (
         "an intent is still open after the recovery"
     )
     second("preview", "--expect-no-changes")
+
+
+@pytest.mark.parametrize("chosen_by", ["login", "project"])
+def test_the_provider_finds_the_backend_the_cli_chose(
+    tmp_path: Path, outreach: EmulatorServer, token: str, chosen_by: str
+) -> None:
+    """No PULUMI_BACKEND_URL: the backend comes from `pulumi login` (credentials.json under
+    PULUMI_HOME) or the project file's `backend.url`; the journal lands beside it all the same."""
+    state = tmp_path / "team-state"
+    state.mkdir()
+    runner = Runner(tmp_path, "runner", PROJECT, state.as_uri())
+    del runner.env["PULUMI_BACKEND_URL"]
+    runner.env["INTERRUPTED_ADOPT"] = "false"
+    if chosen_by == "login":
+        runner("login", state.as_uri())
+    else:
+        project = runner.project / "Pulumi.yaml"
+        project.write_text(project.read_text() + f"backend:\n  url: {state.as_uri()}\n")
+    runner("stack", "init", "found")
+    runner("config", "set", "outreach:baseUrl", outreach.base_url)
+    runner("config", "set", "--secret", "outreach:accessToken", stdin=f"{token}\n")
+    runner("up", "--yes", "--skip-preview")
+    journals = list((state / ".pulumi-stages" / "journal").glob("*.jsonl"))
+    assert len(journals) == 1
+    assert len(journals[0].read_text().splitlines()) == 2 * STAGES  # intent and answer each
+    assert runner.local_memory() == []
