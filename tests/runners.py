@@ -8,12 +8,36 @@ import os
 import shutil
 import signal
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 from tests.engine import PASSPHRASE
+from tests.postgres import PostgresCluster
+from tests.s3 import s3_bucket
 
 PRIVATE = ("PULUMI_STAGES_TOKEN_CACHE", "PULUMI_STAGES_MEMORY", "XDG_CACHE_HOME", "HOME")
 """What a runner never inherits from the test process: every place memory could hide."""
+
+
+BACKENDS = ["file", "postgres", "s3"]
+
+
+@contextlib.contextmanager
+def shared_backend(kind: str, folder: Path, name: str) -> Iterator[str]:
+    """A state backend the runners share, as a `pulumi login` URL: a folder, a throwaway
+    PostgreSQL 15 cluster, or a bucket on a loopback S3-compatible server (moto)."""
+    if kind == "file":
+        folder.mkdir()
+        yield folder.as_uri()
+    elif kind == "postgres":
+        cluster = PostgresCluster.start()
+        try:
+            yield f"{cluster.url}&table={name}"
+        finally:
+            cluster.stop()
+    else:
+        with s3_bucket(name) as url:
+            yield url
 
 
 class Runner:

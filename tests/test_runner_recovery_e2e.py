@@ -14,35 +14,30 @@ import pytest
 from pulumi_stages.core.memory import PostgresStore
 from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.emulator.faults import Fault, FaultKind
-from tests.postgres import PostgresCluster
-from tests.runners import Runner, lose_runner
+from tests.runners import BACKENDS, Runner, lose_runner, shared_backend
+from tests.s3 import objects
 from tests.test_interrupted_up_e2e import LATENCY, PROJECT, STAGES, wait_for_creates_in_flight
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(params=["file", "postgres"])
+@pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The state backend both runners log in to."""
-    if request.param == "file":
-        folder = tmp_path / "shared-state"
-        folder.mkdir()
-        yield folder.as_uri()
-        return
-    cluster = PostgresCluster.start()
-    try:
-        yield f"{cluster.url}&table=recovery"
-    finally:
-        cluster.stop()
+    """The state backend the runners share."""
+    with shared_backend(request.param, tmp_path / "shared-state", "recovery") as url:
+        yield url
 
 
 def journal_lines(backend: str) -> list[dict[str, object]]:
-    """Every journal entry the backend holds (in its folder, or in its database)."""
+    """Every journal entry the backend holds (in its folder, its database or its bucket)."""
     if backend.startswith("file://"):
         files = sorted(Path(backend[len("file://") :], ".pulumi-stages", "journal").glob("*.jsonl"))
         return [json.loads(line) for f in files for line in f.read_text().splitlines()]
-    store = PostgresStore(backend)
-    rows = store.run("SELECT line FROM pulumi_stages_log ORDER BY seq")
+    if backend.startswith("s3://"):
+        held = objects(backend)
+        keys = sorted(k for k in held if k.startswith(".pulumi-stages/journal/"))
+        return [json.loads(held[k]) for k in keys]
+    rows = PostgresStore(backend).run("SELECT line FROM pulumi_stages_log ORDER BY seq")
     return [json.loads(str(row[0])) for row in rows]
 
 

@@ -16,8 +16,8 @@ from pulumi_stages.core.memory import PostgresStore
 from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.emulator.faults import Fault, FaultKind
 from pulumi_stages.emulator.outreach import OutreachOAuth
-from tests.postgres import PostgresCluster
-from tests.runners import Runner
+from tests.runners import BACKENDS, Runner, shared_backend
+from tests.s3 import objects
 from tests.test_oauth import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI
 from tests.test_oauth_safety import CHILD, REPO
 
@@ -26,19 +26,11 @@ pytestmark = pytest.mark.e2e
 PROJECT = REPO / "tests" / "projects" / "interrupted"
 
 
-@pytest.fixture(params=["file", "postgres"])
+@pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """The state backend the runners share."""
-    if request.param == "file":
-        folder = tmp_path / "shared-state"
-        folder.mkdir()
-        yield folder.as_uri()
-        return
-    cluster = PostgresCluster.start()
-    try:
-        yield f"{cluster.url}&table=chain"
-    finally:
-        cluster.stop()
+    with shared_backend(request.param, tmp_path / "shared-state", "chain") as url:
+        yield url
 
 
 @pytest.fixture
@@ -95,10 +87,14 @@ def run_jobs(runners: list[Runner], outreach: EmulatorServer, refresh: str, id_:
 
 
 def backend_dump(backend: str, tmp_path: Path) -> Path:
-    """Everything the backend holds, as files to grep (its folder, or its tables dumped)."""
+    """Everything the backend holds, as files to grep (its folder, or its tables or bucket
+    dumped)."""
     if backend.startswith("file://"):
         return Path(backend[len("file://") :])
-    dump = tmp_path / "postgres-dump.txt"
+    dump = tmp_path / "backend-dump.txt"
+    if backend.startswith("s3://"):
+        dump.write_bytes(b"\n".join(k.encode() + b"\t" + v for k, v in objects(backend).items()))
+        return dump
     store = PostgresStore(backend)
     rows = store.run("SELECT key, encode(data, 'escape') FROM pulumi_stages_memory")
     rows += store.run("SELECT log, line FROM pulumi_stages_log")

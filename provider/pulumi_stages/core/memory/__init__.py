@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import unquote, urlsplit
 
 from .files import FileStore
 from .location import MEMORY_CONFIG, MEMORY_ENV, TOKEN_CACHE_ENV, Location, memory_location, shown
 from .postgres import PostgresStore
+from .s3 import S3Store
 from .sealing import KEY_CONFIG, KEY_ENV, Sealer, memory_secret
 from .store import LOCK_WAIT_SECONDS, LockTimeout, Pending, Store, StoreUnusable, commit_once
 
@@ -25,6 +27,7 @@ __all__ = [
     "LockTimeout",
     "Pending",
     "PostgresStore",
+    "S3Store",
     "Sealer",
     "Store",
     "StoreUnusable",
@@ -48,9 +51,26 @@ def open_store(location: Location) -> Store:
         return store
 
 
+class Unreachable:
+    """A store that cannot be opened: every use says why, where it is used."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        self.where, self._reason = where, reason
+
+    def _fail(self, *_: object, **__: object) -> NoReturn:
+        raise StoreUnusable(self._reason)
+
+    load = pending = locked = append = lines = _fail
+
+
 def _make(location: Location) -> Store:
     if location.url.startswith(("postgres://", "postgresql://")):
         return PostgresStore(location.url)
+    if location.url.startswith("s3://"):
+        try:
+            return S3Store(location.url)
+        except StoreUnusable as exc:
+            return Unreachable(shown(location.url), exc.reason)
     root = Path(unquote(urlsplit(location.url).path))
     folders = {"tokens": Path(location.tokens_folder)} if location.tokens_folder else None
     return FileStore(root, folders)

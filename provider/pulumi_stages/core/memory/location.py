@@ -88,15 +88,15 @@ def memory_location(
     config: ConfigLookup | None, environ: Mapping[str, str] | None = None, cwd: Path | None = None
 ) -> Location:
     """Config (`pulumiStages:memory`), else PULUMI_STAGES_MEMORY, else the older token cache
-    folder, else beside a `file://` or `postgres://` backend, else the local cache (a backend
-    that keeps nothing of ours: Pulumi Cloud, or one this version does not write to)."""
+    folder, else beside a `file://`, `postgres://` or `s3://` backend, else the local cache (a
+    backend that keeps nothing of ours: Pulumi Cloud, or one this version does not write to)."""
     environ = os.environ if environ is None else environ
     cwd = cwd or Path.cwd()
     configured = config.get(MEMORY_CONFIG) if config is not None else None
     for value, source in ((configured, "config"), (environ.get(MEMORY_ENV), "environment")):
         if value:
             text = str(value).strip()
-            if text.startswith(("postgres://", "postgresql://")):
+            if text.startswith(("postgres://", "postgresql://", "s3://")):
                 return Location(text, source)
             root = _file_root(text, cwd, environ) if text.startswith("file://") else Path(text)
             return Location((root if root.is_absolute() else cwd / root).as_uri(), source)
@@ -107,7 +107,7 @@ def memory_location(
     backend = backend_url(environ, cwd)
     if backend.startswith("file://"):
         return Location((_file_root(backend, cwd, environ) / FOLDER).as_uri(), "backend")
-    if backend.startswith(("postgres://", "postgresql://")):
+    if backend.startswith(("postgres://", "postgresql://", "s3://")):
         return Location(backend, "backend")
     return Location(_local_cache(environ).as_uri(), "local cache")
 
