@@ -6,13 +6,13 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 from tests.engine import PASSPHRASE
 from tests.postgres import PostgresCluster
+from tests.processes import kill_tree
 from tests.s3 import s3_bucket
 
 PRIVATE = ("PULUMI_STAGES_TOKEN_CACHE", "PULUMI_STAGES_MEMORY", "XDG_CACHE_HOME", "HOME")
@@ -103,29 +103,8 @@ class Runner:
         return [p for p in self.root.rglob("*pulumi-stages*") if self.project not in p.parents]
 
 
-def descendants(pid: int) -> list[int]:
-    """Every process below `pid` now (Linux: /proc/<pid>/task/*/children)."""
-    found: list[int] = []
-    pending = [pid]
-    while pending:
-        parent = pending.pop()
-        for task in Path(f"/proc/{parent}/task").glob("*"):
-            with contextlib.suppress(OSError):
-                children = [int(c) for c in (task / "children").read_text().split()]
-                found += children
-                pending += children
-    return found
-
-
 def lose_runner(job: subprocess.Popen[bytes]) -> None:
-    """What a lost runner does to a job: every process of it dies at once. The CLI starts each
-    plugin in a process group of its own (cmdutil.RegisterProcessGroup), so a SIGKILL to the
-    job's group alone would leave the provider running on; each group below it is killed too."""
-    groups = {job.pid}
-    for pid in descendants(job.pid):
-        with contextlib.suppress(OSError):
-            groups.add(os.getpgid(pid))
-    for group in groups:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(group, signal.SIGKILL)
+    """What a lost runner does to a job: every process of it dies at once (the CLI's plugins
+    run in process groups of their own, so the whole tree is killed, not one group)."""
+    kill_tree(job.pid)
     job.wait(timeout=10)
