@@ -380,7 +380,9 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
             journal.created(self.kind, identity, intent, remote.id)
         else:
             if props.get(RECOVERS_KEY) and not props.get(REPLACING_KEY):
-                self._claim(account, props, identity, existing)
+                # the listing's copy: it has the creation time the check judged by
+                listed_copy = next((r for r in listed if r.id == existing.id), existing)
+                self._claim(account, props, identity, listed_copy)
             THIS_RUN.took(self.kind, existing.id)
             changes = adoption.differences(existing, fields, self._editable(inputs))
             remote = (

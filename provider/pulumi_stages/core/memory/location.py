@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import yaml
 
@@ -116,7 +116,7 @@ def shown(url: str) -> str:
     """A location as messages show it: no password, no query."""
     parts = urlsplit(url)
     if parts.scheme == "file":
-        return parts.path
+        return unquote(parts.path)
     host = parts.hostname or ""
     user = f"{parts.username}@" if parts.username else ""
     port = f":{parts.port}" if parts.port else ""
