@@ -9,7 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from pulumi_stages.core.memory import Location, Sealer, memory_location, memory_secret, shown
+from pulumi_stages import ConfigError
+from pulumi_stages.core.journal import CreateJournal
+from pulumi_stages.core.memory import (
+    Location,
+    PostgresStore,
+    S3Store,
+    Sealer,
+    StoreUnusable,
+    memory_location,
+    memory_secret,
+    shown,
+)
+from tests.postgres import free_port
 
 PG = "postgres://stages:pw@db.internal:5432/pulumi?sslmode=require&table=state"
 
@@ -82,3 +94,27 @@ def test_tokens_are_sealed_with_the_stacks_key_and_bound_to_their_chain(tmp_path
 @pytest.mark.parametrize("name", ["PULUMI_CONFIG_PASSPHRASE", "PULUMI_STAGES_MEMORY_KEY"])
 def test_either_secret_seals(name: str) -> None:
     assert memory_secret(None, {name: "s"}) == "s"
+
+
+def test_the_memory_is_never_reached_in_clear_off_loopback() -> None:
+    plain = PostgresStore("postgres://stages:pw-secret@db.example.com/pulumi?sslmode=disable")
+    with pytest.raises(StoreUnusable) as refused:
+        plain.load("tokens/chain")
+    assert "only reached over TLS off loopback" in refused.value.reason
+    assert "pw-secret" not in str(refused.value) + plain.where
+    with pytest.raises(StoreUnusable, match="is not https"):
+        S3Store("s3://bucket?endpoint=minio.example.com:9000&disableSSL=true")
+
+
+def test_an_unreachable_memory_stops_a_create_naming_where_without_its_password() -> None:
+    port = free_port()  # nothing listens there
+    store = PostgresStore(f"postgres://stages:pw-secret@127.0.0.1:{port}/pulumi?sslmode=disable")
+    journal = CreateJournal("Outreach", "https://api.example.test", "org/p/dev", store)
+    with pytest.raises(ConfigError) as refused:
+        journal.begin("stage", {"name": "Lead"})
+    message = str(refused.value)
+    assert message.startswith(
+        f"The create journal in the provider's memory at postgres://stages@127.0.0.1:{port}/pulumi"
+    )
+    assert "nothing was created" in message
+    assert "pw-secret" not in message
