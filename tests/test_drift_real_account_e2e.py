@@ -137,9 +137,9 @@ def test_a_rotated_token_needs_no_up_before_refresh_and_drift(
     service.oauth.revoke_access_token(token)
     pulumi("config", "set", "--secret", "outreach:accessToken", stdin=f"{rotated}\n")
 
+    checked = drift(pulumi)  # first: a refresh with --run-program saves the new config
     stale = pulumi.run("refresh", "--yes")
     refreshed = pulumi.run("refresh", "--yes", "--run-program")
-    checked = drift(pulumi)
 
     print(stale.stdout[-600:], refreshed.stdout[-400:], checked.stdout, sep="\n")
     assert stale.returncode != 0 and "401" in stale.stdout  # why --run-program is needed
