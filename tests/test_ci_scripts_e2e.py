@@ -18,6 +18,7 @@ import pytest
 
 from pulumi_stages.emulator import EmulatorServer
 from tests.engine import ROOT, PulumiCli
+from tests.test_wheel_newest_sdk_e2e import sources
 
 SCRIPTS = ROOT / "examples" / "ci" / "stages-ci"
 
@@ -364,3 +365,40 @@ def test_pull_requests_merged_back_to_back_apply_what_was_reviewed_or_ask_again(
         d.stdout + d.stderr for d in (first, second, third, again, old_way)
     )
     assert token not in transcript
+
+
+@pytest.mark.e2e
+def test_the_install_step_installs_the_wheel_committed_beside_the_requirements(
+    tmp_path: Path,
+) -> None:
+    """The recipes' requirements.txt, in a project folder of a repository with the wheel built
+    from this repository in wheels/: the workflows' install step, run as it is in that folder,
+    resolves pulumi-stages to the wheel (a dry run with no index: nothing else is needed)."""
+    project = tmp_path / "repo" / "infra" / "crm"
+    (project / "wheels").mkdir(parents=True)
+    shutil.copy(ROOT / "examples" / "ci" / "requirements.txt", project)
+    built = subprocess.run(
+        [
+            *[sys.executable, "-m", "pip", "wheel", "--no-deps", "-q"],
+            *["-w", str(project / "wheels"), sources(tmp_path)],
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert built.returncode == 0, built.stderr
+    workflow = (ROOT / "examples" / "ci" / "workflows" / "stages-preview.yml").read_text()
+    [line] = sorted(set(re.findall(r"run: (python -m pip install .*)", workflow)))
+
+    done = subprocess.run(
+        ["bash", "-eo", "pipefail", "-c", line.replace("python ", f"{sys.executable} ", 1)],
+        cwd=project,  # the step's working-directory, ${{ env.STAGES_DIR }}
+        env={**os.environ, "PIP_DRY_RUN": "1", "PIP_NO_INDEX": "1", "PIP_NO_DEPS": "1"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    print(done.stdout, done.stderr)
+    assert done.returncode == 0, done.stderr
+    assert "Would install pulumi-stages-0.1.0" in done.stdout

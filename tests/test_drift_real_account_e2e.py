@@ -16,6 +16,7 @@ import pytest
 
 from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.emulator.hubspot import HubSpotService
+from pulumi_stages.emulator.hubspot.state import HubSpotOptions, HubSpotState
 from tests.engine import ROOT, PulumiCli
 
 pytestmark = pytest.mark.e2e
@@ -66,7 +67,8 @@ def seed_portal(state: Any) -> None:
 @pytest.fixture
 def portal(token: str) -> Iterator[EmulatorServer]:
     """A HubSpot portal as a team finds it: default pipelines and another team's."""
-    service = HubSpotService(token=token)
+    empty = HubSpotState(options=HubSpotOptions(default_pipelines=False))  # seeded here
+    service = HubSpotService(token=token, state=empty)
     seed_portal(service.state)
     with EmulatorServer(service) as server:
         yield server
