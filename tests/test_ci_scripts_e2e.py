@@ -324,7 +324,7 @@ def test_pull_requests_merged_back_to_back_apply_what_was_reviewed_or_ask_again(
 
     assert (first.returncode, second.returncode, third.returncode, again.returncode) == (0,) * 4
     assert "applied the reviewed changes (2 resources)" in first.stdout  # the stage, the order
-    assert "applied the reviewed changes (1 resources)" in second.stdout
+    assert "applied the reviewed changes (1 resource)" in second.stdout
     assert old_way.returncode != 0 and "violates plan" in old_way.stdout
     assert differs == {"differs": "true"} and untouched  # nothing applied on a difference
     assert "this commit's changes differ from the reviewed plan, so nothing was applied" in (
@@ -335,6 +335,7 @@ def test_pull_requests_merged_back_to_back_apply_what_was_reviewed_or_ask_again(
     )
     assert re.search(r'now: +sales/outreach: update .*"Renewal", "Expansion"\]', third.stdout)
     assert "applied the reviewed changes (2 resources)" in again.stdout
+    assert '"Renewal": (known after apply)' in third.stdout
     live = [name for name, _ in outreach.service.live_stages()]  # type: ignore[attr-defined]
     assert sorted(live) == sorted(
         [

@@ -73,7 +73,8 @@ def main() -> None:
     )
     if done.returncode != 0:
         fail(f"stack {stack}: `pulumi up --plan` stopped (exit {done.returncode})")
-    print(f"stack {stack}: applied the reviewed changes ({len(fresh)} resources)")
+    count = f"{len(fresh)} resource" + ("" if len(fresh) == 1 else "s")
+    print(f"stack {stack}: applied the reviewed changes ({count})")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+"""The engine's placeholder for a value known only after the apply (a new stage's id)."""
+
 SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"
 """The key Pulumi marks a secret value with in a plan or a state file."""
 
@@ -45,7 +48,7 @@ def _value(diff: dict[str, Any], key: str) -> str:
     """A changed input's new value as JSON; `(removed)` for an input the change deletes."""
     for part in ("updates", "adds"):
         if key in (diff.get(part) or {}):
-            return json.dumps(diff[part][key])
+            return json.dumps(diff[part][key]).replace(f'"{UNKNOWN}"', "(known after apply)")
     return "(removed)"
 
 
