@@ -20,8 +20,9 @@ SETTLE_SECONDS = 5.0
 
 def pytest_configure(config: pytest.Config) -> None:
     """Name this run in the environment every process it starts inherits (xdist workers keep
-    the controller's name)."""
-    os.environ.setdefault(processes.RUN_KEY, secrets.token_hex(8))
+    the controller's name; a name exported in a shell is never shared by two runs)."""
+    if not hasattr(config, "workerinput"):
+        os.environ[processes.RUN_KEY] = secrets.token_hex(8)
 
 
 @pytest.hookimpl(trylast=True)

@@ -75,7 +75,10 @@ def descendants(pid: int, processes: dict[int, Process] | None = None) -> list[i
 
 def kill_tree(pid: int) -> list[int]:
     """SIGKILL a process, its group and every descendant, as a lost CI runner would; the pids
-    it killed (descendants are collected before any dies, so none is reparented away)."""
+    it killed. The process is stopped first, so it starts no plugin between the listing of its
+    descendants and their kill; they are listed before any dies, so none is reparented away."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGSTOP)
     tree = [pid, *descendants(pid)]
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGKILL)
@@ -100,6 +103,11 @@ def ancestors(pid: int, processes: dict[int, Process]) -> set[int]:
 
 RUN_KEY = "PULUMI_STAGES_TEST_RUN"
 """An environment variable naming one test run: every process the run starts inherits it."""
+
+
+def run_mark() -> dict[str, str]:
+    """The run's name, for a child started with an environment of its own (not os.environ)."""
+    return {RUN_KEY: os.environ[RUN_KEY]}
 
 
 def leftovers(run: str) -> list[Process]:
