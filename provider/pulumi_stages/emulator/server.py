@@ -18,7 +18,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -41,6 +41,14 @@ class LoggedRequest:
     body: Any
     reads_only: bool = False
     """A read sent with a write's method (a search by POST): never counted as a write."""
+    fault: str | None = None
+    """The kind of injected fault that answered it (`status`, `drop`...), if one did: a request
+    answered by `status` or `drop` never reached the API's handler."""
+
+    @property
+    def served(self) -> bool:
+        """Whether the API's handler ran (its write committed), whatever the client saw."""
+        return self.fault not in ("status", "drop")
 
     @property
     def key(self) -> str:
@@ -59,6 +67,14 @@ class RequestLog:
         """Append one request."""
         with self._lock:
             self._entries.append(entry)
+
+    def mark_fault(self, entry: LoggedRequest, kind: str) -> None:
+        """Note that an injected fault of `kind` answered a request already logged."""
+        with self._lock:
+            for i in range(len(self._entries) - 1, -1, -1):
+                if self._entries[i] is entry:
+                    self._entries[i] = replace(entry, fault=kind)
+                    return
 
     def entries(self) -> list[LoggedRequest]:
         """A snapshot of the log."""
@@ -246,6 +262,7 @@ def build_app(service: Service, controls: Controls) -> web.Application:
         fault = controls.faults.take(request.method, request.path, route, auth_server)
         result: web.StreamResponse | None = None
         if fault is not None:
+            controls.log.mark_fault(entry, fault.kind.value)
             result = await _apply_fault(fault, service, request, handler)
         if result is None:
             result = await _serve(service, request, handler)
