@@ -48,6 +48,7 @@ bench: setup ## Benchmarks: print request counts, timings and ratios
 	python -m bench.refresh_scale
 	python -m bench.reorder
 	python -m bench.engine
+	python -m bench.deletes
 
 clean: ## Remove the virtualenv, built tools and local demo state (Go caches stay)
 	rm -rf .venv .tools .pulumi-state Pulumi.demo.yaml

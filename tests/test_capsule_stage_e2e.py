@@ -89,10 +89,11 @@ def test_delete_refused_while_in_use_then_succeeds(
     with pytest.raises(auto.CommandError) as failure:
         stack.up()
     # The provider counts the open projects first and refuses before Capsule would.
-    assert f"(id {stage_id}) holds 2 open projects; nothing was deleted" in str(failure.value)
+    assert f"(id {stage_id}) holds 2 projects (2 open); nothing was deleted" in str(failure.value)
     assert "DELETE /api/v2/stages/{id}" not in stack.emulator.log.counts()
     assert "s3" in stack.state_outputs()
-    state.stages[stage_id].open_projects = 0
+    for project in state.open_projects_on(int(stage_id)):  # closed ones would lose their stage
+        state.delete_project(project.id)
     stack.up()
     assert stack.emulator.log.counts()["DELETE /api/v2/stages/{id}"] == 1
     assert "s3" not in stack.state_outputs()

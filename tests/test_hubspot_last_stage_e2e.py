@@ -1,7 +1,9 @@
 """[doc] A HubSpot pipeline keeps at least one stage: the emulator refuses a pipeline with no
 stages and the delete of a pipeline's last stage. Destroying a pipeline with its stages still
-works (the last stage is left to the pipeline's delete); removing the last stage of a pipeline
-the stack keeps stops with a clear error and deletes nothing."""
+works (stages declared `deleted_with` their pipeline go with its delete); a refused delete of a
+last stage is never success: removing the last stage of a pipeline the stack keeps, or
+destroying a stage of a pipeline the stack does not manage, stops with a clear error, deletes
+nothing and keeps the stage in state."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pulumi
 import pytest
 from pulumi import automation as auto
 
@@ -34,6 +37,7 @@ def stack(tmp_path: Path, pulumi_home: Path, token: str) -> Iterator[StackHarnes
 def declare(stages: list[tuple[str, int, float]]) -> None:
     seed = [{"name": n, "display_order": o, "probability": p} for n, o, p in DECLARED]
     sales = Pipeline("sales", name="Sales", seed=seed)
+    with_pipeline = pulumi.ResourceOptions(deleted_with=sales)
     for name, order, probability in stages:
         DealStage(
             name.lower(),
@@ -42,6 +46,7 @@ def declare(stages: list[tuple[str, int, float]]) -> None:
             pipeline_id=sales.pipeline_id,
             probability=probability,
             display_order=order,
+            opts=with_pipeline,
         )
 
 
@@ -84,3 +89,41 @@ def test_removing_the_last_stage_of_a_kept_pipeline_is_refused_clearly(
         stack.up()
     assert "a HubSpot pipeline keeps at least one stage" in str(refused.value)
     assert [n for n, _ in service.live_stages()] == ["Lead"]
+
+
+def test_destroying_the_adopted_last_stage_of_a_pipeline_it_does_not_manage_fails(
+    stack: StackHarness, token: str
+) -> None:
+    """Issue 18, item 3: the stack adopts the only stage of a pipeline made by hand and runs
+    `pulumi destroy`; HubSpot refuses (a pipeline keeps a stage). That was exit 0 with the stage
+    dropped from state; now the destroy fails naming why, and state still holds the stage."""
+    service: HubSpotService = stack.emulator.service  # type: ignore[assignment]
+    headers = {"Authorization": f"Bearer {token}"}
+    stage = {"label": "Only", "displayOrder": 0, "metadata": {"probability": "0.1"}}
+    with httpx.Client(base_url=stack.emulator.base_url, headers=headers) as http:
+        made = http.post(DEALS, json={"label": "Theirs", "displayOrder": 0, "stages": [stage]})
+        assert made.status_code == 201, made.text
+    pipeline_id = made.json()["id"]
+    stack.program = lambda: (
+        DealStage(
+            "only",
+            name="Only",
+            pipeline="Theirs",
+            pipeline_id=pipeline_id,
+            probability=0.1,
+            display_order=0,
+            adopt=True,
+        )
+        and None
+    )
+    stack.up()
+    assert "only" in str(stack.state_outputs("DealStage"))
+
+    with pytest.raises(auto.CommandError) as refused:
+        stack.destroy()
+    text = str(refused.value)
+    print("\n" + next(line for line in text.splitlines() if "keeps at least one" in line))
+    assert "a HubSpot pipeline keeps at least one stage: 'Only'" in text
+    assert "it is kept, in HubSpot and in the stack's state" in text
+    assert [n for n, _ in service.live_stages()] == ["Only"]
+    assert len(stack.state_outputs("DealStage")) == 1

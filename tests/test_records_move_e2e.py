@@ -134,7 +134,7 @@ def test_capsule_open_projects_move_within_the_board(
         use(stack, board(["Brief", "Build"]))
         with pytest.raises(auto.CommandError) as refused:
             stack.preview()
-        assert "holds 3 open projects" in str(refused.value)
+        assert "holds 3 projects (3 open)" in str(refused.value)
 
         use(stack, board(["Brief", "Build"], [{"name": "Old", "moved_to": "Build"}]))
         stack.up()

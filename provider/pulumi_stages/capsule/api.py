@@ -12,7 +12,7 @@ from ..core.backend import Remote, delete_if_present, fetch_or_none
 from ..core.errors import ContainerNotFound, NotEditable, UnexpectedResponse
 from ..core.http import ApiClient
 from ..core.ratelimit import X_RATELIMIT, RateHeaders
-from ..core.records import PAGE_SIZE, RecordCount
+from ..core.records import PAGE_SIZE, RecordCount, counted
 from .models import WIRE, StageRecord
 
 BOARD = "board"
@@ -72,7 +72,7 @@ def filtered(
     query: dict[str, str | int] | None = {"perPage": per_page}
     body = {"filter": {"conditions": conditions}}
     while True:
-        response = client.request("POST", url, params=query, json=body)
+        response = client.request("POST", url, params=query, json=body, idempotent=True)
         yield from response.json().get(key) or []
         following = response.links.get("next", {}).get("url")
         if not following:
@@ -80,12 +80,9 @@ def filtered(
         url, query = client.next_page(following), None
 
 
-def _open_on(stage_id: str) -> list[dict[str, Any]]:
-    """[doc] Filters API conditions: the open projects on one stage."""
-    return [
-        {"field": "stage", "operator": "is", "value": int(stage_id)},
-        {"field": "isOpen", "operator": "is", "value": True},
-    ]
+def _on(stage_id: str) -> list[dict[str, Any]]:
+    """[doc] Filters API conditions: the projects on one stage, open and closed."""
+    return [{"field": "stage", "operator": "is", "value": int(stage_id)}]
 
 
 def site_of(client: ApiClient) -> str:
@@ -158,18 +155,21 @@ class CapsuleStages:
         stages = pages(self.client, f"/boards/{board}/stages", "stages", {"perPage": 100})
         return [_remote(s) for s in stages if s.get("name") == inputs["name"]]
 
-    records_word = "open projects"
+    records_word = "projects"
+    delete_checks_records = False
+    """[doc] Capsule refuses to delete a stage open projects use, but a closed project on a
+    deleted stage is left on no stage: every delete is confirmed by a count of both."""
 
     def count_records(self, stage_id: str) -> RecordCount:
-        """Open projects on the stage, counted over every page (Capsule gives no total)."""
-        found = filtered(self.client, "/kases", "kases", _open_on(stage_id), PAGE_SIZE)
-        return RecordCount(sum(1 for _ in found))
+        """Projects on the stage, open and closed, counted over every page (Capsule gives no
+        total); a closed project would lose its stage (and its history) just the same."""
+        found = filtered(self.client, "/kases", "kases", _on(stage_id), PAGE_SIZE)
+        return counted([str(kase.get("status") or "OPEN").lower() for kase in found])
 
     def record_page(self, stage_id: str, size: int) -> list[str]:
         """Every project on the stage, closed ones too: a deleted stage would leave a closed
         project with no stage, so they move as well (only open ones block a delete)."""
-        on_stage = [{"field": "stage", "operator": "is", "value": int(stage_id)}]
-        found = filtered(self.client, "/kases", "kases", on_stage, min(size, 100))
+        found = filtered(self.client, "/kases", "kases", _on(stage_id), min(size, 100))
         return [str(kase["id"]) for _, kase in zip(range(size), found, strict=False)]
 
     def move_record(self, record_id: str, to_stage_id: str) -> None:

@@ -54,6 +54,7 @@ class CapsuleBoardProvider(ApiResourceProvider):
     dialect: ClassVar[CapsuleDialect] = CapsuleDialect()
     inputs_model: ClassVar[type[BoardInputs]] = BoardInputs
     kind: ClassVar[str] = BOARD
+    noun: ClassVar[str] = "board"
     replace_on: ClassVar[frozenset[str]] = frozenset({"name", "description"})
     editable: ClassVar[frozenset[str] | None] = frozenset()
     adoption_view: ClassVar[str] = "active"
@@ -79,7 +80,7 @@ class CapsuleBoardProvider(ApiResourceProvider):
         stages = CapsuleStages(account)
         listed = account.listing(STAGE, "").snapshot(stages.list_all)
         held = [
-            f"{stage.outs.get('name')!r} (id {stage.id}): {count}"
+            f"stage {stage.outs.get('name')!r} (id {stage.id}) holds {count.of('projects')}"
             for stage in listed
             if stage.outs.get("board_id") == id_
             and not (count := stages.count_records(stage.id)).empty
@@ -88,8 +89,8 @@ class CapsuleBoardProvider(ApiResourceProvider):
             changes = " and ".join(sorted(fields))
             raise RecordsInStage(
                 f"Capsule cannot edit a board, so changing the {changes} of board "
-                f"{olds.get('name')!r} (id {id_}) replaces it and its stages, and they hold "
-                f"open projects ({', '.join(held)}). The board and its stages were not "
+                f"{olds.get('name')!r} (id {id_}) replaces it and its stages, and "
+                f"{'; '.join(held)}. The board and its stages were not "
                 "changed. Move the projects to another board first, or keep the board as it is."
             )
 

@@ -43,6 +43,10 @@ class RecordsInStage(StagesError):
     """A stage to delete still holds records and the declaration says nothing about them."""
 
 
+class MoveStalled(RecordsInStage):
+    """Records did not leave their stage after being moved (something puts them back)."""
+
+
 class StagesMissing(StagesError):
     """Stages an ordering resource positions are no longer in the account."""
 
@@ -133,6 +137,15 @@ class RateLimited(ApiError):
 
 class ServerError(ApiError):
     """5xx: the API failed or is under maintenance; usually worth retrying."""
+
+
+class DeleteRefused(StagesError):
+    """The API refused to delete an object; it is kept, in the account and in state."""
+
+    def __init__(self, message: str, refusal: ApiError) -> None:
+        super().__init__(message)
+        self.refusal = refusal
+        """The API's own refusal."""
 
 
 _BY_STATUS: dict[int, type[ApiError]] = {

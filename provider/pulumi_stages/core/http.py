@@ -208,12 +208,18 @@ class ApiClient:
         *,
         json: Any = None,
         params: Mapping[str, str | int] | None = None,
+        idempotent: bool | None = None,
     ) -> httpx.Response:
-        """Send one call, retrying what is safe to retry; raise a StagesError on failure."""
+        """Send one call, retrying what is safe to retry; raise a StagesError on failure.
+
+        `idempotent` declares whether sending the call twice does no harm; by default it follows
+        the method (GET, PUT, PATCH, DELETE are; POST is not). A search or a read sent as POST
+        is idempotent and says so, so it is retried under the same budget and backoff."""
+        safe = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(self.retry.attempts),
             wait=self._wait,
-            retry=tenacity.retry_if_exception(lambda exc: self._retryable(method, exc)),
+            retry=tenacity.retry_if_exception(lambda exc: self._retryable(safe, exc)),
             reraise=True,
         )
         return retrying(self._send_once, method, path, json, params)
@@ -250,13 +256,13 @@ class ApiClient:
             retry_after=retry_after,
         )
 
-    def _retryable(self, method: str, exc: BaseException) -> bool:
-        """A 429 was refused unprocessed, so any method is retried after the wait; a 5xx or a
-        lost connection is retried here only for idempotent methods: a POST may have been
+    def _retryable(self, idempotent: bool, exc: BaseException) -> bool:
+        """A 429 was refused unprocessed, so any call is retried after the wait; a 5xx or a
+        lost connection is retried here only for idempotent calls: a create may have been
         committed, so only create recovery (which looks first) may send it again."""
         if isinstance(exc, RateLimited):
             return exc.retry_after is None or exc.retry_after <= self.retry.max_server_wait
-        if method not in IDEMPOTENT_METHODS:
+        if not idempotent:
             return False
         if isinstance(exc, ServerError) and exc.retry_after is not None:
             return exc.retry_after <= self.retry.max_server_wait

@@ -31,7 +31,7 @@ from .checking import is_unknown
 from .errors import RecordsInStage, StagesError, StagesMissing
 from .placement import plan_moves
 from .resource import ApiResource, ApiResourceProvider
-from .retirement import guard_delete
+from .retirement import guard_deletes
 
 WRITERS = 4
 """Position writes in flight at once: each move is independent, and the account's shared rate
@@ -112,8 +112,7 @@ class OrderingProvider(ResourceProvider):
         try:
             account = self._stages.account()
             backend = self._stages.make_backend(account)
-            for name, id_ in sorted(removed.items()):
-                guard_delete(backend, self.stage_provider.settings.api, name, id_)
+            guard_deletes(backend, self.stage_provider.settings.api, removed)
         except RecordsInStage as refused:
             return [CheckFailure("sequence", str(refused))]
         except StagesError:

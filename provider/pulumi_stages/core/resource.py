@@ -44,7 +44,15 @@ from .guard import guard_account
 from .http import Dialect
 from .listing import Listing
 from .models import CONTROL_FIELDS
-from .retirement import RETIRED_KEY, guard_delete, is_tombstone, plan_line, retire, retiring
+from .retirement import (
+    RETIRED_KEY,
+    delete_or_refuse,
+    guard_delete,
+    is_tombstone,
+    plan_line,
+    retire,
+    retiring,
+)
 from .run import THIS_RUN
 
 __all__ = [
@@ -83,6 +91,8 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
     inputs_model: ClassVar[type[BaseModel]]
     kind: ClassVar[str]
     """The kind of object, naming its listing and directory entries in the account context."""
+    noun: ClassVar[str] = "stage"
+    """What users call the object, in messages: "stage", "board", "pipeline"."""
     replace_on: ClassVar[frozenset[str]] = frozenset()
     position_field: ClassVar[str | None] = None
     """The input holding the object's position, which a stage set's ordering resource owns."""
@@ -306,7 +316,7 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
         """Retire a live stage: its records move, then it goes (or it is kept)."""
         backend = self.make_backend(account)
         with self._settled(account):
-            outs = retire(backend, id_, inputs)
+            outs = retire(backend, self.settings.api, id_, inputs)
         if outs[RETIRED_KEY] == "moved":
             account.deleted(self.kind, id_)
         own = {key: inputs[key] for key in OWN_KEYS if inputs.get(key)}
@@ -405,9 +415,10 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
             return  # retired already, or taken over by another resource of this run
         account = self.account()
         backend = self.make_backend(account)
-        guard_delete(backend, self.settings.api, str(props.get("name")), id_)
+        name = str(props.get("name"))
+        guard_delete(backend, self.settings.api, name, id_)
         with self._settled(account):
-            backend.delete(id_)
+            delete_or_refuse(backend, self.settings.api, name, id_, self.noun)
         self._journal(account, props).deleted(self.kind, id_)
         account.deleted(self.kind, id_)
 

@@ -13,8 +13,8 @@ from typing import Any
 
 from .backend import Backend
 from .checking import is_unknown
-from .errors import RecordsInStage
-from .records import HoldsRecords, RecordCount, move_all
+from .errors import ApiError, DeleteRefused, RecordsInStage
+from .records import HoldsRecords, RecordCount, count_each, move_all
 
 RETIRED_KEY = "retired"
 """An output: "moved" (records moved, stage deleted) or "kept" (left in the CRM)."""
@@ -43,32 +43,109 @@ def plan_line(backend: Backend, api: str, stage_id: str, inputs: Mapping[str, An
     if inputs.get("keep"):
         return f"stage {stage_id} stays in {api}, no longer managed"
     held = records_of(backend, stage_id)
-    records = f"{held[1]} {held[0]}" if held else "no records"
+    records = held[1].of(held[0]) if held else "no records"
     target_id = inputs.get("moved_to_id")
     made = "created in this up" if is_unknown(target_id) else f"stage {target_id}"
     target = f"{inputs.get('moved_to')!r} ({made})"
     return f"{records} move to {target}, then stage {stage_id} is deleted"
 
 
-def guard_delete(backend: Backend, api: str, name: str, stage_id: str) -> None:
-    """Refuse to delete a stage that holds records (or whose count is not confirmed)."""
-    held = records_of(backend, stage_id)
-    if held is None or held[1].empty:
-        return
-    word, count = held
-    raise RecordsInStage(
-        f"{api} stage {name!r} (id {stage_id}) holds {count} {word}; nothing was deleted. Say "
+def holding_records(api: str, name: str, stage_id: str, word: str, count: RecordCount) -> str:
+    """The refusal for a stage that would be deleted while it holds records."""
+    return (
+        f"{api} stage {name!r} (id {stage_id}) holds {count.of(word)}; nothing was deleted. Say "
         f"where they go: list it under `retired:` with `moved_to: <a stage of the set>`, or "
         f"with `keep: true` to leave it in {api} unmanaged."
     )
 
 
-def retire(backend: Backend, stage_id: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
-    """Move the records, then delete the stage (or keep it); the tombstone's outputs."""
+def guard_delete(backend: Backend, api: str, name: str, stage_id: str) -> None:
+    """Refuse to delete a stage that holds records, open or closed (or whose count is not
+    confirmed), from a fresh count; where the API refuses such a delete itself, that refusal is
+    the check and nothing is read."""
+    if isinstance(backend, HoldsRecords) and backend.delete_checks_records:
+        return
+    held = records_of(backend, stage_id)
+    if held is None or held[1].empty:
+        return
+    raise RecordsInStage(holding_records(api, name, stage_id, held[0], held[1]))
+
+
+def guard_deletes(backend: Backend, api: str, stages: Mapping[str, str]) -> None:
+    """`guard_delete` for several stages (name -> id) at once: their counts are read in batches
+    where the API filters by several stages, so a preview of N removals costs about N/page
+    reads; refuses naming every stage that holds records."""
+    if not isinstance(backend, HoldsRecords) or not stages:
+        return
+    counts = count_each(backend, sorted(stages.values(), key=_id_order))
+    held = [
+        holding_records(api, name, id_, backend.records_word, counts[id_])
+        for name, id_ in sorted(stages.items())
+        if not counts[id_].empty
+    ]
+    if held:
+        raise RecordsInStage(" ".join(held))
+
+
+def _id_order(id_: str) -> tuple[int, str]:
+    return (len(id_), id_)
+
+
+def retire(backend: Backend, api: str, stage_id: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Move the records, then delete the stage (or keep it); the tombstone's outputs.
+
+    Immediately before the delete a fresh count confirms the stage is empty; records that
+    arrived meanwhile are moved too, for at most `CONFIRM_ROUNDS` rounds, then the retirement
+    stops naming them. Where the API checks records on delete, its refusal is that last check."""
     if inputs.get("keep"):
         return {RETIRED_KEY: "kept"}
     moved = 0
     if isinstance(backend, HoldsRecords):
-        moved = move_all(backend, stage_id, str(inputs["moved_to_id"])).records
-    backend.delete(stage_id)
+        moved = _move_until_empty(backend, api, stage_id, inputs)
+    delete_or_refuse(backend, api, str(inputs.get("name")), stage_id)
     return {RETIRED_KEY: "moved", "moved_records": moved, "moved_to": inputs.get("moved_to")}
+
+
+CONFIRM_ROUNDS = 3
+"""Moves a retirement makes while records keep arriving in the stage before it stops."""
+
+
+def _move_until_empty(
+    backend: HoldsRecords, api: str, stage_id: str, inputs: Mapping[str, Any]
+) -> int:
+    """Move records until a fresh count finds the stage empty; the records moved."""
+    moved = 0
+    left = RecordCount(0, exact=False)
+    for _ in range(CONFIRM_ROUNDS):
+        moved += move_all(backend, stage_id, str(inputs["moved_to_id"])).records
+        if backend.delete_checks_records:
+            return moved
+        left = backend.count_records(stage_id)
+        if left.empty:
+            return moved
+    raise RecordsInStage(
+        f"{api} stage {inputs.get('name')!r} (id {stage_id}) still holds "
+        f"{left.of(backend.records_word)} after {moved} were moved to "
+        f"{inputs.get('moved_to')!r}: records keep arriving. Nothing was deleted; stop what "
+        "adds them, then run `pulumi up` again."
+    )
+
+
+def delete_or_refuse(
+    backend: Backend, api: str, name: str, stage_id: str, noun: str = "stage"
+) -> None:
+    """Delete the object; a refusal from the API (a 4xx other than "already gone") is never
+    success: it raises `DeleteRefused` with the API's reason, so the stage stays in state."""
+    try:
+        backend.delete(stage_id)
+    except ApiError as refused:
+        if refused.status >= 500 or refused.status in (401, 403, 429):
+            raise
+        raise DeleteRefused(
+            f"{api} refused to delete {noun} {name!r} (id {stage_id}): {refused.message} "
+            f"({refused.status}). The {noun} is kept, in {api} and in the stack's state. If "
+            "records still use it, move them first (a stage: list it under `retired:` with "
+            "`moved_to: <a stage of the set>`); otherwise fix what the message names, then run "
+            "the command again.",
+            refused,
+        ) from None

@@ -115,7 +115,7 @@ class HubSpotSection(SectionSpec):
                     display_order=builder.position_hint(index),
                     adopt=self.adopt or None,
                     ordered_by_set=True,
-                    opts=builder.stage_options("display_order", depends_on=[pipeline]),
+                    opts=_with(pipeline, builder.stage_options("display_order", [pipeline])),
                     **stage.fields(),
                 )
                 declared.stage_ids[f"{object_type}/{spec.name}/{stage.identity}"] = stages[
@@ -130,7 +130,7 @@ class HubSpotSection(SectionSpec):
                     pipeline_id=pipeline.id,
                     ordered_by_set=True,
                     retirement=entry.control(target.id if target else None),
-                    opts=builder.stage_options("display_order", depends_on=[pipeline]),
+                    opts=_with(pipeline, builder.stage_options("display_order", [pipeline])),
                 )
             builder.order(
                 order_class,
@@ -157,3 +157,9 @@ class HubSpotSection(SectionSpec):
 
     def stage_count(self) -> int:
         return sum(len(p.stages) for _, p in self._all())
+
+
+def _with(pipeline: Pipeline, opts: pulumi.ResourceOptions) -> pulumi.ResourceOptions:
+    """A stage's options, deleted with its pipeline: [doc] HubSpot refuses to delete a
+    pipeline's last stage, and the pipeline's delete (validated for records) removes them all."""
+    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(deleted_with=pipeline))

@@ -7,17 +7,16 @@ that follow take those stages over instead of creating them again: 1 write for a
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, ReadResult
+from pulumi.dynamic import CreateResult, ReadResult
 
 from ..core.account import Account
 from ..core.backend import Backend, Remote
 from ..core.config import ApiSettings
-from ..core.errors import ApiError, StagesError
+from ..core.errors import DeleteRefused, StagesError
 from ..core.ordering import OrderingProvider, OrderResource
 from ..core.resource import RECOVERS_KEY, REPLACING_KEY, ApiResource, ApiResourceProvider
 from .api import (
@@ -40,27 +39,6 @@ SETTINGS = ApiSettings(
     default_base_url="https://api.hubapi.com",
     identify=portal_of,
 )
-
-
-class _DeclaredPipelines:
-    """(object type, label) of every Pipeline checked by this provider process: the pipelines
-    this run keeps. A pipeline's last stage is left to the pipeline's own delete only when the
-    pipeline is not among them."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._seen: set[tuple[str, str]] = set()
-
-    def add(self, object_type: str, label: str) -> None:
-        with self._lock:
-            self._seen.add((object_type, label))
-
-    def __contains__(self, key: tuple[str, str]) -> bool:
-        with self._lock:
-            return key in self._seen
-
-
-DECLARED_PIPELINES = _DeclaredPipelines()
 
 
 class PipelineKeepsAStage(StagesError):
@@ -96,34 +74,25 @@ class HubSpotStageProvider(ApiResourceProvider):
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """As any stage; [doc] HubSpot keeps at least one stage in every pipeline, so the last
-        stage's delete is refused. When its pipeline goes too (no pipeline of its label is
-        declared in this run), the stage is left to the pipeline's delete, which removes it
-        (with the validate flags, so records still refuse it); otherwise the refusal is an error
-        that says so."""
+        stage's delete is refused, and that refusal says so. A stage set's stages are deleted
+        with their pipeline (`deleted_with`), so the engine skips this call when the pipeline's
+        own delete removes them; a refusal here is always an error, never success."""
         try:
             super().delete(id_, props)
-        except ApiError as refused:
-            if refused.status != 400:
+        except DeleteRefused as refused:
+            if refused.refusal.status != 400:  # guess: the last-stage refusal's status
                 raise
-            account = self.account()
-            backend = HubSpotStages(account, self.objects, self.kind)
-            home = backend.sole_stage_home(id_)
+            home = HubSpotStages(self.account(), self.objects, self.kind).sole_stage_home(id_)
             if home is None:
                 raise
-            if self._pipeline_goes(account, props, home):
-                return  # the Pipeline's delete removes it with the pipeline
             raise PipelineKeepsAStage(
                 f"a HubSpot pipeline keeps at least one stage: {props.get('name')!r} (id {id_}) "
                 f"is the last stage of pipeline {home.pipeline!r} (id {home.pipeline_id}), so "
-                "HubSpot refused to delete it. Declare another stage in that pipeline first, or "
-                "remove the pipeline too. Nothing was deleted."
-            ) from refused
-
-    def _pipeline_goes(self, account: Account, props: Mapping[str, Any], home: Home) -> bool:
-        """Whether the stage's pipeline is being deleted in this run: this run declares no
-        pipeline of its label. (The journal is not asked: it forgets after a week, and never
-        knew an adopted pipeline.)"""
-        return (self.objects.object_type, home.pipeline) not in DECLARED_PIPELINES
+                "HubSpot refused to delete it; it is kept, in HubSpot and in the stack's state. "
+                "Declare another stage in that pipeline first, or delete the pipeline (a stage "
+                "set's stages go with their Pipeline; a single stage resource takes "
+                "`deleted_with=<its Pipeline resource>`)."
+            ) from None
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """As any stage, the pipeline's label kept as `_state` keeps it."""
@@ -171,13 +140,6 @@ class HubSpotPipelineProvider(ApiResourceProvider):
     def _owned(self, inputs: Mapping[str, Any]) -> tuple[str, ...]:
         return tuple(name for name in super()._owned(inputs) if name != "seed")
 
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        """As any resource; the pipeline is noted as kept by this run (its stages' deletes
-        then never leave a last stage to a pipeline delete that is not coming)."""
-        if news.get("name"):
-            DECLARED_PIPELINES.add(self.objects.object_type, str(news["name"]))
-        return super().check(olds, news)
-
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Create (or adopt) the pipeline; stages it was created with go to the journal and the
         stage listing, for the stage resources to take over."""
@@ -221,6 +183,7 @@ class DealPipelineProvider(HubSpotPipelineProvider):
 
     objects: ClassVar[ObjectKind] = DEALS
     kind: ClassVar[str] = "deal pipeline"
+    noun: ClassVar[str] = "pipeline"
 
 
 class TicketPipelineProvider(HubSpotPipelineProvider):
@@ -228,6 +191,7 @@ class TicketPipelineProvider(HubSpotPipelineProvider):
 
     objects: ClassVar[ObjectKind] = TICKETS
     kind: ClassVar[str] = "ticket pipeline"
+    noun: ClassVar[str] = "pipeline"
 
 
 PIPELINE_PROVIDERS: dict[str, type[HubSpotPipelineProvider]] = {
