@@ -77,6 +77,7 @@ class HubSpotMachine(seq.SequenceMachine):
         "kill_up_then_recover",
         "adopt_export",
         "hand_put_records",
+        "remove_holding",
         "add_stage",
         "inject_fault",
         "up",
