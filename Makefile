@@ -6,7 +6,7 @@ export PATH := $(ROOT)/.tools/bin:$(VENV)/bin:$(PATH)
 export PULUMI_SKIP_UPDATE_CHECK := true
 export PULUMI_HOME := $(ROOT)/.tools/pulumi-home
 
-.PHONY: setup demo promotion test lint typecheck unit e2e soak bench clean team
+.PHONY: setup demo promotion test lint typecheck unit e2e soak bench clean team docs
 
 setup: ## Install the virtualenv, the pulumi CLI (built from Go modules) and the plugins
 	@bash tools/setup-toolchain.sh
@@ -43,6 +43,10 @@ soak: setup ## Random sequences through the real engine for STAGES_SOAK_MINUTES 
 	echo "soak seed $$seed: STAGES_SOAK_SEED=$$seed make soak replays it"; \
 	STAGES_SOAK=1 pytest -p no:cacheprovider tests -k "sequences_converge$${STAGES_SOAK_CRM:+ and $$STAGES_SOAK_CRM}" \
 		--hypothesis-seed=$$seed
+
+docs: setup ## Regenerate the reference pages from the code and build the docs site into site/
+	python tools/docs_reference.py
+	NO_MKDOCS_2_WARNING=1 mkdocs build --strict -d site
 
 bench: setup ## Benchmarks: print request counts, timings and ratios
 	python -m bench.refresh_scale

@@ -4,13 +4,51 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from pulumi_stages.emulator import CapsuleService, EmulatorServer, OutreachService
+from tests import processes
 from tests.engine import TOOLS_BIN, Pipeline, StackHarness, four_stages
+
+SETTLE_SECONDS = 5.0
+"""How long processes of a finished test may take to exit before they count as left behind."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Name this run in the environment every process it starts inherits (xdist workers keep
+    the controller's name; a name exported in a shell is never shared by two runs)."""
+    if not hasattr(config, "workerinput"):
+        os.environ[processes.RUN_KEY] = secrets.token_hex(8)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The suite leaves no process behind: after the last test (and, under xdist, in the
+    controller once every worker is gone), any engine, plugin, language host or PostgreSQL
+    process this run started that still runs is listed, killed, and fails the run."""
+    if hasattr(session.config, "workerinput"):
+        return  # a worker; the controller checks for all
+    run = os.environ[processes.RUN_KEY]
+    left = processes.leftovers(run)
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while left and time.monotonic() < deadline:
+        time.sleep(0.25)
+        left = processes.leftovers(run)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if not left:
+        if reporter is not None:
+            reporter.write_line("leftover-process check: no process left behind")
+        return
+    processes.kill_all(left)
+    if reporter is not None:
+        reporter.write_line(f"leftover-process check: {len(left)} process(es) left behind:")
+        for process in left:
+            reporter.write_line(f"  pid {process.pid}: {process.command[:160]}")
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session", autouse=True)

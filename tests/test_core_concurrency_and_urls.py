@@ -67,7 +67,7 @@ def test_a_listing_retired_during_a_fetch_is_never_handed_out() -> None:
     first = threading.Thread(target=listing.snapshot, args=(slow_old,))
     first.start()
     fetching.wait(5)
-    listing.retire()  # a write whose outcome is unknown, while the old fetch is under way
+    listing.invalidate()  # a write whose outcome is unknown, while the old fetch is under way
     later: list[list[Remote]] = []
     second = threading.Thread(
         target=lambda: later.append(listing.snapshot(lambda: [Remote("1", {"order": 30})]))

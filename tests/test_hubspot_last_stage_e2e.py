@@ -18,6 +18,7 @@ from pulumi import automation as auto
 from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.emulator.hubspot import HubSpotService
 from pulumi_stages.hubspot import DealStage, Pipeline
+from pulumi_stages.stageset import StageSet
 from tests.engine import StackHarness
 
 pytestmark = pytest.mark.e2e
@@ -127,3 +128,27 @@ def test_destroying_the_adopted_last_stage_of_a_pipeline_it_does_not_manage_fail
     assert "it is kept, in HubSpot and in the stack's state" in text
     assert [n for n, _ in service.live_stages()] == ["Only"]
     assert len(stack.state_outputs("DealStage")) == 1
+
+
+def test_destroy_target_of_a_sets_last_stage_fails_and_keeps_it(stack: StackHarness) -> None:
+    """Issue 18, item 3 with `destroy --target`: only the stage goes, not its pipeline, so
+    HubSpot refuses the last stage's delete; that was success with the stage dropped from state
+    (no Pipeline was checked in the process). Now it fails and state keeps the stage."""
+    service: HubSpotService = stack.emulator.service  # type: ignore[assignment]
+    spec = {
+        "hubspot": {"deals": [{"name": "Sales", "stages": [{"name": "Only", "probability": 0.5}]}]}
+    }
+    stack.program = lambda: StageSet("set", spec) and None
+    stack.up()
+    urn = next(
+        r["urn"]
+        for r in stack.stack.export_stack().deployment["resources"]
+        if r["type"].endswith("hubspot:DealStage")
+    )
+    stack.emulator.log.reset()
+    with pytest.raises(auto.CommandError) as refused:
+        stack.stack.destroy(target=[urn], target_dependents=True, on_output=stack.output.append)
+    assert "a HubSpot pipeline keeps at least one stage: 'Only'" in str(refused.value)
+    assert [n for n, _ in service.live_stages()] == ["Only"]
+    assert list(stack.state_outputs("DealStage")) == ["set/hubspot/deals/Sales/Only"]
+    assert [w.method for w in stack.emulator.log.writes()] == ["DELETE"]

@@ -15,6 +15,7 @@ from pulumi import automation as auto
 from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.emulator.capsule import CapsuleService
 from pulumi_stages.emulator.faults import Fault, FaultKind
+from pulumi_stages.emulator.hubspot import HubSpotService
 from pulumi_stages.emulator.outreach import OutreachService
 from pulumi_stages.stageset import StageSet
 from tests.engine import StackHarness
@@ -106,6 +107,12 @@ def test_a_prospect_that_arrives_after_the_last_move_is_moved_before_the_delete(
         stranded = [p.id for p in outreach.state.prospect_listing() if p.stage_id is None]
         assert stranded == []
         assert "Old" not in stage_ids(stack)
+        entries = server.log.entries()
+        delete = next(e for e in entries if e.method == "DELETE")
+        count = [e for e in entries if e.route.endswith("/prospects") and e.at < delete.at][-1]
+        print(
+            f"window between the last count and the delete: {(delete.at - count.at) * 1000:.1f} ms"
+        )
 
 
 def arrive_after_empty_page(outreach: Any, stage_id: str) -> list[str]:
@@ -168,4 +175,63 @@ def test_a_preview_of_many_removals_reads_their_prospects_in_batches(
             stack.preview()
         assert "'Stage 07' (id " in str(refused.value) and "holds 2 prospects" in str(refused.value)
         assert server.log.writes() == []
+        stack.remove()
+
+
+def hubspot_set(names: list[str]) -> dict[str, Any]:
+    stages = [{"name": n, "probability": 0.5} for n in names]
+    return {"hubspot": {"deals": [{"name": "Sales", "stages": stages}]}}
+
+
+def test_a_lagging_search_never_reads_a_stage_holding_deals_as_empty(
+    tmp_path: Path, pulumi_home: Path, token: str
+) -> None:
+    """A batched count (one `IN` search for many stages) whose page holds every record it found
+    confirms its zeros from the records: a deal search does not show yet still stops the
+    removal at preview, named with the others."""
+    with EmulatorServer(HubSpotService(token=token)) as server:
+        stack = StackHarness.create(tmp_path, pulumi_home, server, token, namespace="hubspot")
+        state: Any = server.service.state  # type: ignore[attr-defined]
+        use(stack, hubspot_set(["Lead", "Demo", "Won"]))
+        stack.up()
+        ids = stage_ids(stack)
+        state.options.search_consistent = False
+        state.options.search_lag_seconds = 0.0
+        server.service.put_records(ids["Lead"], 1)  # type: ignore[attr-defined]
+        state.options.search_lag_seconds = 600.0  # search will not see this one
+        server.service.put_records(ids["Demo"], 1)  # type: ignore[attr-defined]
+
+        use(stack, hubspot_set(["Won"]))
+        with pytest.raises(auto.CommandError) as refused:
+            stack.preview()
+        text = str(refused.value)
+        print(f"\nlagging search: {first_line(refused.value, 'holds')}")
+        assert "'Lead' (id " in text and "'Demo' (id " in text, text[-1500:]
+        assert server.log.writes() == []
+        stack.remove()
+
+
+def test_a_pipeline_whose_stages_hold_deals_is_not_destroyed_and_state_keeps_it_all(
+    tmp_path: Path, pulumi_home: Path, token: str
+) -> None:
+    """A set's HubSpot stages are deleted with their pipeline (HubSpot keeps a pipeline's last
+    stage), so the engine skips their own deletes; the set's order, deleted first, is their
+    records guard: a destroy stops before any delete, and state still equals the portal (the
+    stages were dropped from state while HubSpot refused the pipeline's delete)."""
+    with EmulatorServer(HubSpotService(token=token)) as server:
+        stack = StackHarness.create(tmp_path, pulumi_home, server, token, namespace="hubspot")
+        use(stack, hubspot_set(["Lead", "Demo"]))
+        stack.up()
+        server.service.put_records(stage_ids(stack)["Lead"], 1)  # type: ignore[attr-defined]
+        before = sorted(stack.state_outputs("DealStage"))
+        with pytest.raises(auto.CommandError) as refused:
+            stack.destroy()
+        print(f"\ndestroy: {first_line(refused.value, 'holds')}")
+        assert "HubSpot stage 'Lead' (id " in str(refused.value)
+        assert "holds 1 deals; nothing was deleted" in str(refused.value)
+        assert server.log.writes() == []
+        assert sorted(stack.state_outputs("DealStage")) == before
+        assert sorted(n for n, _ in server.service.live_stages()) == ["Demo", "Lead"]
+        assert len(stack.state_outputs("Pipeline")) == 1
+        assert len(stack.state_outputs("DealStageOrder")) == 1
         stack.remove()

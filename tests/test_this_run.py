@@ -19,17 +19,17 @@ def test_a_new_resource_and_one_in_state_with_one_identity_conflict_in_either_or
 ) -> None:
     run = ThisRun()
     if existing_first:
-        assert run.exists("pipeline/Qualified", "stage", IDENTITY) is None
+        assert run.holds("pipeline/Qualified", "stage", IDENTITY) is None
         assert run.claim("other/Qualified", "stage", IDENTITY) == "pipeline/Qualified"
     else:
         assert run.claim("other/Qualified", "stage", IDENTITY) is None
-        assert run.exists("pipeline/Qualified", "stage", IDENTITY) == "other/Qualified"
+        assert run.holds("pipeline/Qualified", "stage", IDENTITY) == "other/Qualified"
 
 
 def test_other_identities_kinds_and_the_same_resource_do_not_conflict() -> None:
     run = ThisRun()
-    assert run.exists("pipeline/Qualified", "stage", IDENTITY) is None
-    assert run.exists("pipeline/Qualified", "stage", IDENTITY) is None
+    assert run.holds("pipeline/Qualified", "stage", IDENTITY) is None
+    assert run.holds("pipeline/Qualified", "stage", IDENTITY) is None
     assert run.claim("pipeline/Won", "stage", {"name": "Won"}) is None
     assert run.claim("boards/Qualified", "board", IDENTITY) is None
 
@@ -37,7 +37,7 @@ def test_other_identities_kinds_and_the_same_resource_do_not_conflict() -> None:
 def test_a_replacement_is_told_from_a_new_resource_and_knows_what_it_replaces() -> None:
     run = ThisRun()
     assert not run.replacing("pipeline/Build")
-    run.exists("pipeline/Build", "stage", {"name": "Build", "board_id": "1"})
+    run.holds("pipeline/Build", "stage", {"name": "Build", "board_id": "1"})
     assert run.replacing("pipeline/Build")
     assert run.replaced("pipeline/Build") is None
     run.replaces("pipeline/Build", "17")

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from pulumi_stages.emulator import EmulatorServer
+from tests import processes
 from tests.engine import PASSPHRASE, ROOT, TOOLS_BIN
 
 pytestmark = pytest.mark.e2e
@@ -144,6 +145,7 @@ class TeamProject:
         (self.folder / "stages.yaml").write_text(STAGES)
         (tmp_path / "state").mkdir()
         self.env = {
+            **processes.run_mark(),
             "PATH": f"{bin_dir}{os.pathsep}{TOOLS_BIN}{os.pathsep}/usr/bin:/bin",
             "HOME": str(tmp_path),
             "PULUMI_HOME": str(pulumi_home),

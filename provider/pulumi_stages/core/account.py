@@ -2,8 +2,8 @@
 
 Everything a provider process learns about an account lives here, keyed by its endpoint (API,
 base URL, token), and one rule keeps it true: a write of one kind of object through any provider
-of the process updates that kind's listings with the API's answer (or retires them when the
-outcome is unknown) and retires every directory entry of that kind. No lock is held during
+of the process updates that kind's listings with the API's answer (or invalidates them when the
+outcome is unknown) and invalidates every directory entry of that kind. No lock is held during
 network I/O: loads run once while other threads wait on an event (`SingleFlight`).
 """
 
@@ -47,7 +47,7 @@ class Account:
 
     def remember(self, kind: str, key: str, load: Callable[[], T]) -> T:
         """A directory entry (e.g. a board's id by name), loaded once and kept until a write of
-        `kind` retires it."""
+        `kind` invalidates it."""
         with self._lock:
             if (kind, key) in self._entries:
                 found: T = self._entries[(kind, key)]
@@ -56,11 +56,11 @@ class Account:
             generation = self._generations.get(kind, 0)
         value: T = flight.run(load)
         with self._lock:
-            if self._generations.get(kind, 0) == generation:  # no write retired it meanwhile
+            if self._generations.get(kind, 0) == generation:  # no write invalidated it meanwhile
                 self._entries[(kind, key)] = value
         return value
 
-    def _retire_entries(self, kind: str) -> None:
+    def _invalidate_entries(self, kind: str) -> None:
         with self._lock:
             self._generations[kind] = self._generations.get(kind, 0) + 1
             for key in [k for k in self._entries if k[0] == kind]:
@@ -82,19 +82,19 @@ class Account:
         """A create or update of `kind` answered with `remote`."""
         for listing in self._listings_of(kind):
             listing.record(remote)
-        self._retire_entries(kind)
+        self._invalidate_entries(kind)
 
     def deleted(self, kind: str, id_: str) -> None:
         """A delete of `kind` succeeded (or found the object gone)."""
         for listing in self._listings_of(kind):
             listing.forget(id_)
-        self._retire_entries(kind)
+        self._invalidate_entries(kind)
 
     def unsure(self, kind: str) -> None:
         """A write of `kind` may or may not have happened: forget all of that kind."""
         for listing in self._listings_of(kind):
-            listing.retire()
-        self._retire_entries(kind)
+            listing.invalidate()
+        self._invalidate_entries(kind)
 
 
 class Accounts:

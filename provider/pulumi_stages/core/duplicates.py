@@ -59,7 +59,7 @@ class DuplicateGuard:
         account already holds, it is refused (that would make two)."""
         if not retiring(olds):
             held = {name: olds.get(name) for name in self._identity(inputs)}
-            holder = THIS_RUN.exists(resource, self.kind, held)
+            holder = THIS_RUN.holds(resource, self.kind, held)
             if holder is not None:
                 return [
                     self._declared_twice(

@@ -7,7 +7,7 @@ the fetch) and all are answered from it. Adoption and ordering read the same lis
 
 The rule that keeps it true: every write this process makes is written through. A create or
 update stores the API's answer, a delete removes the object, and a write whose outcome is unknown
-(a lost connection, a 5xx) retires the whole listing. A listing is as current as the account was
+(a lost connection, a 5xx) invalidates the whole listing. A listing is as current as the account was
 when it was read plus every write made since, and it expires after `TTL_SECONDS`, which bounds
 how long a hand edit made during one command can go unseen. A stage missing from the listing is
 confirmed with a direct read before it is reported gone.
@@ -65,7 +65,7 @@ class Listing:
         return by_id
 
     def _fetch(self, load: Callable[[], Iterable[Remote]]) -> dict[str, Remote]:
-        """Join the fetch under way, or start one; `retire` starts a new flight, so nobody joins
+        """Join the fetch under way, or start one; `invalidate` starts a new flight, so nobody joins
         a fetch that began before a write whose outcome is unknown."""
         with self._lock:
             flight = self._flight
@@ -112,7 +112,7 @@ class Listing:
             if self._by_id is not None:
                 self._by_id.pop(id_, None)
 
-    def retire(self) -> None:
+    def invalidate(self) -> None:
         """A write's outcome is unknown: nothing held can be trusted."""
         with self._lock:
             self._epoch += 1

@@ -192,8 +192,18 @@ class OrderingProvider(ResourceProvider):
         }
         return ReadResult(id_, outs, {"sequence": present, "stages": stages})
 
-    def delete(self, _id: str, _props: dict[str, Any]) -> None:
-        """Nothing to do: the stages keep their positions (or are deleted themselves)."""
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        """The set (or its container) goes: before any of its stages does, refuse if one holds
+        records, naming each (the engine deletes this resource first, since it depends on the
+        stages). Stages deleted with their container (HubSpot's, `deleted_with`) are never
+        deleted one by one, so this is their records guard; the positions need no write."""
+        stages = props.get("stages")
+        if not isinstance(stages, dict) or not stages:
+            return
+        account = self._stages.account()
+        backend = self._stages.make_backend(account)
+        named = {str(name): str(id_) for name, id_ in stages.items()}
+        guard_deletes(backend, self.stage_provider.settings.api, named)
 
 
 class OrderResource(ApiResource):

@@ -78,13 +78,20 @@ def guard_deletes(backend: Backend, api: str, stages: Mapping[str, str]) -> None
     if not isinstance(backend, HoldsRecords) or not stages:
         return
     counts = count_each(backend, sorted(stages.values(), key=_id_order))
-    held = [
-        holding_records(api, name, id_, backend.records_word, counts[id_])
-        for name, id_ in sorted(stages.items())
-        if not counts[id_].empty
-    ]
+    held = [(name, id_) for name, id_ in sorted(stages.items()) if not counts[id_].empty]
+    if len(held) == 1:
+        name, id_ = held[0]
+        raise RecordsInStage(holding_records(api, name, id_, backend.records_word, counts[id_]))
     if held:
-        raise RecordsInStage(" ".join(held))
+        each = "; ".join(
+            f"{name!r} (id {id_}) holds {counts[id_].of(backend.records_word)}"
+            for name, id_ in held
+        )
+        raise RecordsInStage(
+            f"{len(held)} {api} stages hold records: {each}; nothing was deleted. Say where "
+            "they go: list each under `retired:` with `moved_to: <a stage of the set>`, or with "
+            f"`keep: true` to leave it in {api} unmanaged."
+        )
 
 
 def _id_order(id_: str) -> tuple[int, str]:

@@ -31,7 +31,7 @@ class ThisRun:
         self._taken: set[tuple[str, str]] = set()
         self._replaced: dict[str, str] = {}
 
-    def exists(self, resource: str, kind: str, identity: Mapping[str, Any]) -> str | None:
+    def holds(self, resource: str, kind: str, identity: Mapping[str, Any]) -> str | None:
         """A resource in state was checked (with olds): it holds this identity. The name of a
         new resource that claimed it first, if one did (checks come in any order)."""
         with self._lock:

@@ -18,7 +18,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -41,6 +41,8 @@ class LoggedRequest:
     body: Any
     reads_only: bool = False
     """A read sent with a write's method (a search by POST): never counted as a write."""
+    at: float = field(default_factory=time.monotonic)
+    """When it arrived (monotonic seconds): tests measure windows between two requests."""
     fault: str | None = None
     """The kind of injected fault that answered it (`status`, `drop`...), if one did: a request
     answered by `status` or `drop` never reached the API's handler."""

@@ -347,9 +347,10 @@ class HubSpotStages:
         return result
 
     def count_many(self, stage_ids: Sequence[str]) -> dict[str, RecordCount]:
-        """Counts for many stages from one search per `SEARCH_PAGE` of them ([doc] `IN`): a
-        page that holds every record found answers for all its stages; a zero is confirmed
-        from the records as `count_records` does; anything else is counted stage by stage."""
+        """Counts for many stages from one search per `IN_VALUES` of them ([doc] `IN`): a page
+        that holds every record found answers for all its stages, its zeros confirmed from the
+        records (the list endpoint) as `count_records` does; anything else is counted stage by
+        stage."""
         counts: dict[str, RecordCount] = {}
         for start in range(0, len(stage_ids), IN_VALUES):
             chunk = list(stage_ids[start : start + IN_VALUES])
@@ -364,8 +365,11 @@ class HubSpotStages:
                 held = [
                     str((r.get("properties") or {}).get(self.kind.stage_property)) for r in results
                 ]
-                counts.update({id_: RecordCount(held.count(id_)) for id_ in chunk})
-                continue
+                seen = {id_: RecordCount(held.count(id_)) for id_ in chunk}
+                zeros = [id_ for id_ in chunk if seen[id_].empty]
+                if not zeros or self._listed_in_any(zeros) == 0:  # search's zeros confirmed
+                    counts.update(seen)  # by the records, as count_records does
+                    continue
             counts.update({id_: self.count_records(id_) for id_ in chunk})
         return counts
 

@@ -107,10 +107,10 @@ class OutreachStages:
             document = self.client.request("GET", "/prospects", params=params).json()
             data = document.get("data") or []
             whole = not (document.get("links") or {}).get("next") and len(data) < PAGE_SIZE
-            if not whole:
+            held = [_stage_of(item) for item in data]
+            if not whole or not set(held) <= set(chunk):  # a prospect whose stage is not shown
                 counts.update({id_: self.count_records(id_) for id_ in chunk})
                 continue
-            held = [_stage_of(item) for item in data]
             counts.update({id_: RecordCount(held.count(id_)) for id_ in chunk})
         return counts
 
