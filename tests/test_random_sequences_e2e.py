@@ -15,6 +15,7 @@ import pytest
 from pulumi import automation as auto
 
 from pulumi_stages.emulator import CapsuleService, EmulatorServer, OutreachService
+from pulumi_stages.emulator.faults import Fault, FaultKind
 from pulumi_stages.stageset import StageSet
 from tests.engine import StackHarness
 from tests.sequences import model
@@ -221,3 +222,36 @@ def test_regression_a_rename_onto_a_name_made_by_hand_on_both_boards_names_its_o
         assert f"already has a stage named 'Review' (id {on_sales})" in text, text[-2000:]
         assert f"(id {on_delivery})" not in text
         assert server.log.writes() == []
+
+
+@pytest.mark.xfail(strict=True, reason="open: POST /boards/{id}/restore is never retried")
+def test_regression_a_board_restore_answered_500_is_retried(
+    tmp_path: Path, pulumi_home: Path, token: str
+) -> None:
+    """Found by a soak (seed 153204868, four of its five violations): a board archived by hand is
+    restored by the next `up` with one `POST /boards/{id}/restore`; answered 500 twice (a brief
+    outage), the `up` fails at once ("Capsule rejected POST /boards/2/restore: Internal Server
+    Error (500)"), while a restore is safe to repeat (the board ends restored either way)."""
+    spec: dict[str, Any] = {
+        "capsule": {"boards": [{"name": "Delivery", "stages": [{"name": "Brief"}]}]}
+    }
+    with EmulatorServer(CapsuleService(token=token)) as server:
+        stack = StackHarness.create(tmp_path, pulumi_home, server, token, namespace="capsule")
+        stack.program = lambda: StageSet("pipeline", spec) and None
+        stack.up()
+        (board,) = server.service.state.boards
+        server.service.state.archive_board(board)
+        stack.refresh()
+        route = f"{server.service.base_path}/boards/{{id}}/restore"
+        server.faults.add(Fault(FaultKind.STATUS, count=2, status=500, method="POST", path=route))
+
+        try:
+            stack.up()
+            failed = ""
+        except auto.CommandError as error:
+            failed = str(error)
+
+        restores = server.log.counts()[f"POST {route}"]
+        print(f"\nrestore answered 500 twice: restores sent={restores} failed={bool(failed)}")
+        assert not failed, failed[-2000:]
+        assert not server.service.state.boards[board].archived
