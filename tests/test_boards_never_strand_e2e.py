@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pulumi import automation as auto
 
 from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.emulator.capsule import CapsuleService
@@ -100,3 +101,36 @@ def test_adopting_a_board_whose_description_differs_takes_it_as_it_is(
     assert live(stack) == {"Delivery": ["Brief", "Build", "Done"]}
     # What the declaration still asks (a new description) is a replace, shown plainly.
     assert stack.preview().change_summary.get("replace") == 4
+
+
+def test_a_keyed_board_rename_is_a_replace_refused_while_its_stages_hold_projects(
+    stack: StackHarness,
+) -> None:
+    """Capsule cannot edit a board: renamed with its old name as `key`, the board is one
+    resource replaced (its stages along), refused at preview while a stage holds projects, as a
+    description change is; without the key the old board went without a diff."""
+    use(stack, pipeline("Text"))
+    stack.up()
+    state = stack.emulator.service.state  # type: ignore[attr-defined]
+    [old] = state.boards.values()
+    build = next(s for s in state.stages_of(old.id, False) if s.name == "Build")
+    stack.emulator.service.put_records(str(build.id), 2)  # type: ignore[attr-defined]
+    renamed = pipeline("Text")
+    renamed["capsule"]["boards"][0].update(name="Delivery 2026", key="Delivery")
+    use(stack, renamed)
+    for run in (stack.preview, stack.up):
+        with pytest.raises(auto.CommandError) as refused:
+            run()
+        text = str(refused.value)
+        assert "changing the name of board 'Delivery'" in text
+        assert f"stage 'Build' (id {build.id}) holds 2 projects" in text
+        assert stack.emulator.log.writes() == []
+    assert live(stack) == {"Delivery": ["Brief", "Build", "Done"]}
+
+    stack.emulator.service.state.projects.clear()  # type: ignore[attr-defined]
+    summary = stack.preview().change_summary
+    assert {getattr(k, "value", str(k)): v for k, v in summary.items() if v}.get("replace") == 4
+    stack.up()
+    assert live(stack) == {"Delivery 2026": ["Brief", "Build", "Done"]}
+    assert old.archived and state.stages_of(old.id, False) == []
+    stack.assert_no_changes()

@@ -5,9 +5,7 @@ saved plan, applied through the engine, does exactly what the preview showed (or
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -76,54 +74,96 @@ def test_the_schema_refuses_a_broken_workflow() -> None:
 def test_pull_requests_preview_every_stack_and_save_its_plan() -> None:
     workflow = load("stages-preview.yml")
     assert "pull_request" in workflow["on"]
-    [job] = workflow["jobs"].values()
-    assert job["strategy"]["matrix"]["stack"] == ["dev", "staging", "prod"]
+    jobs = workflow["jobs"]
     # unreviewed code: same-repository pull requests only, with each stack's read-only secrets
-    assert job["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
+    assert jobs["stacks"]["if"] == (
+        "github.event.pull_request.head.repo.full_name == github.repository"
+    )
+    job = jobs["preview"]
+    assert job["needs"] == "stacks"
+    assert job["strategy"]["matrix"]["stack"] == "${{ fromJSON(needs.stacks.outputs.stacks) }}"
     assert job["environment"] == "preview-${{ matrix.stack }}"
-    [preview] = [line for line in run_lines(workflow) if line.strip().startswith("pulumi preview")]
-    assert "--save-plan" in preview and "--refresh" in preview
-    assert any("gh pr comment" in line for line in run_lines(workflow))
+    lines = run_lines(workflow)
+    assert any(line.startswith('python "$STAGES_CI/preview.py"') for line in lines)
+    assert any('python "$STAGES_CI/comment.py"' in line for line in lines)  # one, updated
     uploads = [s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/upload")]
     assert uploads[0]["with"]["name"] == "plan-${{ matrix.stack }}"
+    assert "if" not in uploads[0]  # only after this stack's own preview succeeded
 
 
-def test_merges_apply_the_reviewed_plans_one_environment_after_another() -> None:
-    chain = load("stages-apply.yml")["jobs"]
-    assert list(chain) == ["dev", "staging", "prod"]
-    assert (chain["staging"]["needs"], chain["prod"]["needs"]) == ("dev", "staging")
-    assert chain["dev"]["if"] == "github.event.pull_request.merged == true"
-    stack = load("stages-apply-stack.yml")
-    [job] = stack["jobs"].values()
-    assert job["environment"] == "${{ inputs.stack }}"  # its approval gate
-    [up] = [line for line in run_lines(stack) if line.strip().startswith("pulumi up")]
-    assert "--plan" in up and "--refresh" in up
+def test_merges_and_manual_runs_apply_each_stack_after_its_own_preview() -> None:
+    workflow = load("stages-apply.yml")
+    assert "workflow_dispatch" in workflow["on"]  # the way to preview again and approve
+    apply = workflow["jobs"]["apply"]
+    assert apply["uses"] == "./.github/workflows/stages-apply-stack.yml"
+    assert apply["strategy"]["matrix"]["stack"] == "${{ fromJSON(needs.stacks.outputs.stacks) }}"
+    assert apply["strategy"]["max-parallel"] == 1  # in STAGES_STACKS order
+    assert apply["strategy"]["fail-fast"] is False  # one stack's failure stops no other
+    assert apply["with"]["ref"] == (
+        "${{ github.event.pull_request.merge_commit_sha || github.sha }}"
+    )
+    stack = load("stages-apply-stack.yml")["jobs"]
+    assert stack["apply"]["environment"] == "${{ inputs.stack }}"  # its approval gate
+    assert stack["reapply"]["environment"] == "${{ inputs.stack }}"  # asked again
+    assert stack["reapply"]["if"] == "needs.apply.outputs.differs == 'true'"
+    lines = run_lines(load("stages-apply-stack.yml"))
+    assert any('python "$STAGES_CI/apply.py"' in line and "--differ ask" in line for line in lines)
+    assert any('python "$STAGES_CI/find_plan.py"' in line for line in lines)
+    assert not any("--status success" in line for line in lines)  # no whole-matrix condition
 
 
-def test_the_nightly_job_runs_the_drift_check() -> None:
+def test_the_nightly_job_runs_the_drift_check_without_reviewers() -> None:
     workflow = load("stages-drift.yml")
     assert workflow["on"]["schedule"]
-    assert any("pulumi-stages drift" in line for line in run_lines(workflow))
-    [job] = workflow["jobs"].values()
-    assert job["environment"] == "preview-${{ matrix.stack }}"  # reading needs no write token
+    assert any('python "$STAGES_CI/drift.py"' in line for line in run_lines(workflow))
+    job = workflow["jobs"]["drift"]
+    # an environment of its own: reviewers on the preview environments never hold it up
+    assert job["environment"] == "drift-${{ matrix.stack }}"
 
 
-def test_merges_apply_only_what_a_preview_planned() -> None:
-    """The apply runs on the same paths as the preview: a merge that saved no plan does not
-    start an apply that would fail looking for one."""
-    preview = load("stages-preview.yml")["on"]["pull_request"]["paths"]
-    assert load("stages-apply.yml")["on"]["pull_request"]["paths"] == preview
+@pytest.mark.parametrize("path", sorted(WORKFLOWS.glob("*.yml")), ids=lambda p: p.name)
+def test_the_project_folder_and_stacks_are_set_once_and_every_script_exists(path: Path) -> None:
+    """No workflow names a stack or a folder of its own: STAGES_DIR and STAGES_STACKS are
+    repository variables; every script a step runs is in examples/ci/stages-ci."""
+    text = path.read_text()
+    assert "[dev, staging, prod]" not in text and '"dev"' not in text
+    env = load(path.name).get("env", {})
+    assert env.get("STAGES_DIR") == "${{ vars.STAGES_DIR || '.' }}"
+    assert env.get("STAGES_CI") == ".github/stages-ci"
+    for script in re.findall(r'"\$STAGES_CI/([\w.]+)"', text):
+        assert (WORKFLOWS.parent / "stages-ci" / script).is_file(), script
+    steps = [s for job in load(path.name)["jobs"].values() for s in job.get("steps", [])]
+    installs = [s for s in steps if "pip install" in s.get("run", "")]
+    assert installs or path.name == "stages-apply.yml"  # it only calls stages-apply-stack.yml
+    for step in installs:  # in the project folder: a wheel path resolves from there
+        assert step["working-directory"] == "${{ env.STAGES_DIR }}"
+        assert step["run"] == "python -m pip install -r requirements.txt"
+
+
+def test_the_recipes_requirements_install_pulumi_stages_from_the_wheel_or_git() -> None:
+    """The package is not on the index: the requirements name the wheel built from the
+    repository (its name matches the version being built) or a git URL, never a bare name."""
+    lines = [
+        line.strip()
+        for line in (WORKFLOWS.parent / "requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    version = re.search(r'^version = "(.+)"$', (ROOT / "pyproject.toml").read_text(), re.M)
+    assert version
+    assert f"./wheels/pulumi_stages-{version[1]}-py3-none-any.whl" in lines
+    assert not any(re.match(r"^pulumi-stages\s*($|[<>=~])", line) for line in lines)
 
 
 def test_drift_and_apply_of_one_stack_never_run_at_once() -> None:
     """One concurrency group per stack for the drift check and the apply (a preview takes no
     lock, so a drift check during an apply would report its half-done writes)."""
-    [apply] = load("stages-apply-stack.yml")["jobs"].values()
-    [drift] = load("stages-drift.yml")["jobs"].values()
-    assert apply["concurrency"] == {
-        "group": "stages-${{ inputs.stack }}",
-        "cancel-in-progress": False,
-    }
+    jobs = load("stages-apply-stack.yml")["jobs"]
+    drift = load("stages-drift.yml")["jobs"]["drift"]
+    for job in (jobs["apply"], jobs["reapply"]):
+        assert job["concurrency"] == {
+            "group": "stages-${{ inputs.stack }}",
+            "cancel-in-progress": False,
+        }
     assert drift["concurrency"]["group"] == "stages-${{ matrix.stack }}"
 
 
@@ -137,36 +177,6 @@ def test_every_cli_install_is_pinned_to_the_tested_version(path: Path) -> None:
     assert pinned
     installs = [line for line in run_lines(load(path.name)) if "get.pulumi.com" in line]
     assert all(line.endswith(f"| sh -s -- --version {pinned[1]}") for line in installs), installs
-
-
-@pytest.mark.parametrize(("code", "passes"), [(0, True), (2, True), (1, False), (3, False)])
-def test_the_drift_step_passes_only_in_sync_or_on_drift(
-    tmp_path: Path, code: int, passes: bool
-) -> None:
-    """The drift step's own script, run as GitHub runs it (`bash -eo pipefail`), with a stand-in
-    `pulumi-stages` exiting `code`: 0 and 2 go on (2 to the issue step), anything else fails."""
-    [job] = load("stages-drift.yml")["jobs"].values()
-    [step] = [s for s in job["steps"] if s.get("id") == "drift"]
-    script = tmp_path / "step.sh"
-    script.write_text(step["run"].replace("${{ matrix.stack }}", "dev"))
-    stand_in = tmp_path / "bin" / "pulumi-stages"
-    stand_in.parent.mkdir()
-    stand_in.write_text(f"#!/bin/sh\necho report\nexit {code}\n")
-    stand_in.chmod(0o755)
-    output = tmp_path / "output"
-    done = subprocess.run(
-        ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
-        cwd=tmp_path,
-        env={
-            "PATH": f"{stand_in.parent}{os.pathsep}{os.environ['PATH']}",
-            "GITHUB_OUTPUT": str(output),
-        },
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert (done.returncode == 0) is passes, done.stdout + done.stderr
-    assert output.read_text() == f"code={code}\n"
 
 
 def recolour(pulumi: PulumiCli) -> None:

@@ -1,49 +1,113 @@
-"""The create journal claims only what this stack made: by id, or during a create that was never
-answered; never a stage someone made after this stack deleted its own."""
+"""The create journal claims only what this stack made: by id, or inside the window of a create
+that was never answered; never a stage someone made later, and each intent is claimed once."""
 
 from __future__ import annotations
 
+import json
+import threading
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pulumi_stages.core.backend import Remote
-from pulumi_stages.core.journal import CreateJournal
+from pulumi_stages.core.journal import CreateJournal, create_window
+from pulumi_stages.core.memory import FileStore
+
+LEAD = {"name": "Lead"}
 
 
-def stage(id_: str, created: str) -> Remote:
+def stage(id_: str, created: str | float) -> Remote:
+    if isinstance(created, float):
+        created = datetime.fromtimestamp(created, UTC).isoformat().replace("+00:00", "Z")
     return Remote(id_, {"name": "Lead", "created_at": created})
 
 
-def journal(tmp_path: Path, stack: str = "org/crm/prod", token: str = "t") -> CreateJournal:
-    return CreateJournal("Outreach", "https://api.example.test/api/v2", token, stack, tmp_path)
+def journal(tmp_path: Path, stack: str = "org/crm/prod", account: str = "") -> CreateJournal:
+    store = FileStore(tmp_path / "memory")
+    return CreateJournal("Outreach", "https://api.example.test/api/v2", stack, store, account)
 
 
 def test_an_answered_create_is_ours_by_id_only(tmp_path: Path) -> None:
     made = journal(tmp_path)
-    intent = made.begin("stage", {"name": "Lead"})
-    made.created("stage", {"name": "Lead"}, intent, "1")
-    mine, theirs = stage("1", "2020-01-01T00:00:00Z"), stage("2", "2099-01-01T00:00:00Z")
-    assert made.ours("stage", {"name": "Lead"}, [mine, theirs]) == [mine]
+    intent = made.begin("stage", LEAD)
+    made.created("stage", LEAD, intent, "1")
+    mine, theirs = stage("1", "2020-01-01T00:00:00Z"), stage("2", time.time())
+    assert made.ours("stage", LEAD, [mine, theirs]) == [mine]
 
 
 def test_a_stage_made_by_hand_after_ours_was_deleted_is_not_ours(tmp_path: Path) -> None:
     made = journal(tmp_path)
-    intent = made.begin("stage", {"name": "Lead"})
-    made.created("stage", {"name": "Lead"}, intent, "1")
+    intent = made.begin("stage", LEAD)
+    made.created("stage", LEAD, intent, "1")
     made.deleted("stage", "1")
-    by_hand = stage("2", "2099-01-01T00:00:00Z")
-    assert made.ours("stage", {"name": "Lead"}, [by_hand]) == []
+    by_hand = stage("2", time.time())
+    assert made.ours("stage", LEAD, [by_hand]) == []
 
 
-def test_a_create_that_died_unanswered_explains_an_object_made_after_it(tmp_path: Path) -> None:
+def test_a_create_that_died_unanswered_explains_an_object_made_in_its_window(
+    tmp_path: Path,
+) -> None:
     made = journal(tmp_path)
-    made.begin("stage", {"name": "Lead"})  # the run died during the POST
-    later, older = stage("3", "2099-01-01T00:00:00Z"), stage("4", "2020-01-01T00:00:00Z")
-    assert made.ours("stage", {"name": "Lead"}, [later, older]) == [later]
+    made.begin("stage", LEAD)  # the run died during the POST
+    during, older = stage("3", time.time() + 1), stage("4", "2020-01-01T00:00:00Z")
+    assert made.ours("stage", LEAD, [during, older]) == [during]
 
 
-def test_another_stack_or_account_has_a_journal_of_its_own(tmp_path: Path) -> None:
+def test_an_unanswered_intent_never_explains_a_name_a_person_makes_after_its_window(
+    tmp_path: Path,
+) -> None:
     made = journal(tmp_path)
-    made.begin("stage", {"name": "Lead"})
-    later = stage("3", "2099-01-01T00:00:00Z")
-    assert journal(tmp_path, stack="org/crm/staging").ours("stage", {"name": "Lead"}, [later]) == []
-    assert journal(tmp_path, token="other").ours("stage", {"name": "Lead"}, [later]) == []
+    made.begin("stage", LEAD)  # the run died during the POST, having made nothing
+    later = time.time() + create_window() + 60  # a person makes "Lead" by hand afterwards
+    assert made.ours("stage", LEAD, [stage("5", later)]) == []
+    assert made.claim("stage", LEAD, stage("5", later)) is False
+
+
+def test_the_window_is_the_creates_own_minutes_and_is_written_with_the_intent(
+    tmp_path: Path,
+) -> None:
+    made = journal(tmp_path, account="site-1")
+    made.begin("stage", LEAD)
+    [line] = made._store.lines(made.log)  # type: ignore[attr-defined]
+    entry = json.loads(line)
+    print(f"\njournal entry: {line}")
+    assert sorted(entry) == ["account", "at", "identity", "intent", "kind", "window"]
+    assert entry["window"] == create_window() == 750.0  # 5 attempts x (120 s wait + 30 s)
+    assert entry["account"] == "site-1"
+
+
+def test_entries_are_keyed_by_stack_and_account_not_by_token(tmp_path: Path) -> None:
+    made = journal(tmp_path, account="site-1")
+    made.begin("stage", LEAD)
+    during = stage("3", time.time() + 1)
+    assert journal(tmp_path, stack="org/crm/staging").ours("stage", LEAD, [during]) == []
+    assert journal(tmp_path, account="site-2").ours("stage", LEAD, [during]) == []
+    assert journal(tmp_path, account="site-1").ours("stage", LEAD, [during]) == [during]
+    assert "token" not in made.log
+
+
+def test_a_claimed_intent_is_closed_and_explains_nothing_else(tmp_path: Path) -> None:
+    made = journal(tmp_path)
+    made.begin("stage", LEAD)
+    recovered, another = stage("3", time.time() + 1), stage("4", time.time() + 2)
+    assert made.claim("stage", LEAD, recovered) is True
+    assert made.ours("stage", LEAD, [recovered, another]) == [recovered]
+    assert made.claim("stage", LEAD, another) is False
+
+
+def test_two_runs_claiming_one_intent_at_once_get_it_once(tmp_path: Path) -> None:
+    journal(tmp_path).begin("stage", LEAD)
+    now = time.time()
+    results: list[bool] = []
+    gate = threading.Barrier(8)
+
+    def claim(i: int) -> None:
+        gate.wait()
+        results.append(journal(tmp_path).claim("stage", LEAD, stage(f"{10 + i}", now + 1)))
+
+    threads = [threading.Thread(target=claim, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False] * 7 + [True]

@@ -95,14 +95,23 @@ def test_three_hand_edits_show_as_drift_and_nothing_is_written(
     assert (text.returncode, markdown.returncode) == (2, 2), text.stderr + markdown.stderr
     assert text.stdout.startswith("stack dev: drift in 4 places (6 resources checked)\n")
     rows = [line.split() for line in text.stdout.splitlines()]
-    assert ["sales/outreach/Contacted", "name", "Contacted", "Contacted", "Reached", "Out"] in rows
-    assert any(r[:2] == ["sales/outreach/Customer", "(missing)"] for r in rows)
-    assert ["outreach", "stage", "'Hand", "Made'", "(unexpected)", "-", "-", "present"] in rows
+    assert [
+        "sales/outreach/Contacted",
+        "-",
+        "name",
+        "Contacted",
+        "Contacted",
+        "Reached",
+        "Out",
+    ] in (rows)
+    assert any(r[:3] == ["sales/outreach/Customer", "-", "(missing)"] for r in rows)
+    assert ["outreach", "stage", "'Hand", "Made'", "-", "(unexpected)", "-", "-", "present"] in rows
     [order] = [line for line in text.stdout.splitlines() if " sequence " in line]
     assert "New, Contacted, Meeting Booked, Open Opportunity, Customer" in order  # declared
     assert order.endswith("Contacted, Meeting Booked, Open Opportunity, New")  # live, by key
-    assert "| sales/outreach/Contacted | name | Contacted | Contacted | Reached Out |" in (
-        markdown.stdout
+    assert (
+        "| `sales/outreach/Contacted` | `-` | `name` | `Contacted` | `Contacted` | `Reached Out` |"
+        in markdown.stdout
     )
     assert markdown.stdout.startswith("### Drift check: stack `dev` has drifted")
     assert token not in text.stdout + text.stderr + markdown.stdout + markdown.stderr
@@ -129,7 +138,9 @@ def test_an_error_exits_1_naming_it(applied: PulumiCli) -> None:
         check=False,
     )
     assert done.returncode == 1
-    assert done.stderr.startswith("error: `pulumi preview --refresh` failed"), done.stderr
+    assert done.stderr.startswith("error: `pulumi preview --refresh --run-program` failed"), (
+        done.stderr
+    )
     assert "nope" in done.stderr
 
 
@@ -152,6 +163,7 @@ def test_a_capsule_stage_renamed_by_hand_is_drift_and_drift_only_reads(
     done = drift(pulumi, "--format", "markdown")
 
     assert done.returncode == 2, done.stdout + done.stderr
-    assert "| name | Welcome Call | Welcome Call | Kick-off Call |" in done.stdout
+    assert "| `name` | `Welcome Call` | `Welcome Call` | `Kick-off Call` |" in done.stdout
+    assert "| `capsule board 'Onboarding'` |" in done.stdout  # the stage's container
     assert files_of(tmp_path / "state") == state_before
     assert capsule.log.writes() == [], capsule.log.counts()

@@ -3,22 +3,25 @@ the steps are the JSON `pulumi preview --refresh --json` prints)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
 from pulumi_stages.cli import main
+from pulumi_stages.core import registry
+from pulumi_stages.core.registry import Place
 from pulumi_stages.drift import (
     UNKNOWN,
     Difference,
     DriftReport,
     _adapter_of,
     _declared_vs_live,
-    _known_names,
-    _listed_names,
     render_markdown,
     render_text,
 )
+from pulumi_stages.drift_listing import compare, held_places, listed_places
+from pulumi_stages.drift_report import Unmanaged
 
 STAGE = "pulumi-python:dynamic/outreach:Stage"
 
@@ -87,17 +90,99 @@ def test_a_stage_gone_from_the_account_and_one_no_longer_declared() -> None:
     assert checked == 3
 
 
-def test_exported_sections_name_their_items_by_kind() -> None:
+def test_exported_sections_name_their_items_by_kind_and_container() -> None:
     section = {"boards": [{"name": "B", "stages": [{"name": "x"}, {"name": "y"}]}]}
-    assert sorted(_listed_names(section)) == [("board", "B"), ("stage", "x"), ("stage", "y")]
+    assert sorted(listed_places(section)) == [
+        (Place("boards", "", "B"), True),
+        (Place("boards.stages", "B", "x"), False),
+        (Place("boards.stages", "B", "y"), False),
+    ]
 
 
 def test_markdown_escapes_pipes_and_text_says_in_sync() -> None:
     report = DriftReport("prod", [Difference("a|b", "name", "x", "x", "y|z")], checked=2)
-    assert "| a\\|b | name | x | x | y\\|z |" in render_markdown(report)
+    assert "| `a\\|b` | `-` | `name` | `x` | `x` | `y\\|z` |" in render_markdown(report)
     assert render_text(DriftReport("prod", checked=2)) == (
         "stack prod: in sync (2 resources checked, no drift)\n"
     )
+
+
+EVIL = "Evil | [click](https://evil.example) @someone <img src=x>"
+
+
+def test_text_from_the_account_is_inert_in_markdown() -> None:
+    """A hand-made stage named like a link, a mention and HTML renders as code: every cell is
+    a code span (pipes escaped for the table), never bare text."""
+    row = Difference(f"hubspot stage {EVIL!r}", "(unexpected)", "-", "-", "present", "x `y`")
+    unmanaged = Unmanaged(f"hubspot deal pipeline {EVIL!r}", 1)
+    markdown = render_markdown(DriftReport("dev", [row], checked=1, unmanaged=[unmanaged]))
+    print(markdown)
+    row_line = markdown.splitlines()[4].replace("\\|", "\0")  # an escaped pipe is no border
+    cells = [c.strip() for c in row_line.strip("| ").split(" | ")]
+    assert all(c.startswith("`") and c.endswith("`") for c in cells), cells
+    assert cells[0] == "`hubspot stage '" + EVIL.replace("|", "\0") + "'`"
+    assert cells[1] == "`` x `y` ``"  # a longer fence than the backticks inside, padded
+    assert f"- `hubspot deal pipeline {EVIL!r} (1 stage)`" in markdown
+    outside = re.sub(r"(`+).*?\1", "", markdown)  # what is not in a code span
+    assert not re.search(r"\]\(|@someone|<img", outside), outside
+
+
+def test_one_place_reads_as_one_place() -> None:
+    report = DriftReport("dev", [Difference("s", "name", "a", "a", "b")], checked=1)
+    assert render_text(report).startswith("stack dev: drift in 1 place (1 resource checked)\n")
+    assert "has drifted (1 place)" in render_markdown(report)
+
+
+def test_a_refused_preview_is_the_report_in_text_and_markdown() -> None:
+    report = DriftReport("dev", refused=["sales/outreach/New: refused: a stage named 'New'"])
+    assert report.exit_code == 1
+    assert render_text(report) == (
+        "stack dev: the preview was refused, so drift was not checked\n\n"
+        "sales/outreach/New: refused: a stage named 'New'\n"
+    )
+    markdown = render_markdown(report)
+    assert "```text\nsales/outreach/New: refused: a stage named 'New'\n```" in markdown
+
+
+HUBSPOT_STAGE = "pulumi-python:dynamic/hubspot:DealStage"
+
+
+def deal_stage(name: str, pipeline: str) -> dict[str, Any]:
+    """A refreshed deal stage of the stack, as the preview shows it."""
+    outputs = {"name": name, "pipeline": pipeline, "pipeline_id": "7"}
+    return {
+        "op": "same",
+        "urn": f"urn:pulumi:dev::p::{HUBSPOT_STAGE}::{pipeline}/{name}",
+        "oldState": {"type": HUBSPOT_STAGE, "outputs": outputs},
+        "newState": {"type": HUBSPOT_STAGE, "inputs": outputs},
+    }
+
+
+def test_names_match_per_kind_and_container_and_undeclared_containers_are_information() -> None:
+    """A hand-made 'Won' in a declared pipeline is drift though another declared pipeline's
+    'Won' is the stack's; the default pipeline nobody declared is listed, not counted, unless
+    asked."""
+    section = {
+        "deals": [
+            {"name": "Sales Pipeline", "stages": [{"name": "Won"}, {"name": "Lost"}]},
+            {"name": "Ours", "stages": [{"name": "New"}, {"name": "Won"}]},
+            {"name": "Closing", "stages": [{"name": "Won"}]},
+        ],
+        "tickets": [],
+    }
+    hubspot = registry.adapter("hubspot")
+    held = held_places([deal_stage("New", "Ours"), deal_stage("Won", "Closing")], hubspot)
+    rows, unmanaged = compare(hubspot, list(listed_places(section)), held, counted=False)
+    assert [(r.resource, r.where) for r in rows] == [
+        ("hubspot stage 'Won'", "hubspot deal pipeline 'Ours'")
+    ]
+    assert unmanaged == [Unmanaged("hubspot deal pipeline 'Sales Pipeline'", 2)]
+    counted, none = compare(hubspot, list(listed_places(section)), held, counted=True)
+    assert none == []
+    assert {(r.resource, r.field, r.live) for r in counted} == {
+        ("hubspot stage 'Won'", "(unexpected)", "present"),
+        ("hubspot deal pipeline 'Sales Pipeline'", "(not managed)", "present (2 stages)"),
+    }
 
 
 def test_a_dynamic_resource_of_the_users_own_is_not_ours() -> None:
@@ -120,7 +205,7 @@ def test_a_dynamic_resource_of_the_users_own_is_not_ours() -> None:
         {"op": "create", "urn": hook + "2", "newState": {"type": theirs, "inputs": {"name": "i"}}},
     ]
     assert _declared_vs_live(steps) == ([], 0)
-    assert _known_names(steps, "webhooks") == {}
+    assert held_places(steps, registry.adapter("outreach")) == {}
 
 
 @pytest.mark.parametrize(

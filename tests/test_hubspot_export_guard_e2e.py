@@ -77,10 +77,15 @@ def test_export_then_adopt_takes_the_account_over_with_no_writes(
     hubspot.log.reset()
     assert main(["export", "hubspot", "-o", str(out)]) == 0
     assert dict(hubspot.log.counts()) == {"GET /crm/pipelines/2026-09/{objectType}": 2}
-    assert "Wrote 5 HubSpot stages" in capsys.readouterr().err
+    # a real portal's own pipelines are exported too: 7 default deal and 4 ticket stages
+    assert "Wrote 16 HubSpot stages" in capsys.readouterr().err
     data = yaml.safe_load(out.read_text())["hubspot"]
     assert data["adopt"] is True
-    assert data["deals"] == [
+    by_name = {p["name"]: p for kind in ("deals", "tickets") for p in data[kind]}
+    assert sorted(by_name) == ["New Business", "Sales Pipeline", "Support", "Support Pipeline"]
+    defaults = [s["name"] for s in by_name["Sales Pipeline"]["stages"]]
+    assert (len(defaults), defaults[0], defaults[-1]) == (7, "Appointment Scheduled", "Closed Lost")
+    assert [p for p in data["deals"] if p["name"] != "Sales Pipeline"] == [
         {
             "name": "New Business",
             "stages": [
@@ -90,7 +95,7 @@ def test_export_then_adopt_takes_the_account_over_with_no_writes(
             ],
         }
     ]
-    assert data["tickets"] == [
+    assert [p for p in data["tickets"] if p["name"] != "Support Pipeline"] == [
         {
             "name": "Support",
             "stages": [{"name": "New"}, {"name": "Closed", "ticket_state": "CLOSED"}],
@@ -99,9 +104,10 @@ def test_export_then_adopt_takes_the_account_over_with_no_writes(
 
     stack.program = lambda: StageSet.from_file("crm", out) and None
     stack.up()
-    print(f"\nadopt 2 exported pipelines of 5 stages: {dict(hubspot.log.counts())}")
+    print(f"\nadopt 4 exported pipelines of 16 stages: {dict(hubspot.log.counts())}")
     assert hubspot.log.writes() == []
     assert len(hubspot.service.live_stages()) == 5
+    assert hubspot.service.state.defaults_intact()  # type: ignore[attr-defined]
     stack.assert_no_changes()
 
 

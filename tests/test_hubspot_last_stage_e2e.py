@@ -74,7 +74,8 @@ def test_destroy_leaves_the_last_stage_to_the_pipeline_delete(stack: StackHarnes
     stack.up()
     assert sorted(n for n, _ in service.live_stages()) == ["Demo", "Lead"]
     stack.destroy()
-    assert service.state.pipelines == {}
+    assert service.state.made_pipelines() == {}
+    assert service.state.defaults_intact()
 
 
 def test_removing_the_last_stage_of_a_kept_pipeline_is_refused_clearly(
@@ -84,7 +85,7 @@ def test_removing_the_last_stage_of_a_kept_pipeline_is_refused_clearly(
     stack.program = lambda: declare(DECLARED[:1])
     stack.up()
     demo = dict(service.live_stages())["Demo"]
-    service.state.delete_stage("deals", next(iter(service.state.pipelines)), demo, False)
+    service.state.delete_stage("deals", next(iter(service.state.made_pipelines())), demo, False)
     stack.program = lambda: declare([])
     with pytest.raises(auto.CommandError) as refused:
         stack.up()

@@ -65,7 +65,7 @@ def test_a_pipeline_committed_by_a_dead_run_hands_its_seeded_stages_over(
 
     stack.up()  # no adopt: the journal's unanswered intent explains the pipeline
     assert sorted(n for n, _ in service.live_stages()) == ["Demo", "Lead"]
-    assert len(service.state.pipelines) == 1
+    assert len(service.state.made_pipelines()) == 1
     assert sorted(o["name"] for o in stack.state_outputs("DealStage").values()) == [
         "Demo",
         "Lead",

@@ -61,7 +61,8 @@ def test_a_deal_stage_finds_its_pipeline_by_label_and_changes_in_place(
     stack.assert_no_changes()
 
     stack.destroy()
-    assert service.state.pipelines == {}
+    assert service.state.made_pipelines() == {}
+    assert service.state.defaults_intact()
 
 
 def test_a_hand_made_label_and_a_missing_pipeline_stop_the_preview(stack: StackHarness) -> None:

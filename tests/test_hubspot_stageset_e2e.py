@@ -59,11 +59,19 @@ def counts(stack: StackHarness) -> dict[str, int]:
 
 
 def assert_moves_name_the_pipeline(stack: StackHarness, target: str, moved: int) -> None:
-    """Each record PATCH names the target stage and that stage's pipeline."""
+    """Each deal is moved once, in batch updates, to the target stage and that stage's
+    pipeline; no record is PATCHed one by one."""
     state = stack.emulator.service.state  # type: ignore[attr-defined]
-    pipeline_id = next(p.id for p in state.pipelines.values() if target in p.stages)
-    moves = [w.body for w in stack.emulator.log.writes() if w.method == "PATCH"]
-    assert moves == [{"properties": {"dealstage": target, "pipeline": pipeline_id}}] * moved
+    pipeline_id = next(p.id for p in state.made_pipelines().values() if target in p.stages)
+    batches = [w.body for w in stack.emulator.log.writes() if w.path.endswith("/batch/update")]
+    inputs = [i for body in batches for i in body["inputs"]]
+    assert [i["properties"] for i in inputs] == [
+        {"dealstage": target, "pipeline": pipeline_id}
+    ] * moved
+    assert len({i["id"] for i in inputs}) == moved
+    assert not [
+        w for w in stack.emulator.log.writes() if w.method == "PATCH" and "objects" in w.path
+    ]
 
 
 def ids(stack: StackHarness) -> dict[str, str]:
@@ -139,7 +147,7 @@ def test_a_deal_pipeline_from_empty_no_op_move_and_remove_cost_what_the_readme_s
     measured["retire with moved_to: preview"] = counts(stack)
     stack.up()
     measured["retire with moved_to: up"] = counts(stack)
-    assert counts(stack)["PATCH /crm/objects/2026-03/{objectType}/{recordId}"] == 12
+    assert counts(stack)["POST /crm/objects/2026-03/{objectType}/batch/update"] == 1
     assert_moves_name_the_pipeline(stack, target, 12)
     assert counts(stack)[f"DELETE {PIPELINES}/{{pipelineId}}/stages/{{stageId}}"] == 1
     deletes = [e for e in stack.emulator.log.entries() if e.method == "DELETE"]
@@ -182,7 +190,7 @@ def test_a_stage_renamed_by_hand_is_drift_and_one_deleted_by_hand_is_recreated(
     use(stack, deals(["Lead", "Demo", "Won"]))
     stack.up()
     service: HubSpotService = stack.emulator.service  # type: ignore[assignment]
-    pipeline = next(iter(service.state.pipelines.values()))
+    pipeline = next(iter(service.state.made_pipelines().values()))
     demo, won = ids(stack)["Demo"], ids(stack)["Won"]
     service.state.update_stage("deals", pipeline.id, demo, {"label": "Demo (old)"})
     service.state.delete_stage("deals", pipeline.id, won, validate=False)
@@ -221,7 +229,7 @@ def test_ticket_pipelines_keep_their_states_and_destroy_empties_the_account(
     }
     states = {
         s.label: s.metadata["ticketState"]
-        for p in stack.emulator.service.state.pipelines.values()  # type: ignore[attr-defined]
+        for p in stack.emulator.service.state.made_pipelines().values()  # type: ignore[attr-defined]
         for s in p.stages.values()
     }
     assert states == {"New": "OPEN", "Waiting": "OPEN", "Done": "CLOSED"}
@@ -236,7 +244,8 @@ def test_ticket_pipelines_keep_their_states_and_destroy_empties_the_account(
 
     stack.destroy()
     assert stack.emulator.service.live_stages() == []
-    assert stack.emulator.service.state.pipelines == {}  # type: ignore[attr-defined]
+    assert stack.emulator.service.state.made_pipelines() == {}  # type: ignore[attr-defined]
+    assert stack.emulator.service.state.defaults_intact()  # type: ignore[attr-defined]
 
 
 def test_a_rename_onto_a_label_made_by_hand_after_a_refresh_stops_at_preview(
@@ -247,7 +256,7 @@ def test_a_rename_onto_a_label_made_by_hand_after_a_refresh_stops_at_preview(
     use(stack, deals(["Lead", "Demo", "Won"]))
     stack.up()
     service: HubSpotService = stack.emulator.service  # type: ignore[assignment]
-    pipeline = next(iter(service.state.pipelines.values()))
+    pipeline = next(iter(service.state.made_pipelines().values()))
     body = {"label": "Build", "displayOrder": 99, "metadata": {"probability": 0.5}}
     made = service.state.create_stage("deals", pipeline.id, body).id
     stack.refresh()
@@ -272,7 +281,7 @@ def test_a_pipeline_create_whose_answer_is_lost_is_taken_over_not_made_twice(
     stack.up()
     assert stack.emulator.faults.pending() == 0
     service: HubSpotService = stack.emulator.service  # type: ignore[assignment]
-    assert len(service.state.pipelines) == 1
+    assert len(service.state.made_pipelines()) == 1
     assert [n for n, _ in service.live_stages()] == ["Lead", "Demo", "Won"]
     assert counts(stack)[f"POST {PIPELINES}"] == 1  # found by label, its stages the seed
     stack.assert_no_changes()

@@ -1,25 +1,46 @@
-"""Expiring Outreach access tokens: refreshed from a rotating refresh token kept in a 0600 cache."""
+"""Expiring Outreach access tokens: refreshed from a rotating refresh token kept sealed, 0600."""
 
 from __future__ import annotations
 
 import json
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pulumi import automation as auto
 
 from pulumi_stages import Forbidden, Unauthorized
 from pulumi_stages.core.http import ApiClient, Endpoint
-from pulumi_stages.core.oauth import RefreshCredentials, RefreshingAuth, TokenCache
+from pulumi_stages.core.memory import FileStore, Sealer
+from pulumi_stages.core.oauth import RefreshCredentials, RefreshingAuth, TokenStore
 from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.emulator.outreach import DEFAULT_REDIRECT_URI
 from pulumi_stages.outreach.api import OutreachDialect, OutreachStages
-from tests.engine import StackHarness, stages
+from tests.engine import PASSPHRASE, StackHarness, stages
 
 CLIENT_ID, CLIENT_SECRET = "client-1", "client-secret-xyz"
 REDIRECT_URI = DEFAULT_REDIRECT_URI
 """The redirect URI the emulator's refresh tokens are registered with unless a test says."""
+
+
+@pytest.fixture(autouse=True)
+def passphrase(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stack's passphrase, which seals the rotated tokens, as every `pulumi` command has it."""
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", PASSPHRASE)
+
+
+def folder_tokens(folder: Path) -> TokenStore:
+    """Tokens sealed with the test passphrase in `folder` itself."""
+    return TokenStore(FileStore(folder, {"tokens": folder}), Sealer(PASSPHRASE))
+
+
+def opened(entry_file: Path) -> dict[str, Any]:
+    """A sealed chain entry, opened with the test passphrase."""
+    plain = Sealer(PASSPHRASE).open(entry_file.read_bytes(), entry_file.stem)
+    assert plain is not None, "not sealed with the stack's passphrase"
+    entry: dict[str, Any] = json.loads(plain)
+    return entry
 
 
 @pytest.fixture
@@ -43,7 +64,7 @@ def stages_api(
         Endpoint("Outreach", outreach.base_url, access, credentials), OutreachDialect()
     )
     # The same auth with the test's cache folder, so that it also starts from what that holds.
-    client._http.auth = RefreshingAuth("Outreach", access, credentials, TokenCache(cache))
+    client._http.auth = RefreshingAuth("Outreach", access, credentials, folder_tokens(cache))
     return OutreachStages(client)
 
 
@@ -59,9 +80,10 @@ def test_expired_token_is_refreshed_and_the_rotated_token_cached(
     }
     [cache_file] = tmp_path.iterdir()
     assert stat.S_IMODE(cache_file.stat().st_mode) == 0o600
-    cached = json.loads(cache_file.read_text())
+    cached = opened(cache_file)
     assert cached["refresh_token"] != refresh_token
-    assert CLIENT_SECRET not in cache_file.read_text()
+    for secret in (CLIENT_SECRET, cached["refresh_token"], cached["access_token"]):
+        assert secret not in cache_file.read_text()  # sealed at rest
 
 
 def test_next_run_continues_from_the_rotated_refresh_token(
@@ -69,7 +91,7 @@ def test_next_run_continues_from_the_rotated_refresh_token(
 ) -> None:
     outreach.service.oauth.add_access_token("at-expired", lifetime=-1)  # type: ignore[attr-defined]
     stages_api(outreach, "at-expired", refresh_token, tmp_path).read("1")
-    first_access = json.loads(next(tmp_path.iterdir()).read_text())["access_token"]
+    first_access = opened(next(tmp_path.iterdir()))["access_token"]
     outreach.service.oauth.revoke_access_token(first_access)  # type: ignore[attr-defined]
     # A new process: same configured (now invalidated) refresh token, same cache.
     assert stages_api(outreach, "at-expired", refresh_token, tmp_path).read("1") is None
@@ -82,12 +104,12 @@ def test_a_token_another_process_saved_but_the_api_refuses_costs_one_more_grant(
     outreach.service.oauth.add_access_token("at-expired", lifetime=-1)  # type: ignore[attr-defined]
     late = stages_api(outreach, "at-expired", refresh_token, tmp_path)  # started before the other
     stages_api(outreach, "at-expired", refresh_token, tmp_path).read("1")  # the other refreshes
-    saved = json.loads(next(tmp_path.iterdir()).read_text())["access_token"]
+    saved = opened(next(tmp_path.iterdir()))["access_token"]
     outreach.service.oauth.revoke_access_token(saved)  # type: ignore[attr-defined]
     # `late` takes the saved token instead of spending a grant; refused, it spends one after all.
     assert late.read("1") is None
     assert outreach.log.count("POST") == 2
-    assert json.loads(next(tmp_path.iterdir()).read_text())["access_token"] != saved
+    assert opened(next(tmp_path.iterdir()))["access_token"] != saved
 
 
 def test_refused_refresh_is_one_line(outreach: EmulatorServer, tmp_path: Path) -> None:

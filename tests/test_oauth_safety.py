@@ -23,13 +23,22 @@ from pulumi_stages import ConfigError, Unauthorized
 from pulumi_stages.core import oauth as oauth_module
 from pulumi_stages.core.config import resolve_endpoint
 from pulumi_stages.core.http import ApiClient
-from pulumi_stages.core.oauth import RefreshingAuth, TokenCache, TokenRefreshFailed
+from pulumi_stages.core.oauth import RefreshingAuth, TokenRefreshFailed
 from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.emulator.faults import Fault, FaultKind
 from pulumi_stages.emulator.outreach import OutreachOAuth
 from pulumi_stages.outreach.api import OutreachDialect, OutreachStages
 from pulumi_stages.outreach.stage import SETTINGS
-from tests.test_oauth import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI
+from tests.test_oauth import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    REDIRECT_URI,
+    folder_tokens,
+    opened,
+    passphrase,
+)
+
+__all__ = ["passphrase"]  # the autouse fixture, here too
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -94,6 +103,9 @@ def environ_for(
     }
     if token_url:
         environ["OUTREACH_TOKEN_URL"] = token_url
+    for name in ("PULUMI_STAGES_TOKEN_CACHE", "PULUMI_CONFIG_PASSPHRASE"):  # the provider's own
+        if name in os.environ:
+            environ[name] = os.environ[name]
     return environ
 
 
@@ -212,10 +224,10 @@ def test_an_unwritable_cache_folder_fails_before_the_grant_is_sent(
     with pytest.raises(ConfigError) as failure:
         api.read("1")
     assert str(failure.value) == (
-        f"Could not refresh the Outreach access token: the token cache folder {folder} cannot be "
-        "written (Not a directory), and a refresh must save the rotated refresh token there "
-        "before using it; nothing was sent, the refresh token is unspent. Make that folder "
-        "writable or set PULUMI_STAGES_TOKEN_CACHE to one that is."
+        "Could not refresh the Outreach access token: the provider's memory at "
+        f"{folder.parent} cannot be written (Not a directory), and a refresh must save the "
+        "rotated refresh token there before using it; nothing was sent, the refresh token is "
+        "unspent. Make it writable or set pulumiStages:memory to a place that is."
     )
     assert_no_secret(str(failure.value), refresh)
     assert outreach.log.counts() == {"GET /api/v2/stages/{id}": 1}  # the 401; no POST /oauth/token
@@ -243,9 +255,9 @@ def test_a_rotated_token_that_cannot_be_saved_is_a_clear_unauthorized(
         api.read("1")
     assert str(failure.value) == (
         "The Outreach token endpoint granted a new token, but the rotated refresh token could not "
-        f"be saved in the token cache folder {cache} (Not a directory); the previous refresh "
-        "token is no longer valid; authorize again and set the new refresh token in stack "
-        "config, and make that folder writable (or set PULUMI_STAGES_TOKEN_CACHE to one that is)"
+        f"be saved in the provider's memory at {cache.parent} (Not a directory); the previous "
+        "refresh token is no longer valid; authorize again and set the new refresh token in "
+        "stack config, and make that place writable (or set pulumiStages:memory to one that is)"
     )
     assert_no_secret(str(failure.value), "rt-configured-secret")
     assert len(token_stub.requests) == 1
@@ -258,7 +270,7 @@ def test_the_saved_entry_holds_the_rotated_chain_in_private_files(
     refresh = oauth.add_refresh_token(CLIENT_ID, CLIENT_SECRET, redirect_uri=REDIRECT_URI)
     assert stages_for(environ_for(outreach, refresh, access="at-expired")).read("1") is None
     [entry_file] = cache.iterdir()  # no lock or temporary file left behind
-    entry = json.loads(entry_file.read_text())
+    entry = opened(entry_file)
     assert entry["refresh_token"] in oauth.grants
     assert oauth.lookup(entry["access_token"]) is not None
     assert oct(cache.stat().st_mode & 0o777) == oct(0o700)
@@ -291,13 +303,13 @@ def test_a_chain_held_too_long_by_another_process_is_a_clear_error(
     api = stages_for(environ_for(outreach, refresh, access="at-expired"))
     auth = api.client._http.auth
     assert isinstance(auth, RefreshingAuth)
-    held = TokenCache(cache).locked(auth._key)  # another holder (flock: even in this process)
+    held = folder_tokens(cache).locked(auth._key)  # another holder (flock: even in this process)
     with held, pytest.raises(Unauthorized) as failure:
         api.read("1")
     assert str(failure.value) == (
         "Could not refresh the Outreach access token: another process has been refreshing the "
-        f"same token for 1 s (lock file in {cache}); try again once it has finished or been "
-        "stopped"
+        f"same token for 1 s (its lock is in {cache.parent}); try again once it has finished or "
+        "been stopped"
     )
     assert "POST /oauth/token" not in outreach.log.counts()
     assert list(cache.iterdir()) == []
@@ -390,7 +402,25 @@ def test_two_processes_sharing_a_chain_make_one_grant(
     assert outputs == ["read Lead", "read Lead"]
     assert outreach.log.counts()["POST /oauth/token"] == 1
     [entry_file] = cache.iterdir()  # the entry only: no lock or temporary file left behind
-    entry = json.loads(entry_file.read_text())
+    entry = opened(entry_file)
     assert entry["refresh_token"] != refresh
     assert entry["refresh_token"] in oauth.grants
     assert refresh not in oauth.grants
+
+
+def test_without_a_key_to_seal_it_no_grant_is_sent(
+    outreach: EmulatorServer, oauth: OutreachOAuth, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refresh = oauth.add_refresh_token(CLIENT_ID, CLIENT_SECRET, redirect_uri=REDIRECT_URI)
+    monkeypatch.delenv("PULUMI_CONFIG_PASSPHRASE")  # a KMS secrets provider, say
+    with pytest.raises(ConfigError) as failure:
+        stages_for(environ_for(outreach, refresh, access="at-expired")).read("1")
+    assert str(failure.value) == (
+        "Could not refresh the Outreach access token: the rotated refresh token is kept sealed "
+        f"in the provider's memory ({cache.parent}) and this stack has no key to seal it with; "
+        "nothing was sent, the refresh token is unspent. Set `pulumi config set --secret "
+        "pulumiStages:memoryKey <key>`, or use a passphrase secrets provider "
+        "(PULUMI_CONFIG_PASSPHRASE)."
+    )
+    assert "POST /oauth/token" not in outreach.log.counts()
+    assert refresh in oauth.grants

@@ -119,6 +119,21 @@ def test_emulator_refuses_other_content_types_with_415(
     )
 
 
+def test_the_client_sends_the_json_api_content_type_on_every_request(
+    api: OutreachStages, outreach: EmulatorServer
+) -> None:
+    """The emulator serves a bodiless GET without it (as the real API does), so only the
+    request log can keep the client sending it ([doc] "All requests must specify" it)."""
+    created = api.create({"name": "Lead", "color": "#5951ff", "order": 10})
+    api.read(created.id)
+    list(api.list_all())
+    api.update(created.id, {"color": "#000000"})
+    api.delete(created.id)
+    methods = {entry.method for entry in outreach.log.entries()}
+    assert methods == {"POST", "GET", "PATCH", "DELETE"}
+    assert {entry.content_type for entry in outreach.log.entries()} == {JSON_API}
+
+
 def test_emulator_answers_404_in_json_api_form(outreach: EmulatorServer, token: str) -> None:
     response = httpx.get(
         f"{outreach.base_url}/stages/9",

@@ -97,10 +97,14 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _drift(args: argparse.Namespace) -> int:
-    report = drifts.check(Path(args.cwd).resolve(), args.stack)
+    report = drifts.check(
+        Path(args.cwd).resolve(), args.stack, count_unmanaged=args.count_unmanaged
+    )
     render = drifts.render_markdown if args.format == "markdown" else drifts.render_text
     sys.stdout.write(render(report))
-    return 0 if report.in_sync else 2
+    if report.refused:
+        print(f"error: the preview of stack {args.stack} was refused", file=sys.stderr)
+    return report.exit_code
 
 
 USAGE_ERROR = 1
@@ -167,6 +171,12 @@ def parser() -> argparse.ArgumentParser:
     drift.add_argument("--stack", "-s", required=True, help="the stack to check")
     drift.add_argument("--cwd", "-C", default=".", help="the Pulumi project folder (default: .)")
     drift.add_argument("--format", choices=("text", "markdown"), default="text")
+    drift.add_argument(
+        "--count-unmanaged",
+        action="store_true",
+        help="count containers (boards, pipelines) the stack does not declare as drift; by "
+        "default they are listed as information and leave the exit status alone",
+    )
     drift.set_defaults(run=_drift)
     return root
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..core.registry import Adapter
+from ..core.registry import Adapter, Place
 from .export import export_section
 from .section import CapsuleSection
 from .stage import SETTINGS, CapsuleStageProvider
@@ -16,6 +16,17 @@ def example(stages: Sequence[Mapping[str, str]]) -> dict[str, Any]:
     return {"boards": [{"name": "Projects", "stages": [dict(stage) for stage in stages]}]}
 
 
+def locate(type_name: str, props: Mapping[str, Any]) -> Place | None:
+    """Boards sit in the account, stages on the board they name (as the export lists them)."""
+    name = props.get("name")
+    if not isinstance(name, str):
+        return None
+    if type_name == "Board":
+        return Place("boards", "", name)
+    board = props.get("board")
+    return Place("boards.stages", board, name) if isinstance(board, str) else None
+
+
 ADAPTER = Adapter(
     name="capsule",
     settings=SETTINGS,
@@ -23,4 +34,6 @@ ADAPTER = Adapter(
     section=CapsuleSection,
     export=export_section,
     example=example,
+    locate=locate,
+    containers={"boards": "board"},
 )

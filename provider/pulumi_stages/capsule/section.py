@@ -30,6 +30,13 @@ class CapsuleBoardSpec(Spec):
     """A Capsule board, found or created by name, and its stages in display order."""
 
     name: Name
+    key: Name | None = Field(
+        default=None,
+        description="Stable identity of the board in Pulumi; defaults to its name. Keep the old "
+        "name here when renaming: Capsule cannot edit a board, so the rename is shown as a "
+        "replace of the board and its stages, refused at preview while its stages hold "
+        "projects (as a description change is), instead of a new board beside the old one.",
+    )
     description: OptionalText = None
     stages: list[CapsuleStageSpec] = Field(default_factory=list)
     retired: list[RetiredStageSpec] = Field(
@@ -37,6 +44,11 @@ class CapsuleBoardSpec(Spec):
         description="Stages to take out: their open projects move to `moved_to` (a stage of "
         "this board) first, or `keep`.",
     )
+
+    @property
+    def identity(self) -> str:
+        """The key that names the board's resources (and its stages')."""
+        return self.key or self.name
 
 
 class CapsuleSection(SectionSpec):
@@ -51,7 +63,7 @@ class CapsuleSection(SectionSpec):
         declared = DeclaredSection(attributes={"capsule_boards": {}, "capsule_stages": {}})
         for board in self.boards:
             created = Board(
-                builder.resource_name(board.name),
+                builder.resource_name(board.identity),
                 name=board.name,
                 description=board.description,
                 adopt=self.adopt or None,
@@ -60,7 +72,7 @@ class CapsuleSection(SectionSpec):
             stages: dict[str, Stage] = {}
             for index, stage in enumerate(board.stages):
                 stages[stage.identity] = Stage(
-                    builder.resource_name(board.name, stage.identity),
+                    builder.resource_name(board.identity, stage.identity),
                     name=stage.name,
                     board=board.name,  # known in a preview, unlike created.name
                     board_id=created.id,  # a replaced board replaces its stages
@@ -77,7 +89,7 @@ class CapsuleSection(SectionSpec):
                     (stages[s.identity] for s in board.stages if s.name == moved_to), None
                 )
                 Stage(
-                    builder.resource_name(board.name, entry.identity),
+                    builder.resource_name(board.identity, entry.identity),
                     name=entry.name,
                     board=board.name,
                     board_id=created.id,
@@ -86,7 +98,11 @@ class CapsuleSection(SectionSpec):
                     opts=builder.stage_options("display_order", depends_on=[created]),
                 )
             builder.order(
-                StageOrder, builder.resource_name(board.name), board.stages, stages, board.retired
+                StageOrder,
+                builder.resource_name(board.identity),
+                board.stages,
+                stages,
+                board.retired,
             )
             declared.attributes["capsule_boards"][board.name] = created
             declared.attributes["capsule_stages"][board.name] = stages
@@ -95,6 +111,9 @@ class CapsuleSection(SectionSpec):
     def repeats(self) -> list[tuple[Location, str]]:
         names = [(("boards", i, "name"), b.name) for i, b in enumerate(self.boards)]
         problems = list(repeats(names, "board name"))
+        if any(b.key for b in self.boards):  # else a repeated key is a repeated name
+            keys = [(("boards", i, "key"), b.identity) for i, b in enumerate(self.boards)]
+            problems += list(repeats(keys, "board key"))
         for b, board in enumerate(self.boards):
             problems += stage_repeats(("boards", b, "stages"), board.stages)
             problems += retired_problems(("boards", b, "retired"), board.stages, board.retired)

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from .errors import ConfigError
 from .http import ApiClient, Endpoint, require_secure
+from .memory import memory_location, memory_secret
 from .oauth import RefreshCredentials
 
 
@@ -154,4 +155,6 @@ def _refresh_credentials(
         client_secret=values["clientSecret"],
         refresh_token=values["refreshToken"],
         redirect_uri=redirect_uri or None,
+        memory=memory_location(config, environ),
+        memory_secret=memory_secret(config, environ),
     )

@@ -20,6 +20,7 @@ from .backend import Backend, Remote
 from .config import ApiSettings
 from .errors import StagesError
 from .journal import CreateJournal
+from .memory import Store
 from .retirement import retiring
 from .run import THIS_RUN
 
@@ -170,7 +171,20 @@ class DuplicateGuard:
             )
         ]
 
+    def memory(self) -> Store:
+        """The store of this stack's provider memory (where its config says, or beside the
+        state backend)."""
+        raise NotImplementedError
+
+    def expected_account(self) -> str:
+        """The account this stack names (`expectedAccount`), or ""."""
+        raise NotImplementedError
+
     def _journal(self, account: Account, inputs: Mapping[str, Any]) -> CreateJournal:
+        """This stack's create journal in this account: keyed by API, base URL and stack, each
+        entry recording the account the stack names (never by a token)."""
         owner = str(inputs.get(OWNER_KEY) or "")
-        endpoint = account.endpoint
-        return CreateJournal(self.settings.api, endpoint.base_url, endpoint.token, owner)
+        base_url = account.endpoint.base_url
+        return CreateJournal(
+            self.settings.api, base_url, owner, self.memory(), self.expected_account()
+        )

@@ -116,6 +116,10 @@ class Dialect(Protocol):
         ...
 
 
+REQUEST_TIMEOUT_SECONDS = 30.0
+"""The longest one request may take to answer once sent."""
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """How hard to try: attempts, jittered backoff bounds, and the longest wait a server may ask."""
@@ -193,7 +197,7 @@ class ApiClient:
                 "Content-Type": dialect.content_type,
                 "User-Agent": "pulumi-stages/0.1",
             },
-            timeout=httpx.Timeout(30.0, connect=10.0),
+            timeout=httpx.Timeout(REQUEST_TIMEOUT_SECONDS, connect=10.0),
             transport=transport,
         )
 

@@ -3,62 +3,89 @@ killed `pulumi up` takes over what the dead run made instead of making it again.
 
 The engine forgets a create that was under way when `pulumi up` died (`pulumi refresh
 --clear-pending-creates` drops it), and it cannot import dynamic resources. So before every POST
-the provider appends an intent (kind, identity, time) to a journal kept per account and stack
-beside the token cache, and the object's id once the API answers. A later check that finds an
-object with the same identity in the account takes it over only if this stack's journal says it
-began creating it: a stage someone else made is never claimed silently.
+the provider appends an intent (kind, identity, time, window) to a journal kept per account and
+stack in the provider's memory (beside the state backend, so another runner sees it), and the
+object's id once the API answers. A later check that finds an object with the same identity in
+the account takes it over only if this stack's journal says it began creating it: by id, or, for
+an intent that never got an answer, an object created inside that create's own time window (the
+longest a create can take with its retries: minutes). The create that takes it over claims the
+intent (under the journal's lock: one claim per intent), which closes it.
+
+Entries are keyed by the account, never by a token: API, base URL and stack name the journal,
+and each entry records the account (`expectedAccount`) where the stack names one, so rotating a
+token forgets nothing and another account's entries never explain an object.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 import uuid
 from collections.abc import Iterable, Mapping
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
 from .backend import Remote
-from .oauth import default_cache_dir
-from .recovery import CLOCK_SKEW_SECONDS, created_since
+from .errors import ConfigError
+from .http import REQUEST_TIMEOUT_SECONDS, RetryPolicy
+from .memory import MEMORY_CONFIG, LockTimeout, Store, StoreUnusable
+from .recovery import CLOCK_SKEW_SECONDS
 
 KEEP_SECONDS = 7 * 24 * 3600.0
 """Entries older than this are ignored: recovery follows a crash, not a week later."""
 
-UNANSWERED_SECONDS = 24 * 3600.0
-"""How long a create that was never answered can still explain an object of its name."""
+
+def create_window(policy: RetryPolicy | None = None) -> float:
+    """The longest one create can take: every attempt waits its longest for the server (a
+    Retry-After or the rate budget) and then its full request timeout."""
+    policy = policy or RetryPolicy()
+    return policy.attempts * (policy.max_server_wait + REQUEST_TIMEOUT_SECONDS)
 
 
-def journal_dir() -> Path:
-    """Beside the token cache (`$PULUMI_STAGES_TOKEN_CACHE/../journal`)."""
-    return default_cache_dir().parent / "journal"
+def _created_at(remote: Remote) -> float | None:
+    created = remote.outs.get("created_at")
+    if not isinstance(created, str) or not created:
+        return None
+    try:
+        return datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
 
 
 class CreateJournal:
-    """Append-only JSON lines, one file per account (API, base URL, token) and stack; safe
-    across processes (each entry is one `O_APPEND` write)."""
+    """One log per (API, base URL, stack) in the memory store; each entry one atomic append."""
 
     def __init__(
-        self, api: str, base_url: str, token: str, stack: str, directory: Path | None = None
+        self, api: str, base_url: str, stack: str, store: Store, account: str = ""
     ) -> None:
-        digest = hashlib.sha256(f"{api}|{base_url}|{token}|{stack}".encode()).hexdigest()[:32]
-        self.path = (directory or journal_dir()) / f"{digest}.jsonl"
+        digest = hashlib.sha256(f"{api}|{base_url}|{stack}".encode()).hexdigest()[:32]
+        self.log = f"journal/{digest}"
+        self._store = store
+        self._account = account
 
     def _append(self, entry: Mapping[str, Any]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        line = (json.dumps({**entry, "at": time.time()}, sort_keys=True) + "\n").encode()
-        descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        stamped = {**entry, "at": time.time()}
+        if self._account:
+            stamped["account"] = self._account
         try:
-            os.write(descriptor, line)
-        finally:
-            os.close(descriptor)
+            self._store.append(self.log, json.dumps(stamped, sort_keys=True))
+        except StoreUnusable as exc:
+            raise self._unusable(exc.reason) from None
+
+    def _unusable(self, reason: str) -> ConfigError:
+        return ConfigError(
+            f"The create journal in the provider's memory at {self._store.where} cannot be used "
+            f"({reason}); without it a killed `up` could not be recovered, so nothing was "
+            f"created. Make it reachable, or set {MEMORY_CONFIG} to a place that is."
+        )
 
     def begin(self, kind: str, identity: Mapping[str, Any]) -> str:
         """Before a create is sent; returns the intent's id, for `created`."""
         intent = uuid.uuid4().hex
-        self._append({"kind": kind, "identity": dict(identity), "intent": intent})
+        self._append(
+            {"kind": kind, "identity": dict(identity), "intent": intent, "window": create_window()}
+        )
         return intent
 
     def created(self, kind: str, identity: Mapping[str, Any], intent: str, id_: str) -> None:
@@ -70,47 +97,86 @@ class CreateJournal:
         self._append({"kind": kind, "deleted": id_})
 
     def _entries(self, kind: str) -> list[dict[str, Any]]:
-        try:
-            lines = self.path.read_text().splitlines()
-        except OSError:
-            return []
         oldest = time.time() - KEEP_SECONDS
         found = []
+        try:
+            lines = self._store.lines(self.log)
+        except StoreUnusable as exc:
+            raise self._unusable(exc.reason) from None
         for line in lines:
             try:
                 entry = json.loads(line)
             except ValueError:
                 continue  # a line cut by a crash
-            fresh = isinstance(entry, dict) and float(entry.get("at") or 0) >= oldest
-            if fresh and entry.get("kind") == kind:
+            if not isinstance(entry, dict) or entry.get("kind") != kind:
+                continue
+            other = entry.get("account") and self._account and entry["account"] != self._account
+            if float(entry.get("at") or 0) >= oldest and not other:
                 found.append(entry)
         return found
 
-    def ours(
-        self, kind: str, identity: Mapping[str, Any], candidates: Iterable[Remote]
-    ) -> list[Remote]:
-        """The candidates this stack made: by id (and not deleted since), or made after a create
-        of this identity that was never answered (the run died during it)."""
+    def _open_intents(
+        self, kind: str, identity: Mapping[str, Any]
+    ) -> tuple[list[dict[str, Any]], set[str], set[str]]:
+        """This identity's unanswered intents, the ids answered for it, and the ids deleted."""
         entries = self._entries(kind)
         gone = {str(e["deleted"]) for e in entries if e.get("deleted")}
         same = [e for e in entries if e.get("identity") == dict(identity)]
         answered = {e["intent"] for e in same if e.get("id")}
         ids = {str(e["id"]) for e in same if e.get("id")} - gone
-        recent = time.time() - UNANSWERED_SECONDS
-        starts = [
-            float(e["at"])
-            for e in same
-            if not e.get("id") and e.get("intent") not in answered and float(e["at"]) >= recent
-        ]
-        since = min(starts) - CLOCK_SKEW_SECONDS if starts else None
+        unanswered = [e for e in same if not e.get("id") and e.get("intent") not in answered]
+        return unanswered, ids, gone
+
+    @staticmethod
+    def _explains(intent: Mapping[str, Any], remote: Remote) -> bool:
+        """Whether the object was created inside the intent's window (the API's clock may
+        differ from ours by CLOCK_SKEW_SECONDS either way); never without a creation time."""
+        created = _created_at(remote)
+        if created is None:
+            return False
+        began = float(intent.get("at") or 0)
+        window = float(intent.get("window") or create_window())
+        return began - CLOCK_SKEW_SECONDS <= created <= began + window + CLOCK_SKEW_SECONDS
+
+    def ours(
+        self, kind: str, identity: Mapping[str, Any], candidates: Iterable[Remote]
+    ) -> list[Remote]:
+        """The candidates this stack made: by id (and not deleted since), or created inside the
+        window of a create of this identity that was never answered (the run died during it)."""
+        unanswered, ids, gone = self._open_intents(kind, identity)
         return [
             c
             for c in candidates
-            if c.id not in gone
-            and (
-                c.id in ids
-                or (
-                    since is not None and bool(c.outs.get("created_at")) and created_since(c, since)
-                )
-            )
+            if c.id not in gone and (c.id in ids or any(self._explains(i, c) for i in unanswered))
         ]
+
+    def claim(self, kind: str, identity: Mapping[str, Any], remote: Remote) -> bool:
+        """Record that a create took `remote` over: it answers (closes) the unanswered intent
+        that explains it, under the journal's lock so that two runs never claim one intent.
+        True when it is ours (already by id, or now by that intent)."""
+        try:
+            with self._store.locked(self.log):
+                return self._claim_locked(kind, identity, remote)
+        except StoreUnusable as exc:
+            raise self._unusable(exc.reason) from None
+        except LockTimeout:
+            raise self._unusable("another run has held its lock too long") from None
+
+    def _claim_locked(self, kind: str, identity: Mapping[str, Any], remote: Remote) -> bool:
+        unanswered, ids, _ = self._open_intents(kind, identity)
+        if remote.id in ids:
+            return True
+        explaining = [i for i in unanswered if self._explains(i, remote)]
+        if not explaining:
+            return False
+        intent = min(explaining, key=lambda i: float(i.get("at") or 0))
+        self._append(
+            {
+                "kind": kind,
+                "identity": dict(identity),
+                "intent": intent["intent"],
+                "id": remote.id,
+                "recovered": True,
+            }
+        )
+        return True

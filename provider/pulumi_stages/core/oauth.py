@@ -1,59 +1,65 @@
 """Bearer authentication that refreshes an expired access token from a refresh token.
 
 APIs such as Outreach rotate the refresh token on every refresh and invalidate the old one, so the
-newest one must outlive the process without ever entering Pulumi state. It is kept in a local
-token cache, one JSON file per (API, token URL, client id, configured refresh token) with 0600
-permissions, as cloud CLIs keep theirs: `$PULUMI_STAGES_TOKEN_CACHE`, else
-`$XDG_CACHE_HOME/pulumi-stages/tokens`, else `~/.cache/pulumi-stages/tokens`. Each configured
-refresh token starts its own chain, so stacks sharing an OAuth client never overwrite each other
-and setting a new one in stack config (after re-authorizing) starts afresh.
+newest one must outlive the process, and the runner, without ever entering Pulumi state. It is
+kept in the provider's memory (`core/memory`: beside the state backend by default, so the next CI
+job on another runner continues the chain), sealed with a key the stack already has, one entry
+per chain. A chain is one authorization: API, token URL, client id and the refresh token set in
+stack config (never a token that rotates); the entry says where it started, so setting a new one
+in stack config (after re-authorizing) starts afresh, and stacks sharing an OAuth client never
+overwrite each other.
 
 A grant spends the refresh token it sends, so a refresh is done so that the rotated token is never
 lost and never spent twice:
 
-- one refresh per chain at a time, across processes: a file lock beside the chain's cache file
-  (`<key>.lock`), held for the whole refresh; whoever takes it second re-reads the cache and uses
-  the token the first one saved instead of spending a grant (threads of one process share an
-  in-process lock first);
-- the cache must be writable before the grant is sent: the temporary file the answer is written
-  to is created first, so a read-only or missing folder fails with the old refresh token unspent;
+- one refresh per chain at a time, across processes and runners: the store's lock on the chain
+  (a `flock` in a folder, an advisory lock in PostgreSQL), held for the whole refresh; whoever
+  takes it second re-reads the entry and uses the token the first one saved instead of spending a
+  grant (threads of one process share an in-process lock first);
+- the store must take the entry before the grant is sent (a folder's temporary file is created
+  first; a sealing key must exist), so a read-only store or a missing key fails with the old
+  refresh token unspent;
 - the answer is checked before it is trusted (a malformed one is a clear `Unauthorized`), then
-  written (write, flush, fsync, rename) before the new access token is used.
+  sealed and written (atomically) before the new access token is used.
 
-No error text ever quotes a token or the client secret.
+No error text ever quotes a token, the client secret or the sealing key.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import json
 import math
-import os
-import tempfile
 import threading
 import time
 from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from .errors import ConfigError, Unauthorized
+from .memory import (
+    KEY_CONFIG,
+    LOCK_WAIT_SECONDS,
+    MEMORY_CONFIG,
+    Location,
+    LockTimeout,
+    Pending,
+    Sealer,
+    Store,
+    StoreUnusable,
+    memory_location,
+    open_store,
+)
 
 EXPIRY_MARGIN_SECONDS = 60.0
 """Refresh this long before the API's stated expiry."""
 
 DEFAULT_LIFETIME_SECONDS = 7200.0
 """Lifetime assumed for an access token whose grant states none (Outreach's is two hours)."""
-
-LOCK_WAIT_SECONDS = 120.0
-"""How long to wait for another process's refresh of the same chain before giving up."""
-
-CACHE_ENV = "PULUMI_STAGES_TOKEN_CACHE"
 
 REAUTHORIZE = "authorize again and set the new refresh token in stack config"
 
@@ -68,6 +74,10 @@ class RefreshCredentials:
     client_secret: str = field(repr=False)
     refresh_token: str = field(repr=False)
     redirect_uri: str | None = None
+    memory: Location | None = None
+    """Where the rotated token is kept (None: the default place, see `memory_location`)."""
+    memory_secret: str = field(default="", repr=False)
+    """What it is sealed with (`pulumiStages:memoryKey`, else the stack's passphrase)."""
 
 
 class TokenRefreshFailed(Unauthorized):
@@ -83,162 +93,79 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def default_cache_dir() -> Path:
-    """Where rotated tokens are kept."""
-    configured = os.environ.get(CACHE_ENV)
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "pulumi-stages" / "tokens"
+class MemoryKeyMissing(Exception):
+    """The stack has no key to seal a rotated token with."""
 
 
-def _reason(exc: OSError) -> str:
-    """The short system reason of an OSError, without the file names it may carry."""
-    return exc.strerror or type(exc).__name__
+class SealedPending:
+    """A chain's entry about to be written, sealed on commit."""
 
-
-class LockTimeout(Exception):
-    """Another holder kept a chain's lock longer than the wait allowed."""
-
-
-class CacheUnusable(Exception):
-    """The cache folder cannot hold a lock or a new entry; `reason` says why (no file names)."""
-
-    def __init__(self, exc: OSError) -> None:
-        super().__init__(_reason(exc))
-        self.reason = _reason(exc)
-
-
-class PendingEntry:
-    """A cache entry about to be written: its temporary file already exists in the cache folder,
-    so the folder is known to be writable before anything is spent. `commit` writes and renames
-    it into place; `discard` removes it (a no-op after a commit)."""
-
-    def __init__(self, directory: Path, target: Path) -> None:
-        self._target = target
-        descriptor, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp", dir=directory)
-        self._descriptor: int | None = descriptor  # mkstemp creates it 0600
-        self._temporary = Path(name)
+    def __init__(self, pending: Pending, sealer: Sealer, label: str) -> None:
+        self._pending, self._sealer, self._label = pending, sealer, label
 
     def commit(self, entry: dict[str, Any]) -> None:
-        """Write the entry durably and atomically replace the cache file with it."""
-        descriptor = self._descriptor
-        assert descriptor is not None, "a pending entry is committed once"
-        self._descriptor = None
-        with os.fdopen(descriptor, "w") as handle:
-            json.dump(entry, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(self._temporary, self._target)
-        with contextlib.suppress(OSError):  # make the rename itself durable, where supported
-            folder = os.open(self._target.parent, os.O_RDONLY)
-            try:
-                os.fsync(folder)
-            finally:
-                os.close(folder)
+        """Seal and write the entry (StoreUnusable on failure)."""
+        self._pending.commit(self._sealer.seal(json.dumps(entry).encode(), self._label))
 
     def discard(self) -> None:
-        """Remove the temporary file if it was not committed (or the commit failed)."""
-        if self._descriptor is not None:
-            with contextlib.suppress(OSError):
-                os.close(self._descriptor)
-            self._descriptor = None
-        with contextlib.suppress(OSError):
-            self._temporary.unlink()
+        self._pending.discard()
 
 
-class TokenCache:
-    """One 0600 JSON file per credential chain in a 0700 folder, written atomically, and a lock
-    file per chain that serializes refreshes across processes."""
+class TokenStore:
+    """Each chain's entry (its refresh and access tokens), sealed, in the memory store, and the
+    chain's lock there that serializes refreshes across processes and runners."""
 
-    def __init__(self, directory: Path | None = None) -> None:
-        self.directory = directory or default_cache_dir()
+    def __init__(self, store: Store, sealer: Sealer | None) -> None:
+        self.store = store
+        self._sealer = sealer
 
-    def _path(self, key: str) -> Path:
-        return self.directory / f"{key}.json"
+    @property
+    def where(self) -> str:
+        """The store as a user finds it (no password)."""
+        return self.store.where
 
     def load(self, key: str) -> dict[str, Any] | None:
-        """The cached entry, or None."""
+        """The chain's entry, or None (none saved, or not sealed with this stack's key)."""
         try:
-            data = json.loads(self._path(key).read_text())
-        except (OSError, ValueError):
+            sealed = self.store.load(f"tokens/{key}")
+        except StoreUnusable:
+            return None
+        if sealed is None or self._sealer is None:
+            return None
+        opened = self._sealer.open(sealed, key)
+        try:
+            data = json.loads(opened) if opened is not None else None
+        except ValueError:
             return None
         return data if isinstance(data, dict) else None
 
-    def _ensure_directory(self) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-
-    @contextlib.contextmanager
+    @contextmanager
     def locked(self, key: str, wait: float | None = None) -> Iterator[None]:
-        """Hold the chain's lock, shared with every process using this cache folder.
-
-        An exclusive `flock` on `<key>.lock` (0600). The holder removes the file before it lets
-        go, so none is left behind; a waiter that then wins the lock on the removed file sees that
-        the path no longer names what it locked and tries again, so two holders never overlap.
-        Raises CacheUnusable when the folder cannot be used and LockTimeout after `wait` seconds
-        (default LOCK_WAIT_SECONDS).
-        """
-        path = self.directory / f"{key}.lock"
-        deadline = time.monotonic() + (LOCK_WAIT_SECONDS if wait is None else wait)
-        while True:
-            try:
-                self._ensure_directory()
-                descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-            except OSError as exc:
-                raise CacheUnusable(exc) from None
-            try:
-                held = self._try_lock(descriptor, deadline)
-                current = os.stat(path) if held else None
-            except FileNotFoundError:
-                current = None  # the previous holder removed it after we opened it: again
-            except OSError as exc:  # no locks on this file system, say
-                os.close(descriptor)
-                raise CacheUnusable(exc) from None
-            except BaseException:
-                os.close(descriptor)
-                raise
-            if current is not None and os.path.samestat(os.fstat(descriptor), current):
-                break
-            os.close(descriptor)
-            if time.monotonic() >= deadline:
-                raise LockTimeout(str(path))
-        try:
+        """Hold the chain's lock (StoreUnusable, LockTimeout after `wait` seconds)."""
+        with self.store.locked(f"tokens/{key}", LOCK_WAIT_SECONDS if wait is None else wait):
             yield
-        finally:
-            with contextlib.suppress(OSError):
-                path.unlink()
-            os.close(descriptor)
 
-    @staticmethod
-    def _try_lock(descriptor: int, deadline: float) -> bool:
-        """Take the lock, polling until the deadline; False when the time ran out."""
-        pause = 0.01
-        while True:
-            try:
-                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return True
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    return False
-                time.sleep(pause)
-                pause = min(pause * 2, 0.2)
-
-    def pending(self, key: str) -> PendingEntry:
-        """A new entry for the chain, ready to commit; raises CacheUnusable if the folder cannot
-        take one."""
-        try:
-            self._ensure_directory()
-            return PendingEntry(self.directory, self._path(key))
-        except OSError as exc:
-            raise CacheUnusable(exc) from None
+    def pending(self, key: str) -> SealedPending:
+        """A new entry for the chain, ready to commit: MemoryKeyMissing or StoreUnusable when it
+        could not be saved."""
+        if self._sealer is None:
+            raise MemoryKeyMissing
+        return SealedPending(self.store.pending(f"tokens/{key}"), self._sealer, key)
 
     def save(self, key: str, entry: dict[str, Any]) -> None:
-        """Replace the entry; only the owner can read it (CacheUnusable or OSError on failure)."""
+        """Replace the chain's entry."""
         pending = self.pending(key)
         try:
             pending.commit(entry)
         finally:
             pending.discard()
+
+
+def token_store(credentials: RefreshCredentials) -> TokenStore:
+    """The token store the credentials' stack config names (or the default place)."""
+    location = credentials.memory or memory_location(None)
+    secret = credentials.memory_secret
+    return TokenStore(open_store(location), Sealer(secret) if secret else None)
 
 
 @dataclass(frozen=True)
@@ -303,11 +230,11 @@ class RefreshingAuth(httpx.Auth):
         api: str,
         access_token: str,
         credentials: RefreshCredentials | None,
-        cache: TokenCache | None = None,
+        cache: TokenStore | None = None,
     ) -> None:
         self._api = api
         self._credentials = credentials
-        self._cache = cache or TokenCache()
+        self._tokens = cache or (token_store(credentials) if credentials else None)
         self._lock = threading.Lock()
         self._access = access_token
         self._expires_at: float | None = None
@@ -323,6 +250,12 @@ class RefreshingAuth(httpx.Auth):
             if entry and entry.get("seed") == self._seed and isinstance(access, str) and access:
                 self._access = access
                 self._expires_at = _expiry(entry) or 0.0  # unknown: refresh on first use
+
+    @property
+    def _cache(self) -> TokenStore:
+        """The token store; only asked when refresh credentials exist."""
+        assert self._tokens is not None
+        return self._tokens
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         token = self._token()
@@ -374,11 +307,13 @@ class RefreshingAuth(httpx.Auth):
                     0,
                     f"Could not refresh the {self._api} access token: another process has been "
                     f"refreshing the same token for {LOCK_WAIT_SECONDS:.0f} s "
-                    f"(lock file in {self._cache.directory})",
+                    f"(its lock is in {self._cache.where})",
                     hint="try again once it has finished or been stopped",
                 ) from None
-            except CacheUnusable as exc:
+            except StoreUnusable as exc:
                 raise self._unusable_cache(exc.reason) from None
+            except MemoryKeyMissing:
+                raise self._no_key() from None
 
     def _refresh_locked(self, stale: str) -> str:
         credentials = self._credentials
@@ -390,7 +325,7 @@ class RefreshingAuth(httpx.Auth):
         cached_refresh = entry.get("refresh_token") if chained else None
         valid_cached = isinstance(cached_refresh, str) and cached_refresh
         refresh_token = str(cached_refresh) if valid_cached else credentials.refresh_token
-        pending = self._cache.pending(self._key)  # before the grant: the folder must take it
+        pending = self._cache.pending(self._key)  # before the grant: the store must take it
         try:
             granted = self._grant(credentials, refresh_token, stale)
             expires_at = time.time() + granted.lifetime
@@ -403,8 +338,8 @@ class RefreshingAuth(httpx.Auth):
                         "expires_at": expires_at,
                     }
                 )
-            except OSError as exc:
-                raise self._unsaved(exc) from None
+            except StoreUnusable as exc:
+                raise self._unsaved(exc.reason) from None
         finally:
             pending.discard()
         self._access, self._expires_at = granted.access_token, expires_at
@@ -477,21 +412,30 @@ class RefreshingAuth(httpx.Auth):
 
     def _unusable_cache(self, reason: str) -> ConfigError:
         return ConfigError(
-            f"Could not refresh the {self._api} access token: the token cache folder "
-            f"{self._cache.directory} cannot be written ({reason}), and a refresh must save "
-            "the rotated refresh token there before using it; nothing was sent, the refresh "
-            f"token is unspent. Make that folder writable or set {CACHE_ENV} to one that is."
+            f"Could not refresh the {self._api} access token: the provider's memory at "
+            f"{self._cache.where} cannot be written ({reason}), and a refresh must save the "
+            "rotated refresh token there before using it; nothing was sent, the refresh token "
+            f"is unspent. Make it writable or set {MEMORY_CONFIG} to a place that is."
         )
 
-    def _unsaved(self, exc: OSError) -> TokenRefreshFailed:
+    def _no_key(self) -> ConfigError:
+        return ConfigError(
+            f"Could not refresh the {self._api} access token: the rotated refresh token is kept "
+            f"sealed in the provider's memory ({self._cache.where}) and this stack has no key "
+            f"to seal it with; nothing was sent, the refresh token is unspent. Set "
+            f"`pulumi config set --secret {KEY_CONFIG} <key>`, or use a passphrase secrets "
+            "provider (PULUMI_CONFIG_PASSPHRASE)."
+        )
+
+    def _unsaved(self, reason: str) -> TokenRefreshFailed:
         return TokenRefreshFailed(
             self._api,
             "POST",
             self._token_path,
             200,
             f"The {self._api} token endpoint granted a new token, but the rotated refresh token "
-            f"could not be saved in the token cache folder {self._cache.directory} "
-            f"({_reason(exc)}); the previous refresh token is no longer valid",
-            hint=f"{REAUTHORIZE}, and make that folder writable (or set {CACHE_ENV} to one "
+            f"could not be saved in the provider's memory at {self._cache.where} "
+            f"({reason}); the previous refresh token is no longer valid",
+            hint=f"{REAUTHORIZE}, and make that place writable (or set {MEMORY_CONFIG} to one "
             "that is)",
         )

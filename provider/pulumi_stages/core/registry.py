@@ -12,7 +12,7 @@ import importlib
 import pkgutil
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +29,35 @@ Example = Callable[[Sequence[Mapping[str, str]]], dict[str, Any]]
 where the CRM has containers: the shared fault matrix runs every adapter through it."""
 
 
+@dataclass(frozen=True, order=True)
+class Place:
+    """Where an item sits in an account, in the terms of the exported section: its kind (the
+    path of section keys, e.g. "boards" or "boards.stages"), the name of the container that
+    holds it ("" for the account itself) and its own name."""
+
+    kind: str
+    container: str
+    name: str
+
+
+Locator = Callable[[str, Mapping[str, Any]], Place | None]
+"""Where a resource of the adapter sits, from its type's name (e.g. "Stage") and its inputs or
+outputs; None for a resource that is no listed item (an order). `pulumi-stages drift` matches
+the exported listing against the stack's resources by these places."""
+
+
+def flat_place(type_name: str, props: Mapping[str, Any]) -> Place | None:
+    """The place of a resource in a CRM without containers: its name in the one `stages` list
+    (the default locator; an adapter whose export nests lists gives its own)."""
+    name = props.get("name")
+    return Place("stages", "", name) if isinstance(name, str) else None
+
+
 @dataclass(frozen=True)
 class Adapter:
     """One CRM: its name (the `stages.yaml` section and CLI word), settings, wire dialect,
-    section model, exporter, and an example section."""
+    section model, exporter, and an example section; for drift, where each resource sits in the
+    export (`locate`) and what each container kind is called (`containers`, e.g. "board")."""
 
     name: str
     settings: ApiSettings
@@ -40,6 +65,8 @@ class Adapter:
     section: type[SectionSpec]
     export: Exporter
     example: Example
+    locate: Locator = flat_place
+    containers: Mapping[str, str] = field(default_factory=dict)
 
 
 class _Registry:

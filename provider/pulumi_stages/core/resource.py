@@ -39,10 +39,11 @@ from .backend import Backend, Remote
 from .checking import UNKNOWN, changed, checked, validated
 from .config import ApiSettings, StackConfig, expected_account, resolve_endpoint
 from .duplicates import OWNER_KEY, RECOVERS_KEY, REPLACING_KEY, DuplicateGuard
-from .errors import AmbiguousAdoption, ApiError, StagesError, StagesMissing
+from .errors import AdoptionError, AmbiguousAdoption, ApiError, StagesError, StagesMissing
 from .guard import guard_account
 from .http import Dialect
 from .listing import Listing
+from .memory import Store, memory_location, open_store
 from .models import CONTROL_FIELDS
 from .retirement import (
     RETIRED_KEY,
@@ -125,6 +126,12 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         self._config = req.config
+
+    def memory(self) -> Store:
+        return open_store(memory_location(self._config))
+
+    def expected_account(self) -> str:
+        return expected_account(self.settings, self._config)
 
     def account(self) -> Account:
         """The configured account's context, behind the account guard: every read and write
@@ -372,6 +379,10 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
             remote = self.write(account, lambda b: recovery.create(self.settings.api, b, fields))
             journal.created(self.kind, identity, intent, remote.id)
         else:
+            if props.get(RECOVERS_KEY) and not props.get(REPLACING_KEY):
+                # the listing's copy: it has the creation time the check judged by
+                listed_copy = next((r for r in listed if r.id == existing.id), existing)
+                self._claim(account, props, identity, listed_copy)
             THIS_RUN.took(self.kind, existing.id)
             changes = adoption.differences(existing, fields, self._editable(inputs))
             remote = (
@@ -380,6 +391,18 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
                 else existing
             )
         return CreateResult(remote.id, self._state(remote, inputs))
+
+    def _claim(
+        self, account: Account, props: Mapping[str, Any], identity: Mapping[str, Any], found: Remote
+    ) -> None:
+        """Close the journal's unanswered intent that `found` answers (one claim per intent:
+        another run that claimed it first makes this create stop, naming the object)."""
+        if not self._journal(account, props).claim(self.kind, identity, found):
+            raise AdoptionError(
+                f"{self.settings.api} {self.kind} {found.id} ({dict(identity)}) was taken over by "
+                "another run of this stack after this one checked it; run `pulumi refresh`, then "
+                "`pulumi up` again. Nothing was changed."
+            )
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         if is_tombstone(props):  # nothing of it is managed in the CRM any more

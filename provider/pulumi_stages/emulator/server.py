@@ -41,6 +41,8 @@ class LoggedRequest:
     body: Any
     reads_only: bool = False
     """A read sent with a write's method (a search by POST): never counted as a write."""
+    content_type: str | None = None
+    """The request's Content-Type header as sent (None when absent)."""
     at: float = field(default_factory=time.monotonic)
     """When it arrived (monotonic seconds): tests measure windows between two requests."""
     fault: str | None = None
@@ -247,7 +249,13 @@ def build_app(service: Service, controls: Controls) -> web.Application:
         body = await _read_body(request)
         reads_only = route in getattr(service, "read_routes", frozenset())
         entry = LoggedRequest(
-            request.method, request.path, route, dict(request.query), body, reads_only
+            request.method,
+            request.path,
+            route,
+            dict(request.query),
+            body,
+            reads_only,
+            request.headers.get("Content-Type"),
         )
         controls.log.record(entry)
         denied = service.authorize(request)

@@ -22,11 +22,12 @@ import httpx
 
 from ..core.account import Account
 from ..core.backend import Remote, fetch_or_none
-from ..core.errors import ContainerNotFound, NotFound, UnexpectedResponse
+from ..core.errors import ContainerNotFound, NotFound, StagesError, UnexpectedResponse
 from ..core.http import ApiClient
 from ..core.ratelimit import RateHeaders
 from ..core.records import PAGE_SIZE, RecordCount
-from .models import metadata_of, pipeline_outputs, stage_outputs
+from .models import metadata_of, new_stage_metadata, pipeline_outputs, stage_outputs
+from .pacing import SEARCH_PACE
 
 PIPELINES_VERSION = "2026-09"
 """[doc] The Pipelines API's date version (`/crm/pipelines/2026-09/{objectType}`)."""
@@ -45,6 +46,9 @@ without this project having found the number; a 400 on a large removal would set
 
 SEARCH_PAGE = 200
 """[doc] The most results one search page returns."""
+
+BATCH_SIZE = 100
+"""[doc] The most inputs one batch call takes."""
 
 OBJECTS_VERSION = "2026-03"
 """[doc] The CRM objects API's date version (`/crm/objects/2026-03/{objectType}/search`)."""
@@ -112,6 +116,8 @@ class HubSpotDialect:
             return (response.reason_phrase, None)
         message = str(body.get("message") or response.reason_phrase)
         code = body.get("category") or body.get("errorType")
+        if body.get("policyName") == "DAILY":
+            message += daily_note(response.headers)
         return (message, str(code) if code else None)
 
     def hint(self, status: int, code: str | None, message: str) -> str | None:
@@ -120,6 +126,18 @@ class HubSpotDialect:
         if status == 403:
             return "the token needs the crm.objects.deals/tickets and pipeline scopes"
         return None
+
+
+def daily_note(headers: Mapping[str, str]) -> str:
+    """What a daily 429 means, from the daily headers when the answer has them ([doc] private
+    apps get `X-HubSpot-RateLimit-Daily` and `-Daily-Remaining`; OAuth apps none)."""
+    limit = headers.get("X-HubSpot-RateLimit-Daily", "").strip()
+    left = headers.get("X-HubSpot-RateLimit-Daily-Remaining", "").strip()
+    budget = f"{int(limit):,} requests, {left or '0'} left" if limit.isdigit() else "its limit"
+    return (
+        f" (this app's daily HubSpot budget, {budget}, is used up; it resets at midnight in the "
+        "account's time zone: run `pulumi up` again then)"
+    )
 
 
 def portal_of(client: ApiClient) -> str:
@@ -187,6 +205,23 @@ def _delete(client: ApiClient, path: str, kind: ObjectKind) -> None:
         return
 
 
+class MoveRefused(StagesError):
+    """HubSpot refused to move records to another stage (a validation rule, say)."""
+
+    def __init__(
+        self, kind: ObjectKind, to_stage_id: str, refused: list[tuple[list[str], str]], sent: int
+    ) -> None:
+        count = sum(len(ids) for ids, _ in refused)
+        reasons = "; ".join(f"{kind.noun} {', '.join(ids)}: {why}" for ids, why in refused[:5])
+        super().__init__(
+            f"HubSpot refused to move {count} of {sent} {kind.object_type} to stage "
+            f"{to_stage_id}: {reasons}. Nothing was deleted: the stage they sit in is kept. "
+            f"Fix what HubSpot names (the {kind.noun}, or the validation rule), then run "
+            "`pulumi up` again; the move goes on with what is left."
+        )
+        self.record_ids = [i for ids, _ in refused for i in ids]
+
+
 class HubSpotStages:
     """CRUD, listing and records of one object type's pipeline stages."""
 
@@ -243,9 +278,7 @@ class HubSpotStages:
             "label": inputs["name"],
             "displayOrder": inputs.get("display_order") or 0,  # [doc] required; 0 when unsaid
         }
-        metadata = metadata_of(self.kind.object_type, dict(inputs))
-        if metadata is not None:
-            body["metadata"] = metadata
+        body["metadata"] = new_stage_metadata(self.kind.object_type, dict(inputs))
         response = self.client.request("POST", self._stages_path(home), json=body)
         return self._remote(response.json(), home)
 
@@ -341,6 +374,7 @@ class HubSpotStages:
         }
         if after:
             body["after"] = after
+        SEARCH_PACE.wait(self.account)  # search's own per-second limit (`pacing.py`)
         result: dict[str, Any] = self.client.request(
             "POST", f"{self.kind.objects}/search", json=body, idempotent=True
         ).json()
@@ -438,10 +472,11 @@ class HubSpotStages:
             if fresh or not after:
                 return fresh
 
-    def move_record(self, record_id: str, to_stage_id: str) -> None:
-        """PATCH the record's stage together with the target stage's pipeline ([doc] a stage
-        must belong to the record's pipeline; `pipeline` for deals, `hs_pipeline` for tickets),
-        so a target in another pipeline moves the record there instead of being refused."""
+    def _placed_in(self, to_stage_id: str) -> dict[str, str]:
+        """The properties that put a record in the stage: the stage and its pipeline ([doc] a
+        stage must belong to the record's pipeline; `pipeline` for deals, `hs_pipeline` for
+        tickets), so a target in another pipeline moves the record there instead of being
+        refused."""
         home = self._home(to_stage_id)
         if home is None:
             raise NotFound(
@@ -451,13 +486,41 @@ class HubSpotStages:
                 404,
                 f"no stage {to_stage_id} in any pipeline to move {self.kind.noun}s to",
             )
-        properties = {
+        return {
             self.kind.stage_property: to_stage_id,
             self.kind.pipeline_property: home.pipeline_id,
         }
-        body = {"properties": properties}
+
+    def move_record(self, record_id: str, to_stage_id: str) -> None:
+        """PATCH one record's stage and pipeline."""
+        body = {"properties": self._placed_in(to_stage_id)}
         self.client.request("PATCH", f"{self.kind.objects}/{record_id}", json=body)
         self._moved.add(record_id)
+
+    move_batch_size = BATCH_SIZE
+    """[doc] a batch update takes at most 100 inputs."""
+
+    def move_records(self, record_ids: Sequence[str], to_stage_id: str) -> None:
+        """[doc] One batch update moves up to 100 records (setting the same stage twice is
+        harmless, so a lost answer is sent again). [doc] A 207 lists the inputs HubSpot refused:
+        a record deleted meanwhile has left the stage anyway; any other refusal (a validation
+        rule, 2026-09) stops the move naming the records and HubSpot's reason, before anything
+        is deleted. The ones that moved stay moved, and the next `up` moves the rest."""
+        placed = self._placed_in(to_stage_id)
+        body = {"inputs": [{"id": i, "properties": placed} for i in record_ids]}
+        answer = self.client.request(
+            "POST", f"{self.kind.objects}/batch/update", json=body, idempotent=True
+        ).json()
+        refused: list[tuple[list[str], str]] = []
+        for error in answer.get("errors") or []:
+            ids = [str(i) for i in (error.get("context") or {}).get("ids") or []]
+            if error.get("category") == "OBJECT_NOT_FOUND":
+                self._moved.update(ids)  # gone: nothing left to move
+                continue
+            refused.append((ids, str(error.get("message") or error.get("category"))))
+        self._moved.update(str(r.get("id")) for r in answer.get("results") or [])
+        if refused:
+            raise MoveRefused(self.kind, to_stage_id, refused, len(record_ids))
 
 
 class HubSpotPipelines:
@@ -482,9 +545,7 @@ class HubSpotPipelines:
                 "label": stage["name"],
                 "displayOrder": int(stage.get("display_order") or 0),  # Pulumi sends 10.0
             }
-            metadata = metadata_of(self.kind.object_type, stage)
-            if metadata is not None:
-                wire["metadata"] = metadata
+            wire["metadata"] = new_stage_metadata(self.kind.object_type, stage)
             stages.append(wire)
         body = {
             "label": inputs["name"],

@@ -9,6 +9,10 @@ from typing import Any
 from ..core.http import ApiClient
 from .api import KINDS
 
+DEFAULT_PIPELINE = "default"
+"""[doc] Every portal starts with a deal pipeline whose id is `default`; its label is the
+portal's (and language's), so an exported file names it by id too."""
+
 
 def _order(item: dict[str, Any]) -> tuple[int, str, str]:
     return (int(item.get("displayOrder") or 0), str(item.get("label", "")), str(item.get("id")))
@@ -37,6 +41,9 @@ def export_section(client: ApiClient, progress: Callable[[int], None]) -> dict[s
                 stages.append(entry)
                 count += 1
                 progress(count)
-            entries.append({"name": pipeline["label"], "stages": stages})
+            entry_of: dict[str, Any] = {"name": pipeline["label"]}
+            if pipeline.get("id") == DEFAULT_PIPELINE:  # the same in every portal's language
+                entry_of["id"] = DEFAULT_PIPELINE
+            entries.append({**entry_of, "stages": stages})
         section[object_type] = entries
     return section

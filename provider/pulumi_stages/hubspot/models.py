@@ -95,6 +95,15 @@ def metadata_of(object_type: str, inputs: dict[str, Any]) -> dict[str, Any] | No
     return None if state is None else {"ticketState": state}
 
 
+def new_stage_metadata(object_type: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """A new stage's `metadata`, always sent: [doc] PipelineStageInput requires it on create (a
+    ticket stage declared without a state opens as OPEN, as HubSpot's own default stages do)."""
+    found = metadata_of(object_type, inputs)
+    if found is not None:
+        return found
+    return {} if object_type == "deals" else {"ticketState": "OPEN"}
+
+
 def stage_outputs(
     object_type: str, stage: dict[str, Any], pipeline_id: str, pipeline: str
 ) -> dict[str, Any]:

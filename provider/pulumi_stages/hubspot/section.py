@@ -9,7 +9,7 @@ from typing import Any
 import pulumi
 from pydantic import Field
 
-from ..core.models import Flag, Name
+from ..core.models import Flag, Name, ObjectId
 from ..core.sections import (
     DeclaredSection,
     Location,
@@ -50,10 +50,35 @@ class TicketStageSpec(StageSpec):
         return {"ticket_state": self.ticket_state}
 
 
-class DealPipelineSpec(Spec):
-    """A deal pipeline, found or created by label, and its stages in display order."""
+PIPELINE_ID_HELP = (
+    "HubSpot's id of an existing pipeline to take over whatever its label in this account "
+    "(`default`: the deal pipeline every portal starts with, labelled in the portal's language); "
+    "its label becomes `name`."
+)
+
+
+class PipelineSpec(Spec):
+    """What deal and ticket pipelines declare besides their stages."""
 
     name: Name
+    key: Name | None = Field(
+        default=None,
+        description="Stable identity of the pipeline in Pulumi; defaults to its name. Keep the "
+        "old name here when renaming, so the rename is one update of the label in place (its "
+        "stages untouched) instead of a new pipeline.",
+    )
+    id: ObjectId = Field(default=None, description=PIPELINE_ID_HELP)
+
+    @property
+    def identity(self) -> str:
+        """The key that names the pipeline's resources (and its stages')."""
+        return self.key or self.name
+
+
+class DealPipelineSpec(PipelineSpec):
+    """A deal pipeline, found or created by label (or taken over by id), and its stages in
+    display order."""
+
     stages: list[DealStageSpec] = Field(default_factory=list)
     retired: list[RetiredStageSpec] = Field(
         default_factory=list,
@@ -62,10 +87,10 @@ class DealPipelineSpec(Spec):
     )
 
 
-class TicketPipelineSpec(Spec):
-    """A ticket pipeline, found or created by label, and its stages in display order."""
+class TicketPipelineSpec(PipelineSpec):
+    """A ticket pipeline, found or created by label (or taken over by id), and its stages in
+    display order."""
 
-    name: Name
     stages: list[TicketStageSpec] = Field(default_factory=list)
     retired: list[RetiredStageSpec] = Field(
         default_factory=list,
@@ -98,22 +123,25 @@ class HubSpotSection(SectionSpec):
                 for i, s in enumerate(live)
             ]
             pipeline = Pipeline(
-                builder.resource_name(object_type, spec.name),
+                builder.resource_name(object_type, spec.identity),
                 name=spec.name,
                 object_type=object_type,
                 seed=seed,
                 adopt=self.adopt or None,
+                adopt_id=spec.id,
                 opts=builder.child_options(),
             )
             stages: dict[str, pulumi.CustomResource] = {}
             for index, stage in enumerate(live):
                 stages[stage.identity] = stage_class(
-                    builder.resource_name(object_type, spec.name, stage.identity),
+                    builder.resource_name(object_type, spec.identity, stage.identity),
                     name=stage.name,
-                    pipeline=spec.name,  # known in a preview, unlike pipeline.name
+                    # its pipeline by identity: known in a preview (unlike pipeline.name), and
+                    # a keyed rename of the pipeline never replaces its stages
+                    pipeline=spec.identity,
                     pipeline_id=pipeline.id,  # a replaced pipeline replaces its stages
                     display_order=builder.position_hint(index),
-                    adopt=self.adopt or None,
+                    adopt=self.adopt or spec.id is not None or None,  # by id: its stages too
                     ordered_by_set=True,
                     opts=_with(pipeline, builder.stage_options("display_order", [pipeline])),
                     **stage.fields(),
@@ -124,9 +152,9 @@ class HubSpotSection(SectionSpec):
             for entry in spec.retired:
                 target = next((stages[s.identity] for s in live if s.name == entry.moved_to), None)
                 stage_class(
-                    builder.resource_name(object_type, spec.name, entry.identity),
+                    builder.resource_name(object_type, spec.identity, entry.identity),
                     name=entry.name,
-                    pipeline=spec.name,
+                    pipeline=spec.identity,
                     pipeline_id=pipeline.id,
                     ordered_by_set=True,
                     retirement=entry.control(target.id if target else None),
@@ -134,7 +162,7 @@ class HubSpotSection(SectionSpec):
                 )
             builder.order(
                 order_class,
-                builder.resource_name(object_type, spec.name),
+                builder.resource_name(object_type, spec.identity),
                 live,
                 stages,
                 spec.retired,
@@ -149,6 +177,9 @@ class HubSpotSection(SectionSpec):
             pipelines = [p for t, p in self._all() if t == object_type]
             names = [((object_type, i, "name"), p.name) for i, p in enumerate(pipelines)]
             problems += list(repeats(names, "pipeline name"))
+            if any(p.key for p in pipelines):  # else a repeated key is a repeated name
+                keys = [((object_type, i, "key"), p.identity) for i, p in enumerate(pipelines)]
+                problems += list(repeats(keys, "pipeline key"))
             for i, pipeline in enumerate(pipelines):
                 at: Location = (object_type, i)
                 problems += stage_repeats((*at, "stages"), pipeline.stages)

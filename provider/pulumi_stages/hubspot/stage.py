@@ -45,6 +45,25 @@ class PipelineKeepsAStage(StagesError):
     """HubSpot refuses to delete a pipeline's last stage."""
 
 
+class ReferencedByWorkflow(StagesError):
+    """[doc] From 2026-09 HubSpot refuses to delete a pipeline or stage a workflow references."""
+
+    def __init__(self, what: str, name: Any, id_: str, refused: DeleteRefused) -> None:
+        super().__init__(
+            f"HubSpot refused to delete {what} {name!r} (id {id_}): a workflow references it "
+            f"(HubSpot said: {refused.refusal.message}). It is kept, in HubSpot and in the "
+            f"stack's state. Take the {what} out of that workflow in HubSpot (or point the "
+            "workflow elsewhere), then run `pulumi up` again."
+        )
+        self.refusal = refused.refusal
+
+
+def names_a_workflow(refused: DeleteRefused) -> bool:
+    """Whether a delete's refusal is a workflow reference. guess: told by HubSpot's message,
+    which names the workflow; a real refusal's subCategory would be a surer sign."""
+    return "workflow" in refused.refusal.message.lower()
+
+
 def stage_identity(name: str, pipeline: str, pipeline_id: str) -> dict[str, Any]:
     """What picks out a stage: its label, and its pipeline's label and id."""
     return {"name": name, "pipeline": pipeline, "pipeline_id": pipeline_id}
@@ -82,6 +101,8 @@ class HubSpotStageProvider(ApiResourceProvider):
         except DeleteRefused as refused:
             if refused.refusal.status != 400:  # guess: the last-stage refusal's status
                 raise
+            if names_a_workflow(refused):
+                raise ReferencedByWorkflow("stage", props.get("name"), id_, refused) from None
             home = HubSpotStages(self.account(), self.objects, self.kind).sole_stage_home(id_)
             if home is None:
                 raise
@@ -136,6 +157,15 @@ class HubSpotPipelineProvider(ApiResourceProvider):
 
     def make_backend(self, account: Account) -> Backend:
         return HubSpotPipelines(account, self.objects)
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """As any pipeline; a workflow reference's refusal says so."""
+        try:
+            super().delete(id_, props)
+        except DeleteRefused as refused:
+            if refused.refusal.status == 400 and names_a_workflow(refused):
+                raise ReferencedByWorkflow("pipeline", props.get("name"), id_, refused) from None
+            raise
 
     def _owned(self, inputs: Mapping[str, Any]) -> tuple[str, ...]:
         return tuple(name for name in super()._owned(inputs) if name != "seed")

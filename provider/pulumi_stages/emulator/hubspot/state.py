@@ -16,6 +16,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from .portal import (
+    DEAL_PIPELINE,
+    DEAL_STAGES,
+    FIRST_GENERATED_ID,
+    SEEDED_AT,
+    SEEDED_STAGE_IDS,
+    TICKET_PIPELINE,
+    TICKET_STAGES,
+)
+from .search import SearchRefused
+from .search import search as run_search
+
 OBJECT_TYPES = {"deals": "deals", "0-3": "deals", "tickets": "tickets", "0-5": "tickets"}
 """[doc] an object type is named or given by its type id (deals 0-3, tickets 0-5)."""
 
@@ -31,7 +43,10 @@ VALIDATE_PARAM = {
 object type `validateReferencesBeforeDelete`."""
 TICKET_STATES = ("OPEN", "CLOSED")  # [doc] PipelineStage.metadata for tickets
 MAX_LABEL = 255  # guess: the length limit of a label is not documented
-SEARCH_LIMIT = 200  # [doc] CRM search: at most 200 results per page
+BATCH_LIMIT = 100  # [doc] batch endpoints take at most 100 inputs
+STAGES_PER_PIPELINE = 100
+"""[doc] the Pipelines v1 reference: "Pipelines may have up to 100 stages" (api-notes: the v3
+reference is silent). guess: the refusal's status (400 VALIDATION_ERROR) and wording."""
 
 
 def now_text() -> str:
@@ -82,9 +97,9 @@ class HubSpotOptions:
     duplicate_label_status: int = 409  # guess: 409 CONFLICT, not 400
     """guess: a second stage with a label its pipeline already has is refused; the docs say labels
     are unique within a pipeline but not which status the refusal has (409 CONFLICT or 400)."""
-    default_pipelines: bool = False  # guess: real portals start with default pipelines
-    """guess: real portals start with a default deal pipeline ("default") and a default ticket
-    pipeline ("0"); the emulator starts empty unless asked, so tests see only their own stages."""
+    default_pipelines: bool = True
+    """[doc] every portal starts with the default deal pipeline ("default") and a default ticket
+    pipeline ("0"), with HubSpot's stage ids (`portal.py`); False starts an empty portal."""
     search_consistent: bool = True
     """[doc] search results can lag a few seconds behind writes; True answers every search from
     the records as they are now, False from an index that sees each write `search_lag_seconds`
@@ -115,6 +130,9 @@ class StoredPipeline:
     stages: dict[str, StoredStage]
     created_at: str
     updated_at: str
+    archived: bool = False
+    """[doc] DELETE archives a pipeline (the clients call it `archive`); PATCH `archived: false`
+    restores it ([doc] PipelinePatchInput.archived)."""
 
     def ordered(self) -> list[StoredStage]:
         """Stages in display order, ties by label (guess: as pipelines tie, per the guide)."""
@@ -162,36 +180,51 @@ class HubSpotState:
     portal_id: int = 62515
     pipelines: dict[str, StoredPipeline] = field(default_factory=dict)
     records: dict[str, StoredRecord] = field(default_factory=dict)
-    next_pipeline_id: int = 1
-    next_stage_id: int = 1
+    next_pipeline_id: int = FIRST_GENERATED_ID
+    next_stage_id: int = FIRST_GENERATED_ID
     next_record_id: int = 1
     lock: threading.RLock = field(default_factory=threading.RLock)
     unindexed: dict[str, tuple[float, dict[str, str] | None]] = field(default_factory=dict)
     """Record id -> (when the index sees its last write, its properties before that write);
     only with `search_consistent=False`."""
+    workflows: dict[str, str] = field(default_factory=dict)
+    """Pipeline or stage id -> the name of a workflow that references it (seeded by an admin
+    route: the API has no call to make workflows)."""
+    rules: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Validation rule name -> {"stage": stage id, "property": the property a record entering
+    that stage must have} (seeded by an admin route, as an admin would set one up)."""
 
     def __post_init__(self) -> None:
         if self.options.default_pipelines and not self.pipelines:
             self._add_defaults()
 
     def _add_defaults(self) -> None:
-        """guess: the default pipelines' ids ("default", "0") as seen in public answers."""
-        deals = [("Appointment Scheduled", "0.2"), ("Closed Won", "1.0"), ("Closed Lost", "0.0")]
-        now = now_text()
-        stages = {
-            str(i): StoredStage(str(i), label, i, {"probability": p, "isClosed": "false"}, now, now)
-            for i, (label, p) in enumerate(deals)
+        """The default deal and ticket pipelines of a fresh portal (`portal.py`), made at a fixed
+        time."""
+        at = SEEDED_AT
+        deals = {
+            sid: StoredStage(sid, label, i, {"probability": p, "isClosed": closed}, at, at)
+            for i, (sid, label, p, closed) in enumerate(DEAL_STAGES)
         }
-        self.pipelines["default"] = StoredPipeline(
-            "default", "deals", "Sales Pipeline", 0, stages, now, now
-        )
+        tickets = {
+            sid: StoredStage(sid, label, i, {"ticketState": state}, at, at)
+            for i, (sid, label, state) in enumerate(TICKET_STAGES)
+        }
+        for (pid, label), kind, stages in (
+            (DEAL_PIPELINE, "deals", deals),
+            (TICKET_PIPELINE, "tickets", tickets),
+        ):
+            self.pipelines[pid] = StoredPipeline(pid, kind, label, 0, stages, at, at)
 
     def reset(self) -> None:
         """Forget everything (the defaults come back if asked for)."""
         with self.lock:
             self.pipelines.clear()
             self.records.clear()
-            self.next_pipeline_id = self.next_stage_id = self.next_record_id = 1
+            self.workflows.clear()
+            self.rules.clear()
+            self.next_pipeline_id = self.next_stage_id = FIRST_GENERATED_ID
+            self.next_record_id = 1
             if self.options.default_pipelines:
                 self._add_defaults()
 
@@ -220,16 +253,28 @@ class HubSpotState:
         return canonical
 
     def list_pipelines(self, object_type: str) -> list[StoredPipeline]:
-        """[doc] every pipeline of the type, ordered by displayOrder then label."""
+        """[doc] every pipeline of the type, ordered by displayOrder then label; archived ones
+        are not listed (guess: no `archived` query on this listing, as the reference shows)."""
         with self.lock:
-            found = [p for p in self.pipelines.values() if p.object_type == object_type]
+            found = [
+                p
+                for p in self.pipelines.values()
+                if p.object_type == object_type and not p.archived
+            ]
         return sorted(found, key=lambda p: (p.display_order, p.label, p.id))
 
-    def pipeline(self, object_type: str, pipeline_id: str) -> StoredPipeline:
-        """The pipeline, or 404."""
+    def pipeline(
+        self, object_type: str, pipeline_id: str, archived_too: bool = False
+    ) -> StoredPipeline:
+        """The pipeline, or 404 ([doc] "that ID must correspond to an existing, un-archived
+        pipeline. Otherwise the request will fail with a 404")."""
         with self.lock:
             found = self.pipelines.get(pipeline_id)
-        if found is None or found.object_type != object_type:
+        if (
+            found is None
+            or found.object_type != object_type
+            or (found.archived and not archived_too)
+        ):
             raise not_found(f"Unable to find pipeline {pipeline_id} for object type {object_type}")
         return found
 
@@ -248,8 +293,8 @@ class HubSpotState:
             raise validation_error("displayOrder is required and must be an integer")
         metadata = body.get("metadata")
         if metadata is None:
-            if creating and object_type == "deals":
-                raise validation_error("metadata.probability is required for deal stages")
+            if creating:  # [doc] PipelineStageInput: label, displayOrder and metadata required
+                raise validation_error("metadata is required")
             return None
         if not isinstance(metadata, dict):
             raise validation_error("metadata must be an object")
@@ -283,6 +328,11 @@ class HubSpotState:
         self, object_type: str, pipeline: StoredPipeline, body: dict[str, Any]
     ) -> StoredStage:
         metadata = self._check_stage(object_type, body, creating=True) or {}
+        if len(pipeline.stages) >= STAGES_PER_PIPELINE:
+            raise validation_error(
+                f"A pipeline may have at most {STAGES_PER_PIPELINE} stages; "
+                f"pipeline {pipeline.id} has {len(pipeline.stages)}"
+            )
         if object_type == "tickets":
             metadata.setdefault("ticketState", "OPEN")
         self._label_taken(pipeline, body["label"])
@@ -331,18 +381,25 @@ class HubSpotState:
     def update_pipeline(
         self, object_type: str, pipeline_id: str, body: dict[str, Any]
     ) -> StoredPipeline:
-        """[doc] PipelinePatchInput: label, displayOrder, archived (guess: archived is refused
-        here; the emulator deletes instead)."""
-        unknown = sorted(set(body) - {"label", "displayOrder"})  # guess: `archived` refused
+        """[doc] PipelinePatchInput: label, displayOrder, archived; `archived: false` restores
+        an archived pipeline (guess: the one call that reaches an archived pipeline, as the
+        input's field implies; `archived: true` archives it as DELETE does)."""
+        unknown = sorted(set(body) - {"label", "displayOrder", "archived"})
         if unknown:
             raise validation_error(f"{unknown[0]} cannot be changed here")
+        if "archived" in body and not isinstance(body["archived"], bool):
+            raise validation_error("archived must be true or false")
         label = body.get("label")
         if "label" in body and (not isinstance(label, str) or not label.strip()):
             raise validation_error("label must not be blank")
         if "displayOrder" in body and not _whole(body["displayOrder"]):
             raise validation_error("displayOrder must be an integer")
         with self.lock:
-            pipeline = self.pipeline(object_type, pipeline_id)
+            pipeline = self.pipeline(object_type, pipeline_id, archived_too=True)
+            if pipeline.archived and body.get("archived") is not False:
+                raise not_found(
+                    f"Unable to find pipeline {pipeline_id} for object type {object_type}"
+                )
             if label is not None and any(
                 p.label == label and p.id != pipeline_id for p in self.list_pipelines(object_type)
             ):
@@ -353,6 +410,7 @@ class HubSpotState:
                 )
             pipeline.label = body.get("label", pipeline.label)
             pipeline.display_order = body.get("displayOrder", pipeline.display_order)
+            pipeline.archived = body.get("archived", pipeline.archived)
             pipeline.updated_at = now_text()
             return pipeline
 
@@ -410,10 +468,14 @@ class HubSpotState:
             return pipeline
 
     def delete_pipeline(self, object_type: str, pipeline_id: str, validate: bool) -> None:
-        """Delete a pipeline and its stages; with validation, refused while records sit in it."""
+        """[doc] Archive a pipeline (v3 and 2026-09 DELETE; the clients' method is `archive`);
+        with validation, refused while records sit in it or a workflow references it or one of
+        its stages ([doc] changelog 2026-09)."""
         with self.lock:
-            self.pipeline(object_type, pipeline_id)
+            pipeline = self.pipeline(object_type, pipeline_id)
             if validate:
+                for target in (pipeline_id, *pipeline.stages):
+                    self._not_referenced(target, "Pipeline", pipeline_id)
                 held = [
                     r
                     for r in self.records.values()
@@ -425,7 +487,21 @@ class HubSpotState:
                         f"Pipeline {pipeline_id} is in use by {len(held)} {object_type}; "
                         "move them before deleting it"
                     )
-            del self.pipelines[pipeline_id]
+            pipeline.archived = True
+            pipeline.updated_at = now_text()
+
+    def _not_referenced(self, target: str, what: str, what_id: str) -> None:
+        """[doc] changelog 2026-09: a delete is blocked while a workflow references the object.
+        guess: 400 VALIDATION_ERROR, subCategory and wording (a real refusal would settle them)."""
+        workflow = self.workflows.get(target)
+        if workflow is not None:
+            raise HubSpotError(
+                400,
+                "VALIDATION_ERROR",
+                f"{what} {what_id} is referenced by workflow {workflow!r}; remove the reference "
+                "before deleting it",
+                subCategory="PipelineError.REFERENCED_BY_WORKFLOW",
+            )
 
     # Stages.
 
@@ -492,6 +568,8 @@ class HubSpotState:
             if len(pipeline.stages) == 1:  # guess: 400 VALIDATION_ERROR, the wording
                 raise validation_error(LAST_STAGE)
             held = self.in_stage(object_type, stage_id)
+            if validate:
+                self._not_referenced(stage_id, "Stage", stage_id)
             if validate and held:  # guess: 400 VALIDATION_ERROR, and the wording
                 raise validation_error(
                     f"Stage {stage_id} is in use by {len(held)} {object_type}; move them to "
@@ -516,6 +594,7 @@ class HubSpotState:
         with self.lock:
             if key in props:
                 props[PIPELINE_PROPERTY[object_type]] = self._home(object_type, props[key]).id
+            self._obeys_rules(object_type, "new", props)
             now = now_text()
             record = StoredRecord(self._record_id(), object_type, props, now, now)
             self._unindexed(record.id, None)
@@ -569,37 +648,97 @@ class HubSpotState:
                         f"{props[stage_key]} is not a valid {stage_key} for pipeline {wanted}"
                     )
                 props[pipeline_key] = home.id
+            self._obeys_rules(object_type, record.id, {**record.properties, **props})
             self._unindexed(record.id, dict(record.properties))
             record.properties.update(props)
             record.updated_at = now_text()
             return record
 
+    def _obeys_rules(self, object_type: str, record_id: str, after: dict[str, str]) -> None:
+        """[doc] changelog August 2026: from 2026-09 admin-configured validation rules apply to
+        every CRM write. guess: a rule here is "a record in stage S needs property P"; the
+        refusal's status (400 VALIDATION_ERROR), subCategory and wording."""
+        stage = after.get(STAGE_PROPERTY[object_type])
+        for name, rule in sorted(self.rules.items()):
+            if rule["stage"] == stage and not after.get(rule["property"]):
+                raise HubSpotError(
+                    400,
+                    "VALIDATION_ERROR",
+                    f"Validation rule {name!r} refused {object_type} {record_id}: property "
+                    f"{rule['property']!r} is required in stage {stage}",
+                    subCategory="VALIDATION_RULE_FAILED",
+                    context={"ids": [record_id], "rule": [name]},
+                )
+
     def search(
         self, object_type: str, body: dict[str, Any]
     ) -> tuple[int, list[StoredRecord], str | None]:
-        """[doc] CRM search: filterGroups (OR of groups, AND within one) of filters with
-        propertyName, operator (EQ, NEQ, IN, NOT_IN, HAS_PROPERTY here) and value(s); `limit` up
-        to 200 (default 10), `after` an offset. Returns total, the page, the next `after`.
-        guess: results in id order."""
-        limit = body.get("limit", 10)
-        if not _whole(limit) or not 0 < limit <= SEARCH_LIMIT:
-            raise validation_error(f"limit must be between 1 and {SEARCH_LIMIT}")
-        after = str(body.get("after") or "0")
-        if not after.isdigit():
-            raise validation_error("after must be a paging cursor from a previous answer")
-        groups = body.get("filterGroups") or []
-        if not isinstance(groups, list):
-            raise validation_error("filterGroups must be a list")
+        """[doc] CRM search over what the index sees now (`search.py`): total, the page, the
+        next cursor."""
         with self.lock:
             indexed = [self._indexed(r) for r in self.records.values()]
-            found = [r for r in indexed if r is not None and r.object_type == object_type]
-        if groups:
-            found = [r for r in found if any(_matches_group(r, g) for g in groups)]
-        found.sort(key=lambda r: int(r.id))  # guess: id order when no sort is asked
-        start = int(after)
-        page = found[start : start + limit]
-        following = str(start + limit) if start + limit < len(found) else None
-        return len(found), page, following
+        found = [r for r in indexed if r is not None and r.object_type == object_type]
+        try:
+            total, page, following = run_search(object_type, found, body)
+        except SearchRefused as refused:
+            raise validation_error(str(refused)) from None
+        return total, [r for r in page if isinstance(r, StoredRecord)], following
+
+    def _batch_inputs(self, body: dict[str, Any]) -> list[dict[str, Any]]:
+        """[doc] `{"inputs": [...]}`, at most 100 (guess: 400 VALIDATION_ERROR and wording past
+        it, and for a repeated id, as public threads quote "Duplicate IDs found in batch input")."""
+        inputs = body.get("inputs")
+        if not isinstance(inputs, list) or not all(isinstance(i, dict) for i in inputs):
+            raise validation_error("inputs is required and must be a list")
+        if len(inputs) > BATCH_LIMIT:
+            raise validation_error(f"Batch input limit is {BATCH_LIMIT}, got {len(inputs)}")
+        ids = [str(i.get("id")) for i in inputs]
+        if len(set(ids)) != len(ids):
+            raise validation_error(f"Duplicate IDs found in batch input: {ids}")
+        return inputs
+
+    def batch_read(
+        self, object_type: str, body: dict[str, Any]
+    ) -> tuple[list[StoredRecord], list[dict[str, Any]]]:
+        """[doc] batch read: the records found and one OBJECT_NOT_FOUND error naming the ids that
+        are not ([seen] the message public threads quote)."""
+        found, missing = [], []
+        for spec in self._batch_inputs(body):
+            try:
+                found.append(self.record(object_type, str(spec.get("id"))))
+            except HubSpotError:
+                missing.append(str(spec.get("id")))
+        errors = []
+        if missing:
+            errors.append(
+                HubSpotError(
+                    404,
+                    "OBJECT_NOT_FOUND",
+                    f"Could not get some {object_type} objects, they may be deleted or not "
+                    "exist. Check that ids are valid.",
+                    context={"ids": missing},
+                ).body
+            )
+        return found, errors
+
+    def batch_update(
+        self, object_type: str, body: dict[str, Any]
+    ) -> tuple[list[StoredRecord], list[dict[str, Any]]]:
+        """[doc] batch update: each input applied as one update; [doc] changelog "simplifying
+        batch update response codes": 200 when all succeed, 207 when one or more fail. guess:
+        the inputs that can be applied are, and each failing one is an error naming its id."""
+        done, errors = [], []
+        for spec in self._batch_inputs(body):
+            properties = spec.get("properties")
+            if not isinstance(properties, dict):
+                raise validation_error("each input needs properties")
+            try:
+                done.append(self.update_record(object_type, str(spec.get("id")), properties))
+            except HubSpotError as refused:
+                error = dict(refused.body)
+                error.setdefault("context", {"ids": [str(spec.get("id"))]})
+                errors.append(error)
+        return done, errors
 
     def list_records(
         self, object_type: str, limit: int, after: str | None
@@ -647,13 +786,41 @@ class HubSpotState:
     # For tests and persistence.
 
     def live_stages(self) -> list[tuple[str, str]]:
-        """(label, id) of every stage, by id."""
+        """(label, id) of every stage of a live pipeline, by id, less a fresh portal's own
+        (`portal.py`): what clients made, so a test sees only its own stages."""
         with self.lock:
-            stages = [s for p in self.pipelines.values() for s in p.stages.values()]
+            stages = [
+                s
+                for p in self.pipelines.values()
+                if not p.archived
+                for s in p.stages.values()
+                if s.id not in SEEDED_STAGE_IDS
+            ]
         return [
             (s.label, s.id)
             for s in sorted(stages, key=lambda s: int(s.id) if s.id.isdigit() else 0)
         ]
+
+    def made_pipelines(self) -> dict[str, StoredPipeline]:
+        """Live pipelines clients made: neither a fresh portal's own nor archived."""
+        with self.lock:
+            return {
+                i: p
+                for i, p in self.pipelines.items()
+                if not p.archived and i not in (DEAL_PIPELINE[0], TICKET_PIPELINE[0])
+            }
+
+    def defaults_intact(self) -> bool:
+        """Whether a fresh portal's own pipelines are all still there, live, as seeded."""
+        fresh = HubSpotState(HubSpotOptions())
+        with self.lock:
+            return all(
+                (mine := self.pipelines.get(i)) is not None
+                and not mine.archived
+                and [(s.id, s.label, s.metadata) for s in mine.ordered()]
+                == [(s.id, s.label, s.metadata) for s in seeded.ordered()]
+                for i, seeded in fresh.pipelines.items()
+            )
 
     def export_state(self) -> dict[str, Any]:
         """Everything as plain JSON."""
@@ -669,6 +836,8 @@ class HubSpotState:
                 ],
                 "records": [vars(r) for r in self.records.values()],
                 "next": [self.next_pipeline_id, self.next_stage_id, self.next_record_id],
+                "workflows": dict(self.workflows),
+                "rules": {k: dict(v) for k, v in self.rules.items()},
             }
 
     def import_state(self, data: dict[str, Any]) -> None:
@@ -682,29 +851,7 @@ class HubSpotState:
                 self.pipelines[raw["id"]] = StoredPipeline(**fields, stages=stages)
             self.records = {r["id"]: StoredRecord(**r) for r in data.get("records", [])}
             self.next_pipeline_id, self.next_stage_id, self.next_record_id = data.get(
-                "next", [1, 1, 1]
+                "next", [FIRST_GENERATED_ID, FIRST_GENERATED_ID, 1]
             )
-
-
-def _matches_group(record: StoredRecord, group: Any) -> bool:
-    filters = group.get("filters") if isinstance(group, dict) else None
-    if not isinstance(filters, list):
-        raise validation_error("each filter group needs a list of filters")
-    return all(_matches(record, f) for f in filters)
-
-
-def _matches(record: StoredRecord, spec: Any) -> bool:
-    if not isinstance(spec, dict) or not isinstance(spec.get("propertyName"), str):
-        raise validation_error("each filter needs a propertyName")
-    value: str | None = record.properties.get(str(spec["propertyName"]))
-    operator = str(spec.get("operator"))
-    if operator == "EQ":
-        return value == str(spec.get("value"))
-    if operator == "NEQ":
-        return value != str(spec.get("value"))
-    if operator in ("IN", "NOT_IN"):
-        values = [str(v) for v in spec.get("values") or []]
-        return (value in values) == (operator == "IN")
-    if operator == "HAS_PROPERTY":
-        return value is not None
-    raise validation_error(f"operator {operator!r} is not supported by the emulator")
+            self.workflows = dict(data.get("workflows", {}))
+            self.rules = {k: dict(v) for k, v in data.get("rules", {}).items()}

@@ -22,6 +22,8 @@ from aiohttp import web
 
 from ..faults import RateWindow
 from ..server import ADMIN_PREFIX
+from .search import shown
+from .search_limit import SearchLimit
 from .state import (
     VALIDATE_PARAM,
     HubSpotError,
@@ -29,6 +31,7 @@ from .state import (
     StoredPipeline,
     StoredRecord,
     StoredStage,
+    now_text,
     validation_error,
 )
 
@@ -36,7 +39,9 @@ PIPELINES_VERSIONS = ("v3", "2026-09")  # [doc] the Pipelines reference shows 20
 OBJECTS_VERSIONS = ("v3", "2026-03")  # [doc] `/crm/objects/2026-03/{objectType}/search`
 ACCOUNT_INFO_VERSIONS = ("v3", "2026-03")  # [doc] `/account-info/2026-03/details`
 VALIDATING_BY_DEFAULT = frozenset({"2026-09"})
-DAILY_LIMIT = 500_000  # [seen] Professional/Enterprise daily limit of private apps
+DAILY_LIMIT = 650_000
+"""[doc] usage guidelines: a private app's daily limit on Professional (250,000 on Free and
+Starter, 1,000,000 on Enterprise); OAuth apps have none, and answer no daily headers."""
 ADMIN = f"{ADMIN_PREFIX}/hubspot"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -66,15 +71,25 @@ class HubSpotService:
     rate_window_seconds = 10.0  # [doc] the burst limit is per 10 seconds
     auth_paths: frozenset[str] = frozenset()
     read_routes = frozenset(
-        f"{objects_prefix(v)}/{{objectType}}/search" for v in OBJECTS_VERSIONS
-    )  # [doc] search is a read sent as POST
+        f"{objects_prefix(v)}/{{objectType}}/{verb}"
+        for v in OBJECTS_VERSIONS
+        for verb in ("search", "batch/read")
+    )  # [doc] search and batch read are reads sent as POST
 
     def __init__(
-        self, token: str, state: HubSpotState | None = None, portal_id: int = 62515
+        self,
+        token: str,
+        state: HubSpotState | None = None,
+        portal_id: int = 62515,
+        daily_limit: int | None = DAILY_LIMIT,
     ) -> None:
         self.tokens = {token}
         self.state = state or HubSpotState(portal_id=portal_id)
         self.daily_used = 0
+        self.daily_limit = daily_limit
+        """The app's daily limit by tier (`DAILY_LIMIT`); None for an OAuth app (no daily
+        headers, no daily 429)."""
+        self.search_limit = SearchLimit()
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
@@ -156,13 +171,37 @@ class HubSpotService:
         reset time), and the daily pair. guess: search answers carry them too (public threads say
         search answers lack them)."""
         self.daily_used += 1
-        return {
+        headers = {
             "X-HubSpot-RateLimit-Max": str(window.limit),
             "X-HubSpot-RateLimit-Remaining": str(window.remaining),
             "X-HubSpot-RateLimit-Interval-Milliseconds": str(int(self.rate_window_seconds * 1000)),
-            "X-HubSpot-RateLimit-Daily": str(DAILY_LIMIT),  # guess: a fixed daily budget
-            "X-HubSpot-RateLimit-Daily-Remaining": str(max(0, DAILY_LIMIT - self.daily_used)),
         }
+        if self.daily_limit is not None:  # [doc] private apps only
+            headers["X-HubSpot-RateLimit-Daily"] = str(self.daily_limit)
+            remaining = max(0, self.daily_limit - self.daily_used)
+            headers["X-HubSpot-RateLimit-Daily-Remaining"] = str(remaining)
+        return headers
+
+    def _daily_refusal(self) -> web.Response | None:
+        """[doc] past the daily limit every call answers 429; [seen] the body's policyName
+        DAILY and its message."""
+        if self.daily_limit is None or self.daily_used < self.daily_limit:
+            return None
+        body = {
+            "status": "error",
+            "message": "You have reached your daily limit.",
+            "errorType": "RATE_LIMIT",
+            "correlationId": HubSpotError(429, "RATE_LIMITS", "").body["correlationId"],
+            "policyName": "DAILY",
+        }
+        return web.json_response(
+            body,
+            status=429,
+            headers={
+                "X-HubSpot-RateLimit-Daily": str(self.daily_limit),
+                "X-HubSpot-RateLimit-Daily-Remaining": "0",
+            },
+        )
 
     def route_error(self, request: web.Request, status: int) -> web.Response:
         """Unknown routes and methods answer in the usual error shape."""  # guess
@@ -187,6 +226,8 @@ class HubSpotService:
                 web.get(f"{o}/{{objectType}}", wrap(self.list_records)),
                 web.post(f"{o}/{{objectType}}", wrap(self.create_record)),
                 web.post(f"{o}/{{objectType}}/search", wrap(self.search)),
+                web.post(f"{o}/{{objectType}}/batch/read", wrap(self.batch_read)),
+                web.post(f"{o}/{{objectType}}/batch/update", wrap(self.batch_update)),
                 web.get(f"{o}/{{objectType}}/{{recordId}}", wrap(self.get_record)),
                 web.patch(f"{o}/{{objectType}}/{{recordId}}", wrap(self.update_record)),
             ]
@@ -212,10 +253,17 @@ class HubSpotService:
                 ),
             ]
         found.append(web.put(f"{ADMIN}/stages/{{stageId}}/records", wrap(self.admin_records)))
+        found.append(web.put(f"{ADMIN}/workflows/{{targetId}}", wrap(self.admin_workflow)))
+        found.append(web.delete(f"{ADMIN}/workflows/{{targetId}}", wrap(self.admin_workflow)))
+        found.append(web.put(f"{ADMIN}/rules/{{name}}", wrap(self.admin_rule)))
+        found.append(web.delete(f"{ADMIN}/rules/{{name}}", wrap(self.admin_rule)))
         return found
 
     def _wrap(self, handler: Handler) -> Handler:
         async def wrapped(request: web.Request) -> web.StreamResponse:
+            refused = None if request.path.startswith(ADMIN) else self._daily_refusal()
+            if refused is not None:
+                return refused
             try:
                 return await handler(request)
             except HubSpotError as error:
@@ -281,18 +329,24 @@ class HubSpotService:
             "stages": [self._stage(s) for s in pipeline.ordered()],
             "createdAt": pipeline.created_at,
             "updatedAt": pipeline.updated_at,
-            "archived": False,
+            "archived": pipeline.archived,
         }
 
     @staticmethod
-    def _record(record: StoredRecord) -> dict[str, Any]:
-        """[doc] a CRM object: id, properties (hs_object_id among them), dates, archived."""
-        properties = {
-            **record.properties,
+    def _record(record: StoredRecord, asked: Any = None) -> dict[str, Any]:
+        """[doc] a CRM object: id, properties (hs_object_id among them), dates, archived. With
+        `asked` (a search's or batch read's `properties`), only those and the ones every answer
+        carries, or the object's defaults when it names none ([doc] search guide)."""
+        always = {
             "hs_object_id": record.id,
             "createdate": record.created_at,
             "hs_lastmodifieddate": record.updated_at,
         }
+        properties = (
+            {**record.properties, **always}
+            if asked is None
+            else shown(record.object_type, record.properties, asked, always)
+        )
         return {
             "id": record.id,
             "properties": properties,
@@ -403,9 +457,18 @@ class HubSpotService:
         return web.json_response(body)
 
     async def search(self, request: web.Request) -> web.Response:
-        """[doc] `{"total", "results", "paging": {"next": {"after"}}}`, paging only when more."""
-        total, page, following = self.state.search(self._type(request), await self._json(request))
-        body: dict[str, Any] = {"total": total, "results": [self._record(r) for r in page]}
+        """[doc] `{"total", "results", "paging": {"next": {"after"}}}`, paging only when more;
+        search has its own per-second limit per token (`search_limit.py`)."""
+        refused = self.search_limit.refusal()
+        if refused is not None:
+            return web.json_response(refused, status=429)
+        query = await self._json(request)
+        total, page, following = self.state.search(self._type(request), query)
+        asked = query.get("properties") or []
+        body: dict[str, Any] = {
+            "total": total,
+            "results": [self._record(r, asked) for r in page],
+        }
         if following is not None:
             body["paging"] = {"next": {"after": following}}
         return web.json_response(body)
@@ -422,6 +485,60 @@ class HubSpotService:
             self._type(request), request.match_info["recordId"], properties
         )
         return web.json_response(self._record(record))
+
+    @staticmethod
+    def _batch_answer(results: list[dict[str, Any]], errors: list[dict[str, Any]]) -> web.Response:
+        """[doc] BatchResponseSimplePublicObject(WithErrors): status COMPLETE, results, times;
+        errors and numErrors with a 207 when any input failed ([doc] changelog)."""
+        now = now_text()
+        body: dict[str, Any] = {
+            "status": "COMPLETE",
+            "results": results,
+            "startedAt": now,
+            "completedAt": now,
+        }
+        if errors:
+            body.update(errors=errors, numErrors=len(errors))
+        return web.json_response(body, status=207 if errors else 200)
+
+    async def batch_read(self, request: web.Request) -> web.Response:
+        body = await self._json(request)
+        found, errors = self.state.batch_read(self._type(request), body)
+        asked = body.get("properties") or []
+        return self._batch_answer([self._record(r, asked) for r in found], errors)
+
+    async def batch_update(self, request: web.Request) -> web.Response:
+        done, errors = self.state.batch_update(self._type(request), await self._json(request))
+        return self._batch_answer([self._record(r) for r in done], errors)
+
+    async def admin_workflow(self, request: web.Request) -> web.Response:
+        """Admin: PUT `{"name": ...}` makes a workflow reference the pipeline or stage; DELETE
+        removes it (a real portal's workflows are edited in its UI, not this API)."""
+        target = request.match_info["targetId"]
+        with self.state.lock:
+            if request.method == "DELETE":
+                self.state.workflows.pop(target, None)
+                return web.json_response({}, status=200)
+            name = (await self._json(request)).get("name")
+            if not isinstance(name, str) or not name:
+                raise validation_error('Expected {"name": "<workflow name>"}')
+            self.state.workflows[target] = name
+        return web.json_response({"target": target, "name": name}, status=201)
+
+    async def admin_rule(self, request: web.Request) -> web.Response:
+        """Admin: PUT `{"stage": id, "property": name}` sets a validation rule (a record in
+        that stage needs the property); DELETE removes it (the fix an admin makes)."""
+        name = request.match_info["name"]
+        with self.state.lock:
+            if request.method == "DELETE":
+                self.state.rules.pop(name, None)
+                return web.json_response({}, status=200)
+            body = await self._json(request)
+            stage, prop = body.get("stage"), body.get("property")
+            if not isinstance(stage, str) or not isinstance(prop, str):
+                raise validation_error('Expected {"stage": "<id>", "property": "<name>"}')
+            self.state.rules[name] = {"stage": stage, "property": prop}
+        return web.json_response({"name": name, "stage": stage, "property": prop}, status=201)
 
     async def admin_records(self, request: web.Request) -> web.Response:
         """Admin: add `{"count": N}` new records to a stage; `{"ids": [...]}`."""

@@ -1,0 +1,81 @@
+"""Apply one stack on the commit checked out (the merge commit), but only what was reviewed:
+preview this commit, compare its changes with the reviewed plan's, and apply the fresh plan
+only when they are equal. When they differ (another change merged since, or the account
+moved), nothing is applied: the message names each difference and the fresh plan is saved in
+the output folder. With `--differ=ask` that is no failure: step output `differs=true` starts
+the workflow's job that asks for approval again, and applies the fresh plan (this script again,
+with the fresh plan as the reviewed one)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from ci_common import fail, output, pulumi, summary
+from plans import differences
+from preview import preview
+
+DIFFERENT = 3
+"""The exit status when the merged commit's changes are not the reviewed ones."""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("stack")
+    parser.add_argument(
+        "--reviewed", type=Path, required=True, help="folder holding the reviewed changes"
+    )
+    parser.add_argument("--out", type=Path, default=Path("fresh"))
+    parser.add_argument(
+        "--differ",
+        choices=("fail", "ask"),
+        default="fail",
+        help="when the changes differ: fail (exit 3), or ask (exit 0, output differs=true)",
+    )
+    args = parser.parse_args()
+    stack: str = args.stack
+    reviewed_file = args.reviewed / f"changes-{stack}.json"
+    if not reviewed_file.exists():
+        fail(f"stack {stack}: no reviewed plan ({reviewed_file} is missing); nothing applied")
+    reviewed = json.loads(reviewed_file.read_text())
+    if preview(stack, args.out) != 0:
+        fail(f"stack {stack}: the preview of this commit failed; nothing applied")
+    fresh = json.loads((args.out / f"changes-{stack}.json").read_text())
+    output("differs", str(fresh != reviewed).lower())
+    if fresh != reviewed:
+        lines = differences(reviewed, fresh)
+        message = (
+            f"stack {stack}: this commit's changes differ from the reviewed plan, so nothing "
+            "was applied. The fresh plan is saved: approve it in the next job after reading "
+            "the differences below (or run the `stages apply` workflow by hand to preview again)."
+        )
+        print("\n".join([message, *lines]))
+        summary("\n".join([f"**{message}**", "", "```", *lines, "```"]))
+        if args.differ == "ask":
+            print(f"::warning::{message}")
+            return
+        fail(message, DIFFERENT)
+    if not fresh:
+        print(f"stack {stack}: no changes to apply (as reviewed)")
+        return
+    plan = (args.out / f"plan-{stack}.json").resolve()
+    done = pulumi(
+        "up",
+        "--stack",
+        stack,
+        "--yes",
+        "--skip-preview",
+        "--refresh",
+        "--run-program",
+        "--plan",
+        str(plan),
+    )
+    if done.returncode != 0:
+        fail(f"stack {stack}: `pulumi up --plan` stopped (exit {done.returncode})")
+    count = f"{len(fresh)} resource" + ("" if len(fresh) == 1 else "s")
+    print(f"stack {stack}: applied the reviewed changes ({count})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""Post a stack's preview on its pull request as one comment, updated on every push: the
+comment carries a hidden marker naming the project folder and stack, found again by `gh api`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from ci_common import project_dir
+
+
+def marker(stack: str) -> str:
+    """The hidden line that identifies this project's and stack's comment."""
+    return f"<!-- pulumi-stages preview: {project_dir().as_posix()} {stack} -->"
+
+
+def gh(*args: str) -> str:
+    """Run `gh ARGS` (GH_TOKEN set by the workflow) and return what it printed."""
+    done = subprocess.run(["gh", *args], capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def upsert(pr: str, stack: str, body: str) -> str:
+    """Update the stack's comment on the pull request, or create it; 'updated' or 'created'."""
+    repo = os.environ["GITHUB_REPOSITORY"]
+    tag = marker(stack)
+    found = gh(
+        "api",
+        "--paginate",
+        f"repos/{repo}/issues/{pr}/comments",
+        "--jq",
+        f".[] | select(.body | contains({json.dumps(tag)})) | .id",
+    ).split()
+    text = f"{tag}\n{body}"
+    if found:
+        gh("api", "-X", "PATCH", f"repos/{repo}/issues/comments/{found[0]}", "-f", f"body={text}")
+        return "updated"
+    gh("api", "-X", "POST", f"repos/{repo}/issues/{pr}/comments", "-f", f"body={text}")
+    return "created"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("stack")
+    parser.add_argument("--pr", required=True)
+    parser.add_argument("--body-file", type=Path, required=True)
+    args = parser.parse_args()
+    print(
+        f"comment for stack {args.stack}: {upsert(args.pr, args.stack, args.body_file.read_text())}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""The memory in an S3 bucket (moto's server on loopback): values, logs, and locks made of
+conditional writes, so two holders never overlap and a dead holder's lock is overtaken once its
+lease has run out."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from pulumi_stages.core.backend import Remote
+from pulumi_stages.core.journal import CreateJournal
+from pulumi_stages.core.memory import LockTimeout, S3Store, commit_once
+from pulumi_stages.core.memory import s3 as s3_module
+from tests.s3 import s3_bucket
+
+
+@pytest.fixture
+def store() -> Iterator[S3Store]:
+    with s3_bucket("team-state") as url:
+        yield S3Store(url)
+
+
+def test_values_and_logs_round_trip(store: S3Store) -> None:
+    assert store.load("tokens/chain") is None
+    commit_once(store, "tokens/chain", b"sealed")
+    assert store.load("tokens/chain") == b"sealed"
+    for n in range(3):
+        store.append("journal/j", f'{{"n": {n}}}')
+    assert store.lines("journal/j") == ['{"n": 0}', '{"n": 1}', '{"n": 2}']
+    assert store.where == "s3://team-state/.pulumi-stages/"
+
+
+def test_a_held_lock_keeps_others_out_until_it_is_let_go(store: S3Store) -> None:
+    inside: list[int] = []
+    overlaps: list[int] = []
+
+    def hold(n: int) -> None:
+        with store.locked("tokens/chain"):
+            if inside:
+                overlaps.append(n)
+            inside.append(n)
+            time.sleep(0.05)
+            inside.remove(n)
+
+    threads = [threading.Thread(target=hold, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert overlaps == []
+    with pytest.raises(LockTimeout), store.locked("x"), store.locked("x", wait=0.3):
+        pass
+
+
+def test_a_dead_holders_lock_is_overtaken_after_its_lease(
+    store: S3Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.put("tokens/chain.lock", b'{"holder": "a runner that died"}', IfNoneMatch="*")
+    with pytest.raises(LockTimeout), store.locked("tokens/chain", wait=0.5):
+        pass  # its lease (60 s) has not run out
+    monkeypatch.setattr(s3_module, "LEASE_SECONDS", 1.0)
+    time.sleep(1.5)
+    with store.locked("tokens/chain", wait=5):
+        pass
+
+
+def test_one_claim_per_intent_through_the_bucket(store: S3Store) -> None:
+    def claim(remote: Remote) -> None:
+        journal = CreateJournal("Outreach", "https://api.example.test", "org/p/dev", store)
+        results.append(journal.claim("stage", {"name": "Lead"}, remote))
+
+    CreateJournal("Outreach", "https://api.example.test", "org/p/dev", store).begin(
+        "stage", {"name": "Lead"}
+    )
+    created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 1))
+    results: list[bool] = []
+    threads = [
+        threading.Thread(target=claim, args=(Remote(str(n), {"created_at": created}),))
+        for n in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(results) == [False, False, False, True]

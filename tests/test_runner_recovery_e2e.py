@@ -1,0 +1,114 @@
+"""A CI runner lost mid-apply is recovered from another runner (fresh HOME, caches and
+PULUMI_HOME, sharing only the state backend) with the README's three commands: `pulumi cancel`,
+`pulumi refresh --clear-pending-creates`, `pulumi up`. The create journal lives beside the state
+backend, so the second runner takes over what the first one made: no duplicate, no `adopt`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pulumi_stages.core.memory import PostgresStore
+from pulumi_stages.emulator import EmulatorServer
+from pulumi_stages.emulator.faults import Fault, FaultKind
+from tests.runners import BACKENDS, Runner, lose_runner, shared_backend
+from tests.s3 import objects
+from tests.test_interrupted_up_e2e import LATENCY, PROJECT, STAGES, wait_for_creates_in_flight
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The state backend the runners share."""
+    with shared_backend(request.param, tmp_path / "shared-state", "recovery") as url:
+        yield url
+
+
+def journal_lines(backend: str) -> list[dict[str, object]]:
+    """Every journal entry the backend holds (in its folder, its database or its bucket)."""
+    if backend.startswith("file://"):
+        files = sorted(Path(backend[len("file://") :], ".pulumi-stages", "journal").glob("*.jsonl"))
+        return [json.loads(line) for f in files for line in f.read_text().splitlines()]
+    if backend.startswith("s3://"):
+        held = objects(backend)
+        keys = sorted(k for k in held if k.startswith(".pulumi-stages/journal/"))
+        return [json.loads(held[k]) for k in keys]
+    rows = PostgresStore(backend).run("SELECT line FROM pulumi_stages_log ORDER BY seq")
+    return [json.loads(str(row[0])) for row in rows]
+
+
+def test_a_runner_lost_mid_up_is_recovered_on_another_runner_without_adopt(
+    tmp_path: Path, outreach: EmulatorServer, token: str, backend: str
+) -> None:
+    first = Runner(tmp_path, "runner-1", PROJECT, backend)
+    second = Runner(tmp_path, "runner-2", PROJECT, backend)
+    first.env["INTERRUPTED_ADOPT"] = second.env["INTERRUPTED_ADOPT"] = "false"
+    first("stack", "init", "crash")
+    first("config", "set", "outreach:baseUrl", outreach.base_url)
+    first("config", "set", "--secret", "outreach:accessToken", stdin=f"{token}\n")
+    first.hand_config_to(second, "crash")
+    outreach.faults.add(Fault(FaultKind.LATENCY, count=STAGES, delay=LATENCY, method="POST"))
+
+    running = first.start("up", "--yes", "--skip-preview")
+    made_before_kill = wait_for_creates_in_flight(outreach, 3, timeout=60)
+    lose_runner(running)  # SIGKILL to the job's process group and each plugin's
+    outreach.faults.clear()
+    assert made_before_kill < STAGES, "the run finished before it could be interrupted"
+
+    second("stack", "select", "crash")
+    second("cancel", "--yes")
+    second("refresh", "--yes", "--skip-preview", "--clear-pending-creates")
+    outreach.log.reset()
+    final = second.run("up", "--yes", "--skip-preview")
+    recovery = dict(sorted(outreach.log.counts().items()))
+
+    names = [s.name for s in outreach.service.state.listing()]  # type: ignore[attr-defined]
+    duplicates = len(names) - len(set(names))
+    entries = journal_lines(backend)
+    recovered = [e for e in entries if e.get("recovered")]
+    print(
+        f"\n[{backend.split(':', 1)[0]}] stages before the kill: {made_before_kill}; "
+        f"requests of the recovery up: {recovery}; duplicates: {duplicates}; "
+        f"final up exit {final.returncode}; intents closed by the recovery: {len(recovered)}"
+    )
+    assert final.returncode == 0, final.stdout[-600:] + final.stderr[-600:]
+    assert sorted(names) == sorted(f"Stage {i}" for i in range(STAGES)), "duplicate or missing"
+    assert recovery.get("POST /api/v2/stages", 0) <= STAGES - made_before_kill
+    assert "adopt" not in final.stdout + final.stderr
+    assert first.local_memory() == [], "runner 1 kept provider memory on its own disk"
+    assert second.local_memory() == [], "runner 2 kept provider memory on its own disk"
+    answered = {e["intent"] for e in entries if e.get("id")}
+    assert [e for e in entries if "window" in e and e["intent"] not in answered] == [], (
+        "an intent is still open after the recovery"
+    )
+    second("preview", "--expect-no-changes")
+
+
+@pytest.mark.parametrize("chosen_by", ["login", "project"])
+def test_the_provider_finds_the_backend_the_cli_chose(
+    tmp_path: Path, outreach: EmulatorServer, token: str, chosen_by: str
+) -> None:
+    """No PULUMI_BACKEND_URL: the backend comes from `pulumi login` (credentials.json under
+    PULUMI_HOME) or the project file's `backend.url`; the journal lands beside it all the same."""
+    state = tmp_path / "team-state"
+    state.mkdir()
+    runner = Runner(tmp_path, "runner", PROJECT, state.as_uri())
+    del runner.env["PULUMI_BACKEND_URL"]
+    runner.env["INTERRUPTED_ADOPT"] = "false"
+    if chosen_by == "login":
+        runner("login", state.as_uri())
+    else:
+        project = runner.project / "Pulumi.yaml"
+        project.write_text(project.read_text() + f"backend:\n  url: {state.as_uri()}\n")
+    runner("stack", "init", "found")
+    runner("config", "set", "outreach:baseUrl", outreach.base_url)
+    runner("config", "set", "--secret", "outreach:accessToken", stdin=f"{token}\n")
+    runner("up", "--yes", "--skip-preview")
+    journals = list((state / ".pulumi-stages" / "journal").glob("*.jsonl"))
+    assert len(journals) == 1
+    assert len(journals[0].read_text().splitlines()) == 2 * STAGES  # intent and answer each
+    assert runner.local_memory() == []
