@@ -76,6 +76,12 @@ class FaultInjector:
                     return fault
             return None
 
+    def drain(self) -> list[Fault]:
+        """Take every queued fault out (to queue them again after a run they are not for)."""
+        with self._lock:
+            taken, self._faults = self._faults, []
+            return taken
+
     def pending(self) -> int:
         """How many faulty requests are still queued."""
         with self._lock:

@@ -18,7 +18,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -45,6 +45,14 @@ class LoggedRequest:
     """The request's Content-Type header as sent (None when absent)."""
     at: float = field(default_factory=time.monotonic)
     """When it arrived (monotonic seconds): tests measure windows between two requests."""
+    fault: str | None = None
+    """The kind of injected fault that answered it (`status`, `drop`...), if one did: a request
+    answered by `status` or `drop` never reached the API's handler."""
+
+    @property
+    def served(self) -> bool:
+        """Whether the API's handler ran (its write committed), whatever the client saw."""
+        return self.fault not in ("status", "drop")
 
     @property
     def key(self) -> str:
@@ -63,6 +71,14 @@ class RequestLog:
         """Append one request."""
         with self._lock:
             self._entries.append(entry)
+
+    def mark_fault(self, entry: LoggedRequest, kind: str) -> None:
+        """Note that an injected fault of `kind` answered a request already logged."""
+        with self._lock:
+            for i in range(len(self._entries) - 1, -1, -1):
+                if self._entries[i] is entry:
+                    self._entries[i] = replace(entry, fault=kind)
+                    return
 
     def entries(self) -> list[LoggedRequest]:
         """A snapshot of the log."""
@@ -256,6 +272,7 @@ def build_app(service: Service, controls: Controls) -> web.Application:
         fault = controls.faults.take(request.method, request.path, route, auth_server)
         result: web.StreamResponse | None = None
         if fault is not None:
+            controls.log.mark_fault(entry, fault.kind.value)
             result = await _apply_fault(fault, service, request, handler)
         if result is None:
             result = await _serve(service, request, handler)
