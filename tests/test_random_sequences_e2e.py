@@ -224,7 +224,6 @@ def test_regression_a_rename_onto_a_name_made_by_hand_on_both_boards_names_its_o
         assert server.log.writes() == []
 
 
-@pytest.mark.xfail(strict=True, reason="open: POST /boards/{id}/restore is never retried")
 def test_regression_a_board_restore_answered_500_is_retried(
     tmp_path: Path, pulumi_home: Path, token: str
 ) -> None:

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 
 from pulumi_stages.emulator.faults import Fault, FaultKind
+from tests.processes import kill_tree
 
 from .model import SPEC_FILE, choose
 from .stats import STATS, violated
@@ -103,7 +104,7 @@ class FaultSteps:
             time.sleep(0.02)
         in_flight = any(e.key == create for e in self.server.log.entries())
         if running.poll() is None:
-            os.killpg(running.pid, signal.SIGKILL)
+            kill_tree(running.pid)  # the CLI's plugins too, as a lost runner loses them
         running.wait(timeout=30)
         if running.returncode == -signal.SIGKILL:
             STATS["kills"] += 1

@@ -211,7 +211,8 @@ class CapsuleBoards:
 
     def restore(self, id_: str) -> Remote:
         """Make an archived board active again, its stages with it."""
-        response = self.client.request("POST", f"/boards/{id_}/restore")
+        # a restore repeated changes nothing more: retried like a read on a 5xx or a lost answer
+        response = self.client.request("POST", f"/boards/{id_}/restore", idempotent=True)
         return _board(response.json()["board"], archived=False)
 
     def delete(self, id_: str) -> None:
