@@ -58,7 +58,13 @@ def toolchain_on_path() -> None:
         pytest.fail("the pulumi CLI is not built: run `make setup` (make test does it)")
     os.environ["PATH"] = f"{TOOLS_BIN}{os.pathsep}{os.environ['PATH']}"
     os.environ["PULUMI_SKIP_UPDATE_CHECK"] = "true"
-    for name in ("OUTREACH_ACCESS_TOKEN", "OUTREACH_BASE_URL"):
+    for name in (
+        "OUTREACH_ACCESS_TOKEN",
+        "OUTREACH_BASE_URL",
+        "PULUMI_BACKEND_URL",  # the provider's memory is found from these: never the user's own
+        "PULUMI_STAGES_MEMORY",
+        "PULUMI_CREDENTIALS_PATH",
+    ):
         os.environ.pop(name, None)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pulumi import automation as auto
@@ -51,12 +52,22 @@ def test_a_pipeline_committed_by_a_dead_run_hands_its_seeded_stages_over(
     stack.program = program
     # The POST commits and its answer is lost; every lookup that could find the pipeline in the
     # same run fails too: the run ends with the pipeline made and never recorded, as a kill does.
+    # The lookups fail only once the POST is in: the check before it reads the account (a
+    # preview fails where the up would), so failing them earlier would stop the run before it.
     stack.emulator.faults.add(
         Fault(FaultKind.COMMIT_THEN_DROP, method="POST", path=PIPELINES, count=1)
     )
-    stack.emulator.faults.add(
-        Fault(FaultKind.STATUS, method="GET", path=PIPELINES, status=400, count=50)
-    )
+    state: Any = service.state
+    create_pipeline = state.create_pipeline
+
+    def create_then_fail_lookups(*args: Any, **kwargs: Any) -> Any:
+        made = create_pipeline(*args, **kwargs)
+        stack.emulator.faults.add(
+            Fault(FaultKind.STATUS, method="GET", path=PIPELINES, status=400, count=50)
+        )
+        return made
+
+    state.create_pipeline = create_then_fail_lookups
     with pytest.raises(auto.CommandError):
         stack.up()
     stack.emulator.faults.clear()

@@ -83,7 +83,7 @@ def test_a_hand_made_label_and_a_missing_pipeline_stop_the_preview(stack: StackH
     demo = next(iter(made.stages))
     assert (
         f"HubSpot already has a dealstage named 'Demo' (id {demo}) that this stack does not "
-        "manage; set adopt: true" in str(refused.value)
+        "manage; to take it over, set `adopt: true`" in str(refused.value)
     )
 
     stack.program = lambda: TicketStage("new", name="New", pipeline="Nope") and None

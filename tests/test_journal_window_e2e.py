@@ -49,7 +49,7 @@ def test_a_name_made_by_hand_after_an_unanswered_intents_window_is_not_taken_ove
     message = str(refused.value)
     shown = next(line for line in message.splitlines() if "already has a stage" in line)
     print(f"the next up: {shown.strip()}")
-    assert "that this stack does not manage; set adopt: true" in message
+    assert "that this stack does not manage; to take it over, set `adopt: true`" in message
     assert stack.emulator.log.writes() == []
     assert [s.name for s in held.listing()] == ["Lead"]
 

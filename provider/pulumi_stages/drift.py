@@ -14,10 +14,11 @@ no state change (a preview never saves a checkpoint).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -211,6 +212,19 @@ def check(
         return report
     steps = [s for s in preview.get("steps", []) if isinstance(s, dict)]
     report.rows, report.checked = _declared_vs_live(steps)
-    extra, report.unmanaged = unexpected(steps, _stack_config(pulumi), environ, count_unmanaged)
+    with _in_folder(project):  # the provider's memory is found from the project, as the plugin does
+        extra, report.unmanaged = unexpected(steps, _stack_config(pulumi), environ, count_unmanaged)
     report.rows += extra
     return report
+
+
+@contextlib.contextmanager
+def _in_folder(folder: Path) -> Iterator[None]:
+    """Run in `folder` (the plugin runs in the project folder: relative memory locations and the
+    project's `backend.url` are read from there), then back."""
+    before = Path.cwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(before)

@@ -74,7 +74,7 @@ class RefreshCredentials:
     client_secret: str = field(repr=False)
     refresh_token: str = field(repr=False)
     redirect_uri: str | None = None
-    memory: Location | None = None
+    memory: Location | None = field(default=None, repr=False)
     """Where the rotated token is kept (None: the default place, see `memory_location`)."""
     memory_secret: str = field(default="", repr=False)
     """What it is sealed with (`pulumiStages:memoryKey`, else the stack's passphrase)."""

@@ -10,6 +10,7 @@ process, and the account is resolved from that (or the environment) on first use
 from __future__ import annotations
 
 import functools
+import logging
 import pickle
 import threading
 import uuid
@@ -44,7 +45,7 @@ from .config import (
     resolve_endpoint,
 )
 from .duplicates import OWNER_KEY, RECOVERS_KEY, REPLACING_KEY, DuplicateGuard
-from .errors import AdoptionError, AmbiguousAdoption, ApiError, StagesMissing
+from .errors import AdoptionError, AmbiguousAdoption, ApiError, StagesError, StagesMissing
 from .guard import guard_account
 from .http import Dialect
 from .listing import Listing
@@ -71,6 +72,8 @@ __all__ = [
     "ApiResource",
     "ApiResourceProvider",
 ]
+
+LOG = logging.getLogger(__name__)
 
 PROVIDER_KEY = "__provider"
 RESOURCE_KEY = "resource_name"
@@ -375,7 +378,10 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
             journal = self._journal(account, props)
             intent = journal.begin(self.kind, identity)
             remote = self.write(account, lambda b: recovery.create(self.settings.api, b, fields))
-            journal.created(self.kind, identity, intent, remote.id)
+            try:
+                journal.created(self.kind, identity, intent, remote.id)
+            except StagesError as lost:  # the object exists: state must hold it all the same
+                LOG.warning("the create journal could not record %s: %s", remote.id, lost)
         else:
             if props.get(RECOVERS_KEY) and not props.get(REPLACING_KEY):
                 # the listing's copy: it has the creation time the check judged by

@@ -42,6 +42,10 @@ class Location:
     tokens_folder: str = ""
     """Set only by PULUMI_STAGES_TOKEN_CACHE: where tokens go instead of `<root>/tokens`."""
 
+    def __repr__(self) -> str:
+        """Never the URL's password (a postgres:// URL may carry one)."""
+        return f"Location({shown(self.url)!r}, source={self.source!r})"
+
 
 def _project_backend(cwd: Path) -> str:
     for name in ("Pulumi.yaml", "Pulumi.yml"):
