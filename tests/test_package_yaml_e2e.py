@@ -112,3 +112,27 @@ def test_the_yaml_example_runs_every_step_with_the_python_doors_requests(
     assert "crmstages:index:StageSet" in transcript
     assert "crmstages:outreach:StageOrder" in transcript
     assert token not in transcript
+
+
+def test_errors_through_the_package_are_one_line_naming_its_own_config_keys(
+    tmp_path: Path, pulumi_home: Path, token: str
+) -> None:
+    with EmulatorServer(OutreachService(token=token)) as outreach:
+        pulumi = package_project(tmp_path / "yaml", pulumi_home, outreach, "tok-wrong")
+        refused = pulumi.run("preview")
+        path = pulumi.project / "stages.yaml"
+        path.write_text(path.read_text().replace("- name: Contacted", "- name: ''"))
+        pulumi("config", "set", "--secret", "crmstages:outreachAccessToken", stdin=f"{token}\n")
+        invalid = pulumi.run("preview")
+        assert outreach.log.writes() == []
+    wrong_token = refused.stdout + refused.stderr
+    assert refused.returncode != 0
+    assert "check crmstages:outreachAccessToken (or OUTREACH_ACCESS_TOKEN)" in wrong_token
+    assert "Unexpected <class" not in wrong_token
+    assert "Traceback" not in wrong_token
+    bad_file = invalid.stdout + invalid.stderr
+    line = "has a problem: stages.yaml:6: outreach.stages[1].name: must not be blank"
+    assert invalid.returncode != 0
+    assert bad_file.split("Diagnostics:", 1)[-1].count(line) == 1
+    assert "Traceback" not in bad_file
+    assert 'File "' not in bad_file
