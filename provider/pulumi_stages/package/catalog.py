@@ -1,6 +1,7 @@
 """The package's resource types, found through the registry: every resource an adapter exports.
 
-A type's token is `crmstages:<adapter>:<Name>` (`crmstages:outreach:Stage`). Its provider is the
+A type's token is `crmstages:<adapter>:<Name>` (`crmstages:outreach:Stage`), as each resource class
+of an adapter declares it (`module="outreach", name="Stage"`). Its provider is the
 dynamic provider its Python class builds: the class is constructed once per request with the
 request's values while `REGISTRAR` captures the provider instead of registering anything, so a
 class that picks its provider from an input (a HubSpot pipeline's object type) picks it here too.
@@ -9,7 +10,6 @@ class that picks its provider from an input (a HubSpot pipeline's object type) p
 from __future__ import annotations
 
 import functools
-import importlib
 import inspect
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -98,27 +98,30 @@ def registering(registrar: Registrar) -> Iterator[None]:
         REGISTRAR.reset(token)
 
 
-def _module_of(adapter: Adapter) -> Any:
-    """The adapter's package (`pulumi_stages.outreach`), whose `__all__` lists its resources."""
-    return importlib.import_module(adapter.section.__module__.rpartition(".")[0])
+def _subclasses(cls: type[ApiResource]) -> Iterator[type[ApiResource]]:
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
 
 
-def _type_name(cls: type[ApiResource]) -> str:
-    """The class's own type name (`Stage`), as the dynamic door's type token has it."""
-    return str(getattr(cls, "_resource_type_name", cls.__name__)).rpartition(":")[2]
+def _declared_as(cls: type[ApiResource]) -> tuple[str, str]:
+    """The adapter and type name a resource class declares (`module="outreach", name="Stage"`
+    make the dynamic type `dynamic/outreach:Stage`); ("", "") for a base with no module."""
+    declared = str(getattr(cls, "_resource_type_name", ""))
+    module, _, name = declared.partition(":")
+    return (module.partition("/")[2], name)
 
 
 @functools.cache
 def _catalog(_version: int) -> dict[str, ResourceType]:
+    known = adapters()
     found: dict[str, ResourceType] = {}
-    for adapter in adapters().values():
-        module = _module_of(adapter)
-        for attribute in sorted(getattr(module, "__all__", ())):
-            cls = getattr(module, attribute)
-            if isinstance(cls, type) and issubclass(cls, ApiResource):
-                kind = ResourceType(adapter, _type_name(cls), cls)
-                found[kind.token] = kind
-    return found
+    for cls in _subclasses(ApiResource):
+        crm, name = _declared_as(cls)
+        if crm in known:
+            kind = ResourceType(known[crm], name, cls)
+            found[kind.token] = kind
+    return dict(sorted(found.items()))
 
 
 def resource_types() -> dict[str, ResourceType]:
