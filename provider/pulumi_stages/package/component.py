@@ -7,6 +7,7 @@ package's own resource types (`crmstages:outreach:Stage`, ...), never as dynamic
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -24,6 +25,8 @@ from .catalog import PACKAGE, registering, token_of
 from .values import plain_map, wrap
 
 STAGE_SET = f"{PACKAGE}:index:StageSet"
+SAME: Any = ...
+"""What `pulumi.Alias` takes for "as the resource has it now" (typed loosely by the SDK)."""
 
 
 class PackageStageSet(StageSet):
@@ -39,8 +42,42 @@ def register_in_package(
     props: dict[str, Any],
     opts: pulumi.ResourceOptions | None,
 ) -> None:
-    """Register a stage set's child as the package's resource of its type."""
-    pulumi.CustomResource.__init__(resource, token_of(type(resource)), name, props, opts)
+    """Register a stage set's child as the package's resource of its type, aliased to its
+    dynamic type: a set moved from the Python door (its component aliased to
+    `pulumi-stages:index:StageSet`) keeps every stage, with no create and no delete."""
+    dynamic = f"pulumi-python:{getattr(type(resource), '_resource_type_name', '')}"
+    moved = pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=dynamic)])
+    options = pulumi.ResourceOptions.merge(opts, moved)
+    pulumi.CustomResource.__init__(resource, token_of(type(resource)), name, props, options)
+
+
+def _alias(alias: Any) -> str | pulumi.Alias:
+    """An alias the engine sent (a URN, or a spec message, which the SDK's construct passes on
+    unconverted and then rejects) as the SDK takes it."""
+    if isinstance(alias, str | pulumi.Alias):
+        return alias
+    if alias.WhichOneof("alias") == "urn":
+        return str(alias.urn)
+    spec = alias.spec
+    parent: Any = SAME
+    if spec.WhichOneof("parent") == "parentUrn":
+        parent = spec.parentUrn
+    elif spec.WhichOneof("parent") == "noParent":
+        parent = None
+    return pulumi.Alias(
+        name=spec.name or SAME,
+        type_=spec.type or SAME,
+        stack=spec.stack or SAME,
+        project=spec.project or SAME,
+        parent=parent,
+    )
+
+
+def _options(options: pulumi.ResourceOptions) -> pulumi.ResourceOptions:
+    """The component's options with its aliases in the SDK's terms."""
+    converted = copy.copy(options)
+    converted.aliases = [_alias(alias) for alias in options.aliases or []]
+    return converted
 
 
 def declaration(inputs: Mapping[str, Any]) -> Any:
@@ -57,7 +94,7 @@ async def construct_stage_set(request: ConstructRequest) -> ConstructResponse:
         raise ValueError(f"crmstages constructs {STAGE_SET} only, not {request.resource_type}")
     spec = declaration(plain_map(request.inputs))
     with registering(register_in_package):
-        component = PackageStageSet(request.name, spec, request.options)
+        component = PackageStageSet(request.name, spec, _options(request.options))
     state: dict[str, PropertyValue] = {}
     for adapter, stage_ids in component.stage_ids.items():
         ids: dict[str, PropertyValue] = {}
