@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -36,6 +37,13 @@ class Declared:
     adopt_id: int | None = None
 
 
+@functools.cache
+def pulumi_command() -> auto.PulumiCommand:
+    """The project's CLI for the Automation API, made once per test process: making one runs
+    `pulumi version`, a CLI start every stack would pay again for the same answer."""
+    return auto.PulumiCommand(root=str(TOOLS_BIN.parent))
+
+
 def stages(*names: str, color: str = "#5951ff") -> list[Declared]:
     """Stages named `names`, keyed by position, ordered 10, 20, 30..."""
     return [Declared(f"stage-{i}", name, color, (i + 1) * 10) for i, name in enumerate(names)]
@@ -52,6 +60,7 @@ class StackHarness:
     output: list[str] = field(default_factory=list)
     declared: list[Declared] = field(default_factory=list)
     program: Callable[[], None] | None = None
+    backend: Path | None = None
 
     @classmethod
     def create(
@@ -81,11 +90,16 @@ class StackHarness:
                     "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
                     "PULUMI_STAGES_TOKEN_CACHE": str(tmp_path / "tokens"),
                 },
-                pulumi_command=auto.PulumiCommand(root=str(TOOLS_BIN.parent)),
+                pulumi_command=pulumi_command(),
             ),
         )
-        harness.stack.set_config(f"{namespace}:baseUrl", auto.ConfigValue(emulator.base_url))
-        harness.set_token(token)
+        harness.backend = backend
+        harness.stack.set_all_config(  # one CLI run for both, as `pulumi config set-all` does
+            {
+                f"{namespace}:baseUrl": auto.ConfigValue(emulator.base_url),
+                f"{namespace}:accessToken": auto.ConfigValue(token, secret=True),
+            }
+        )
         return harness
 
     def set_token(self, token: str) -> None:
@@ -163,8 +177,10 @@ class StackHarness:
         return self.cli("stack", "export")
 
     def remove(self) -> None:
-        """Delete the stack's files (the emulator dies with its fixture)."""
-        self.stack.workspace.remove_stack("test", force=True)
+        """Delete the stack's state folder (the emulator dies with its fixture): the folder is
+        the test's own, so no `pulumi stack rm` run is needed to tidy it."""
+        if self.backend is not None:
+            shutil.rmtree(self.backend, ignore_errors=True)
 
 
 def _keep_virtualenv(source: Path, copied: Path) -> None:
