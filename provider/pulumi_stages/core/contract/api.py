@@ -9,12 +9,12 @@ defined beside its consumer and re-exported here; the ones only adapters impleme
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
 from ..account import Account
 from ..backend import Backend, Remote, delete_if_present, fetch_or_none
 from ..config import ApiSettings
+from ..containers import ContainerKind, ListsContainers, container_id
 from ..errors import (
     ContainerNotFound,
     NotEditable,
@@ -22,7 +22,9 @@ from ..errors import (
     StagesError,
     UnexpectedResponse,
 )
+from ..hints import auth_hint
 from ..http import ApiClient, Dialect
+from ..paging import NextLink, Page, body_link, follow_pages, link_header
 from ..ratelimit import X_RATELIMIT, RateHeaders
 from ..records import (
     PAGE_SIZE,
@@ -42,6 +44,7 @@ __all__ = [
     "ApiClient",
     "ApiSettings",
     "Backend",
+    "ContainerKind",
     "ContainerNotFound",
     "CountsManyStages",
     "Dialect",
@@ -51,8 +54,10 @@ __all__ = [
     "ListsContainers",
     "Locator",
     "MovesInBatches",
+    "NextLink",
     "NotEditable",
     "NotFound",
+    "Page",
     "Place",
     "RateHeaders",
     "RecordCount",
@@ -60,10 +65,15 @@ __all__ = [
     "StageBackend",
     "StagesError",
     "UnexpectedResponse",
+    "auth_hint",
+    "body_link",
+    "container_id",
     "counted",
     "delete_if_present",
     "fetch_or_none",
     "flat_place",
+    "follow_pages",
+    "link_header",
     "register",
 ]
 
@@ -74,15 +84,3 @@ class StageBackend(Backend, HoldsRecords, Protocol):
     list_all) and the records calls of `HoldsRecords` (count, page, move one). Every stage
     backend is both, since a stage set guards deletes by records and retires stages into others.
     It may add `MovesInBatches` and `CountsManyStages` where its API allows, and core uses them."""
-
-
-@runtime_checkable
-class ListsContainers(Protocol):
-    """The containers stages live in (Capsule boards, a HubSpot object type's pipelines), as the
-    per-account lookup by name reads them: a stage declares its container by name, resolved in
-    each account, so one stage set promotes from dev to production."""
-
-    def live_named(self, name: str) -> Iterable[Remote]:
-        """The live containers (not archived) the API gives for `name`, each with its `name` in
-        `outs`; others may come along (a search by prefix), only exact names count."""
-        ...
