@@ -27,6 +27,7 @@ class Account:
     def __init__(self, endpoint: Endpoint, dialect: Dialect) -> None:
         self.endpoint = endpoint
         self.client = ApiClient(endpoint, dialect)
+        self._adapter_states: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._listings: dict[tuple[str, str], Listing] = {}
         self._entries: dict[tuple[str, str], Any] = {}
@@ -95,6 +96,16 @@ class Account:
         for listing in self._listings_of(kind):
             listing.invalidate()
         self._invalidate_entries(kind)
+
+    def adapter_state(self, key: str, make: Callable[[], T]) -> T:
+        """An adapter's own state for this account (a cache, a pace), made by `make` on first
+        use and kept as long as the account context: what an adapter learns is never shared
+        across accounts or kept process-wide. `key` names it, prefixed by the adapter's name."""
+        with self._lock:
+            if key not in self._adapter_states:
+                self._adapter_states[key] = make()
+            state: T = self._adapter_states[key]
+            return state
 
 
 class Accounts:
