@@ -15,6 +15,7 @@ from ..core.sections import (
     SectionSpec,
     SetBuilder,
     Spec,
+    kept,
     repeats,
     retired_problems,
     stage_repeats,
@@ -92,18 +93,14 @@ class CapsuleSection(SectionSpec):
                     opts=builder.stage_options("display_order", depends_on=[created]),
                 )
                 declared.stage_ids[f"{board.name}/{stage.identity}"] = stages[stage.identity].id
-            for entry in board.retired:
-                moved_to = entry.moved_to
-                target = next(
-                    (stages[s.identity] for s in board.stages if s.name == moved_to), None
-                )
+            for entry in kept(board.retired):
                 Stage(
                     builder.resource_name(board.identity, entry.identity),
                     name=entry.name,
                     board=board.name,
                     board_id=created.id,
                     ordered_by_set=True,
-                    retirement=entry.control(target.id if target else None),
+                    retirement=entry.control(None),
                     opts=builder.stage_options("display_order", depends_on=[created]),
                 )
             builder.order(

@@ -94,6 +94,9 @@ class DuplicateGuard:
             account = self.account()
             listed = self.listed(account, self.make_backend(account), self.adoption_view)
         matches = [r for r in adoption.matching(listed, identity) if r.id != replaced]
+        if _handed_over(account, self.kind, identity, matches):
+            inputs.pop(REPLACING_KEY, None)
+            return []
         wanted = {k: inputs.get(k) for k in self.replace_on if inputs.get(k) is not None}
         ours = [
             r
@@ -138,7 +141,7 @@ class DuplicateGuard:
             listed = self.listed(account, self.make_backend(account), self.adoption_view)
         identity = self._identity(inputs)
         matches = adoption.matching(listed, identity)
-        if not matches:
+        if not matches or _handed_over(account, self.kind, identity, matches):
             return []
         ours = self._journal(account, inputs).ours(self.kind, identity, matches) if recover else []
         if len(ours) == 1:
@@ -188,3 +191,12 @@ class DuplicateGuard:
         return CreateJournal(
             self.settings.api, base_url, owner, self.memory(), self.expected_account()
         )
+
+
+def _handed_over(
+    account: Account, kind: str, identity: Mapping[str, Any], matches: list[Remote]
+) -> bool:
+    """Whether the object found is one this run made for this resource (a stage created with
+    its pipeline): it is this resource's own create, not a duplicate and not a recovery."""
+    handed = account.handed_over(kind, identity)
+    return handed is not None and any(m.id == handed for m in matches)

@@ -216,6 +216,14 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
         outs.update({key: inputs[key] for key in OWN_KEYS if inputs.get(key)})
         return outs
 
+    def confirm_readable(self, id_: str) -> None:
+        """Before a plan changes this object: the account answers the token (one read of it,
+        at most once per process and account, none once a request succeeded), so a wrong
+        token fails the preview of an update as it fails a create's."""
+        with reading(self.settings, f"read the {self.kind} it changes"):
+            account = self.account()
+            account.confirm_readable(lambda: self.make_backend(account).read(id_))
+
     def guard(self) -> None:
         """The account guard alone: a stack that names its account fails a preview first. With
         no `expectedAccount` it makes no request."""
@@ -246,14 +254,19 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
             inputs[REPLACING_KEY] = True  # the engine's re-check of a replacement: never adopt
             if not unknown:
                 failures = self._replacement(resource, inputs)
-        elif not unknown:
-            failures = self._new_resource(resource, inputs)
+        else:
+            failures = self._new_resource(resource, inputs, known=not unknown)
         inputs.update({name: UNKNOWN for name in unknown})
         return CheckResult(inputs, failures)
 
-    def _new_resource(self, resource: str, inputs: dict[str, Any]) -> list[CheckFailure]:
+    def _new_resource(
+        self, resource: str, inputs: dict[str, Any], known: bool = True
+    ) -> list[CheckFailure]:
         """A brand-new resource: one per identity in this stack, then the adoption note or the
-        duplicate guard against the account."""
+        duplicate guard against the account (once its inputs are known: the `up` checks again)."""
+        if not known:
+            self._note_adoption(inputs)  # its container is not known yet: adopted too?
+            return []
         identity = self._identity(inputs)
         holder = THIS_RUN.claim(resource, self.kind, identity)
         if holder is not None:
@@ -264,6 +277,15 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
                 inputs["adopts"] = line
             return []
         return self._never_a_duplicate(inputs)
+
+    def _note_adoption(self, inputs: dict[str, Any]) -> None:
+        """An adopted object whose container's id is not known in a preview (the container is
+        adopted in the same plan): its `adopts` line from the identity that is known, so the
+        preview shows each field the `up` will change."""
+        if inputs.get("adopt") and self.identity_fields[0] in inputs:
+            line = self._adoption_note(inputs)
+            if line:
+                inputs["adopts"] = line
 
     def _retirement_note(self, inputs: Mapping[str, Any]) -> str | None:
         """The preview's `retires` line: the stage's records, counted, and where they go; None
@@ -299,8 +321,8 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
         if is_tombstone(olds) or retiring(news):
             return self._retirement_diff(olds, news)
         changes = changed(olds, news, self._owned(news))
-        if changes:  # a preview stops where the `up` would: no token, no change (no request)
-            resolve_endpoint(self.settings, self._config)
+        if changes:  # a preview stops where the `up` would: a bad token fails the plan
+            self.confirm_readable(_id)
         replaces = [name for name in changes if name in self.replace_on]
         if replaces:
             THIS_RUN.replaces(str(news.get(RESOURCE_KEY) or ""), _id)
@@ -320,13 +342,21 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
             return DiffResult(changes=True, replaces=["retire", "keep"], stables=[])
         return DiffResult(changes=not is_tombstone(olds), replaces=[], stables=[])
 
-    def _tombstone(self, account: Account, id_: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
-        """Retire a live stage: its records move, then it goes (or it is kept)."""
+    def retire_stage(self, account: Account, id_: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """Retire a live stage: its records move to `moved_to_id`, a fresh count confirms it
+        empty, then it goes (or, with `keep`, it stays); this run's delete of its resource then
+        has nothing left to do."""
         backend = self.make_backend(account)
         with self._settled(account):
             outs = retire(backend, self.settings.api, id_, inputs)
         if outs[RETIRED_KEY] == "moved":
             account.deleted(self.kind, id_)
+            THIS_RUN.retired(self.kind, id_)
+        return outs
+
+    def _tombstone(self, account: Account, id_: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """Retire a live stage and keep a tombstone of it in state."""
+        outs = self.retire_stage(account, id_, inputs)
         own = {key: inputs[key] for key in OWN_KEYS if inputs.get(key)}
         return {"name": inputs.get("name"), **outs, **own}
 
@@ -369,6 +399,9 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
         elif props.get(RECOVERS_KEY):  # left by a dead `up` of this stack: take it over
             inputs["adopt_id"] = props[RECOVERS_KEY]
         account = self.account()
+        handed = account.handed_over(self.kind, self._identity(inputs))
+        if handed is not None and inputs.get("adopt_id") is None:  # made with its container
+            inputs["adopt_id"] = handed
         fields = self._fields(inputs)
         backend = self.make_backend(account)
         listed = self.listed(account, backend, self.adoption_view) if _adopts(inputs) else []
@@ -440,6 +473,8 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         if is_tombstone(props) or THIS_RUN.was_taken(self.kind, id_):
             return  # retired already, or taken over by another resource of this run
+        if THIS_RUN.was_retired(self.kind, id_):
+            return  # its set retired it in this run: records moved, then deleted
         account = self.account()
         backend = self.make_backend(account)
         name = str(props.get("name"))

@@ -204,6 +204,7 @@ class HubSpotPipelineProvider(ApiResourceProvider):
             remote = Remote(id=str(stage["id"]), outs=outs)
             identity = stage_identity(outs["name"], label, pipeline_id)
             journal.created(stage_kind, identity, journal.begin(stage_kind, identity), remote.id)
+            account.hand_over(stage_kind, identity, remote.id)
             HOMES.put(account, self.objects.object_type, remote.id, Home(pipeline_id, label))
             account.wrote(stage_kind, remote)
 

@@ -14,6 +14,7 @@ from ..core.sections import (
     RetiredStageSpec,
     SectionSpec,
     SetBuilder,
+    kept,
     retired_problems,
     stage_repeats,
 )
@@ -50,13 +51,12 @@ class OutreachSection(SectionSpec):
                 ordered_by_set=True,
                 opts=builder.stage_options("order"),
             )
-        for entry in self.retired:
-            target = stages[_identity_of(self.stages, entry.moved_to)] if entry.moved_to else None
+        for entry in kept(self.retired):
             Stage(
                 builder.resource_name(entry.identity),
                 name=entry.name,
                 ordered_by_set=True,
-                retirement=entry.control(target.id if target else None),
+                retirement=entry.control(None),
                 opts=builder.stage_options("order"),
             )
         builder.order(StageOrder, builder.resource_name(), self.stages, stages, self.retired)
@@ -72,8 +72,3 @@ class OutreachSection(SectionSpec):
 
     def stage_count(self) -> int:
         return len(self.stages)
-
-
-def _identity_of(stages: list[OutreachStageSpec], name: str) -> str:
-    """The identity of the stage called `name` (validation made sure there is one)."""
-    return next(stage.identity for stage in stages if stage.name == name)
