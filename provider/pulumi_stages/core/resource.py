@@ -151,7 +151,7 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
         return self.listing(account, view).snapshot(lambda: self.list_view(backend, view))
 
     @contextmanager
-    def _settled(self, account: Account) -> Iterator[None]:
+    def forgetting_if_unsure(self, account: Account) -> Iterator[None]:
         """A write whose outcome is unknown (no answer, or a 5xx) retires what the account
         knows of this kind; a 4xx refused it, so nothing changed."""
         try:
@@ -166,7 +166,7 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
 
     def write(self, account: Account, action: Callable[[Backend], Remote]) -> Remote:
         """Run one create or update and write its answer through to the account context."""
-        with self._settled(account):
+        with self.forgetting_if_unsure(account):
             remote = action(self.make_backend(account))
         account.wrote(self.kind, remote)
         return remote
@@ -189,24 +189,24 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
     def _fields(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
         return {name: inputs[name] for name in self.api_fields() if name in inputs}
 
-    def _identity(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    def identity_of(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
         """The identity fields that are set (an unset one, such as a board id where only the
         board's name is given, does not narrow the match)."""
         found = {name: inputs.get(name) for name in self.identity_fields}
         return {name: value for name, value in found.items() if value is not None}
 
-    def _owned(self, inputs: Mapping[str, Any]) -> tuple[str, ...]:
+    def owned_fields(self, inputs: Mapping[str, Any]) -> tuple[str, ...]:
         """The API fields this resource diffs and keeps: all but a position a set owns."""
         if inputs.get("ordered_by_set"):
             return tuple(name for name in self.api_fields() if name != self.position_field)
         return self.api_fields()
 
-    def _editable(self, inputs: Mapping[str, Any]) -> tuple[str, ...]:
+    def editable_fields(self, inputs: Mapping[str, Any]) -> tuple[str, ...]:
         """The owned fields adoption may change in place."""
-        owned = self._owned(inputs)
+        owned = self.owned_fields(inputs)
         return owned if self.editable is None else tuple(f for f in owned if f in self.editable)
 
-    def _state(self, remote: Remote, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    def outputs_for(self, remote: Remote, inputs: Mapping[str, Any]) -> dict[str, Any]:
         """The outputs to keep in state: the API's answer, less a position a set owns, with
         the resource's own inputs that `read` (handed outputs, not inputs) gives back."""
         outs = dict(remote.outs)
@@ -267,7 +267,7 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
         if not known:
             self._note_adoption(inputs)  # its container is not known yet: adopted too?
             return []
-        identity = self._identity(inputs)
+        identity = self.identity_of(inputs)
         holder = THIS_RUN.claim(resource, self.kind, identity)
         if holder is not None:
             return [self._declared_twice(inputs, resource, holder)]
@@ -294,7 +294,7 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
         with reading(self.settings, f"count the records of the retired {self.kind}"):
             account = self.account()
             backend = self.make_backend(account)
-            found = adoption.matching(self.listed(account, backend), self._identity(inputs))
+            found = adoption.matching(self.listed(account, backend), self.identity_of(inputs))
             if len(found) != 1:
                 return None
             return plan_line(backend, self.settings.api, found[0].id, inputs)
@@ -311,16 +311,16 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
         return adoption.note(
             kind,
             listed,
-            self._identity(inputs),
+            self.identity_of(inputs),
             fields,
-            owned=self._owned(inputs),
-            editable=self._editable(inputs),
+            owned=self.owned_fields(inputs),
+            editable=self.editable_fields(inputs),
         )
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         if is_tombstone(olds) or retiring(news):
             return self._retirement_diff(olds, news)
-        changes = changed(olds, news, self._owned(news))
+        changes = changed(olds, news, self.owned_fields(news))
         if changes:  # a preview stops where the `up` would: a bad token fails the plan
             self.confirm_readable(_id)
         replaces = [name for name in changes if name in self.replace_on]
@@ -347,7 +347,7 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
         empty, then it goes (or, with `keep`, it stays); this run's delete of its resource then
         has nothing left to do."""
         backend = self.make_backend(account)
-        with self._settled(account):
+        with self.forgetting_if_unsure(account):
             outs = retire(backend, self.settings.api, id_, inputs)
         if outs[RETIRED_KEY] == "moved":
             account.deleted(self.kind, id_)
@@ -369,16 +369,16 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
                 f"{self.settings.api} no longer has the kept stage {id_}; run `pulumi refresh`, "
                 "then `pulumi up` creates it again"
             )
-        changes = adoption.differences(existing, self._fields(wanted), self._owned(wanted))
+        changes = adoption.differences(existing, self._fields(wanted), self.owned_fields(wanted))
         remote = self.write(account, lambda b: b.update(id_, changes)) if changes else existing
-        return self._state(remote, wanted)
+        return self.outputs_for(remote, wanted)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = self._validated(props)
         if retiring(inputs):  # a retired entry this stack never managed (a promotion)
             account = self.account()
             backend = self.make_backend(account)
-            found = adoption.matching(self.listed(account, backend), self._identity(inputs))
+            found = adoption.matching(self.listed(account, backend), self.identity_of(inputs))
             if len(found) > 1:
                 ids = ", ".join(sorted((r.id for r in found), key=adoption.id_order))
                 raise AmbiguousAdoption(
@@ -399,16 +399,16 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
         elif props.get(RECOVERS_KEY):  # left by a dead `up` of this stack: take it over
             inputs["adopt_id"] = props[RECOVERS_KEY]
         account = self.account()
-        handed = account.handed_over(self.kind, self._identity(inputs))
+        handed = account.handed_over(self.kind, self.identity_of(inputs))
         if handed is not None and inputs.get("adopt_id") is None:  # made with its container
             inputs["adopt_id"] = handed
         fields = self._fields(inputs)
         backend = self.make_backend(account)
         listed = self.listed(account, backend, self.adoption_view) if _adopts(inputs) else []
-        identity = self._identity(inputs)
+        identity = self.identity_of(inputs)
         existing = adoption.adoptee(self.settings.api, backend, listed, inputs, identity)
         if existing is None:
-            journal = self._journal(account, props)
+            journal = self.journal(account, props)
             intent = journal.begin(self.kind, identity)
             remote = self.write(account, lambda b: recovery.create(self.settings.api, b, fields))
             try:
@@ -421,20 +421,44 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
                 listed_copy = next((r for r in listed if r.id == existing.id), existing)
                 self._claim(account, props, identity, listed_copy)
             THIS_RUN.took(self.kind, existing.id)
-            changes = adoption.differences(existing, fields, self._editable(inputs))
+            changes = adoption.differences(existing, fields, self.editable_fields(inputs))
             remote = (
                 self.write(account, lambda b: b.update(existing.id, changes))
                 if changes
                 else existing
             )
-        return CreateResult(remote.id, self._state(remote, inputs))
+        return CreateResult(remote.id, self.outputs_for(remote, inputs))
+
+    def hand_over(
+        self,
+        account: Account,
+        props: Mapping[str, Any],
+        kind: str,
+        identity: Mapping[str, Any],
+        remote: Remote,
+    ) -> None:
+        """An object this create made on another resource's behalf (a stage a pipeline was
+        created with): journalled as this stack's, known to the account context, and taken
+        over by the resource that declares it as its own create (no `recovers`)."""
+        journal = self.journal(account, props)
+        journal.created(kind, identity, journal.begin(kind, identity), remote.id)
+        account.hand_over(kind, identity, remote.id)
+        account.wrote(kind, remote)
+
+    @staticmethod
+    def recovers(props: Mapping[str, Any]) -> str | None:
+        """The id of the object a dead `up` of this stack made, which this create takes over
+        (its check found it in the create journal); None for a new object or a replacement."""
+        if props.get(REPLACING_KEY) or not props.get(RECOVERS_KEY):
+            return None
+        return str(props[RECOVERS_KEY])
 
     def _claim(
         self, account: Account, props: Mapping[str, Any], identity: Mapping[str, Any], found: Remote
     ) -> None:
         """Close the journal's unanswered intent that `found` answers (one claim per intent:
         another run that claimed it first makes this create stop, naming the object)."""
-        if not self._journal(account, props).claim(self.kind, identity, found):
+        if not self.journal(account, props).claim(self.kind, identity, found):
             raise AdoptionError(
                 f"{self.settings.api} {self.kind} {found.id} ({dict(identity)}) was taken over by "
                 "another run of this stack after this one checked it; run `pulumi refresh`, then "
@@ -453,10 +477,10 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
             remote = backend.read(id_)  # a direct read, or confirming one missing from a listing
         if remote is None:
             return ReadResult(None, {})
-        inputs = {name: remote.outs.get(name) for name in self._owned(props)}
+        inputs = {name: remote.outs.get(name) for name in self.owned_fields(props)}
         inputs.update({name: props[name] for name in CONTROL_FIELDS if name in props})
         inputs.update({name: props[name] for name in OWN_KEYS if props.get(name)})
-        return ReadResult(remote.id, self._state(remote, props), inputs)
+        return ReadResult(remote.id, self.outputs_for(remote, props), inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         wanted = self._validated(news)
@@ -464,11 +488,11 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
             return UpdateResult(self._tombstone(self.account(), id_, wanted))
         if olds.get(RETIRED_KEY) == "kept":
             return UpdateResult(self._manage_again(id_, wanted))
-        changes = {name: wanted[name] for name in changed(olds, wanted, self._owned(wanted))}
+        changes = {name: wanted[name] for name in changed(olds, wanted, self.owned_fields(wanted))}
         if not changes:
             return UpdateResult({k: v for k, v in olds.items() if k != PROVIDER_KEY})
         remote = self.write(self.account(), lambda b: b.update(id_, changes))
-        return UpdateResult(self._state(remote, wanted))
+        return UpdateResult(self.outputs_for(remote, wanted))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         if is_tombstone(props) or THIS_RUN.was_taken(self.kind, id_):
@@ -479,9 +503,9 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
         backend = self.make_backend(account)
         name = str(props.get("name"))
         guard_delete(backend, self.settings.api, name, id_)
-        with self._settled(account):
+        with self.forgetting_if_unsure(account):
             delete_or_refuse(backend, self.settings.api, name, id_, self.noun)
-        self._journal(account, props).deleted(self.kind, id_)
+        self.journal(account, props).deleted(self.kind, id_)
         account.deleted(self.kind, id_)
 
 
