@@ -96,7 +96,7 @@ class CapsuleBoardProvider(ApiResourceProvider):
             assert isinstance(backend, CapsuleBoards)
             return backend.restore(id_)
 
-        return UpdateResult(self._state(self.write(account, restore), news))
+        return UpdateResult(self.outputs_for(self.write(account, restore), news))
 
     def make_backend(self, account: Account) -> Backend:
         return CapsuleBoards(account.client)

@@ -18,6 +18,7 @@ from .sections import (
     RetiredStageSpec,
     SetBuilder,
     Spec,
+    kept,
     repeats,
     retired_problems,
     stage_repeats,
@@ -27,7 +28,7 @@ LiveStage = Callable[[str, Any, int], pulumi.CustomResource]
 """Declares one live stage: its resource name, its spec and its index in the list."""
 
 RetiredStage = Callable[[str, RetiredStageSpec, Mapping[str, Any]], pulumi.CustomResource]
-"""Declares one retired stage: its resource name, its entry and its control inputs."""
+"""Declares one retired stage the CRM keeps: its resource name, its entry and its control."""
 
 
 class ContainerSpec(Spec):
@@ -84,15 +85,13 @@ def declare_stage_list(
     retire: RetiredStage,
     order: type[Any],
 ) -> dict[str, pulumi.CustomResource]:
-    """Declare one list of stages in order (`path` names their container's resources), each
-    retired entry told where its records go, and the ordering resource over them; the live
-    stages' resources by identity."""
+    """Declare one list of stages in order (`path` names their container's resources), a
+    resource for each retired entry that keeps its stage, and the ordering resource over them,
+    which carries out the other retirements; the live stages' resources by identity."""
     declared: dict[str, pulumi.CustomResource] = {}
     for index, stage in enumerate(stages):
         declared[stage.identity] = live(builder.resource_name(*path, stage.identity), stage, index)
-    for entry in retired:
-        target = next((declared[s.identity] for s in stages if s.name == entry.moved_to), None)
-        control = entry.control(target.id if target is not None else None)
-        retire(builder.resource_name(*path, entry.identity), entry, control)
+    for entry in kept(retired):  # the order retires the others (`moved_to`)
+        retire(builder.resource_name(*path, entry.identity), entry, entry.control(None))
     builder.order(order, builder.resource_name(*path), stages, declared, retired)
     return declared

@@ -151,7 +151,7 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
         return self.listing(account, view).snapshot(lambda: self.list_view(backend, view))
 
     @contextmanager
-    def _settled(self, account: Account) -> Iterator[None]:
+    def forgetting_if_unsure(self, account: Account) -> Iterator[None]:
         """A write whose outcome is unknown (no answer, or a 5xx) retires what the account
         knows of this kind; a 4xx refused it, so nothing changed."""
         try:
@@ -166,7 +166,7 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
 
     def write(self, account: Account, action: Callable[[Backend], Remote]) -> Remote:
         """Run one create or update and write its answer through to the account context."""
-        with self._settled(account):
+        with self.forgetting_if_unsure(account):
             remote = action(self.make_backend(account))
         account.wrote(self.kind, remote)
         return remote
@@ -189,24 +189,24 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
     def _fields(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
         return {name: inputs[name] for name in self.api_fields() if name in inputs}
 
-    def _identity(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    def identity_of(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
         """The identity fields that are set (an unset one, such as a board id where only the
         board's name is given, does not narrow the match)."""
         found = {name: inputs.get(name) for name in self.identity_fields}
         return {name: value for name, value in found.items() if value is not None}
 
-    def _owned(self, inputs: Mapping[str, Any]) -> tuple[str, ...]:
+    def owned_fields(self, inputs: Mapping[str, Any]) -> tuple[str, ...]:
         """The API fields this resource diffs and keeps: all but a position a set owns."""
         if inputs.get("ordered_by_set"):
             return tuple(name for name in self.api_fields() if name != self.position_field)
         return self.api_fields()
 
-    def _editable(self, inputs: Mapping[str, Any]) -> tuple[str, ...]:
+    def editable_fields(self, inputs: Mapping[str, Any]) -> tuple[str, ...]:
         """The owned fields adoption may change in place."""
-        owned = self._owned(inputs)
+        owned = self.owned_fields(inputs)
         return owned if self.editable is None else tuple(f for f in owned if f in self.editable)
 
-    def _state(self, remote: Remote, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    def outputs_for(self, remote: Remote, inputs: Mapping[str, Any]) -> dict[str, Any]:
         """The outputs to keep in state: the API's answer, less a position a set owns, with
         the resource's own inputs that `read` (handed outputs, not inputs) gives back."""
         outs = dict(remote.outs)
@@ -215,6 +215,14 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
             outs["ordered_by_set"] = True
         outs.update({key: inputs[key] for key in OWN_KEYS if inputs.get(key)})
         return outs
+
+    def confirm_readable(self, id_: str) -> None:
+        """Before a plan changes this object: the account answers the token (one read of it,
+        at most once per process and account, none once a request succeeded), so a wrong
+        token fails the preview of an update as it fails a create's."""
+        with reading(self.settings, f"read the {self.kind} it changes"):
+            account = self.account()
+            account.confirm_readable(lambda: self.make_backend(account).read(id_))
 
     def guard(self) -> None:
         """The account guard alone: a stack that names its account fails a preview first. With
@@ -246,15 +254,20 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
             inputs[REPLACING_KEY] = True  # the engine's re-check of a replacement: never adopt
             if not unknown:
                 failures = self._replacement(resource, inputs)
-        elif not unknown:
-            failures = self._new_resource(resource, inputs)
+        else:
+            failures = self._new_resource(resource, inputs, known=not unknown)
         inputs.update({name: UNKNOWN for name in unknown})
         return CheckResult(inputs, failures)
 
-    def _new_resource(self, resource: str, inputs: dict[str, Any]) -> list[CheckFailure]:
+    def _new_resource(
+        self, resource: str, inputs: dict[str, Any], known: bool = True
+    ) -> list[CheckFailure]:
         """A brand-new resource: one per identity in this stack, then the adoption note or the
-        duplicate guard against the account."""
-        identity = self._identity(inputs)
+        duplicate guard against the account (once its inputs are known: the `up` checks again)."""
+        if not known:
+            self._note_adoption(inputs)  # its container is not known yet: adopted too?
+            return []
+        identity = self.identity_of(inputs)
         holder = THIS_RUN.claim(resource, self.kind, identity)
         if holder is not None:
             return [self._declared_twice(inputs, resource, holder)]
@@ -265,6 +278,15 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
             return []
         return self._never_a_duplicate(inputs)
 
+    def _note_adoption(self, inputs: dict[str, Any]) -> None:
+        """An adopted object whose container's id is not known in a preview (the container is
+        adopted in the same plan): its `adopts` line from the identity that is known, so the
+        preview shows each field the `up` will change."""
+        if inputs.get("adopt") and self.identity_fields[0] in inputs:
+            line = self._adoption_note(inputs)
+            if line:
+                inputs["adopts"] = line
+
     def _retirement_note(self, inputs: Mapping[str, Any]) -> str | None:
         """The preview's `retires` line: the stage's records, counted, and where they go; None
         when the stage is not in the account (nothing to retire). An account that cannot be
@@ -272,7 +294,7 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
         with reading(self.settings, f"count the records of the retired {self.kind}"):
             account = self.account()
             backend = self.make_backend(account)
-            found = adoption.matching(self.listed(account, backend), self._identity(inputs))
+            found = adoption.matching(self.listed(account, backend), self.identity_of(inputs))
             if len(found) != 1:
                 return None
             return plan_line(backend, self.settings.api, found[0].id, inputs)
@@ -289,18 +311,18 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
         return adoption.note(
             kind,
             listed,
-            self._identity(inputs),
+            self.identity_of(inputs),
             fields,
-            owned=self._owned(inputs),
-            editable=self._editable(inputs),
+            owned=self.owned_fields(inputs),
+            editable=self.editable_fields(inputs),
         )
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         if is_tombstone(olds) or retiring(news):
             return self._retirement_diff(olds, news)
-        changes = changed(olds, news, self._owned(news))
-        if changes:  # a preview stops where the `up` would: no token, no change (no request)
-            resolve_endpoint(self.settings, self._config)
+        changes = changed(olds, news, self.owned_fields(news))
+        if changes:  # a preview stops where the `up` would: a bad token fails the plan
+            self.confirm_readable(_id)
         replaces = [name for name in changes if name in self.replace_on]
         if replaces:
             THIS_RUN.replaces(str(news.get(RESOURCE_KEY) or ""), _id)
@@ -320,13 +342,21 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
             return DiffResult(changes=True, replaces=["retire", "keep"], stables=[])
         return DiffResult(changes=not is_tombstone(olds), replaces=[], stables=[])
 
-    def _tombstone(self, account: Account, id_: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
-        """Retire a live stage: its records move, then it goes (or it is kept)."""
+    def retire_stage(self, account: Account, id_: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """Retire a live stage: its records move to `moved_to_id`, a fresh count confirms it
+        empty, then it goes (or, with `keep`, it stays); this run's delete of its resource then
+        has nothing left to do."""
         backend = self.make_backend(account)
-        with self._settled(account):
+        with self.forgetting_if_unsure(account):
             outs = retire(backend, self.settings.api, id_, inputs)
         if outs[RETIRED_KEY] == "moved":
             account.deleted(self.kind, id_)
+            THIS_RUN.retired(self.kind, id_)
+        return outs
+
+    def _tombstone(self, account: Account, id_: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """Retire a live stage and keep a tombstone of it in state."""
+        outs = self.retire_stage(account, id_, inputs)
         own = {key: inputs[key] for key in OWN_KEYS if inputs.get(key)}
         return {"name": inputs.get("name"), **outs, **own}
 
@@ -339,16 +369,16 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
                 f"{self.settings.api} no longer has the kept stage {id_}; run `pulumi refresh`, "
                 "then `pulumi up` creates it again"
             )
-        changes = adoption.differences(existing, self._fields(wanted), self._owned(wanted))
+        changes = adoption.differences(existing, self._fields(wanted), self.owned_fields(wanted))
         remote = self.write(account, lambda b: b.update(id_, changes)) if changes else existing
-        return self._state(remote, wanted)
+        return self.outputs_for(remote, wanted)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = self._validated(props)
         if retiring(inputs):  # a retired entry this stack never managed (a promotion)
             account = self.account()
             backend = self.make_backend(account)
-            found = adoption.matching(self.listed(account, backend), self._identity(inputs))
+            found = adoption.matching(self.listed(account, backend), self.identity_of(inputs))
             if len(found) > 1:
                 ids = ", ".join(sorted((r.id for r in found), key=adoption.id_order))
                 raise AmbiguousAdoption(
@@ -369,13 +399,16 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
         elif props.get(RECOVERS_KEY):  # left by a dead `up` of this stack: take it over
             inputs["adopt_id"] = props[RECOVERS_KEY]
         account = self.account()
+        handed = account.handed_over(self.kind, self.identity_of(inputs))
+        if handed is not None and inputs.get("adopt_id") is None:  # made with its container
+            inputs["adopt_id"] = handed
         fields = self._fields(inputs)
         backend = self.make_backend(account)
         listed = self.listed(account, backend, self.adoption_view) if _adopts(inputs) else []
-        identity = self._identity(inputs)
+        identity = self.identity_of(inputs)
         existing = adoption.adoptee(self.settings.api, backend, listed, inputs, identity)
         if existing is None:
-            journal = self._journal(account, props)
+            journal = self.journal(account, props)
             intent = journal.begin(self.kind, identity)
             remote = self.write(account, lambda b: recovery.create(self.settings.api, b, fields))
             try:
@@ -388,20 +421,44 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
                 listed_copy = next((r for r in listed if r.id == existing.id), existing)
                 self._claim(account, props, identity, listed_copy)
             THIS_RUN.took(self.kind, existing.id)
-            changes = adoption.differences(existing, fields, self._editable(inputs))
+            changes = adoption.differences(existing, fields, self.editable_fields(inputs))
             remote = (
                 self.write(account, lambda b: b.update(existing.id, changes))
                 if changes
                 else existing
             )
-        return CreateResult(remote.id, self._state(remote, inputs))
+        return CreateResult(remote.id, self.outputs_for(remote, inputs))
+
+    def hand_over(
+        self,
+        account: Account,
+        props: Mapping[str, Any],
+        kind: str,
+        identity: Mapping[str, Any],
+        remote: Remote,
+    ) -> None:
+        """An object this create made on another resource's behalf (a stage a pipeline was
+        created with): journalled as this stack's, known to the account context, and taken
+        over by the resource that declares it as its own create (no `recovers`)."""
+        journal = self.journal(account, props)
+        journal.created(kind, identity, journal.begin(kind, identity), remote.id)
+        account.hand_over(kind, identity, remote.id)
+        account.wrote(kind, remote)
+
+    @staticmethod
+    def recovers(props: Mapping[str, Any]) -> str | None:
+        """The id of the object a dead `up` of this stack made, which this create takes over
+        (its check found it in the create journal); None for a new object or a replacement."""
+        if props.get(REPLACING_KEY) or not props.get(RECOVERS_KEY):
+            return None
+        return str(props[RECOVERS_KEY])
 
     def _claim(
         self, account: Account, props: Mapping[str, Any], identity: Mapping[str, Any], found: Remote
     ) -> None:
         """Close the journal's unanswered intent that `found` answers (one claim per intent:
         another run that claimed it first makes this create stop, naming the object)."""
-        if not self._journal(account, props).claim(self.kind, identity, found):
+        if not self.journal(account, props).claim(self.kind, identity, found):
             raise AdoptionError(
                 f"{self.settings.api} {self.kind} {found.id} ({dict(identity)}) was taken over by "
                 "another run of this stack after this one checked it; run `pulumi refresh`, then "
@@ -420,10 +477,10 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
             remote = backend.read(id_)  # a direct read, or confirming one missing from a listing
         if remote is None:
             return ReadResult(None, {})
-        inputs = {name: remote.outs.get(name) for name in self._owned(props)}
+        inputs = {name: remote.outs.get(name) for name in self.owned_fields(props)}
         inputs.update({name: props[name] for name in CONTROL_FIELDS if name in props})
         inputs.update({name: props[name] for name in OWN_KEYS if props.get(name)})
-        return ReadResult(remote.id, self._state(remote, props), inputs)
+        return ReadResult(remote.id, self.outputs_for(remote, props), inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         wanted = self._validated(news)
@@ -431,22 +488,24 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
             return UpdateResult(self._tombstone(self.account(), id_, wanted))
         if olds.get(RETIRED_KEY) == "kept":
             return UpdateResult(self._manage_again(id_, wanted))
-        changes = {name: wanted[name] for name in changed(olds, wanted, self._owned(wanted))}
+        changes = {name: wanted[name] for name in changed(olds, wanted, self.owned_fields(wanted))}
         if not changes:
             return UpdateResult({k: v for k, v in olds.items() if k != PROVIDER_KEY})
         remote = self.write(self.account(), lambda b: b.update(id_, changes))
-        return UpdateResult(self._state(remote, wanted))
+        return UpdateResult(self.outputs_for(remote, wanted))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         if is_tombstone(props) or THIS_RUN.was_taken(self.kind, id_):
             return  # retired already, or taken over by another resource of this run
+        if THIS_RUN.was_retired(self.kind, id_):
+            return  # its set retired it in this run: records moved, then deleted
         account = self.account()
         backend = self.make_backend(account)
         name = str(props.get("name"))
         guard_delete(backend, self.settings.api, name, id_)
-        with self._settled(account):
+        with self.forgetting_if_unsure(account):
             delete_or_refuse(backend, self.settings.api, name, id_, self.noun)
-        self._journal(account, props).deleted(self.kind, id_)
+        self.journal(account, props).deleted(self.kind, id_)
         account.deleted(self.kind, id_)
 
 

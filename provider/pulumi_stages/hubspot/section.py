@@ -18,6 +18,7 @@ from ..core.sections import (
     SectionSpec,
     SetBuilder,
     Spec,
+    kept,
     repeats,
     retired_problems,
     stage_repeats,
@@ -157,15 +158,14 @@ class HubSpotSection(SectionSpec):
                 declared.stage_ids[f"{object_type}/{spec.name}/{stage.identity}"] = stages[
                     stage.identity
                 ].id
-            for entry in spec.retired:
-                target = next((stages[s.identity] for s in live if s.name == entry.moved_to), None)
+            for entry in kept(spec.retired):
                 stage_class(
                     builder.resource_name(object_type, spec.identity, entry.identity),
                     name=entry.name,
                     pipeline=spec.identity,
                     pipeline_id=pipeline.id,
                     ordered_by_set=True,
-                    retirement=entry.control(target.id if target else None),
+                    retirement=entry.control(None),
                     opts=_with(pipeline, builder.stage_options("display_order", [pipeline])),
                 )
             builder.order(

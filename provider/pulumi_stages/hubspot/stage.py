@@ -18,7 +18,7 @@ from ..core.backend import Backend, Remote
 from ..core.config import ApiSettings
 from ..core.errors import DeleteRefused, StagesError
 from ..core.ordering import OrderingProvider, OrderResource
-from ..core.resource import RECOVERS_KEY, REPLACING_KEY, ApiResource, ApiResourceProvider
+from ..core.resource import ApiResource, ApiResourceProvider
 from .api import (
     DEALS,
     HOMES,
@@ -82,11 +82,11 @@ class HubSpotStageProvider(ApiResourceProvider):
     def make_backend(self, account: Account) -> Backend:
         return HubSpotStages(account, self.objects, self.kind)
 
-    def _state(self, remote: Remote, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    def outputs_for(self, remote: Remote, inputs: Mapping[str, Any]) -> dict[str, Any]:
         """As any stage; one that follows its pipeline's id (as in a set) keeps the declared
         label of its pipeline: a pipeline renamed by hand is the Pipeline's drift, never a
         replace of its stages."""
-        outs = dict(super()._state(remote, inputs))
+        outs = dict(super().outputs_for(remote, inputs))
         if inputs.get("pipeline_id") is not None and inputs.get("pipeline"):
             outs["pipeline"] = inputs["pipeline"]
         return outs
@@ -116,7 +116,7 @@ class HubSpotStageProvider(ApiResourceProvider):
             ) from None
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """As any stage, the pipeline's label kept as `_state` keeps it."""
+        """As any stage, the pipeline's label kept as `outputs_for` keeps it."""
         result = super().read(id_, props)
         if result.id and result.inputs is not None and result.outs is not None:
             result.inputs["pipeline"] = result.outs.get("pipeline")
@@ -167,8 +167,8 @@ class HubSpotPipelineProvider(ApiResourceProvider):
                 raise ReferencedByWorkflow("pipeline", props.get("name"), id_, refused) from None
             raise
 
-    def _owned(self, inputs: Mapping[str, Any]) -> tuple[str, ...]:
-        return tuple(name for name in super()._owned(inputs) if name != "seed")
+    def owned_fields(self, inputs: Mapping[str, Any]) -> tuple[str, ...]:
+        return tuple(name for name in super().owned_fields(inputs) if name != "seed")
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Create (or adopt) the pipeline; stages it was created with go to the journal and the
@@ -176,10 +176,10 @@ class HubSpotPipelineProvider(ApiResourceProvider):
         result = super().create(props)
         outs = {k: v for k, v in dict(result.outs or {}).items() if k not in ("seeded", "seed")}
         seeded = (result.outs or {}).get("seeded")
-        if not seeded and props.get(RECOVERS_KEY) and not props.get(REPLACING_KEY):
+        if not seeded and self.recovers(props):
             seeded = self._recovered_seed(props, str(result.id))
         if seeded:
-            self._hand_over(props, str(result.id), str(outs.get("name")), seeded)
+            self.hand_over_seeded_stages(props, str(result.id), str(outs.get("name")), seeded)
         return CreateResult(result.id, outs)
 
     def _recovered_seed(self, props: Mapping[str, Any], pipeline_id: str) -> list[dict[str, Any]]:
@@ -193,19 +193,18 @@ class HubSpotPipelineProvider(ApiResourceProvider):
         backend = HubSpotPipelines(self.account(), self.objects)
         return [s for s in backend.stages_of(pipeline_id) if str(s.get("label")) in declared]
 
-    def _hand_over(
+    def hand_over_seeded_stages(
         self, props: Mapping[str, Any], pipeline_id: str, label: str, seeded: list[dict[str, Any]]
     ) -> None:
+        """The stages the pipeline's POST made go to the stage resources that declare them."""
         account = self.account()
-        journal = self._journal(account, props)
         stage_kind = STAGE_PROVIDERS[self.objects.object_type].kind
         for stage in seeded:
             outs = stage_outputs(self.objects.object_type, stage, pipeline_id, label)
             remote = Remote(id=str(stage["id"]), outs=outs)
             identity = stage_identity(outs["name"], label, pipeline_id)
-            journal.created(stage_kind, identity, journal.begin(stage_kind, identity), remote.id)
             HOMES.put(account, self.objects.object_type, remote.id, Home(pipeline_id, label))
-            account.wrote(stage_kind, remote)
+            self.hand_over(account, props, stage_kind, identity, remote)
 
 
 class DealPipelineProvider(HubSpotPipelineProvider):
