@@ -18,9 +18,11 @@ from pulumi_stages.core.contract import (
     ApiClient,
     ContainerKind,
     Remote,
+    after_cursor,
     auth_hint,
     body_link,
     container_id,
+    follow_cursor,
     follow_pages,
     link_header,
 )
@@ -87,6 +89,18 @@ def test_a_body_link_ends_the_listing_where_the_body_has_none() -> None:
 
     pages = follow_pages(client_for(answer), "/one", body_link("links", "next"))
     assert [item for page in pages for item in page.items("data")] == [1, 2]
+
+
+def test_a_cursor_listing_sends_each_cursor_back_until_a_page_has_none() -> None:
+    pages = {None: {"results": [1], "paging": {"next": {"after": "c1"}}}, "c1": {"results": [2]}}
+    asked: list[str | None] = []
+
+    def fetch(after: str | None) -> dict[str, Any]:
+        asked.append(after)
+        return pages[after]
+
+    read = [item for page in follow_cursor(fetch, after_cursor) for item in page["results"]]
+    assert (read, asked) == ([1, 2], [None, "c1"])
 
 
 class Boards:

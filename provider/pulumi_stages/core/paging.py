@@ -1,6 +1,7 @@
 """Listings page by page: each answer names the next page (in a `Link` header, or a link in its
 body), which is followed through the client, so a next page off the API's origin is refused
-before the token goes there. A filter sent as POST is sent again, body and all, for each page."""
+before the token goes there. A filter sent as POST is sent again, body and all, for each page.
+An API that pages by cursor (the client sends back an opaque `after`) is read the same way."""
 
 from __future__ import annotations
 
@@ -74,3 +75,27 @@ def follow_pages(
         if not following:
             return
         url, query = client.next_page(following), None
+
+
+Cursor = Callable[[Any], str | None]
+"""The cursor a page's body gives for the next page, or None on the last page."""
+
+
+def follow_cursor(fetch: Callable[[str | None], Any], cursor: Cursor) -> Iterator[Any]:
+    """Every page of a listing paged by an opaque cursor the client sends back (HubSpot's
+    `after`, in a query or a search body): `fetch(None)` reads the first page, `fetch(c)` the
+    one after cursor `c`; stop reading by leaving the loop."""
+    after: str | None = None
+    while True:
+        page = fetch(after)
+        yield page
+        after = cursor(page)
+        if not after:
+            return
+
+
+def after_cursor(body: Any) -> str | None:
+    """The cursor of a `{"paging": {"next": {"after": ...}}}` body (HubSpot's), or None."""
+    paging = body.get("paging") if isinstance(body, dict) else None
+    after = ((paging or {}).get("next") or {}).get("after")
+    return str(after) if after else None

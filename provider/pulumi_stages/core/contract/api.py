@@ -24,7 +24,16 @@ from ..errors import (
 )
 from ..hints import auth_hint
 from ..http import ApiClient, Dialect
-from ..paging import NextLink, Page, body_link, follow_pages, link_header
+from ..paging import (
+    Cursor,
+    NextLink,
+    Page,
+    after_cursor,
+    body_link,
+    follow_cursor,
+    follow_pages,
+    link_header,
+)
 from ..ratelimit import X_RATELIMIT, RateHeaders
 from ..records import (
     PAGE_SIZE,
@@ -47,6 +56,7 @@ __all__ = [
     "ContainerKind",
     "ContainerNotFound",
     "CountsManyStages",
+    "Cursor",
     "Dialect",
     "Example",
     "Exporter",
@@ -65,6 +75,7 @@ __all__ = [
     "StageBackend",
     "StagesError",
     "UnexpectedResponse",
+    "after_cursor",
     "auth_hint",
     "body_link",
     "container_id",
@@ -72,6 +83,7 @@ __all__ = [
     "delete_if_present",
     "fetch_or_none",
     "flat_place",
+    "follow_cursor",
     "follow_pages",
     "link_header",
     "register",
