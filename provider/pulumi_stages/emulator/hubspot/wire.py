@@ -25,7 +25,6 @@ from ..server import ADMIN_PREFIX
 from .search import shown
 from .search_limit import SearchLimit
 from .state import (
-    VALIDATE_PARAM,
     HubSpotError,
     HubSpotState,
     StoredPipeline,
@@ -301,7 +300,9 @@ class HubSpotService:
         too, though the v3 client sends it only for pipelines)."""
         version = "v3" if request.path.startswith("/crm/v3/") else request.path.split("/")[3]
         # guess: v3 stage deletes honour the flag too
-        return self._flag(request, VALIDATE_PARAM[object_type], version in VALIDATING_BY_DEFAULT)
+        return self._flag(
+            request, self.state.kind(object_type).validate_param, version in VALIDATING_BY_DEFAULT
+        )
 
     # Rendering.
 
@@ -437,10 +438,12 @@ class HubSpotService:
         return web.Response(status=204)
 
     async def create_record(self, request: web.Request) -> web.Response:
-        properties = (await self._json(request)).get("properties")
+        body = await self._json(request)
+        properties = body.get("properties")
         if not isinstance(properties, dict):
             raise validation_error("properties is required")
-        record = self.state.create_record(self._type(request), properties)
+        associated = bool(body.get("associations"))  # [doc] SimplePublicObjectInputForCreate
+        record = self.state.create_record(self._type(request), properties, associated)
         return web.json_response(self._record(record), status=201)
 
     async def list_records(self, request: web.Request) -> web.Response:
