@@ -92,6 +92,12 @@ class ObjectKind:
         """`/crm/objects/2026-03/<type>`."""
         return f"/crm/objects/{OBJECTS_VERSION}/{self.object_type}"
 
+    @property
+    def records(self) -> str:
+        """What its records are called in messages: the path word ("deals"), or for a custom
+        object its type id and "records" ("2-12345 records")."""
+        return self.object_type if self.object_type.isalpha() else f"{self.object_type} records"
+
 
 DEALS = ObjectKind("deals", "deal", "dealstage", "validateDealStageUsagesBeforeDelete", "pipeline")
 TICKETS = ObjectKind(
@@ -125,6 +131,12 @@ class HubSpotDialect:
             return "check hubspot:accessToken (or HUBSPOT_ACCESS_TOKEN); it may have expired"
         if status == 403:
             return "the token needs the crm.objects.deals/tickets and pipeline scopes"
+        if status == 400 and message.startswith("Unable to infer object type"):
+            return (
+                "this account has no such object type: leads need Sales Hub Professional or "
+                "Enterprise, custom objects Enterprise, and appointments, courses, listings and "
+                "services must be activated in the account first"
+            )
         return None
 
 
@@ -231,7 +243,7 @@ class HubSpotStages:
         self.kind = kind
         self.listing = listing
         """The kind of the account's listing these stages are kept in (shared with the core)."""
-        self.records_word = kind.object_type
+        self.records_word = kind.records
         self._moved: set[str] = set()
         self.delete_checks_records = True
         """[doc] Deletes carry the validate flag: HubSpot refuses a stage records still use."""

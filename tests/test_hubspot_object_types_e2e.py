@@ -1,0 +1,117 @@
+"""Pipelines of other object types through the real engine, as deal pipelines are: a lead
+pipeline and a custom object's (`2-12345`) are created in one POST with stages carrying `{}`
+metadata, renamed in place with a `key`, refused with no write while a removed stage holds
+records, and emptied by a batch move (`hs_pipeline_stage`) before the stage's validated delete;
+the lead pipeline every portal with leads holds is taken over by id with no write."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pulumi import automation as auto
+
+from pulumi_stages.emulator import EmulatorServer
+from pulumi_stages.emulator.hubspot import HubSpotOptions, HubSpotService, HubSpotState
+from pulumi_stages.stageset import StageSet
+from tests.engine import StackHarness
+
+pytestmark = pytest.mark.e2e
+
+CUSTOM = "2-12345"
+LEAD_DEFAULTS = ["New", "Attempting", "Connected", "Qualified", "Disqualified"]
+
+
+@pytest.fixture
+def stack(tmp_path: Path, pulumi_home: Path, token: str) -> Iterator[StackHarness]:
+    options = HubSpotOptions(object_types=frozenset({"leads"}), custom_objects=(CUSTOM,))
+    service = HubSpotService(token=token, state=HubSpotState(options))
+    with EmulatorServer(service) as server:
+        harness = StackHarness.create(tmp_path, pulumi_home, server, token, namespace="hubspot")
+        yield harness
+        harness.remove()
+
+
+def section(object_type: str, pipeline: dict[str, Any]) -> dict[str, Any]:
+    """A `hubspot:` section holding one pipeline of the type (custom objects by type id)."""
+    if object_type == CUSTOM:
+        return {"hubspot": {"custom_objects": {CUSTOM: [pipeline]}}}
+    return {"hubspot": {object_type: [pipeline]}}
+
+
+def use(stack: StackHarness, object_type: str, pipeline: dict[str, Any]) -> None:
+    spec = section(object_type, pipeline)
+    stack.program = lambda: StageSet("set", spec) and None
+
+
+def writes(stack: StackHarness) -> list[tuple[str, str, Any]]:
+    return [(w.method, w.route, w.body) for w in stack.emulator.log.writes()]
+
+
+@pytest.mark.parametrize("object_type", ["leads", CUSTOM])
+def test_a_pipeline_is_created_renamed_in_place_guarded_and_emptied_before_a_delete(
+    stack: StackHarness, object_type: str
+) -> None:
+    service: HubSpotService = stack.emulator.service  # type: ignore[assignment]
+    pipelines = "/crm/pipelines/2026-09/{objectType}"
+    stages = [{"name": "Intake"}, {"name": "Working"}, {"name": "Done"}]
+    use(stack, object_type, {"name": "Onboarding", "stages": stages})
+    stack.up()
+    made = writes(stack)
+    assert [(m, r) for m, r, _ in made] == [("POST", pipelines)]
+    assert [s["metadata"] for s in made[0][2]["stages"]] == [{}, {}, {}]
+    (pipeline_id,) = service.state.made_pipelines()
+    assert service.state.pipelines[pipeline_id].object_type == object_type
+    assert [n for n, _ in service.live_stages()] == ["Intake", "Working", "Done"]
+    stack.assert_no_changes()
+
+    renamed = {"name": "Onboarding 2", "key": "Onboarding", "stages": stages}
+    use(stack, object_type, renamed)
+    stack.up()
+    print(f"\n{object_type} pipeline rename: {writes(stack)}")
+    assert writes(stack) == [("PATCH", f"{pipelines}/{{pipelineId}}", {"label": "Onboarding 2"})]
+    assert stack.emulator.log.entries()[-1].path.split("/")[4] == object_type
+    stack.assert_no_changes()
+
+    working = dict(service.live_stages())["Working"]
+    service.put_records(working, 3)
+    kept = [s for s in stages if s["name"] != "Working"]
+    use(stack, object_type, {**renamed, "stages": kept})
+    words = "3 leads" if object_type == "leads" else f"3 {CUSTOM} records"
+    for run in (stack.preview, stack.up):
+        with pytest.raises(auto.CommandError) as refused:
+            run()
+        assert f"'Working' (id {working}) holds {words}; nothing was deleted." in str(refused.value)
+        assert writes(stack) == []
+    assert service.records_in(working) == 3
+
+    retired = [{"name": "Working", "moved_to": "Done"}]
+    use(stack, object_type, {**renamed, "stages": kept, "retired": retired})
+    stack.up()
+    done = dict(service.live_stages())["Done"]
+    batches = [b for m, r, b in writes(stack) if r.endswith("/batch/update")]
+    assert [i["properties"] for b in batches for i in b["inputs"]] == [
+        {"hs_pipeline_stage": done, "hs_pipeline": pipeline_id}
+    ] * 3
+    deletes = [e for e in stack.emulator.log.entries() if e.method == "DELETE"]
+    assert [e.query for e in deletes] == [{"validateReferencesBeforeDelete": "true"}]
+    assert service.records_in(done) == 3 and "Working" not in dict(service.live_stages())
+    stack.assert_no_changes()
+
+
+def test_the_lead_pipeline_of_every_portal_with_leads_is_taken_over_by_id_with_no_write(
+    stack: StackHarness,
+) -> None:
+    """[seen] `lead-pipeline-id` in public clients' code for real portals."""
+    service: HubSpotService = stack.emulator.service  # type: ignore[assignment]
+    stages = [{"name": n} for n in LEAD_DEFAULTS]
+    pipeline = {"name": "Lead pipeline", "id": "lead-pipeline-id", "stages": stages}
+    use(stack, "leads", pipeline)
+    stack.up()
+    assert writes(stack) == []
+    assert service.state.made_pipelines() == {}
+    (outs,) = stack.state_outputs("Pipeline").values()
+    assert outs["pipeline_id"] == "lead-pipeline-id" and outs["object_type"] == "leads"
+    stack.assert_no_changes()
