@@ -2,17 +2,24 @@
 pipeline and a custom object's (`2-12345`) are created in one POST with stages carrying `{}`
 metadata, renamed in place with a `key`, refused with no write while a removed stage holds
 records, and emptied by a batch move (`hs_pipeline_stage`) before the stage's validated delete;
-the lead pipeline every portal with leads holds is taken over by id with no write."""
+the lead pipeline every portal with leads holds is taken over by id with no write; the export
+lists each type the account has (custom objects from its schemas) and adopts with no write; drift
+places a stage made by hand in a custom object's pipeline."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from pulumi import automation as auto
 
+from pulumi_stages.cli import main
+from pulumi_stages.core.registry import adapters
+from pulumi_stages.drift_listing import compare, listed_places
 from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.emulator.hubspot import HubSpotOptions, HubSpotService, HubSpotState
 from pulumi_stages.stageset import StageSet
@@ -115,3 +122,60 @@ def test_the_lead_pipeline_of_every_portal_with_leads_is_taken_over_by_id_with_n
     (outs,) = stack.state_outputs("Pipeline").values()
     assert outs["pipeline_id"] == "lead-pipeline-id" and outs["object_type"] == "leads"
     stack.assert_no_changes()
+
+
+def test_export_lists_each_type_the_account_has_and_adopts_with_no_writes(
+    stack: StackHarness, token: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service: HubSpotService = stack.emulator.service  # type: ignore[assignment]
+    body = {
+        "label": "Onboarding",
+        "displayOrder": 0,
+        "stages": [{"label": n, "displayOrder": i, "metadata": {}} for i, n in enumerate("AB")],
+    }
+    service.state.create_pipeline(CUSTOM, body)
+    out = tmp_path / "stages.yaml"
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", token)
+    monkeypatch.setenv("HUBSPOT_BASE_URL", stack.emulator.base_url)
+    assert main(["export", "hubspot", "-o", str(out)]) == 0
+    data = yaml.safe_load(out.read_text())["hubspot"]
+    print(f"\nexported: { {k: len(v) for k, v in data.items() if k != 'adopt'} }")
+    assert sorted(data) == ["adopt", "custom_objects", "deals", "leads", "tickets"]
+    assert data["leads"] == [
+        {
+            "name": "Lead pipeline",
+            "id": "lead-pipeline-id",
+            "stages": [{"name": n} for n in LEAD_DEFAULTS],
+        }
+    ]
+    assert data["custom_objects"] == {
+        CUSTOM: [{"name": "Onboarding", "stages": [{"name": "A"}, {"name": "B"}]}]
+    }
+    stack.emulator.log.reset()
+    stack.program = lambda: StageSet.from_file("crm", out) and None
+    stack.up()
+    assert stack.emulator.log.writes() == []
+    stack.assert_no_changes()
+
+
+def test_drift_places_a_stage_made_by_hand_inside_a_custom_objects_pipeline() -> None:
+    """The export's `custom_objects` mapping and the resources' places meet per type id."""
+    hubspot = adapters()["hubspot"]
+    stages = [{"name": "Intake"}, {"name": "By hand"}]
+    exported = {
+        "adopt": True,
+        "custom_objects": {CUSTOM: [{"name": "Onboarding", "stages": stages}]},
+        "leads": [{"name": "Lead pipeline", "stages": [{"name": "New"}]}],
+    }
+    props = {"name": "Onboarding", "object_type": CUSTOM}
+    held = Counter(
+        {
+            hubspot.locate("Pipeline", props): 1,
+            hubspot.locate("Stage", {**props, "name": "Intake", "pipeline": "Onboarding"}): 1,
+        }
+    )
+    rows, unmanaged = compare(hubspot, list(listed_places(exported)), held, counted=False)
+    assert [(r.resource, r.field, r.where) for r in rows] == [
+        ("hubspot stage 'By hand'", "(unexpected)", "hubspot 2-12345 pipeline 'Onboarding'")
+    ]
+    assert [(u.what, u.stages) for u in unmanaged] == [("hubspot lead pipeline 'Lead pipeline'", 1)]

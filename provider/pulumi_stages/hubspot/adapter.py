@@ -7,7 +7,7 @@ from typing import Any
 
 from ..core.registry import Adapter, Place
 from .export import export_section
-from .kinds import OTHER_TYPES, kind_of, pipeline_word
+from .kinds import CUSTOM_TYPE_ID, OTHER_TYPES, kind_of, pipeline_word
 from .section import HubSpotSection
 from .stage import SETTINGS, DealStageProvider
 
@@ -51,7 +51,9 @@ class PipelineWords(Mapping[str, str]):
 
     def __getitem__(self, kind: str) -> str:
         object_type = kind.removeprefix("custom_objects.")
-        if object_type in ("deals", "tickets", *OTHER_TYPES) or kind.startswith("custom_objects."):
+        if object_type in ("deals", "tickets", *OTHER_TYPES) or (
+            object_type != kind and CUSTOM_TYPE_ID.match(object_type)
+        ):
             return pipeline_word(kind_of(object_type))
         raise KeyError(kind)
 

@@ -37,6 +37,7 @@ from .state import (
 PIPELINES_VERSIONS = ("v3", "2026-09")  # [doc] the Pipelines reference shows 2026-09
 OBJECTS_VERSIONS = ("v3", "2026-03")  # [doc] `/crm/objects/2026-03/{objectType}/search`
 ACCOUNT_INFO_VERSIONS = ("v3", "2026-03")  # [doc] `/account-info/2026-03/details`
+SCHEMAS_VERSIONS = ("v3", "2026-03")  # [doc] `/crm-object-schemas/2026-03/schemas`
 VALIDATING_BY_DEFAULT = frozenset({"2026-09"})
 DAILY_LIMIT = 650_000
 """[doc] usage guidelines: a private app's daily limit on Professional (250,000 on Free and
@@ -219,6 +220,8 @@ class HubSpotService:
         found: list[web.RouteDef] = []
         for version in ACCOUNT_INFO_VERSIONS:
             found.append(web.get(account_info_path(version), wrap(self.details)))
+        for version in SCHEMAS_VERSIONS:
+            found.append(web.get(f"/crm-object-schemas/{version}/schemas", wrap(self.schemas)))
         for version in OBJECTS_VERSIONS:
             o = objects_prefix(version)
             found += [
@@ -373,6 +376,22 @@ class HubSpotService:
                 "dataHostingLocation": "na1",
             }
         )
+
+    async def schemas(self, _request: web.Request) -> web.Response:
+        """[doc] the custom object schemas (`results`, each with its `objectTypeId`, `name` and
+        `labels`). guess: the other fields of a schema are left out, and a portal without
+        custom objects answers an empty list (not a 403 for its tier)."""
+        results = [
+            {
+                "id": type_id.removeprefix("2-"),
+                "objectTypeId": type_id,
+                "name": f"object_{type_id.removeprefix('2-')}",
+                "labels": {"singular": "Object", "plural": "Objects"},
+                "archived": False,
+            }
+            for type_id in self.state.options.custom_objects
+        ]
+        return web.json_response({"results": results})
 
     async def list_pipelines(self, request: web.Request) -> web.Response:
         """[doc] `{"results": [...]}` with no paging (CollectionResponsePipelineNoPaging)."""
