@@ -22,7 +22,7 @@ from pulumi_stages.core.registry import adapters
 from pulumi_stages.drift_listing import compare, listed_places
 from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.emulator.hubspot import HubSpotOptions, HubSpotService, HubSpotState
-from pulumi_stages.stageset import StageSet
+from pulumi_stages.stageset import StageSet, StageSetError, load_text
 from tests.engine import StackHarness
 
 pytestmark = pytest.mark.e2e
@@ -179,3 +179,21 @@ def test_drift_places_a_stage_made_by_hand_inside_a_custom_objects_pipeline() ->
         ("hubspot stage 'By hand'", "(unexpected)", "hubspot 2-12345 pipeline 'Onboarding'")
     ]
     assert [(u.what, u.stages) for u in unmanaged] == [("hubspot lead pipeline 'Lead pipeline'", 1)]
+
+
+def test_stages_yaml_refuses_a_31st_lead_stage_and_a_custom_object_named_not_by_type_id() -> None:
+    """[doc] lead (order, service, ...) pipelines hold at most 30 stages, custom object pipelines
+    100; [doc] a custom object is addressed by its type id `2-XXX`. Refused before any call,
+    naming the file's line."""
+    pipeline = {"name": "Inbound", "stages": [{"name": f"S{i}"} for i in range(31)]}
+    text = yaml.safe_dump({"hubspot": {"leads": [pipeline]}}, sort_keys=False)
+    with pytest.raises(StageSetError) as refused:
+        load_text(text, "stages.yaml")
+    print(f"\n31 lead stages: {refused.value}")
+    assert "stages.yaml:" in str(refused.value) and "at most 30" in str(refused.value)
+    custom = {"hubspot": {"custom_objects": {CUSTOM: [pipeline]}}}
+    assert load_text(yaml.safe_dump(custom), "stages.yaml")  # 31 of 100
+    with pytest.raises(StageSetError) as named:
+        load_text("hubspot:\n  custom_objects:\n    pets: []\n", "stages.yaml")
+    print(f"custom object by name: {named.value}")
+    assert "stages.yaml:3:" in str(named.value)

@@ -157,3 +157,16 @@ def test_a_lead_is_created_only_with_an_associated_contact(http: httpx.Client) -
     )
     assert made.status_code == 201, made.text
     assert made.json()["properties"]["hs_pipeline"] == "lead-pipeline-id"
+
+
+def test_the_custom_object_schemas_name_each_custom_objects_type_id(
+    http: httpx.Client, token: str
+) -> None:
+    """[doc] `GET /crm-object-schemas/2026-03/schemas` (and its v3 path): `results`, each with its
+    `objectTypeId`; guess: an empty list in a portal without custom objects."""
+    for path in ("/crm-object-schemas/2026-03/schemas", "/crm-object-schemas/v3/schemas"):
+        assert [s["objectTypeId"] for s in http.get(path).json()["results"]] == [CUSTOM]
+    with EmulatorServer(portal(token)) as server:
+        headers = {"Authorization": f"Bearer {token}"}
+        empty = httpx.get(f"{server.base_url}/crm-object-schemas/2026-03/schemas", headers=headers)
+        assert empty.json() == {"results": []}

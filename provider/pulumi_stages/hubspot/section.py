@@ -25,10 +25,13 @@ from ..core.sections import (
     retired_problems,
     stage_repeats,
 )
-from .kinds import OTHER_TYPES
+from .kinds import OTHER_TYPES, most_stages
 from .models import DealProbability, TicketState
 from .object_stages import Stage, StageOrder
 from .stage import DealStage, DealStageOrder, Pipeline, TicketStage, TicketStageOrder
+
+CUSTOM_EXAMPLE = "2-1"
+"""Any custom object's type id: they all take as many stages."""
 
 CustomTypeId = Annotated[str, StringConstraints(pattern=r"^2-[0-9]+$")]
 """[doc] a custom object's type id, `2-` and a number (its name is not accepted)."""
@@ -121,16 +124,23 @@ class TicketPipelineSpec(PipelineSpec):
 
 
 class ObjectPipelineSpec(PipelineSpec):
-    """A pipeline of leads, orders, services, appointments, courses, listings or a custom
-    object, found or created by label (or taken over by id), and its stages in display order.
-    [doc] Lead, order, service, appointment, course and listing pipelines hold at most 30
-    stages; custom object pipelines 100."""
+    """A custom object's pipeline, found or created by label (or taken over by id), and its
+    stages in display order ([doc] at most 100)."""
 
-    stages: list[ObjectStageSpec] = Field(default_factory=list)
+    stages: list[ObjectStageSpec] = Field(
+        default_factory=list, max_length=most_stages(CUSTOM_EXAMPLE)
+    )
     retired: list[RetiredStageSpec] = Field(
         default_factory=list,
         description="Stages to take out: their records move to `moved_to` first, or `keep`.",
     )
+
+
+class LimitedPipelineSpec(ObjectPipelineSpec):
+    """A lead, order, service, appointment, course or listing pipeline, found or created by
+    label (or taken over by id), and its stages in display order ([doc] at most 30)."""
+
+    stages: list[ObjectStageSpec] = Field(default_factory=list, max_length=most_stages("leads"))
 
 
 AnyPipelineSpec = DealPipelineSpec | TicketPipelineSpec | ObjectPipelineSpec
@@ -146,14 +156,14 @@ class HubSpotSection(SectionSpec):
     )
     deals: list[DealPipelineSpec] = Field(default_factory=list)
     tickets: list[TicketPipelineSpec] = Field(default_factory=list)
-    leads: list[ObjectPipelineSpec] = Field(
+    leads: list[LimitedPipelineSpec] = Field(
         default_factory=list, description="Lead pipelines (Sales Hub Professional, Enterprise)."
     )
-    orders: list[ObjectPipelineSpec] = Field(default_factory=list)
-    services: list[ObjectPipelineSpec] = Field(default_factory=list)
-    appointments: list[ObjectPipelineSpec] = Field(default_factory=list)
-    courses: list[ObjectPipelineSpec] = Field(default_factory=list)
-    listings: list[ObjectPipelineSpec] = Field(default_factory=list)
+    orders: list[LimitedPipelineSpec] = Field(default_factory=list)
+    services: list[LimitedPipelineSpec] = Field(default_factory=list)
+    appointments: list[LimitedPipelineSpec] = Field(default_factory=list)
+    courses: list[LimitedPipelineSpec] = Field(default_factory=list)
+    listings: list[LimitedPipelineSpec] = Field(default_factory=list)
     custom_objects: dict[CustomTypeId, list[ObjectPipelineSpec]] = Field(
         default_factory=dict,
         description="Pipelines of custom objects, keyed by the object's type id (`2-12345`; "
