@@ -6,6 +6,7 @@ for a type the portal lacks. Each test names its source.
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Iterator
 from typing import Any
 
@@ -170,3 +171,17 @@ def test_the_custom_object_schemas_name_each_custom_objects_type_id(
         headers = {"Authorization": f"Bearer {token}"}
         empty = httpx.get(f"{server.base_url}/crm-object-schemas/2026-03/schemas", headers=headers)
         assert empty.json() == {"results": []}
+
+
+def test_the_emulator_command_takes_the_types_a_portal_has() -> None:
+    """`pulumi-stages emulator hubspot --object-types leads --custom-objects 2-12345`."""
+    parser = argparse.ArgumentParser()
+    HubSpotService.add_arguments(parser)
+    args = parser.parse_args(["--object-types", "leads,orders", "--custom-objects", CUSTOM])
+    state = HubSpotService.from_arguments("t", args).state
+    assert state.object_type("0-136") == "leads" and state.object_type(CUSTOM) == CUSTOM
+    assert "lead-pipeline-id" in state.pipelines
+    plain = HubSpotService.from_arguments("t", parser.parse_args([])).state
+    assert "lead-pipeline-id" not in plain.pipelines
+    with pytest.raises(SystemExit):
+        HubSpotService.from_arguments("t", parser.parse_args(["--object-types", "pets"]))

@@ -22,10 +22,12 @@ from aiohttp import web
 
 from ..faults import RateWindow
 from ..server import ADMIN_PREFIX
+from .objects import STANDARD
 from .search import shown
 from .search_limit import SearchLimit
 from .state import (
     HubSpotError,
+    HubSpotOptions,
     HubSpotState,
     StoredPipeline,
     StoredRecord,
@@ -93,13 +95,29 @@ class HubSpotService:
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
-        """`--portal-id`: the account id `GET /account-info/v3/details` names."""
+        """`--portal-id`: the account id `GET /account-info/v3/details` names;
+        `--object-types`, `--custom-objects`: the other types with pipelines it has."""
         parser.add_argument("--portal-id", type=int, default=62515, help="the portal (account) id")
+        parser.add_argument(
+            "--object-types",
+            default="",
+            help="comma-separated types it has besides deals and tickets (leads, orders, ...)",
+        )
+        parser.add_argument(
+            "--custom-objects", default="", help="comma-separated custom object type ids (2-123)"
+        )
 
     @classmethod
     def from_arguments(cls, token: str, args: argparse.Namespace) -> HubSpotService:
-        """An emulator accepting `token`, for the portal `--portal-id` names."""
-        return cls(token=token, portal_id=getattr(args, "portal_id", 62515))
+        """An emulator accepting `token`, for the portal the arguments describe."""
+        words = [w for w in str(getattr(args, "object_types", "")).split(",") if w]
+        customs = tuple(w for w in str(getattr(args, "custom_objects", "")).split(",") if w)
+        unknown = sorted(set(words) - set(STANDARD))
+        if unknown:
+            raise SystemExit(f"--object-types: unknown {', '.join(unknown)}")
+        options = HubSpotOptions(object_types=frozenset(words), custom_objects=customs)
+        portal_id = getattr(args, "portal_id", 62515)
+        return cls(token=token, state=HubSpotState(options, portal_id=portal_id))
 
     def reset(self) -> None:
         self.state.reset()
