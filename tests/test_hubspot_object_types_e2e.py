@@ -22,6 +22,7 @@ from pulumi_stages.core.registry import adapters
 from pulumi_stages.drift_listing import compare, listed_places
 from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.emulator.hubspot import HubSpotOptions, HubSpotService, HubSpotState
+from pulumi_stages.hubspot import Stage
 from pulumi_stages.stageset import StageSet, StageSetError, load_text
 from tests.engine import StackHarness
 
@@ -197,3 +198,30 @@ def test_stages_yaml_refuses_a_31st_lead_stage_and_a_custom_object_named_not_by_
         load_text("hubspot:\n  custom_objects:\n    pets: []\n", "stages.yaml")
     print(f"custom object by name: {named.value}")
     assert "stages.yaml:3:" in str(named.value)
+
+
+def test_two_custom_objects_pipelines_of_one_label_are_told_apart_by_type(
+    stack: StackHarness,
+) -> None:
+    """Single `Stage` resources name their pipeline by label: the label is looked up per object
+    type, so a second custom object's pipeline of the same label is never taken for the
+    first's (both types' records are "records")."""
+    service: HubSpotService = stack.emulator.service  # type: ignore[assignment]
+    service.state.options.custom_objects = (CUSTOM, "2-777")
+    body = {"label": "Onboarding", "displayOrder": 0}
+    first = service.state.create_pipeline(
+        CUSTOM, {**body, "stages": [{"label": "A", "displayOrder": 0, "metadata": {}}]}
+    )
+    second = service.state.create_pipeline(
+        "2-777", {**body, "stages": [{"label": "B", "displayOrder": 0, "metadata": {}}]}
+    )
+
+    def program() -> None:
+        Stage("one", name="Intake", pipeline="Onboarding", object_type=CUSTOM)
+        Stage("two", name="Intake", pipeline="Onboarding", object_type="2-777")
+
+    stack.program = program
+    stack.up()
+    assert sorted(s.label for s in first.stages.values()) == ["A", "Intake"]
+    assert sorted(s.label for s in second.stages.values()) == ["B", "Intake"]
+    stack.assert_no_changes()

@@ -93,6 +93,12 @@ class ObjectKind:
         return f"/crm/objects/{OBJECTS_VERSION}/{self.object_type}"
 
     @property
+    def word(self) -> str:
+        """What its pipelines and stages are named after in messages and caches: "deal",
+        "lead", or a custom object's type id (all custom objects' records are "record")."""
+        return self.object_type if self.noun == "record" else self.noun
+
+    @property
     def records(self) -> str:
         """What its records are called in messages: the path word ("deals"), or for a custom
         object its type id and "records" ("2-12345 records")."""
@@ -201,12 +207,12 @@ def pipeline_id(account: Account, kind: ObjectKind, name: str) -> str:
         if len(matches) != 1:
             many = "no" if not matches else str(len(matches))
             raise ContainerNotFound(
-                f"HubSpot has {many} {kind.noun} pipeline labelled {name!r} in this account; "
+                f"HubSpot has {many} {kind.word} pipeline labelled {name!r} in this account; "
                 "declare it with pulumi_stages.hubspot.Pipeline or fix the name"
             )
         return str(matches[0]["id"])
 
-    return account.remember(f"{kind.noun} pipeline", name, look_up)
+    return account.remember(f"{kind.word} pipeline", name, look_up)
 
 
 def _delete(client: ApiClient, path: str, kind: ObjectKind) -> None:
@@ -226,7 +232,7 @@ class MoveRefused(StagesError):
         count = sum(len(ids) for ids, _ in refused)
         reasons = "; ".join(f"{kind.noun} {', '.join(ids)}: {why}" for ids, why in refused[:5])
         super().__init__(
-            f"HubSpot refused to move {count} of {sent} {kind.object_type} to stage "
+            f"HubSpot refused to move {count} of {sent} {kind.records} to stage "
             f"{to_stage_id}: {reasons}. Nothing was deleted: the stage they sit in is kept. "
             f"Fix what HubSpot names (the {kind.noun}, or the validation rule), then run "
             "`pulumi up` again; the move goes on with what is left."

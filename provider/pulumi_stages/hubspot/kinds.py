@@ -61,12 +61,12 @@ def stage_word(kind: ObjectKind) -> str:
     for deals and tickets, else "lead stage", or "2-12345 stage" for a custom object."""
     if kind.object_type in ("deals", "tickets"):
         return f"{kind.noun}stage"
-    return f"{kind.noun if kind.noun != 'record' else kind.object_type} stage"
+    return f"{kind.word} stage"
 
 
 def pipeline_word(kind: ObjectKind) -> str:
     """What its pipelines are called: "lead pipeline", "2-12345 pipeline"."""
-    return f"{kind.noun if kind.noun != 'record' else kind.object_type} pipeline"
+    return f"{kind.word} pipeline"
 
 
 def slug(object_type: str) -> str:
