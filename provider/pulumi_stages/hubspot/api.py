@@ -92,6 +92,18 @@ class ObjectKind:
         """`/crm/objects/2026-03/<type>`."""
         return f"/crm/objects/{OBJECTS_VERSION}/{self.object_type}"
 
+    @property
+    def word(self) -> str:
+        """What its pipelines and stages are named after in messages and caches: "deal",
+        "lead", or a custom object's type id (all custom objects' records are "record")."""
+        return self.object_type if self.noun == "record" else self.noun
+
+    @property
+    def records(self) -> str:
+        """What its records are called in messages: the path word ("deals"), or for a custom
+        object its type id and "records" ("2-12345 records")."""
+        return self.object_type if self.object_type.isalpha() else f"{self.object_type} records"
+
 
 DEALS = ObjectKind("deals", "deal", "dealstage", "validateDealStageUsagesBeforeDelete", "pipeline")
 TICKETS = ObjectKind(
@@ -125,6 +137,12 @@ class HubSpotDialect:
             return "check hubspot:accessToken (or HUBSPOT_ACCESS_TOKEN); it may have expired"
         if status == 403:
             return "the token needs the crm.objects.deals/tickets and pipeline scopes"
+        if status == 400 and message.startswith("Unable to infer object type"):
+            return (
+                "this account has no such object type: leads need Sales Hub Professional or "
+                "Enterprise, custom objects Enterprise, and appointments, courses, listings and "
+                "services must be activated in the account first"
+            )
         return None
 
 
@@ -189,12 +207,12 @@ def pipeline_id(account: Account, kind: ObjectKind, name: str) -> str:
         if len(matches) != 1:
             many = "no" if not matches else str(len(matches))
             raise ContainerNotFound(
-                f"HubSpot has {many} {kind.noun} pipeline labelled {name!r} in this account; "
+                f"HubSpot has {many} {kind.word} pipeline labelled {name!r} in this account; "
                 "declare it with pulumi_stages.hubspot.Pipeline or fix the name"
             )
         return str(matches[0]["id"])
 
-    return account.remember(f"{kind.noun} pipeline", name, look_up)
+    return account.remember(f"{kind.word} pipeline", name, look_up)
 
 
 def _delete(client: ApiClient, path: str, kind: ObjectKind) -> None:
@@ -214,7 +232,7 @@ class MoveRefused(StagesError):
         count = sum(len(ids) for ids, _ in refused)
         reasons = "; ".join(f"{kind.noun} {', '.join(ids)}: {why}" for ids, why in refused[:5])
         super().__init__(
-            f"HubSpot refused to move {count} of {sent} {kind.object_type} to stage "
+            f"HubSpot refused to move {count} of {sent} {kind.records} to stage "
             f"{to_stage_id}: {reasons}. Nothing was deleted: the stage they sit in is kept. "
             f"Fix what HubSpot names (the {kind.noun}, or the validation rule), then run "
             "`pulumi up` again; the move goes on with what is left."
@@ -231,7 +249,7 @@ class HubSpotStages:
         self.kind = kind
         self.listing = listing
         """The kind of the account's listing these stages are kept in (shared with the core)."""
-        self.records_word = kind.object_type
+        self.records_word = kind.records
         self._moved: set[str] = set()
         self.delete_checks_records = True
         """[doc] Deletes carry the validate flag: HubSpot refuses a stage records still use."""

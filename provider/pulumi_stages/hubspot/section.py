@@ -1,13 +1,16 @@
-"""The `hubspot:` section of a stage set: deal and ticket pipelines by label, each with its stages
-in order; pipelines are found or created by label in each account."""
+"""The `hubspot:` section of a stage set: pipelines by label under their object type (`deals`,
+`tickets`, `leads`, `orders`, `services`, `appointments`, `courses`, `listings`, and
+`custom_objects` keyed by type id), each with its stages in order; pipelines are found or created
+by label in each account."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, ClassVar
+import functools
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, ClassVar
 
 import pulumi
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from ..core.models import Flag, Name, ObjectId
 from ..core.sections import (
@@ -23,8 +26,16 @@ from ..core.sections import (
     retired_problems,
     stage_repeats,
 )
+from .kinds import OTHER_TYPES, most_stages
 from .models import DealProbability, TicketState
+from .object_stages import Stage, StageOrder
 from .stage import DealStage, DealStageOrder, Pipeline, TicketStage, TicketStageOrder
+
+CUSTOM_EXAMPLE = "2-1"
+"""Any custom object's type id: they all take as many stages."""
+
+CustomTypeId = Annotated[str, StringConstraints(pattern=r"^2-[0-9]+$")]
+"""[doc] a custom object's type id, `2-` and a number (its name is not accepted)."""
 
 
 class DealStageSpec(DeclaredStageSpec):
@@ -49,6 +60,15 @@ class TicketStageSpec(DeclaredStageSpec):
     def fields(self) -> dict[str, Any]:
         """The stage's own fields, as resource inputs."""
         return {"ticket_state": self.ticket_state}
+
+
+class ObjectStageSpec(DeclaredStageSpec):
+    """One stage of another object type's pipeline: a name ([doc] only deal stages need
+    metadata)."""
+
+    def fields(self) -> dict[str, Any]:
+        """The stage's own fields, as resource inputs: none beyond its name."""
+        return {}
 
 
 PIPELINE_ID_HELP = (
@@ -104,8 +124,31 @@ class TicketPipelineSpec(PipelineSpec):
     )
 
 
+class ObjectPipelineSpec(PipelineSpec):
+    """A custom object's pipeline, found or created by label (or taken over by id), and its
+    stages in display order ([doc] at most 100)."""
+
+    stages: list[ObjectStageSpec] = Field(
+        default_factory=list, max_length=most_stages(CUSTOM_EXAMPLE)
+    )
+    retired: list[RetiredStageSpec] = Field(
+        default_factory=list,
+        description="Stages to take out: their records move to `moved_to` first, or `keep`.",
+    )
+
+
+class LimitedPipelineSpec(ObjectPipelineSpec):
+    """A lead, order, service, appointment, course or listing pipeline, found or created by
+    label (or taken over by id), and its stages in display order ([doc] at most 30)."""
+
+    stages: list[ObjectStageSpec] = Field(default_factory=list, max_length=most_stages("leads"))
+
+
+AnyPipelineSpec = DealPipelineSpec | TicketPipelineSpec | ObjectPipelineSpec
+
+
 class HubSpotSection(SectionSpec):
-    """HubSpot deal and ticket pipelines with their stages."""
+    """HubSpot pipelines of every object type that has them, with their stages."""
 
     attribute_names: ClassVar[tuple[str, ...]] = ("hubspot_pipelines", "hubspot_stages")
 
@@ -114,18 +157,35 @@ class HubSpotSection(SectionSpec):
     )
     deals: list[DealPipelineSpec] = Field(default_factory=list)
     tickets: list[TicketPipelineSpec] = Field(default_factory=list)
+    leads: list[LimitedPipelineSpec] = Field(
+        default_factory=list, description="Lead pipelines (Sales Hub Professional, Enterprise)."
+    )
+    orders: list[LimitedPipelineSpec] = Field(default_factory=list)
+    services: list[LimitedPipelineSpec] = Field(default_factory=list)
+    appointments: list[LimitedPipelineSpec] = Field(default_factory=list)
+    courses: list[LimitedPipelineSpec] = Field(default_factory=list)
+    listings: list[LimitedPipelineSpec] = Field(default_factory=list)
+    custom_objects: dict[CustomTypeId, list[ObjectPipelineSpec]] = Field(
+        default_factory=dict,
+        description="Pipelines of custom objects, keyed by the object's type id (`2-12345`; "
+        "Enterprise accounts).",
+    )
 
-    def _all(self) -> list[tuple[str, DealPipelineSpec | TicketPipelineSpec]]:
-        return [("deals", p) for p in self.deals] + [("tickets", p) for p in self.tickets]
+    def _all(self) -> list[tuple[str, AnyPipelineSpec]]:
+        found: list[tuple[str, AnyPipelineSpec]] = [("deals", p) for p in self.deals]
+        found += [("tickets", p) for p in self.tickets]
+        for object_type in OTHER_TYPES:
+            found += [(object_type, p) for p in getattr(self, object_type)]
+        for type_id, pipelines in self.custom_objects.items():
+            found += [(type_id, p) for p in pipelines]
+        return found
 
     def declare(self, builder: SetBuilder) -> DeclaredSection:
         declared = DeclaredSection(attributes={"hubspot_pipelines": {}, "hubspot_stages": {}})
         for object_type, spec in self._all():
-            stage_class: type[DealStage | TicketStage] = (
-                DealStage if object_type == "deals" else TicketStage
-            )
-            order_class = DealStageOrder if object_type == "deals" else TicketStageOrder
-            live: Sequence[DealStageSpec | TicketStageSpec] = spec.stages
+            stage_class = _stage_class(object_type)
+            order_class = _order_class(object_type)
+            live: Sequence[DealStageSpec | TicketStageSpec | ObjectStageSpec] = spec.stages
             seed = [
                 {"name": s.name, "display_order": builder.position_hint(i), **s.fields()}
                 for i, s in enumerate(live)
@@ -181,21 +241,49 @@ class HubSpotSection(SectionSpec):
 
     def repeats(self) -> list[tuple[Location, str]]:
         problems: list[tuple[Location, str]] = []
-        for object_type in ("deals", "tickets"):
+        for object_type in dict.fromkeys(t for t, _ in self._all()):
             pipelines = [p for t, p in self._all() if t == object_type]
-            names = [((object_type, i, "name"), p.name) for i, p in enumerate(pipelines)]
+            where = _where(object_type)
+            names: list[tuple[Location, str]] = [
+                ((*where, i, "name"), p.name) for i, p in enumerate(pipelines)
+            ]
             problems += list(repeats(names, "pipeline name"))
             if any(p.key for p in pipelines):  # else a repeated key is a repeated name
-                keys = [((object_type, i, "key"), p.identity) for i, p in enumerate(pipelines)]
+                keys: list[tuple[Location, str]] = [
+                    ((*where, i, "key"), p.identity) for i, p in enumerate(pipelines)
+                ]
                 problems += list(repeats(keys, "pipeline key"))
             for i, pipeline in enumerate(pipelines):
-                at: Location = (object_type, i)
+                at: Location = (*where, i)
                 problems += stage_repeats((*at, "stages"), pipeline.stages)
                 problems += retired_problems((*at, "retired"), pipeline.stages, pipeline.retired)
         return problems
 
     def stage_count(self) -> int:
         return sum(len(p.stages) for _, p in self._all())
+
+
+def _where(object_type: str) -> Location:
+    """Where an object type's pipelines sit in the section (`custom_objects` by type id)."""
+    return (object_type,) if object_type[0].isalpha() else ("custom_objects", object_type)
+
+
+def _stage_class(object_type: str) -> Callable[..., pulumi.CustomResource]:
+    """What declares a stage of the type: DealStage, TicketStage, or Stage of that type."""
+    if object_type == "deals":
+        return DealStage
+    if object_type == "tickets":
+        return TicketStage
+    return functools.partial(Stage, object_type=object_type)
+
+
+def _order_class(object_type: str) -> type[Any]:
+    """What orders the type's stages in one pipeline."""
+    if object_type == "deals":
+        return DealStageOrder
+    if object_type == "tickets":
+        return TicketStageOrder
+    return StageOrder.for_type(object_type)
 
 
 def _with(pipeline: Pipeline, opts: pulumi.ResourceOptions) -> pulumi.ResourceOptions:

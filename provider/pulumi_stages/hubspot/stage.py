@@ -30,6 +30,7 @@ from .api import (
     ObjectKind,
     portal_of,
 )
+from .kinds import kind_of, pipeline_word, slug, stage_word, unslug
 from .models import DealStageInputs, PipelineInputs, TicketStageInputs, stage_outputs
 
 SETTINGS = ApiSettings(
@@ -198,7 +199,7 @@ class HubSpotPipelineProvider(ApiResourceProvider):
     ) -> None:
         """The stages the pipeline's POST made go to the stage resources that declare them."""
         account = self.account()
-        stage_kind = STAGE_PROVIDERS[self.objects.object_type].kind
+        stage_kind = stage_word(self.objects)
         for stage in seeded:
             outs = stage_outputs(self.objects.object_type, stage, pipeline_id, label)
             remote = Remote(id=str(stage["id"]), outs=outs)
@@ -227,16 +228,46 @@ PIPELINE_PROVIDERS: dict[str, type[HubSpotPipelineProvider]] = {
     "deals": DealPipelineProvider,
     "tickets": TicketPipelineProvider,
 }
+PIPELINE_PROVIDER_PREFIX = "PipelineProvider_"
 
 
-def _object_type(object_type: str) -> str:
-    if object_type not in STAGE_PROVIDERS:
-        raise ValueError(f"object_type must be 'deals' or 'tickets', got {object_type!r}")
-    return object_type
+def pipeline_provider(object_type: str) -> type[HubSpotPipelineProvider]:
+    """The pipeline provider of an object type: the deal and ticket ones above, else a class
+    made once per type and kept in this module under `PipelineProvider_<type>`, so a pickled
+    provider names it and the provider process makes it again on import (`__getattr__`)."""
+    if object_type in PIPELINE_PROVIDERS:
+        return PIPELINE_PROVIDERS[object_type]
+    name = PIPELINE_PROVIDER_PREFIX + slug(object_type)
+    made = globals().get(name)
+    if made is None:
+        kind = kind_of(object_type)
+        made = type(
+            name,
+            (HubSpotPipelineProvider,),
+            {
+                "__module__": __name__,
+                "__qualname__": name,
+                "__doc__": f"{kind.object_type} pipelines.",
+                "objects": kind,
+                "kind": pipeline_word(kind),
+                "noun": "pipeline",
+            },
+        )
+        globals()[name] = made
+    return made
+
+
+def __getattr__(name: str) -> Any:
+    """Pipeline providers of other object types, by the name `pipeline_provider` gives them."""
+    if name.startswith(PIPELINE_PROVIDER_PREFIX):
+        return pipeline_provider(unslug(name.removeprefix(PIPELINE_PROVIDER_PREFIX)))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Pipeline(ApiResource, module="hubspot", name="Pipeline"):
-    """A HubSpot deal or ticket pipeline, found or created by label in each account."""
+    """A HubSpot pipeline of any object type that has them (deals, tickets, leads, orders,
+    services, appointments, courses, listings, or a custom object by its type id), found or
+    created by label in each account."""
 
     name: pulumi.Output[str]
     object_type: pulumi.Output[str]
@@ -256,8 +287,9 @@ class Pipeline(ApiResource, module="hubspot", name="Pipeline"):
         adopt_id: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        """Declare a pipeline of `object_type`; `seed` are the stages (name, display_order,
-        probability or ticket_state) it is created with, in the same request."""
+        """Declare a pipeline of `object_type` (`deals`, `tickets`, `leads`, ..., or `2-12345`);
+        `seed` are the stages (name, display_order, probability or ticket_state) it is created
+        with, in the same request."""
         inputs: dict[str, Any] = {
             "name": name,
             "display_order": display_order,
@@ -266,7 +298,7 @@ class Pipeline(ApiResource, module="hubspot", name="Pipeline"):
             "adopt_id": adopt_id,
         }
         ignore = pulumi.ResourceOptions(ignore_changes=["seed"])
-        provider = PIPELINE_PROVIDERS[_object_type(object_type)]()
+        provider = pipeline_provider(object_type)()
         super().__init__(
             provider, resource_name, inputs, pulumi.ResourceOptions.merge(opts, ignore)
         )
