@@ -230,17 +230,6 @@ def members() -> dict[str, frozenset[str]]:
     return core_private_members()
 
 
-def pending(crm: str, fixed_by: dict[str, str]) -> Any:
-    """`crm` as a parameter, expected to fail (strictly) until the named change lands."""
-    if crm in fixed_by:
-        return pytest.param(crm, marks=pytest.mark.xfail(strict=True, reason=fixed_by[crm]))
-    return crm
-
-
-REACHES_FIXED_BY: dict[str, str] = {}
-STATE_FIXED_BY = {"hubspot": "HOMES and SEARCH_PACE move into the account context"}
-
-
 def test_every_adapter_folder_is_checked() -> None:
     assert {"outreach", "capsule", "hubspot"} <= set(ADAPTERS)
 
@@ -251,7 +240,7 @@ def test_no_adapter_imports_a_private_core_name(crm: str) -> None:
     assert not found, "\n".join(found)
 
 
-@pytest.mark.parametrize("crm", [pending(crm, REACHES_FIXED_BY) for crm in ADAPTERS])
+@pytest.mark.parametrize("crm", ADAPTERS)
 def test_no_adapter_reaches_a_private_attribute_of_a_core_class(
     crm: str, members: dict[str, frozenset[str]]
 ) -> None:
@@ -260,7 +249,7 @@ def test_no_adapter_reaches_a_private_attribute_of_a_core_class(
     assert not found, "\n".join(found)
 
 
-@pytest.mark.parametrize("crm", [pending(crm, STATE_FIXED_BY) for crm in ADAPTERS])
+@pytest.mark.parametrize("crm", ADAPTERS)
 def test_no_adapter_keeps_process_wide_mutable_state(crm: str) -> None:
     found = [f"{m.name} {p}" for m in adapter_modules(crm) for p in process_state(m)]
     assert not found, "\n".join(found)

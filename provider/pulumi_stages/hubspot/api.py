@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import threading
 import time
-import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +26,7 @@ from ..core.http import ApiClient
 from ..core.ratelimit import RateHeaders
 from ..core.records import PAGE_SIZE, RecordCount
 from .models import metadata_of, new_stage_metadata, pipeline_outputs, stage_outputs
-from .pacing import SEARCH_PACE
+from .pacing import search_pace
 
 PIPELINES_VERSION = "2026-09"
 """[doc] The Pipelines API's date version (`/crm/pipelines/2026-09/{objectType}`)."""
@@ -174,27 +173,27 @@ class Home:
     pipeline: str
 
 
-class _Homes:
-    """Stage id -> Home per account and object type, learned from every answer; a stage never
+class Homes:
+    """Stage id -> Home per object type in one account, learned from every answer; a stage never
     moves to another pipeline, so an entry never goes stale (a rename of the pipeline by hand
     shows on the pipeline's own read)."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._by_account: weakref.WeakKeyDictionary[Account, dict[tuple[str, str], Home]] = (
-            weakref.WeakKeyDictionary()
-        )
+        self.lock = threading.Lock()
+        self.known: dict[tuple[str, str], Home] = {}
 
-    def get(self, account: Account, object_type: str, stage_id: str) -> Home | None:
-        with self._lock:
-            return self._by_account.get(account, {}).get((object_type, stage_id))
+    def get(self, object_type: str, stage_id: str) -> Home | None:
+        with self.lock:
+            return self.known.get((object_type, stage_id))
 
-    def put(self, account: Account, object_type: str, stage_id: str, home: Home) -> None:
-        with self._lock:
-            self._by_account.setdefault(account, {})[(object_type, stage_id)] = home
+    def put(self, object_type: str, stage_id: str, home: Home) -> None:
+        with self.lock:
+            self.known[(object_type, stage_id)] = home
 
 
-HOMES = _Homes()
+def homes(account: Account) -> Homes:
+    """Where this account's stages live, kept in its context."""
+    return account.adapter_state("hubspot.homes", Homes)
 
 
 def pipeline_id(account: Account, kind: ObjectKind, name: str) -> str:
@@ -256,7 +255,7 @@ class HubSpotStages:
         """Records this backend moved (one move of a stage's records uses one backend)."""
 
     def _remote(self, stage: dict[str, Any], home: Home) -> Remote:
-        HOMES.put(self.account, self.kind.object_type, str(stage["id"]), home)
+        homes(self.account).put(self.kind.object_type, str(stage["id"]), home)
         outs = stage_outputs(self.kind.object_type, stage, home.pipeline_id, home.pipeline)
         return Remote(id=str(stage["id"]), outs=outs)
 
@@ -273,7 +272,7 @@ class HubSpotStages:
         of these stages (one GET shared by every thread and resource of the process; fetched
         now when none is held), with the stage as listed. A stage in no listing is confirmed
         gone by a fresh listing."""
-        home = HOMES.get(self.account, self.kind.object_type, stage_id)
+        home = homes(self.account).get(self.kind.object_type, stage_id)
         if home is not None:
             return home, None
         listing = self.account.listing(self.listing)
@@ -284,7 +283,7 @@ class HubSpotStages:
         for load in loads:
             found = next((r for r in load() if r.id == stage_id), None)
             if found is not None:
-                return HOMES.get(self.account, self.kind.object_type, stage_id), found
+                return homes(self.account).get(self.kind.object_type, stage_id), found
         return None, None
 
     def _home(self, stage_id: str) -> Home | None:
@@ -392,7 +391,7 @@ class HubSpotStages:
         }
         if after:
             body["after"] = after
-        SEARCH_PACE.wait(self.account)  # search's own per-second limit (`pacing.py`)
+        search_pace(self.account).wait()  # search's own per-second limit (`pacing.py`)
         result: dict[str, Any] = self.client.request(
             "POST", f"{self.kind.objects}/search", json=body, idempotent=True
         ).json()

@@ -21,13 +21,13 @@ from ..core.ordering import OrderingProvider, OrderResource
 from ..core.resource import ApiResource, ApiResourceProvider
 from .api import (
     DEALS,
-    HOMES,
     TICKETS,
     Home,
     HubSpotDialect,
     HubSpotPipelines,
     HubSpotStages,
     ObjectKind,
+    homes,
     portal_of,
 )
 from .kinds import kind_of, pipeline_word, slug, stage_word, unslug
@@ -204,7 +204,7 @@ class HubSpotPipelineProvider(ApiResourceProvider):
             outs = stage_outputs(self.objects.object_type, stage, pipeline_id, label)
             remote = Remote(id=str(stage["id"]), outs=outs)
             identity = stage_identity(outs["name"], label, pipeline_id)
-            HOMES.put(account, self.objects.object_type, remote.id, Home(pipeline_id, label))
+            homes(account).put(self.objects.object_type, remote.id, Home(pipeline_id, label))
             self.hand_over(account, props, stage_kind, identity, remote)
 
 
