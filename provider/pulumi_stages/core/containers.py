@@ -33,7 +33,10 @@ class ListsContainers(Protocol):
     """The containers stages live in (Capsule boards, a HubSpot object type's pipelines), as the
     lookup by name reads them."""
 
-    container: ContainerKind
+    @property
+    def container(self) -> ContainerKind:
+        """What kind of container these are."""
+        ...
 
     def live_named(self, name: str) -> Iterable[Remote]:
         """The live containers (not archived) the API gives for `name`, each with its `name` in

@@ -6,10 +6,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from ..core.registry import Adapter, Place
+from .api import SETTINGS
 from .export import export_section
 from .kinds import CUSTOM_TYPE_ID, OTHER_TYPES, kind_of, pipeline_word
 from .section import HubSpotSection
-from .stage import SETTINGS, DealStageProvider
+from .stage import DealStageProvider
 
 
 def example(stages: Sequence[Mapping[str, str]]) -> dict[str, Any]:

@@ -20,8 +20,11 @@ from typing import Any
 import httpx
 
 from ..core.account import Account
-from ..core.backend import Remote, fetch_or_none
-from ..core.errors import ContainerNotFound, NotFound, StagesError, UnexpectedResponse
+from ..core.backend import Remote, delete_if_present, fetch_or_none
+from ..core.config import ApiSettings
+from ..core.containers import ContainerKind, container_id
+from ..core.errors import NotFound, StagesError, UnexpectedResponse
+from ..core.hints import auth_hint
 from ..core.http import ApiClient
 from ..core.ratelimit import RateHeaders
 from ..core.records import PAGE_SIZE, RecordCount
@@ -132,17 +135,14 @@ class HubSpotDialect:
         return (message, str(code) if code else None)
 
     def hint(self, status: int, code: str | None, message: str) -> str | None:
-        if status == 401:
-            return "check hubspot:accessToken (or HUBSPOT_ACCESS_TOKEN); it may have expired"
-        if status == 403:
-            return "the token needs the crm.objects.deals/tickets and pipeline scopes"
         if status == 400 and message.startswith("Unable to infer object type"):
             return (
                 "this account has no such object type: leads need Sales Hub Professional or "
                 "Enterprise, custom objects Enterprise, and appointments, courses, listings and "
                 "services must be activated in the account first"
             )
-        return None
+        forbidden = "the token needs the crm.objects.deals/tickets and pipeline scopes"
+        return auth_hint(SETTINGS, status, forbidden)
 
 
 def daily_note(headers: Mapping[str, str]) -> str:
@@ -163,6 +163,15 @@ def portal_of(client: ApiClient) -> str:
     if portal is None or isinstance(portal, bool):
         raise UnexpectedResponse("HubSpot's account details named no portalId")
     return str(portal)
+
+
+SETTINGS = ApiSettings(
+    api="HubSpot",
+    namespace="hubspot",
+    env_prefix="HUBSPOT",
+    default_base_url="https://api.hubapi.com",
+    identify=portal_of,
+)
 
 
 @dataclass(frozen=True)
@@ -199,27 +208,7 @@ def homes(account: Account) -> Homes:
 def pipeline_id(account: Account, kind: ObjectKind, name: str) -> str:
     """The id of the pipeline labelled `name` of this object type in this account, looked up once
     until a pipeline write retires the entry."""
-
-    def look_up() -> str:
-        found = account.client.request("GET", kind.pipelines).json().get("results") or []
-        matches = [p for p in found if p.get("label") == name and not p.get("archived")]
-        if len(matches) != 1:
-            many = "no" if not matches else str(len(matches))
-            raise ContainerNotFound(
-                f"HubSpot has {many} {kind.word} pipeline labelled {name!r} in this account; "
-                "declare it with pulumi_stages.hubspot.Pipeline or fix the name"
-            )
-        return str(matches[0]["id"])
-
-    return account.remember(f"{kind.word} pipeline", name, look_up)
-
-
-def _delete(client: ApiClient, path: str, kind: ObjectKind) -> None:
-    """DELETE with the reference check on; an object already gone (404) counts as deleted."""
-    try:
-        client.request("DELETE", path, params={kind.validate_param: "true"})
-    except NotFound:
-        return
+    return container_id(account, HubSpotPipelines(account, kind), name)
 
 
 class MoveRefused(StagesError):
@@ -338,7 +327,8 @@ class HubSpotStages:
         home = self._home(id_)
         if home is None:
             return  # in no pipeline: already gone
-        _delete(self.client, f"{self._stages_path(home)}/{id_}", self.kind)
+        path = f"{self._stages_path(home)}/{id_}"
+        delete_if_present(self.client, path, {self.kind.validate_param: "true"})
 
     def sole_stage_home(self, stage_id: str) -> Home | None:
         """The stage's pipeline when the stage is its only live stage (HubSpot refuses to delete
@@ -548,6 +538,19 @@ class HubSpotPipelines:
         self.client = account.client
         self.kind = kind
 
+    @property
+    def container(self) -> ContainerKind:
+        """This object type's pipelines, as the lookup by label names them."""
+        word = self.kind.word
+        declared_by = "pulumi_stages.hubspot.Pipeline"
+        return ContainerKind(
+            f"{word} pipeline", "HubSpot", f"{word} pipeline labelled", declared_by
+        )
+
+    def live_named(self, name: str) -> Iterator[Remote]:
+        """Every live pipeline of the type ([doc] the listing has no search and no paging)."""
+        return self.list_all()
+
     def _remote(self, pipeline: dict[str, Any], seeded: bool = False) -> Remote:
         outs = pipeline_outputs(self.kind.object_type, pipeline)
         if seeded:  # the stages this pipeline was created with, for the stage resources
@@ -595,7 +598,8 @@ class HubSpotPipelines:
         return self._remote(response.json())
 
     def delete(self, id_: str) -> None:
-        _delete(self.client, f"{self.kind.pipelines}/{id_}", self.kind)
+        path = f"{self.kind.pipelines}/{id_}"
+        delete_if_present(self.client, path, {self.kind.validate_param: "true"})
 
     def find(self, inputs: Mapping[str, Any]) -> list[Remote]:
         """Pipelines labelled as declared, for create recovery: one whose stages are the seeded

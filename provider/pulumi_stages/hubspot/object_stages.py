@@ -16,9 +16,10 @@ from typing import Any, ClassVar
 import pulumi
 
 from ..core.ordering import OrderingProvider, OrderResource
+from ..core.stage_inputs import stage_inputs
 from .kinds import kind_of, slug, stage_word, unslug
 from .models import ObjectStageInputs
-from .stage import STAGE_PROVIDERS, HubSpotStageProvider, _Stage, _stage_inputs
+from .stage import STAGE_PROVIDERS, HubSpotStageProvider, _Stage
 
 STAGE_PREFIX = "StageProvider_"
 ORDER_PREFIX = "StageOrderProvider_"
@@ -89,17 +90,20 @@ class Stage(_Stage, module="hubspot", name="Stage"):
         """Declare a stage of an `object_type` pipeline (`leads`, ..., or `2-12345`)."""
         if object_type in STAGE_PROVIDERS:
             raise ValueError(f"{object_type} stages are DealStage or TicketStage resources")
-        inputs = _stage_inputs(
-            name=name,
-            pipeline=pipeline,
-            pipeline_id=pipeline_id,
-            display_order=display_order,
+        fields = {
+            "name": name,
+            "pipeline": pipeline,
+            "pipeline_id": pipeline_id,
+            "display_order": display_order,
+            "object_type": object_type,
+        }
+        inputs = stage_inputs(
+            fields,
             adopt=adopt,
             adopt_id=adopt_id,
             ordered_by_set=ordered_by_set,
             retirement=retirement,
         )
-        inputs["object_type"] = object_type
         super().__init__(stage_provider(object_type)(), resource_name, inputs, opts)
 
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any, ClassVar
 import pulumi
 from pydantic import Field, StringConstraints
 
+from ..core.container_sections import ContainerSpec, container_problems, declare_stage_list
 from ..core.models import Flag, Name, ObjectId
 from ..core.sections import (
     DeclaredSection,
@@ -20,11 +21,6 @@ from ..core.sections import (
     RetiredStageSpec,
     SectionSpec,
     SetBuilder,
-    Spec,
-    kept,
-    repeats,
-    retired_problems,
-    stage_repeats,
 )
 from .kinds import OTHER_TYPES, most_stages
 from .models import DealProbability, TicketState
@@ -78,15 +74,9 @@ PIPELINE_ID_HELP = (
 )
 
 
-class PipelineSpec(Spec):
-    """What deal and ticket pipelines declare besides their stages."""
+class PipelineSpec(ContainerSpec):
+    """What pipelines of every object type declare besides their stages."""
 
-    name: Name
-    adopt: Flag = Field(
-        default=False,
-        description="Take over an existing pipeline with this label and its stages (the "
-        "section's `adopt` does it for all).",
-    )
     key: Name | None = Field(
         default=None,
         description="Stable identity of the pipeline in Pulumi; defaults to its name. Keep the "
@@ -94,11 +84,6 @@ class PipelineSpec(Spec):
         "stages untouched) instead of a new pipeline.",
     )
     id: ObjectId = Field(default=None, description=PIPELINE_ID_HELP)
-
-    @property
-    def identity(self) -> str:
-        """The key that names the pipeline's resources (and its stages')."""
-        return self.key or self.name
 
 
 class DealPipelineSpec(PipelineSpec):
@@ -183,80 +168,72 @@ class HubSpotSection(SectionSpec):
     def declare(self, builder: SetBuilder) -> DeclaredSection:
         declared = DeclaredSection(attributes={"hubspot_pipelines": {}, "hubspot_stages": {}})
         for object_type, spec in self._all():
-            stage_class = _stage_class(object_type)
-            order_class = _order_class(object_type)
-            live: Sequence[DealStageSpec | TicketStageSpec | ObjectStageSpec] = spec.stages
-            seed = [
-                {"name": s.name, "display_order": builder.position_hint(i), **s.fields()}
-                for i, s in enumerate(live)
-            ]
-            pipeline = Pipeline(
-                builder.resource_name(object_type, spec.identity),
-                name=spec.name,
-                object_type=object_type,
-                seed=seed,
-                adopt=self.adopt or spec.adopt or None,
-                adopt_id=spec.id,
-                opts=builder.child_options(),
-            )
-            stages: dict[str, pulumi.CustomResource] = {}
-            for index, stage in enumerate(live):
-                stages[stage.identity] = stage_class(
-                    builder.resource_name(object_type, spec.identity, stage.identity),
-                    name=stage.name,
-                    # its pipeline by identity: known in a preview (unlike pipeline.name), and
-                    # a keyed rename of the pipeline never replaces its stages
-                    pipeline=spec.identity,
-                    pipeline_id=pipeline.id,  # a replaced pipeline replaces its stages
-                    display_order=builder.position_hint(index),
-                    # by id, the pipeline's stages too
-                    adopt=self.adopt or spec.adopt or spec.id is not None or stage.adopt or None,
-                    ordered_by_set=True,
-                    opts=_with(pipeline, builder.stage_options("display_order", [pipeline])),
-                    **stage.fields(),
-                )
-                declared.stage_ids[f"{object_type}/{spec.name}/{stage.identity}"] = stages[
-                    stage.identity
-                ].id
-            for entry in kept(spec.retired):
-                stage_class(
-                    builder.resource_name(object_type, spec.identity, entry.identity),
-                    name=entry.name,
-                    pipeline=spec.identity,
-                    pipeline_id=pipeline.id,
-                    ordered_by_set=True,
-                    retirement=entry.control(None),
-                    opts=_with(pipeline, builder.stage_options("display_order", [pipeline])),
-                )
-            builder.order(
-                order_class,
-                builder.resource_name(object_type, spec.identity),
-                live,
-                stages,
-                spec.retired,
-            )
+            pipeline, stages = self._declare_pipeline(builder, object_type, spec)
+            for identity, stage in stages.items():
+                declared.stage_ids[f"{object_type}/{spec.name}/{identity}"] = stage.id
             declared.attributes["hubspot_pipelines"][(object_type, spec.name)] = pipeline
             declared.attributes["hubspot_stages"][(object_type, spec.name)] = stages
         return declared
+
+    def _declare_pipeline(
+        self, builder: SetBuilder, object_type: str, spec: AnyPipelineSpec
+    ) -> tuple[Pipeline, dict[str, pulumi.CustomResource]]:
+        """The pipeline, created with its stages, and the stage resources that take them over
+        (by identity; retired ones and the order declared too)."""
+        stage_class = _stage_class(object_type)
+        live: Sequence[DealStageSpec | TicketStageSpec | ObjectStageSpec] = spec.stages
+        seed = [
+            {"name": s.name, "display_order": builder.position_hint(i), **s.fields()}
+            for i, s in enumerate(live)
+        ]
+        pipeline = Pipeline(
+            builder.resource_name(object_type, spec.identity),
+            name=spec.name,
+            object_type=object_type,
+            seed=seed,
+            adopt=self.adopt or spec.adopt or None,
+            adopt_id=spec.id,
+            opts=builder.child_options(),
+        )
+
+        def in_pipeline(resource_name: str, name: str, **inputs: Any) -> pulumi.CustomResource:
+            return stage_class(
+                resource_name,
+                name=name,
+                # its pipeline by identity: known in a preview (unlike pipeline.name), and a
+                # keyed rename of the pipeline never replaces its stages
+                pipeline=spec.identity,
+                pipeline_id=pipeline.id,  # a replaced pipeline replaces its stages
+                ordered_by_set=True,
+                opts=_with(pipeline, builder.stage_options("display_order", [pipeline])),
+                **inputs,
+            )
+
+        stages = declare_stage_list(
+            builder,
+            (object_type, spec.identity),
+            live,
+            spec.retired,
+            live=lambda resource_name, stage, index: in_pipeline(
+                resource_name,
+                stage.name,
+                display_order=builder.position_hint(index),
+                # by id, the pipeline's stages too
+                adopt=self.adopt or spec.adopt or spec.id is not None or stage.adopt or None,
+                **stage.fields(),
+            ),
+            retire=lambda resource_name, entry, control: in_pipeline(
+                resource_name, entry.name, retirement=control
+            ),
+            order=_order_class(object_type),
+        )
+        return pipeline, stages
 
     def repeats(self) -> list[tuple[Location, str]]:
         problems: list[tuple[Location, str]] = []
         for object_type in dict.fromkeys(t for t, _ in self._all()):
             pipelines = [p for t, p in self._all() if t == object_type]
-            where = _where(object_type)
-            names: list[tuple[Location, str]] = [
-                ((*where, i, "name"), p.name) for i, p in enumerate(pipelines)
-            ]
-            problems += list(repeats(names, "pipeline name"))
-            if any(p.key for p in pipelines):  # else a repeated key is a repeated name
-                keys: list[tuple[Location, str]] = [
-                    ((*where, i, "key"), p.identity) for i, p in enumerate(pipelines)
-                ]
-                problems += list(repeats(keys, "pipeline key"))
-            for i, pipeline in enumerate(pipelines):
-                at: Location = (*where, i)
-                problems += stage_repeats((*at, "stages"), pipeline.stages)
-                problems += retired_problems((*at, "retired"), pipeline.stages, pipeline.retired)
+            problems += container_problems(_where(object_type), pipelines, "pipeline")
         return problems
 
     def stage_count(self) -> int:

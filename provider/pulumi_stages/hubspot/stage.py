@@ -19,8 +19,10 @@ from ..core.config import ApiSettings
 from ..core.errors import DeleteRefused, StagesError
 from ..core.ordering import OrderingProvider, OrderResource
 from ..core.resource import ApiResource, ApiResourceProvider
+from ..core.stage_inputs import stage_inputs
 from .api import (
     DEALS,
+    SETTINGS,
     TICKETS,
     Home,
     HubSpotDialect,
@@ -28,18 +30,9 @@ from .api import (
     HubSpotStages,
     ObjectKind,
     homes,
-    portal_of,
 )
 from .kinds import kind_of, pipeline_word, slug, stage_word, unslug
 from .models import DealStageInputs, PipelineInputs, TicketStageInputs, stage_outputs
-
-SETTINGS = ApiSettings(
-    api="HubSpot",
-    namespace="hubspot",
-    env_prefix="HUBSPOT",
-    default_base_url="https://api.hubapi.com",
-    identify=portal_of,
-)
 
 
 class PipelineKeepsAStage(StagesError):
@@ -315,29 +308,6 @@ class _Stage(ApiResource):
     output_names = ("stage_id", "created_at", "updated_at")
 
 
-def _stage_inputs(
-    *,
-    name: Any,
-    pipeline: Any,
-    pipeline_id: Any,
-    display_order: Any,
-    adopt: Any,
-    adopt_id: Any,
-    ordered_by_set: bool | None,
-    retirement: Mapping[str, Any] | None,
-) -> dict[str, Any]:
-    return {
-        "name": name,
-        "pipeline": pipeline,
-        "pipeline_id": pipeline_id,
-        "display_order": display_order,
-        "adopt": adopt,
-        "adopt_id": adopt_id,
-        "ordered_by_set": ordered_by_set,
-        **(retirement or {}),
-    }
-
-
 class DealStage(_Stage, module="hubspot", name="DealStage"):
     """A stage of a deal pipeline named in this account (a label, or a Pipeline's id)."""
 
@@ -359,17 +329,20 @@ class DealStage(_Stage, module="hubspot", name="DealStage"):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare a deal stage; HubSpot needs a `probability` (0.0 to 1.0) to create one."""
-        inputs = _stage_inputs(
-            name=name,
-            pipeline=pipeline,
-            pipeline_id=pipeline_id,
-            display_order=display_order,
+        fields = {
+            "name": name,
+            "pipeline": pipeline,
+            "pipeline_id": pipeline_id,
+            "display_order": display_order,
+            "probability": probability,
+        }
+        inputs = stage_inputs(
+            fields,
             adopt=adopt,
             adopt_id=adopt_id,
             ordered_by_set=ordered_by_set,
             retirement=retirement,
         )
-        inputs["probability"] = probability
         super().__init__(DealStageProvider(), resource_name, inputs, opts)
 
 
@@ -394,17 +367,20 @@ class TicketStage(_Stage, module="hubspot", name="TicketStage"):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare a ticket stage; `ticket_state` is OPEN (the default) or CLOSED."""
-        inputs = _stage_inputs(
-            name=name,
-            pipeline=pipeline,
-            pipeline_id=pipeline_id,
-            display_order=display_order,
+        fields = {
+            "name": name,
+            "pipeline": pipeline,
+            "pipeline_id": pipeline_id,
+            "display_order": display_order,
+            "ticket_state": ticket_state,
+        }
+        inputs = stage_inputs(
+            fields,
             adopt=adopt,
             adopt_id=adopt_id,
             ordered_by_set=ordered_by_set,
             retirement=retirement,
         )
-        inputs["ticket_state"] = ticket_state
         super().__init__(TicketStageProvider(), resource_name, inputs, opts)
 
 
