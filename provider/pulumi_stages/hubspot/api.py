@@ -26,6 +26,7 @@ from ..core.containers import ContainerKind, container_id
 from ..core.errors import NotFound, StagesError, UnexpectedResponse
 from ..core.hints import auth_hint
 from ..core.http import ApiClient
+from ..core.paging import after_cursor, follow_cursor
 from ..core.ratelimit import RateHeaders
 from ..core.records import PAGE_SIZE, RecordCount
 from .models import metadata_of, new_stage_metadata, pipeline_outputs, stage_outputs
@@ -446,15 +447,20 @@ class HubSpotStages:
         ended without one; the first page's number when a page holds some; None when
         `CONFIRM_PAGES` pages held none and the list goes on."""
         wanted = set(stage_ids)
-        after: str | None = None
-        for _ in range(CONFIRM_PAGES):
+
+        def page_after(after: str | None) -> dict[str, Any]:
             params: dict[str, str | int] = {
                 "limit": 100,  # [doc] the list endpoint's largest page
                 "properties": self.kind.stage_property,
             }
             if after:
                 params["after"] = after
-            listed = self.client.request("GET", self.kind.objects, params=params).json()
+            listed: dict[str, Any] = self.client.request(
+                "GET", self.kind.objects, params=params
+            ).json()
+            return listed
+
+        for read, listed in enumerate(follow_cursor(page_after, after_cursor), start=1):
             held = [
                 str((r.get("properties") or {}).get(self.kind.stage_property))
                 for r in listed.get("results") or []
@@ -462,22 +468,23 @@ class HubSpotStages:
             found = sum(1 for stage in held if stage in wanted)
             if found:
                 return found  # not empty: an "at least" is enough to stop a delete
-            after = ((listed.get("paging") or {}).get("next") or {}).get("after")
-            if not after:
-                return 0
-        return None
+            if read == CONFIRM_PAGES and after_cursor(listed):
+                return None
+        return 0
 
     def record_page(self, stage_id: str, size: int) -> list[str]:
         """Records search still shows in the stage, less the ones this backend already moved
         (a lagging index shows them a while longer: they are never PATCHed or counted twice)."""
-        after: str | None = None
-        while True:
-            found = self._search(stage_id, min(size, 200), after)
-            fresh = [str(r["id"]) for r in found.get("results") or []]
-            fresh = [i for i in fresh if i not in self._moved]
-            after = ((found.get("paging") or {}).get("next") or {}).get("after")
-            if fresh or not after:
+
+        def page_after(after: str | None) -> dict[str, Any]:
+            return self._search(stage_id, min(size, 200), after)
+
+        for found in follow_cursor(page_after, after_cursor):
+            ids = [str(r["id"]) for r in found.get("results") or []]
+            fresh = [i for i in ids if i not in self._moved]
+            if fresh:
                 return fresh
+        return []
 
     def _placed_in(self, to_stage_id: str) -> dict[str, str]:
         """The properties that put a record in the stage: the stage and its pipeline ([doc] a
