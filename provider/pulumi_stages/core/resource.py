@@ -1,10 +1,10 @@
 """The generic dynamic provider: Pulumi's check/diff/create/read/update/delete over a backend.
 
-An adapter supplies a pydantic inputs model, a wire dialect and a backend that talks to its API.
-The jobs live in modules of their own (`checking`, `adoption`, `recovery`, `guard`, and the
-account context in `account`); this class wires them into Pulumi's ResourceProvider contract. It
-holds no credentials when pickled: `configure` hands it the stack config inside the provider
-process, and the account is resolved from that (or the environment) on first use.
+An adapter supplies a pydantic inputs model, a wire dialect and a backend that talks to its API
+(the contract: `core.contract.resource`). Create, update and delete run as pipelines of named
+steps in `lifecycle`; check's guards live in `duplicates`, `adoption` and `preview_reads`. The
+class holds no credentials when pickled: `configure` hands it the stack config inside the
+provider process, and the account is resolved from that (or the environment) on first use.
 """
 
 from __future__ import annotations
@@ -13,10 +13,8 @@ import functools
 import logging
 import pickle
 import threading
-import uuid
 from abc import abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
 import pulumi
@@ -33,7 +31,7 @@ from pulumi.dynamic import (
 )
 from pydantic import BaseModel
 
-from . import adoption, error_lines, recovery
+from . import adoption, error_lines, lifecycle, tombstones, writing
 from .account import ACCOUNTS, Account
 from .backend import Backend, Remote
 from .checking import UNKNOWN, changed, checked, validated
@@ -44,8 +42,14 @@ from .config import (
     expected_account,
     resolve_endpoint,
 )
-from .duplicates import OWNER_KEY, RECOVERS_KEY, REPLACING_KEY, DuplicateGuard
-from .errors import AdoptionError, AmbiguousAdoption, ApiError, StagesError, StagesMissing
+from .duplicates import (
+    OWN_KEYS,
+    OWNER_KEY,
+    RECOVERS_KEY,
+    REPLACING_KEY,
+    RESOURCE_KEY,
+    DuplicateGuard,
+)
 from .guard import guard_account
 from .http import Dialect
 from .listing import Listing
@@ -54,8 +58,6 @@ from .models import CONTROL_FIELDS
 from .preview_reads import reading
 from .retirement import (
     RETIRED_KEY,
-    delete_or_refuse,
-    guard_delete,
     is_tombstone,
     plan_line,
     retire,
@@ -75,11 +77,7 @@ __all__ = [
 
 LOG = logging.getLogger(__name__)
 
-PROVIDER_KEY = "__provider"
-RESOURCE_KEY = "resource_name"
-"""An input every resource carries: its own name, so one run can tell its resources apart."""
-OWN_KEYS = (OWNER_KEY, RESOURCE_KEY)
-"""Inputs the program sets on every resource, kept in outputs so that a refresh keeps them."""
+PROVIDER_KEY = lifecycle.PROVIDER_KEY
 
 
 error_lines.install()
@@ -150,28 +148,11 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
         """Every object of this kind in the account, from its listing."""
         return self.listing(account, view).snapshot(lambda: self.list_view(backend, view))
 
-    @contextmanager
-    def forgetting_if_unsure(self, account: Account) -> Iterator[None]:
-        """A write whose outcome is unknown (no answer, or a 5xx) retires what the account
-        knows of this kind; a 4xx refused it, so nothing changed."""
-        try:
-            yield
-        except ApiError as error:
-            if error.status >= 500 or error.after_unanswered:
-                account.unsure(self.kind)
-            raise
-        except Exception:
-            account.unsure(self.kind)
-            raise
-
     def write(self, account: Account, action: Callable[[Backend], Remote]) -> Remote:
         """Run one create or update and write its answer through to the account context."""
-        with self.forgetting_if_unsure(account):
-            remote = action(self.make_backend(account))
-        account.wrote(self.kind, remote)
-        return remote
+        return writing.written(account, self.kind, self.make_backend(account), action)
 
-    def _validated(self, props: Mapping[str, Any]) -> dict[str, Any]:
+    def validated_inputs(self, props: Mapping[str, Any]) -> dict[str, Any]:
         """Inputs `check` already passed, as the model reads them, and the resource's own."""
         own = {key: props[key] for key in OWN_KEYS if props.get(key)}
         return {**validated(self.inputs_model, self.input_names(), props), **own}
@@ -186,7 +167,8 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
         """The inputs that are the API object's fields (not adoption switches)."""
         return tuple(name for name in cls.input_names() if name not in CONTROL_FIELDS)
 
-    def _fields(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    def api_values(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """The declared API fields (not adoption switches or the resource's own inputs)."""
         return {name: inputs[name] for name in self.api_fields() if name in inputs}
 
     def identity_of(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -307,7 +289,7 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
             backend = self.make_backend(account)
             listed = self.listed(account, backend, self.adoption_view)
         kind = self.inputs_model.__name__.removesuffix("Inputs").lower()
-        fields = self._fields(inputs)
+        fields = self.api_values(inputs)
         return adoption.note(
             kind,
             listed,
@@ -319,7 +301,7 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         if is_tombstone(olds) or retiring(news):
-            return self._retirement_diff(olds, news)
+            return tombstones.diff(olds, news)
         changes = changed(olds, news, self.owned_fields(news))
         if changes:  # a preview stops where the `up` would: a bad token fails the plan
             self.confirm_readable(_id)
@@ -333,101 +315,20 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
             delete_before_replace=False,
         )
 
-    def _retirement_diff(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffResult:
-        """Retiring a live stage is an update; a tombstone declared live again is a replace
-        (a new stage); a tombstone still retired has nothing to do."""
-        if olds.get(RETIRED_KEY) == "kept" and not retiring(news):
-            return DiffResult(changes=True, replaces=[], stables=[])  # managed again, in place
-        if is_tombstone(olds) and not retiring(news):
-            return DiffResult(changes=True, replaces=["retire", "keep"], stables=[])
-        return DiffResult(changes=not is_tombstone(olds), replaces=[], stables=[])
-
     def retire_stage(self, account: Account, id_: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
         """Retire a live stage: its records move to `moved_to_id`, a fresh count confirms it
         empty, then it goes (or, with `keep`, it stays); this run's delete of its resource then
         has nothing left to do."""
         backend = self.make_backend(account)
-        with self.forgetting_if_unsure(account):
+        with writing.forgetting_if_unsure(account, self.kind):
             outs = retire(backend, self.settings.api, id_, inputs)
         if outs[RETIRED_KEY] == "moved":
             account.deleted(self.kind, id_)
             THIS_RUN.retired(self.kind, id_)
         return outs
 
-    def _tombstone(self, account: Account, id_: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
-        """Retire a live stage and keep a tombstone of it in state."""
-        outs = self.retire_stage(account, id_, inputs)
-        own = {key: inputs[key] for key in OWN_KEYS if inputs.get(key)}
-        return {"name": inputs.get("name"), **outs, **own}
-
-    def _manage_again(self, id_: str, wanted: Mapping[str, Any]) -> dict[str, Any]:
-        """A kept stage declared again: the same object, its declared fields written."""
-        account = self.account()
-        existing = self.make_backend(account).read(id_)
-        if existing is None:
-            raise StagesMissing(
-                f"{self.settings.api} no longer has the kept stage {id_}; run `pulumi refresh`, "
-                "then `pulumi up` creates it again"
-            )
-        changes = adoption.differences(existing, self._fields(wanted), self.owned_fields(wanted))
-        remote = self.write(account, lambda b: b.update(id_, changes)) if changes else existing
-        return self.outputs_for(remote, wanted)
-
     def create(self, props: dict[str, Any]) -> CreateResult:
-        inputs = self._validated(props)
-        if retiring(inputs):  # a retired entry this stack never managed (a promotion)
-            account = self.account()
-            backend = self.make_backend(account)
-            found = adoption.matching(self.listed(account, backend), self.identity_of(inputs))
-            if len(found) > 1:
-                ids = ", ".join(sorted((r.id for r in found), key=adoption.id_order))
-                raise AmbiguousAdoption(
-                    f"{self.settings.api} has {len(found)} stages named {inputs.get('name')!r} "
-                    f"(ids {ids}); nothing was retired. Rename or remove the extra one by hand."
-                )
-            if len(found) == 1:
-                return CreateResult(found[0].id, self._tombstone(account, found[0].id, inputs))
-            gone = {
-                "name": inputs.get("name"),
-                RETIRED_KEY: "kept" if inputs.get("keep") else "moved",
-                **{key: props[key] for key in OWN_KEYS if props.get(key)},
-            }
-            return CreateResult(f"retired-{uuid.uuid4().hex}", gone)
-        if props.get(REPLACING_KEY):  # a replacement: a new object, never the one it replaces
-            inputs.pop("adopt", None)
-            inputs.pop("adopt_id", None)
-        elif props.get(RECOVERS_KEY):  # left by a dead `up` of this stack: take it over
-            inputs["adopt_id"] = props[RECOVERS_KEY]
-        account = self.account()
-        handed = account.handed_over(self.kind, self.identity_of(inputs))
-        if handed is not None and inputs.get("adopt_id") is None:  # made with its container
-            inputs["adopt_id"] = handed
-        fields = self._fields(inputs)
-        backend = self.make_backend(account)
-        listed = self.listed(account, backend, self.adoption_view) if _adopts(inputs) else []
-        identity = self.identity_of(inputs)
-        existing = adoption.adoptee(self.settings.api, backend, listed, inputs, identity)
-        if existing is None:
-            journal = self.journal(account, props)
-            intent = journal.begin(self.kind, identity)
-            remote = self.write(account, lambda b: recovery.create(self.settings.api, b, fields))
-            try:
-                journal.created(self.kind, identity, intent, remote.id)
-            except StagesError as lost:  # the object exists: state must hold it all the same
-                LOG.warning("the create journal could not record %s: %s", remote.id, lost)
-        else:
-            if props.get(RECOVERS_KEY) and not props.get(REPLACING_KEY):
-                # the listing's copy: it has the creation time the check judged by
-                listed_copy = next((r for r in listed if r.id == existing.id), existing)
-                self._claim(account, props, identity, listed_copy)
-            THIS_RUN.took(self.kind, existing.id)
-            changes = adoption.differences(existing, fields, self.editable_fields(inputs))
-            remote = (
-                self.write(account, lambda b: b.update(existing.id, changes))
-                if changes
-                else existing
-            )
-        return CreateResult(remote.id, self.outputs_for(remote, inputs))
+        return lifecycle.create(self, props)
 
     def hand_over(
         self,
@@ -453,23 +354,9 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
             return None
         return str(props[RECOVERS_KEY])
 
-    def _claim(
-        self, account: Account, props: Mapping[str, Any], identity: Mapping[str, Any], found: Remote
-    ) -> None:
-        """Close the journal's unanswered intent that `found` answers (one claim per intent:
-        another run that claimed it first makes this create stop, naming the object)."""
-        if not self.journal(account, props).claim(self.kind, identity, found):
-            raise AdoptionError(
-                f"{self.settings.api} {self.kind} {found.id} ({dict(identity)}) was taken over by "
-                "another run of this stack after this one checked it; run `pulumi refresh`, then "
-                "`pulumi up` again. Nothing was changed."
-            )
-
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        if is_tombstone(props):  # nothing of it is managed in the CRM any more
-            outs = {k: v for k, v in props.items() if k != PROVIDER_KEY}
-            kept = (*CONTROL_FIELDS, *OWN_KEYS)
-            return ReadResult(id_, outs, {k: v for k, v in outs.items() if k in kept})
+        if is_tombstone(props):
+            return tombstones.read(id_, props, PROVIDER_KEY)
         account = self.account()
         backend = self.make_backend(account)
         remote = self.listing(account).lookup(id_, lambda: self.list_view(backend, ""))
@@ -483,30 +370,10 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
         return ReadResult(remote.id, self.outputs_for(remote, props), inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        wanted = self._validated(news)
-        if retiring(wanted):
-            return UpdateResult(self._tombstone(self.account(), id_, wanted))
-        if olds.get(RETIRED_KEY) == "kept":
-            return UpdateResult(self._manage_again(id_, wanted))
-        changes = {name: wanted[name] for name in changed(olds, wanted, self.owned_fields(wanted))}
-        if not changes:
-            return UpdateResult({k: v for k, v in olds.items() if k != PROVIDER_KEY})
-        remote = self.write(self.account(), lambda b: b.update(id_, changes))
-        return UpdateResult(self.outputs_for(remote, wanted))
+        return lifecycle.update(self, id_, olds, news)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        if is_tombstone(props) or THIS_RUN.was_taken(self.kind, id_):
-            return  # retired already, or taken over by another resource of this run
-        if THIS_RUN.was_retired(self.kind, id_):
-            return  # its set retired it in this run: records moved, then deleted
-        account = self.account()
-        backend = self.make_backend(account)
-        name = str(props.get("name"))
-        guard_delete(backend, self.settings.api, name, id_)
-        with self.forgetting_if_unsure(account):
-            delete_or_refuse(backend, self.settings.api, name, id_, self.noun)
-        self.journal(account, props).deleted(self.kind, id_)
-        account.deleted(self.kind, id_)
+        lifecycle.delete(self, id_, props)
 
 
 def _adopts(inputs: Mapping[str, Any]) -> bool:
