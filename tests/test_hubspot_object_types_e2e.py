@@ -225,3 +225,23 @@ def test_two_custom_objects_pipelines_of_one_label_are_told_apart_by_type(
     assert sorted(s.label for s in first.stages.values()) == ["A", "Intake"]
     assert sorted(s.label for s in second.stages.values()) == ["B", "Intake"]
     stack.assert_no_changes()
+
+
+def test_a_type_the_account_lacks_stops_the_preview_naming_what_it_needs(
+    tmp_path: Path, pulumi_home: Path, token: str
+) -> None:
+    """[seen] HubSpot answers "Unable to infer object type from: leads" for a type it cannot
+    name; the preview stops there, says which subscription leads need, and writes nothing."""
+    with EmulatorServer(HubSpotService(token=token)) as server:
+        stack = StackHarness.create(tmp_path, pulumi_home, server, token, namespace="hubspot")
+        try:
+            use(stack, "leads", {"name": "Inbound", "stages": [{"name": "New"}]})
+            with pytest.raises(auto.CommandError) as refused:
+                stack.preview()
+            text = str(refused.value)
+            line = next(x for x in text.splitlines() if "Unable to infer object type" in x)
+            print(f"\nno leads in the account: {line.strip()}")
+            assert "leads need Sales Hub Professional or Enterprise" in text
+            assert server.log.writes() == []
+        finally:
+            stack.remove()
