@@ -33,7 +33,7 @@ from .placement import plan_moves
 from .preview_reads import reading
 from .resource import ApiResource, ApiResourceProvider
 from .retirement import guard_deletes
-from .set_retirements import RETIRING_KEY, Retirements
+from .set_retirements import DONE_KEY, RETIRING_KEY, RetiredStillDeclared, Retirements, remembered
 
 WRITERS = 4
 """Position writes in flight at once: each move is independent, and the account's shared rate
@@ -99,7 +99,10 @@ class OrderingProvider(ResourceProvider):
         inputs = {"sequence": names, "stages": stages, "released": released}
         moves = news.get("moved_to") or {}
         if moves and not failures:
-            inputs.update(self._retirements.plan(olds, moves, stages))
+            try:
+                inputs.update(self._retirements.plan(olds, moves, stages))
+            except RetiredStillDeclared as refused:
+                failures.append(CheckFailure("moved_to", str(refused)))
         return CheckResult(inputs, failures)
 
     def _removals_holding_records(
@@ -155,8 +158,9 @@ class OrderingProvider(ResourceProvider):
         account = stages.account()
         return self._positions(stages.listed(account, stages.make_backend(account)), ids)
 
-    def _arrange(self, props: Mapping[str, Any]) -> dict[str, Any]:
-        """Write the positions that must change; the outputs record what the account holds."""
+    def _present(self, props: Mapping[str, Any]) -> dict[str, int | None]:
+        """The live positions of the set's stages; refuses, before any write, when one of them
+        is gone from the account (nothing is retired or reordered then)."""
         names = list(props["sequence"])
         ids = {name: str(props["stages"][name]) for name in names}
         live = self._live(ids.values())
@@ -164,9 +168,16 @@ class OrderingProvider(ResourceProvider):
         if missing:
             raise StagesMissing(
                 f"{self.stage_provider.settings.api} no longer has the stage(s) "
-                f"{', '.join(missing)} of this set; nothing was reordered. Run `pulumi refresh`, "
-                "then `pulumi up`."
+                f"{', '.join(missing)} of this set; nothing was retired or reordered. Run "
+                "`pulumi refresh`, then `pulumi up`."
             )
+        return live
+
+    def _arrange(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        """Write the positions that must change; the outputs record what the account holds."""
+        names = list(props["sequence"])
+        ids = {name: str(props["stages"][name]) for name in names}
+        live = self._present(props)
         moves = plan_moves([live[ids[name]] for name in names], self.floor)
         account = self._stages.account()
 
@@ -184,10 +195,12 @@ class OrderingProvider(ResourceProvider):
         return {"sequence": names, "stages": ids, "positions": positions}
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        self._present(props)
         retired = self._retirements.carry_out(props)
         return CreateResult(uuid.uuid4().hex, {**self._arrange(props), **retired})
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        self._present(news)
         retired = self._retirements.carry_out(news)
         return UpdateResult({**self._arrange(news), **retired})
 
@@ -199,12 +212,12 @@ class OrderingProvider(ResourceProvider):
         present = [name for name in names if ids.get(name) in live]
         present.sort(key=lambda n: (live[ids[n]] is None, live[ids[n]] or 0, names.index(n)))
         stages = {name: ids[name] for name in present}
-        outs = {
-            "sequence": present,
-            "stages": stages,
-            "positions": {name: live[ids[name]] for name in present},
-        }
-        return ReadResult(id_, outs, {"sequence": present, "stages": stages})
+        inputs: dict[str, Any] = {"sequence": present, "stages": stages}
+        done = remembered(props)
+        if done:  # a refresh keeps what the set retired, so it is never retired twice
+            inputs[DONE_KEY] = done
+        outs = {**inputs, "positions": {name: live[ids[name]] for name in present}}
+        return ReadResult(id_, outs, inputs)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         """The set (or its container) goes: before any of its stages does, refuse if one holds

@@ -14,7 +14,7 @@ from typing import Any
 
 from .backend import Remote
 from .checking import UNKNOWN, is_unknown
-from .errors import AmbiguousAdoption
+from .errors import AmbiguousAdoption, ConfigError
 from .preview_reads import reading
 from .resource import ApiResourceProvider
 from .retirement import plan_line
@@ -28,6 +28,21 @@ LINES_KEY = "retires"
 DONE_KEY = "retired"
 """The retired stages an earlier `up` already moved and deleted, while their entries stay."""
 
+LOOKED_UP_AT_UP = object()
+"""What `_find` answers when the stage's board or pipeline is made or adopted in this plan:
+which stage the entry names can only be known at the `up`."""
+
+
+class RetiredStillDeclared(ConfigError):
+    """A `retired:` entry names a stage the set still declares under another name (a rename
+    with `key`): retiring it would delete a declared stage."""
+
+
+def remembered(props: Mapping[str, Any]) -> list[str]:
+    """The retired stages an earlier `up` carried out, from an order's inputs or outputs (so a
+    refresh, which rewrites the inputs, keeps them)."""
+    return sorted({*(props.get(DONE_KEY) or []), *(props.get(RETIRING_KEY) or {})})
+
 
 class Retirements:
     """Plans (at check) and carries out (at create or update) a set's retirements."""
@@ -40,7 +55,7 @@ class Retirements:
     ) -> dict[str, Any]:
         """The order's retirement inputs: the entries, those already done, and for each stage
         still in the account its id and the preview's line (its records, counted)."""
-        done_before = {*(olds.get(DONE_KEY) or []), *(olds.get(RETIRING_KEY) or {})}
+        done_before = set(remembered(olds))
         planned: dict[str, Any] = {
             MOVED_TO_KEY: dict(moves),
             DONE_KEY: sorted(name for name in moves if name in done_before),
@@ -61,28 +76,45 @@ class Retirements:
                 found = self._find(listed, name, old_ids.get(name), ids)
                 if found is None:
                     continue  # gone already: nothing to retire
+                if found is LOOKED_UP_AT_UP:
+                    lines[name] = (
+                        f"if {settings.api} has a stage {name!r} beside this set's stages, its "
+                        f"records move to {target!r} and it is deleted (its container is made "
+                        "or adopted in this plan, so the up looks it up and counts them)"
+                    )
+                    continue
+                assert isinstance(found, str)
                 target_id = ids.get(target, UNKNOWN)
                 where = {"moved_to": target, "moved_to_id": target_id}
                 lines[name] = plan_line(backend, settings.api, found, where)
                 retiring[name] = found
         if retiring:
             planned[RETIRING_KEY] = retiring
+        if lines:
             planned[LINES_KEY] = lines
         return planned
 
     def _find(
         self, listed: list[Remote], name: str, old_id: str | None, ids: Mapping[str, Any]
-    ) -> str | None:
+    ) -> str | object | None:
         """The retired stage's id: the one the set held, if the account still has it; for a
         stage this stack never managed (a promotion), the one of that name beside the set's
-        stages (never guessed when their container is not known yet)."""
+        stages, or LOOKED_UP_AT_UP when their container is not known yet (never guessed).
+        Never a stage the set still declares: that refuses the plan."""
+        known = {str(v) for v in ids.values() if not is_unknown(v)}
         if old_id is not None:
+            if old_id in known:
+                declared = next(n for n, v in ids.items() if str(v) == old_id)
+                raise RetiredStillDeclared(
+                    f"moved_to: the retired entry {name!r} names stage {old_id}, which this set "
+                    f"still declares as {declared!r} (renamed with its key); nothing was "
+                    f"retired. Remove the entry {name!r} from retired: the stage is kept."
+                )
             return old_id if any(r.id == old_id for r in listed) else None
         container = self._stages.identity_fields[1:]
-        known = {str(v) for v in ids.values() if not is_unknown(v)}
         beside = next((r for r in listed if r.id in known), None)
         if container and beside is None:
-            return None
+            return LOOKED_UP_AT_UP
         found = [
             r
             for r in listed
