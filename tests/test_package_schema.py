@@ -17,6 +17,7 @@ from pulumi.provider.experimental.provider import DiffRequest
 from pulumi_stages.core import registry
 from pulumi_stages.core.checking import UNKNOWN
 from pulumi_stages.core.config import resolve_endpoint
+from pulumi_stages.emulator import EmulatorServer, OutreachService
 from pulumi_stages.outreach.stage import SETTINGS as OUTREACH
 from pulumi_stages.package.catalog import resource_types
 from pulumi_stages.package.config import PackageConfig
@@ -44,6 +45,8 @@ def test_every_resource_of_every_adapter_is_a_package_type() -> None:
         "crmstages:hubspot:TicketStage",
         "crmstages:hubspot:DealStageOrder",
         "crmstages:hubspot:TicketStageOrder",
+        "crmstages:hubspot:Stage",
+        "crmstages:hubspot:StageOrder",
         "crmstages:index:StageSet",
     }
     assert set(resources()) == expected
@@ -151,11 +154,18 @@ def test_urns_give_the_type_and_the_owner_the_python_door_uses() -> None:
 def test_a_preview_shows_only_the_fields_that_change(monkeypatch: pytest.MonkeyPatch) -> None:
     """A stage of a set renamed: its name changes; its position (the set's, kept out of its
     state) and its own bookkeeping inputs are not shown as changing."""
-    monkeypatch.setenv("OUTREACH_ACCESS_TOKEN", "tok-1")
-    urn = "urn:pulumi:dev::sales::crmstages:index:StageSet$crmstages:outreach:Stage::s/New"
-    state = {"name": "New", "color": "#9e9e9e", "stage_id": 2, "ordered_by_set": True}
-    inputs = {"name": "Fresh", "color": "#9e9e9e", "order": 10, "ordered_by_set": True}
-    request = DiffRequest(urn, "2", wrap_map(state), wrap_map(inputs), [])
-    answer = asyncio.run(CrmStagesProvider().diff(request))
+    with EmulatorServer(OutreachService(token="tok-1")) as outreach:
+        made = outreach.service.state.create({"name": "New", "color": "#9e9e9e"})  # type: ignore[attr-defined]
+        monkeypatch.setenv("OUTREACH_ACCESS_TOKEN", "tok-1")
+        monkeypatch.setenv("OUTREACH_BASE_URL", outreach.base_url)
+        urn = "urn:pulumi:dev::sales::crmstages:index:StageSet$crmstages:outreach:Stage::s/New"
+        state = {"name": "New", "color": "#9e9e9e", "stage_id": made.id, "ordered_by_set": True}
+        inputs = {"name": "Fresh", "color": "#9e9e9e", "order": 10, "ordered_by_set": True}
+        request = DiffRequest(urn, str(made.id), wrap_map(state), wrap_map(inputs), [])
+        loop = asyncio.new_event_loop()  # not asyncio.run: it unsets the loop other tests use
+        try:
+            answer = loop.run_until_complete(CrmStagesProvider().diff(request))
+        finally:
+            loop.close()
     assert answer.changes is True
     assert list(answer.detailed_diff) == ["name"]

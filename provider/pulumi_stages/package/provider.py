@@ -40,8 +40,8 @@ from pulumi.provider.experimental.provider import (
     UpdateResponse,
 )
 
-from ..core.duplicates import OWNER_KEY
-from ..core.resource import PROVIDER_KEY, RESOURCE_KEY
+from ..core.duplicates import OWNER_KEY, RESOURCE_KEY
+from ..core.resource import PROVIDER_KEY
 from . import schema
 from .catalog import resource_type
 from .component import construct_stage_set

@@ -64,15 +64,33 @@ def _is_value(annotation: Any) -> bool:
 
 
 def _model(kind: ResourceType) -> type[BaseModel] | None:
-    """The adapter's inputs model of this type (None for an ordering resource)."""
-    model = getattr(kind.provider({}), "inputs_model", None)
+    """The adapter's inputs model of this type (None for an ordering resource, or a class that
+    needs an argument to pick its provider, such as an object type)."""
+    try:
+        model = getattr(kind.provider({}), "inputs_model", None)
+    except Exception:
+        return None
     return model if isinstance(model, type) and issubclass(model, BaseModel) else None
 
 
 def _described(kind: ResourceType, name: str, model: type[BaseModel] | None) -> str:
+    """A field's description: its model's docstring, the class's note, else what another type
+    of the same adapter says of a field of that name."""
     notes: Mapping[str, str] = getattr(kind.cls, "field_notes", {})
     field = model.model_fields.get(name) if model is not None else None
-    return (field.description if field is not None else None) or notes.get(name, "")
+    found = (field.description if field is not None else None) or notes.get(name, "")
+    if found:
+        return found
+    for other in resource_types().values():
+        if other.adapter is kind.adapter and other is not kind:
+            other_notes: Mapping[str, str] = getattr(other.cls, "field_notes", {})
+            if name in other_notes:
+                return other_notes[name]
+            other_model = _model(other)
+            other_field = other_model.model_fields.get(name) if other_model else None
+            if other_field is not None and other_field.description:
+                return other_field.description
+    return ""
 
 
 def _output_note(kind: ResourceType, name: str) -> str:
