@@ -12,7 +12,7 @@ from pulumi_stages.core.http import Endpoint
 from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.emulator.hubspot import HubSpotService
 from pulumi_stages.hubspot.api import DEALS, HubSpotDialect, HubSpotStages
-from pulumi_stages.hubspot.pacing import SearchPace
+from pulumi_stages.hubspot.pacing import search_pace
 
 
 def test_twelve_counts_on_four_threads_meet_no_search_429(token: str) -> None:
@@ -29,14 +29,12 @@ def test_twelve_counts_on_four_threads_meet_no_search_429(token: str) -> None:
     assert service.search_limit.refused == 0
 
 
-class _Account:
-    """Stands for an Account: the pace only keys on it."""
-
-
 def test_the_pace_is_per_account() -> None:
-    pace = SearchPace(per_second=4)
-    first, second = _Account(), _Account()
+    first, second = (
+        Account(Endpoint("HubSpot", f"http://127.0.0.1:9/{n}", "t"), HubSpotDialect())
+        for n in (1, 2)
+    )
     started = time.monotonic()
-    waits = [pace.wait(first) for _ in range(5)]  # type: ignore[arg-type]
+    waits = [search_pace(first).wait() for _ in range(5)]
     assert time.monotonic() - started >= 0.95 and waits[0] == 0
-    assert pace.wait(second) == 0  # type: ignore[arg-type]
+    assert search_pace(second).wait() == 0

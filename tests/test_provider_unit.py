@@ -74,12 +74,14 @@ def test_diff_ignores_fields_left_to_the_api() -> None:
     assert diff.changes is False
 
 
-def test_diff_names_no_replacement_for_outreach() -> None:
+def test_diff_names_no_replacement_for_outreach(outreach: EmulatorServer, token: str) -> None:
     olds = {"name": "Lead", "color": "#111111", "order": 4}
-    provider = configured("http://127.0.0.1:1/api/v2", "a-token")  # a diff makes no request
+    provider = configured(outreach.base_url, token)
     diff = provider.diff("1", olds, {"name": "Won", "color": "#111111", "order": 5})
     assert diff.changes is True
     assert diff.replaces == []
+    assert outreach.log.writes() == []  # a planned change reads the account once, no more
+    assert outreach.log.count("GET") == 1
 
 
 def test_configured_provider_pickles_without_credentials() -> None:

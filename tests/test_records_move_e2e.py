@@ -73,10 +73,11 @@ def test_a_retired_stage_moves_its_prospects_then_goes(sales: StackHarness) -> N
     sales.emulator.service.put_records(ids["Old Lead"], 12)
     use(sales, outreach_set(LIVE[:2], [{"name": "Old Lead", "moved_to": "Qualified"}]))
 
-    sales.preview()
+    planned = sales.preview().change_summary
     shown = "\n".join(sales.output)
     line = f"12 prospects move to 'Qualified' (stage {ids['Qualified']}), then stage"
     assert line in shown and sales.emulator.log.writes() == []
+    assert planned.get(auto.OpType.DELETE) == 1, f"the retirement is not a delete: {planned}"
     sales.up()
     counts = dict(sales.emulator.log.counts())
     print(f"\nmove: {counts}")
@@ -87,6 +88,7 @@ def test_a_retired_stage_moves_its_prospects_then_goes(sales: StackHarness) -> N
     sales.assert_no_changes()
 
     use(sales, outreach_set(LIVE[:2]))  # the entry can go once the stage is retired
+    sales.assert_no_changes()  # nothing planned: the stage is gone already
     sales.up()
     assert sales.emulator.log.writes() == []
     sales.assert_no_changes()

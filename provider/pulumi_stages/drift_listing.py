@@ -71,9 +71,12 @@ def listed_places(
     if not isinstance(section, dict):
         return
     for key, value in section.items():
+        path = f"{kind}.{key}" if kind else key
+        if isinstance(value, dict):  # lists keyed by type (HubSpot's custom_objects)
+            yield from listed_places(value, path, container)
+            continue
         if not isinstance(value, list):
             continue
-        path = f"{kind}.{key}" if kind else key
         for item in value:
             if isinstance(item, dict) and isinstance(item.get("name"), str):
                 holds = any(isinstance(v, list) for v in item.values())

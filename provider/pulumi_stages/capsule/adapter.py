@@ -6,9 +6,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..core.registry import Adapter, Place
+from .api import SETTINGS
 from .export import export_section
 from .section import CapsuleSection
-from .stage import SETTINGS, CapsuleStageProvider
+from .stage import CapsuleStageProvider
 
 
 def example(stages: Sequence[Mapping[str, str]]) -> dict[str, Any]:

@@ -7,17 +7,58 @@ from typing import Any
 
 import httpx
 
-from ..core.account import Account
-from ..core.backend import Remote, delete_if_present, fetch_or_none
-from ..core.errors import ContainerNotFound, NotEditable, UnexpectedResponse
-from ..core.http import ApiClient
-from ..core.ratelimit import X_RATELIMIT, RateHeaders
-from ..core.records import PAGE_SIZE, RecordCount, counted
+from ..core.contract import (
+    PAGE_SIZE,
+    X_RATELIMIT,
+    Account,
+    ApiClient,
+    ApiSettings,
+    ContainerKind,
+    NotEditable,
+    RateHeaders,
+    RecordCount,
+    Remote,
+    UnexpectedResponse,
+    auth_hint,
+    container_id,
+    counted,
+    delete_if_present,
+    fetch_or_none,
+    follow_pages,
+    link_header,
+)
 from .models import WIRE, StageRecord
+
+
+def site_of(client: ApiClient) -> str:
+    """The account a token belongs to: the subdomain of its Capsule site (`GET /site`)."""
+    site = client.request("GET", "/site").json().get("site") or {}
+    subdomain = site.get("subdomain")
+    if not isinstance(subdomain, str) or not subdomain:
+        raise UnexpectedResponse(
+            "Capsule's GET /site named no subdomain; cannot check expectedAccount"
+        )
+    return subdomain
+
+
+SETTINGS = ApiSettings(
+    api="Capsule",
+    namespace="capsule",
+    env_prefix="CAPSULE",
+    default_base_url="https://api.capsulecrm.com/api/v2",
+    identify=site_of,
+)
 
 BOARD = "board"
 """The kind of a Capsule board in the account context: its writes retire the board directory."""
 STAGE = "stage"
+
+BOARDS = ContainerKind(
+    kind=BOARD,
+    api="Capsule",
+    described="active board named",
+    declared_by="pulumi_stages.capsule.Board",
+)
 
 
 class CapsuleDialect:
@@ -43,24 +84,14 @@ class CapsuleDialect:
         return (response.reason_phrase, None)
 
     def hint(self, status: int, code: str | None, message: str) -> str | None:
-        if status == 401:
-            return "check capsule:accessToken (or CAPSULE_ACCESS_TOKEN); it may have expired"
-        if status == 403:
-            return "writing stages and boards needs a user with the Administrator role"
-        return None
+        forbidden = "writing stages and boards needs a user with the Administrator role"
+        return auth_hint(SETTINGS, status, forbidden)
 
 
 def pages(client: ApiClient, path: str, key: str, params: dict[str, str | int]) -> Iterator[Any]:
     """Every item under `key` across pages, following the Link header's rel="next"."""
-    url: str = path
-    query: dict[str, str | int] | None = params
-    while True:
-        response = client.request("GET", url, params=query)
-        yield from response.json().get(key) or []
-        following = response.links.get("next", {}).get("url")
-        if not following:
-            return
-        url, query = client.next_page(following), None
+    for page in follow_pages(client, path, link_header, params=params):
+        yield from page.items(key)
 
 
 def filtered(
@@ -68,16 +99,13 @@ def filtered(
 ) -> Iterator[Any]:
     """Every item a filter selects (`POST <path>/filters/results`), following Link pages; each
     page is asked with the same filter body."""
-    url: str = f"{path}/filters/results"
-    query: dict[str, str | int] | None = {"perPage": per_page}
     body = {"filter": {"conditions": conditions}}
-    while True:
-        response = client.request("POST", url, params=query, json=body, idempotent=True)
-        yield from response.json().get(key) or []
-        following = response.links.get("next", {}).get("url")
-        if not following:
-            return
-        url, query = client.next_page(following), None
+    url = f"{path}/filters/results"
+    params: dict[str, str | int] = {"perPage": per_page}
+    for page in follow_pages(
+        client, url, link_header, params=params, method="POST", json=body, idempotent=True
+    ):
+        yield from page.items(key)
 
 
 def _on(stage_id: str) -> list[dict[str, Any]]:
@@ -85,34 +113,10 @@ def _on(stage_id: str) -> list[dict[str, Any]]:
     return [{"field": "stage", "operator": "is", "value": int(stage_id)}]
 
 
-def site_of(client: ApiClient) -> str:
-    """The account a token belongs to: the subdomain of its Capsule site (`GET /site`)."""
-    site = client.request("GET", "/site").json().get("site") or {}
-    subdomain = site.get("subdomain")
-    if not isinstance(subdomain, str) or not subdomain:
-        raise UnexpectedResponse(
-            "Capsule's GET /site named no subdomain; cannot check expectedAccount"
-        )
-    return subdomain
-
-
 def board_id(account: Account, name: str) -> int:
     """The id of the active board called `name` in this account, looked up once per process
     until a board write through it (a create, a replace, an archive) retires the entry."""
-
-    def look_up() -> int:
-        params: dict[str, str | int] = {"q": name, "status": "active", "perPage": 100}
-        boards = pages(account.client, "/boards", "boards", params)
-        matches = [b for b in boards if b["name"] == name]
-        if len(matches) != 1:
-            found = "no" if not matches else f"{len(matches)}"
-            raise ContainerNotFound(
-                f"Capsule has {found} active board named {name!r} in this account; "
-                "declare it with pulumi_stages.capsule.Board or fix the name"
-            )
-        return int(matches[0]["id"])
-
-    return account.remember(BOARD, name, look_up)
+    return int(container_id(account, CapsuleBoards(account.client), name))
 
 
 class CapsuleStages:
@@ -189,8 +193,16 @@ class CapsuleBoards:
     a board. A board's `archived` output comes from the archived listing (a board's own JSON
     does not say)."""
 
+    container = BOARDS
+
     def __init__(self, client: ApiClient) -> None:
         self.client = client
+
+    def live_named(self, name: str) -> Iterator[Remote]:
+        """Active boards the API finds for `name` (its `q` search)."""
+        params: dict[str, str | int] = {"q": name, "status": "active", "perPage": 100}
+        for board in pages(self.client, "/boards", "boards", params):
+            yield _board(board, archived=False)
 
     def create(self, inputs: Mapping[str, Any]) -> Remote:
         body = {k: inputs[k] for k in ("name", "description") if inputs.get(k) is not None}

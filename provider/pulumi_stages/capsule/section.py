@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
+import pulumi
 from pydantic import Field
 
+from ..core.container_sections import ContainerSpec, container_problems, declare_stage_list
 from ..core.models import Flag, Name, OptionalText
 from ..core.sections import (
     DeclaredSection,
     DeclaredStageSpec,
     Location,
-    RetiredStageSpec,
     SectionSpec,
     SetBuilder,
-    Spec,
-    repeats,
-    retired_problems,
-    stage_repeats,
 )
 from .stage import Board, Stage, StageOrder
 
@@ -28,10 +25,9 @@ class CapsuleStageSpec(DeclaredStageSpec):
     description: OptionalText = None
 
 
-class CapsuleBoardSpec(Spec):
+class CapsuleBoardSpec(ContainerSpec):
     """A Capsule board, found or created by name, and its stages in display order."""
 
-    name: Name
     key: Name | None = Field(
         default=None,
         description="Stable identity of the board in Pulumi; defaults to its name. Keep the old "
@@ -40,22 +36,7 @@ class CapsuleBoardSpec(Spec):
         "projects (as a description change is), instead of a new board beside the old one.",
     )
     description: OptionalText = None
-    adopt: Flag = Field(
-        default=False,
-        description="Take over an existing board with this name and its stages (the "
-        "section's `adopt` does it for all).",
-    )
     stages: list[CapsuleStageSpec] = Field(default_factory=list)
-    retired: list[RetiredStageSpec] = Field(
-        default_factory=list,
-        description="Stages to take out: their open projects move to `moved_to` (a stage of "
-        "this board) first, or `keep`.",
-    )
-
-    @property
-    def identity(self) -> str:
-        """The key that names the board's resources (and its stages')."""
-        return self.key or self.name
 
 
 class CapsuleSection(SectionSpec):
@@ -71,62 +52,57 @@ class CapsuleSection(SectionSpec):
     def declare(self, builder: SetBuilder) -> DeclaredSection:
         declared = DeclaredSection(attributes={"capsule_boards": {}, "capsule_stages": {}})
         for board in self.boards:
-            created = Board(
-                builder.resource_name(board.identity),
-                name=board.name,
-                description=board.description,
-                adopt=self.adopt or board.adopt or None,
-                opts=builder.child_options(),
-            )
-            stages: dict[str, Stage] = {}
-            for index, stage in enumerate(board.stages):
-                stages[stage.identity] = Stage(
-                    builder.resource_name(board.identity, stage.identity),
-                    name=stage.name,
-                    board=board.name,  # known in a preview, unlike created.name
-                    board_id=created.id,  # a replaced board replaces its stages
-                    description=stage.description,
-                    display_order=builder.position_hint(index),
-                    adopt=self.adopt or board.adopt or stage.adopt or None,
-                    ordered_by_set=True,
-                    opts=builder.stage_options("display_order", depends_on=[created]),
-                )
-                declared.stage_ids[f"{board.name}/{stage.identity}"] = stages[stage.identity].id
-            for entry in board.retired:
-                moved_to = entry.moved_to
-                target = next(
-                    (stages[s.identity] for s in board.stages if s.name == moved_to), None
-                )
-                Stage(
-                    builder.resource_name(board.identity, entry.identity),
-                    name=entry.name,
-                    board=board.name,
-                    board_id=created.id,
-                    ordered_by_set=True,
-                    retirement=entry.control(target.id if target else None),
-                    opts=builder.stage_options("display_order", depends_on=[created]),
-                )
-            builder.order(
-                StageOrder,
-                builder.resource_name(board.identity),
-                board.stages,
-                stages,
-                board.retired,
-            )
+            created, stages = self._declare_board(builder, board)
+            for identity, stage in stages.items():
+                declared.stage_ids[f"{board.name}/{identity}"] = stage.id
             declared.attributes["capsule_boards"][board.name] = created
             declared.attributes["capsule_stages"][board.name] = stages
         return declared
 
+    def _declare_board(
+        self, builder: SetBuilder, board: CapsuleBoardSpec
+    ) -> tuple[Board, dict[str, pulumi.CustomResource]]:
+        """The board, and its stages by identity (retired ones and the order declared too)."""
+        created = Board(
+            builder.resource_name(board.identity),
+            name=board.name,
+            description=board.description,
+            adopt=self.adopt or board.adopt or None,
+            opts=builder.child_options(),
+        )
+
+        def on_board(resource_name: str, name: str, **inputs: Any) -> Stage:
+            return Stage(
+                resource_name,
+                name=name,
+                board=board.name,  # known in a preview, unlike created.name
+                board_id=created.id,  # a replaced board replaces its stages
+                ordered_by_set=True,
+                opts=builder.stage_options("display_order", depends_on=[created]),
+                **inputs,
+            )
+
+        stages = declare_stage_list(
+            builder,
+            (board.identity,),
+            board.stages,
+            board.retired,
+            live=lambda resource_name, stage, index: on_board(
+                resource_name,
+                stage.name,
+                description=stage.description,
+                display_order=builder.position_hint(index),
+                adopt=self.adopt or board.adopt or stage.adopt or None,
+            ),
+            retire=lambda resource_name, entry, control: on_board(
+                resource_name, entry.name, retirement=control
+            ),
+            order=StageOrder,
+        )
+        return created, stages
+
     def repeats(self) -> list[tuple[Location, str]]:
-        names = [(("boards", i, "name"), b.name) for i, b in enumerate(self.boards)]
-        problems = list(repeats(names, "board name"))
-        if any(b.key for b in self.boards):  # else a repeated key is a repeated name
-            keys = [(("boards", i, "key"), b.identity) for i, b in enumerate(self.boards)]
-            problems += list(repeats(keys, "board key"))
-        for b, board in enumerate(self.boards):
-            problems += stage_repeats(("boards", b, "stages"), board.stages)
-            problems += retired_problems(("boards", b, "retired"), board.stages, board.retired)
-        return problems
+        return container_problems(("boards",), self.boards, "board")
 
     def stage_count(self) -> int:
         return sum(len(board.stages) for board in self.boards)

@@ -15,16 +15,9 @@ from ..core.errors import RecordsInStage
 from ..core.ordering import OrderingProvider, OrderResource
 from ..core.preview_reads import reading
 from ..core.resource import ApiResource, ApiResourceProvider
-from .api import BOARD, STAGE, CapsuleBoards, CapsuleDialect, CapsuleStages, site_of
+from ..core.stage_inputs import stage_inputs
+from .api import BOARD, SETTINGS, STAGE, CapsuleBoards, CapsuleDialect, CapsuleStages
 from .models import BoardInputs, StageInputs
-
-SETTINGS = ApiSettings(
-    api="Capsule",
-    namespace="capsule",
-    env_prefix="CAPSULE",
-    default_base_url="https://api.capsulecrm.com/api/v2",
-    identify=site_of,
-)
 
 
 class CapsuleStageProvider(ApiResourceProvider):
@@ -103,7 +96,7 @@ class CapsuleBoardProvider(ApiResourceProvider):
             assert isinstance(backend, CapsuleBoards)
             return backend.restore(id_)
 
-        return UpdateResult(self._state(self.write(account, restore), news))
+        return UpdateResult(self.outputs_for(self.write(account, restore), news))
 
     def make_backend(self, account: Account) -> Backend:
         return CapsuleBoards(account.client)
@@ -172,17 +165,20 @@ class Stage(ApiResource, module="capsule", name="Stage"):
         """Declare a stage. Moving it to another board replaces it (new id, created first); with
         `board_id` (a Board's `id`), a replaced board replaces its stages too, never stranding
         them on the archived one."""
-        inputs: dict[str, Any] = {
+        fields = {
             "name": name,
             "board": board,
             "board_id": board_id,
             "description": description,
             "display_order": display_order,
-            "adopt": adopt,
-            "adopt_id": adopt_id,
-            "ordered_by_set": ordered_by_set,
-            **(retirement or {}),
         }
+        inputs = stage_inputs(
+            fields,
+            adopt=adopt,
+            adopt_id=adopt_id,
+            ordered_by_set=ordered_by_set,
+            retirement=retirement,
+        )
         super().__init__(CapsuleStageProvider(), resource_name, inputs, opts)
 
 

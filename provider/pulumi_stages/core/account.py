@@ -9,8 +9,9 @@ network I/O: loads run once while other threads wait on an event (`SingleFlight`
 
 from __future__ import annotations
 
+import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from .backend import Remote
@@ -27,6 +28,7 @@ class Account:
     def __init__(self, endpoint: Endpoint, dialect: Dialect) -> None:
         self.endpoint = endpoint
         self.client = ApiClient(endpoint, dialect)
+        self._adapter_states: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._listings: dict[tuple[str, str], Listing] = {}
         self._entries: dict[tuple[str, str], Any] = {}
@@ -34,6 +36,29 @@ class Account:
         self._generations: dict[str, int] = {}
         self._identity: str | None = None
         self._identity_flight: SingleFlight[str] = SingleFlight()
+        self._handed: dict[tuple[str, str], str] = {}
+        self._readable_flight: SingleFlight[object] = SingleFlight()
+        self._readable = False
+
+    def confirm_readable(self, probe: Callable[[], object]) -> None:
+        """Make sure the account answers this process's token before a plan changes anything:
+        `probe` (one read) runs at most once per process and account, and not at all once any
+        request of the account has succeeded."""
+        if self.client.answered or self._readable:
+            return
+        self._readable_flight.run(probe)
+        self._readable = True  # the probe's read passed (a 404 too: the token was accepted)
+
+    def hand_over(self, kind: str, identity: Mapping[str, Any], id_: str) -> None:
+        """An object this run made on another resource's behalf (a stage a pipeline was created
+        with): the resource declaring it takes it over as its own create, with no recovery."""
+        with self._lock:
+            self._handed[(kind, _identity_text(identity))] = id_
+
+    def handed_over(self, kind: str, identity: Mapping[str, Any]) -> str | None:
+        """The id of the object handed over for this identity in this run, if one was."""
+        with self._lock:
+            return self._handed.get((kind, _identity_text(identity)))
 
     def listing(self, kind: str, view: str = "") -> Listing:
         """The listing of one kind of object (a `view` is a filtered listing, e.g. active
@@ -95,6 +120,21 @@ class Account:
         for listing in self._listings_of(kind):
             listing.invalidate()
         self._invalidate_entries(kind)
+
+    def adapter_state(self, key: str, make: Callable[[], T]) -> T:
+        """An adapter's own state for this account (a cache, a pace), made by `make` on first
+        use and kept as long as the account context: what an adapter learns is never shared
+        across accounts or kept process-wide. `key` names it, prefixed by the adapter's name."""
+        with self._lock:
+            if key not in self._adapter_states:
+                self._adapter_states[key] = make()
+            state: T = self._adapter_states[key]
+            return state
+
+
+def _identity_text(identity: Mapping[str, Any]) -> str:
+    """Values as text: an id given as a number is the same id."""
+    return json.dumps({k: str(v) for k, v in identity.items()}, sort_keys=True)
 
 
 class Accounts:

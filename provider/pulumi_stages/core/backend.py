@@ -56,9 +56,12 @@ def fetch_or_none(client: ApiClient, path: str) -> httpx.Response | None:
         return None
 
 
-def delete_if_present(client: ApiClient, path: str) -> None:
-    """DELETE an object; one that is already gone (404) counts as deleted."""
+def delete_if_present(
+    client: ApiClient, path: str, params: Mapping[str, str | int] | None = None
+) -> None:
+    """DELETE an object (with the query the API asks, e.g. a validate flag); one that is
+    already gone (404) counts as deleted."""
     try:
-        client.request("DELETE", path)
+        client.request("DELETE", path, params=params)
     except NotFound:
         return

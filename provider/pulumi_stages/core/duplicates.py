@@ -26,6 +26,10 @@ from .run import THIS_RUN
 
 OWNER_KEY = "managed_by"
 """An input every resource carries: `<project>/<stack>`, naming the create journal it writes."""
+RESOURCE_KEY = "resource_name"
+"""An input every resource carries: its own name, so one run can tell its resources apart."""
+OWN_KEYS = (OWNER_KEY, RESOURCE_KEY)
+"""Inputs the program sets on every resource, kept in outputs so that a refresh keeps them."""
 REPLACING_KEY = "replacing"
 """Set by the check of a replacement: its create makes a new object, never adopts the old."""
 RECOVERS_KEY = "recovers"
@@ -50,7 +54,7 @@ class DuplicateGuard:
     def listed(self, account: Account, backend: Backend, view: str = "") -> list[Remote]:
         raise NotImplementedError
 
-    def _identity(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    def identity_of(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
         raise NotImplementedError
 
     def _existing_resource(
@@ -59,7 +63,7 @@ class DuplicateGuard:
         """A resource in state: its identity is held for this run; renamed onto a name the
         account already holds, it is refused (that would make two)."""
         if not retiring(olds):
-            held = {name: olds.get(name) for name in self._identity(inputs)}
+            held = {name: olds.get(name) for name in self.identity_of(inputs)}
             holder = THIS_RUN.holds(resource, self.kind, held)
             if holder is not None:
                 return [
@@ -71,7 +75,7 @@ class DuplicateGuard:
                         "`up`: rename in one `up`, add the new stage in the next)",
                     )
                 ]
-        moved = [k for k, v in self._identity(inputs).items() if olds.get(k) != v]
+        moved = [k for k, v in self.identity_of(inputs).items() if olds.get(k) != v]
         if unknown or not moved:  # only what the declaration sets counts
             return []
         if any(k in self.replace_on for k in moved):
@@ -83,7 +87,7 @@ class DuplicateGuard:
         per identity in this stack; a new object whose identity the account already holds is
         refused, unless a dead `up` of this stack made it (its journal says so): then the create
         takes that one over instead of making a second."""
-        identity = self._identity(inputs)
+        identity = self.identity_of(inputs)
         holder = THIS_RUN.claim(resource, self.kind, identity)
         if holder is not None:
             return [self._declared_twice(inputs, resource, holder)]
@@ -94,10 +98,13 @@ class DuplicateGuard:
             account = self.account()
             listed = self.listed(account, self.make_backend(account), self.adoption_view)
         matches = [r for r in adoption.matching(listed, identity) if r.id != replaced]
+        if _handed_over(account, self.kind, identity, matches):
+            inputs.pop(REPLACING_KEY, None)
+            return []
         wanted = {k: inputs.get(k) for k in self.replace_on if inputs.get(k) is not None}
         ours = [
             r
-            for r in self._journal(account, inputs).ours(self.kind, identity, matches)
+            for r in self.journal(account, inputs).ours(self.kind, identity, matches)
             if all(str(r.outs.get(k)) == str(v) for k, v in wanted.items())
         ]
         if len(ours) == 1:
@@ -136,11 +143,11 @@ class DuplicateGuard:
         with reading(self.settings, self._listing_purpose()):
             account = self.account()
             listed = self.listed(account, self.make_backend(account), self.adoption_view)
-        identity = self._identity(inputs)
+        identity = self.identity_of(inputs)
         matches = adoption.matching(listed, identity)
-        if not matches:
+        if not matches or _handed_over(account, self.kind, identity, matches):
             return []
-        ours = self._journal(account, inputs).ours(self.kind, identity, matches) if recover else []
+        ours = self.journal(account, inputs).ours(self.kind, identity, matches) if recover else []
         if len(ours) == 1:
             inputs[RECOVERS_KEY] = ours[0].id
             return []
@@ -180,7 +187,7 @@ class DuplicateGuard:
         """The account this stack names (`expectedAccount`), or ""."""
         raise NotImplementedError
 
-    def _journal(self, account: Account, inputs: Mapping[str, Any]) -> CreateJournal:
+    def journal(self, account: Account, inputs: Mapping[str, Any]) -> CreateJournal:
         """This stack's create journal in this account: keyed by API, base URL and stack, each
         entry recording the account the stack names (never by a token)."""
         owner = str(inputs.get(OWNER_KEY) or "")
@@ -188,3 +195,12 @@ class DuplicateGuard:
         return CreateJournal(
             self.settings.api, base_url, owner, self.memory(), self.expected_account()
         )
+
+
+def _handed_over(
+    account: Account, kind: str, identity: Mapping[str, Any], matches: list[Remote]
+) -> bool:
+    """Whether the object found is one this run made for this resource (a stage created with
+    its pipeline): it is this resource's own create, not a duplicate and not a recovery."""
+    handed = account.handed_over(kind, identity)
+    return handed is not None and any(m.id == handed for m in matches)

@@ -200,6 +200,8 @@ class ApiClient:
             timeout=httpx.Timeout(REQUEST_TIMEOUT_SECONDS, connect=10.0),
             transport=transport,
         )
+        self.answered = False
+        """Whether a request through this client has had a success: the token is good."""
 
     def close(self) -> None:
         """Release the connection pool."""
@@ -241,6 +243,7 @@ class ApiClient:
             self.budget.release()
         if response.status_code >= 400:
             raise self._error(method, path, response)
+        self.answered = True
         return response
 
     def _error(self, method: str, path: str, response: httpx.Response) -> ApiError:

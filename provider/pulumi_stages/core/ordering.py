@@ -33,6 +33,7 @@ from .placement import plan_moves
 from .preview_reads import reading
 from .resource import ApiResource, ApiResourceProvider
 from .retirement import guard_deletes
+from .set_retirements import DONE_KEY, RETIRING_KEY, RetiredStillDeclared, Retirements, remembered
 
 WRITERS = 4
 """Position writes in flight at once: each move is independent, and the account's shared rate
@@ -55,12 +56,14 @@ class OrderingProvider(ResourceProvider):
     def __init__(self) -> None:
         super().__init__()
         self._stages = self.stage_provider()
+        self._retirements = Retirements(self._stages)
 
     def __getstate__(self) -> dict[str, Any]:
         return {}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self._stages = self.stage_provider()
+        self._retirements = Retirements(self._stages)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -93,7 +96,14 @@ class OrderingProvider(ResourceProvider):
         else:
             known = {str(v) for v in (stages or {}).values() if not is_unknown(v)}
             failures += self._removals_holding_records(olds, known, released)
-        return CheckResult({"sequence": names, "stages": stages, "released": released}, failures)
+        inputs = {"sequence": names, "stages": stages, "released": released}
+        moves = news.get("moved_to") or {}
+        if moves and not failures:
+            try:
+                inputs.update(self._retirements.plan(olds, moves, stages))
+            except RetiredStillDeclared as refused:
+                failures.append(CheckFailure("moved_to", str(refused)))
+        return CheckResult(inputs, failures)
 
     def _removals_holding_records(
         self, olds: Mapping[str, Any], kept_ids: set[str], released: list[str]
@@ -123,7 +133,11 @@ class OrderingProvider(ResourceProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         changed = news.get("sequence") != olds.get("sequence") or not _known(news.get("stages"))
         changed = changed or news.get("stages") != olds.get("stages")
-        return DiffResult(changes=changed or self._out_of_order(olds), replaces=[], stables=[])
+        changed = changed or self._out_of_order(olds) or bool(news.get(RETIRING_KEY))
+        known = [str(i) for i in (olds.get("stages") or {}).values() if not is_unknown(i)]
+        if changed and known:  # a plan that moves stages fails on a token the account refuses
+            self._stages.confirm_readable(known[0])
+        return DiffResult(changes=changed, replaces=[], stables=[])
 
     def _out_of_order(self, olds: Mapping[str, Any]) -> bool:
         """Whether the last known positions (after a refresh: the live ones) fail to increase
@@ -144,8 +158,9 @@ class OrderingProvider(ResourceProvider):
         account = stages.account()
         return self._positions(stages.listed(account, stages.make_backend(account)), ids)
 
-    def _arrange(self, props: Mapping[str, Any]) -> dict[str, Any]:
-        """Write the positions that must change; the outputs record what the account holds."""
+    def _present(self, props: Mapping[str, Any]) -> dict[str, int | None]:
+        """The live positions of the set's stages; refuses, before any write, when one of them
+        is gone from the account (nothing is retired or reordered then)."""
         names = list(props["sequence"])
         ids = {name: str(props["stages"][name]) for name in names}
         live = self._live(ids.values())
@@ -153,9 +168,16 @@ class OrderingProvider(ResourceProvider):
         if missing:
             raise StagesMissing(
                 f"{self.stage_provider.settings.api} no longer has the stage(s) "
-                f"{', '.join(missing)} of this set; nothing was reordered. Run `pulumi refresh`, "
-                "then `pulumi up`."
+                f"{', '.join(missing)} of this set; nothing was retired or reordered. Run "
+                "`pulumi refresh`, then `pulumi up`."
             )
+        return live
+
+    def _arrange(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        """Write the positions that must change; the outputs record what the account holds."""
+        names = list(props["sequence"])
+        ids = {name: str(props["stages"][name]) for name in names}
+        live = self._present(props)
         moves = plan_moves([live[ids[name]] for name in names], self.floor)
         account = self._stages.account()
 
@@ -173,10 +195,14 @@ class OrderingProvider(ResourceProvider):
         return {"sequence": names, "stages": ids, "positions": positions}
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        return CreateResult(uuid.uuid4().hex, self._arrange(props))
+        self._present(props)
+        retired = self._retirements.carry_out(props)
+        return CreateResult(uuid.uuid4().hex, {**self._arrange(props), **retired})
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(self._arrange(news))
+        self._present(news)
+        retired = self._retirements.carry_out(news)
+        return UpdateResult({**self._arrange(news), **retired})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """The set as the account orders it now, so a reorder made by hand shows as drift."""
@@ -186,12 +212,12 @@ class OrderingProvider(ResourceProvider):
         present = [name for name in names if ids.get(name) in live]
         present.sort(key=lambda n: (live[ids[n]] is None, live[ids[n]] or 0, names.index(n)))
         stages = {name: ids[name] for name in present}
-        outs = {
-            "sequence": present,
-            "stages": stages,
-            "positions": {name: live[ids[name]] for name in present},
-        }
-        return ReadResult(id_, outs, {"sequence": present, "stages": stages})
+        inputs: dict[str, Any] = {"sequence": present, "stages": stages}
+        done = remembered(props)
+        if done:  # a refresh keeps what the set retired, so it is never retired twice
+            inputs[DONE_KEY] = done
+        outs = {**inputs, "positions": {name: live[ids[name]] for name in present}}
+        return ReadResult(id_, outs, inputs)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         """The set (or its container) goes: before any of its stages does, refuse if one holds
@@ -223,9 +249,18 @@ class OrderResource(ApiResource):
         stages: Mapping[str, pulumi.Input[str]],
         opts: pulumi.ResourceOptions | None = None,
         released: Sequence[str] = (),
+        *,
+        moved_to: Mapping[str, str] | None = None,
     ) -> None:
         """Order the stages as `sequence` lists them; `stages` maps each name to its id (a
         mapping, so a preview of a reorder shows only the list of names changing). `released`
-        names stages the set retires: they leave the order without the records check."""
-        inputs = {"sequence": list(sequence), "stages": dict(stages), "released": list(released)}
+        names stages the set retires: they leave the order without the records check;
+        `moved_to` maps each retired stage to the stage of `sequence` its records move to."""
+        inputs: dict[str, Any] = {
+            "sequence": list(sequence),
+            "stages": dict(stages),
+            "released": list(released),
+        }
+        if moved_to:
+            inputs["moved_to"] = dict(moved_to)
         super().__init__(self.provider_class(), resource_name, inputs, opts)

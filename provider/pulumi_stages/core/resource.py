@@ -1,10 +1,10 @@
 """The generic dynamic provider: Pulumi's check/diff/create/read/update/delete over a backend.
 
-An adapter supplies a pydantic inputs model, a wire dialect and a backend that talks to its API.
-The jobs live in modules of their own (`checking`, `adoption`, `recovery`, `guard`, and the
-account context in `account`); this class wires them into Pulumi's ResourceProvider contract. It
-holds no credentials when pickled: `configure` hands it the stack config inside the provider
-process, and the account is resolved from that (or the environment) on first use.
+An adapter supplies a pydantic inputs model, a wire dialect and a backend that talks to its API
+(the contract: `core.contract.resource`). Create, update and delete run as pipelines of named
+steps in `lifecycle`; check's guards live in `duplicates`, `adoption` and `preview_reads`. The
+class holds no credentials when pickled: `configure` hands it the stack config inside the
+provider process, and the account is resolved from that (or the environment) on first use.
 """
 
 from __future__ import annotations
@@ -13,10 +13,8 @@ import functools
 import logging
 import pickle
 import threading
-import uuid
 from abc import abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
 import pulumi
@@ -33,7 +31,7 @@ from pulumi.dynamic import (
 )
 from pydantic import BaseModel
 
-from . import adoption, error_lines, output_types, recovery
+from . import adoption, error_lines, lifecycle, output_types, tombstones, writing
 from .account import ACCOUNTS, Account
 from .backend import Backend, Remote
 from .checking import UNKNOWN, changed, checked, validated
@@ -44,8 +42,14 @@ from .config import (
     expected_account,
     resolve_endpoint,
 )
-from .duplicates import OWNER_KEY, RECOVERS_KEY, REPLACING_KEY, DuplicateGuard
-from .errors import AdoptionError, AmbiguousAdoption, ApiError, StagesError, StagesMissing
+from .duplicates import (
+    OWN_KEYS,
+    OWNER_KEY,
+    RECOVERS_KEY,
+    REPLACING_KEY,
+    RESOURCE_KEY,
+    DuplicateGuard,
+)
 from .guard import guard_account
 from .http import Dialect
 from .listing import Listing
@@ -54,8 +58,6 @@ from .models import CONTROL_FIELDS
 from .preview_reads import reading
 from .retirement import (
     RETIRED_KEY,
-    delete_or_refuse,
-    guard_delete,
     is_tombstone,
     plan_line,
     retire,
@@ -75,11 +77,7 @@ __all__ = [
 
 LOG = logging.getLogger(__name__)
 
-PROVIDER_KEY = "__provider"
-RESOURCE_KEY = "resource_name"
-"""An input every resource carries: its own name, so one run can tell its resources apart."""
-OWN_KEYS = (OWNER_KEY, RESOURCE_KEY)
-"""Inputs the program sets on every resource, kept in outputs so that a refresh keeps them."""
+PROVIDER_KEY = lifecycle.PROVIDER_KEY
 
 
 error_lines.install()
@@ -150,28 +148,11 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
         """Every object of this kind in the account, from its listing."""
         return self.listing(account, view).snapshot(lambda: self.list_view(backend, view))
 
-    @contextmanager
-    def _settled(self, account: Account) -> Iterator[None]:
-        """A write whose outcome is unknown (no answer, or a 5xx) retires what the account
-        knows of this kind; a 4xx refused it, so nothing changed."""
-        try:
-            yield
-        except ApiError as error:
-            if error.status >= 500 or error.after_unanswered:
-                account.unsure(self.kind)
-            raise
-        except Exception:
-            account.unsure(self.kind)
-            raise
-
     def write(self, account: Account, action: Callable[[Backend], Remote]) -> Remote:
         """Run one create or update and write its answer through to the account context."""
-        with self._settled(account):
-            remote = action(self.make_backend(account))
-        account.wrote(self.kind, remote)
-        return remote
+        return writing.written(account, self.kind, self.make_backend(account), action)
 
-    def _validated(self, props: Mapping[str, Any]) -> dict[str, Any]:
+    def validated_inputs(self, props: Mapping[str, Any]) -> dict[str, Any]:
         """Inputs `check` already passed, as the model reads them, and the resource's own."""
         own = {key: props[key] for key in OWN_KEYS if props.get(key)}
         return {**validated(self.inputs_model, self.input_names(), props), **own}
@@ -186,27 +167,28 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
         """The inputs that are the API object's fields (not adoption switches)."""
         return tuple(name for name in cls.input_names() if name not in CONTROL_FIELDS)
 
-    def _fields(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    def api_values(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """The declared API fields (not adoption switches or the resource's own inputs)."""
         return {name: inputs[name] for name in self.api_fields() if name in inputs}
 
-    def _identity(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    def identity_of(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
         """The identity fields that are set (an unset one, such as a board id where only the
         board's name is given, does not narrow the match)."""
         found = {name: inputs.get(name) for name in self.identity_fields}
         return {name: value for name, value in found.items() if value is not None}
 
-    def _owned(self, inputs: Mapping[str, Any]) -> tuple[str, ...]:
+    def owned_fields(self, inputs: Mapping[str, Any]) -> tuple[str, ...]:
         """The API fields this resource diffs and keeps: all but a position a set owns."""
         if inputs.get("ordered_by_set"):
             return tuple(name for name in self.api_fields() if name != self.position_field)
         return self.api_fields()
 
-    def _editable(self, inputs: Mapping[str, Any]) -> tuple[str, ...]:
+    def editable_fields(self, inputs: Mapping[str, Any]) -> tuple[str, ...]:
         """The owned fields adoption may change in place."""
-        owned = self._owned(inputs)
+        owned = self.owned_fields(inputs)
         return owned if self.editable is None else tuple(f for f in owned if f in self.editable)
 
-    def _state(self, remote: Remote, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    def outputs_for(self, remote: Remote, inputs: Mapping[str, Any]) -> dict[str, Any]:
         """The outputs to keep in state: the API's answer, less a position a set owns, with
         the resource's own inputs that `read` (handed outputs, not inputs) gives back."""
         outs = dict(remote.outs)
@@ -215,6 +197,14 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
             outs["ordered_by_set"] = True
         outs.update({key: inputs[key] for key in OWN_KEYS if inputs.get(key)})
         return outs
+
+    def confirm_readable(self, id_: str) -> None:
+        """Before a plan changes this object: the account answers the token (one read of it,
+        at most once per process and account, none once a request succeeded), so a wrong
+        token fails the preview of an update as it fails a create's."""
+        with reading(self.settings, f"read the {self.kind} it changes"):
+            account = self.account()
+            account.confirm_readable(lambda: self.make_backend(account).read(id_))
 
     def guard(self) -> None:
         """The account guard alone: a stack that names its account fails a preview first. With
@@ -246,15 +236,20 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
             inputs[REPLACING_KEY] = True  # the engine's re-check of a replacement: never adopt
             if not unknown:
                 failures = self._replacement(resource, inputs)
-        elif not unknown:
-            failures = self._new_resource(resource, inputs)
+        else:
+            failures = self._new_resource(resource, inputs, known=not unknown)
         inputs.update({name: UNKNOWN for name in unknown})
         return CheckResult(inputs, failures)
 
-    def _new_resource(self, resource: str, inputs: dict[str, Any]) -> list[CheckFailure]:
+    def _new_resource(
+        self, resource: str, inputs: dict[str, Any], known: bool = True
+    ) -> list[CheckFailure]:
         """A brand-new resource: one per identity in this stack, then the adoption note or the
-        duplicate guard against the account."""
-        identity = self._identity(inputs)
+        duplicate guard against the account (once its inputs are known: the `up` checks again)."""
+        if not known:
+            self._note_adoption(inputs)  # its container is not known yet: adopted too?
+            return []
+        identity = self.identity_of(inputs)
         holder = THIS_RUN.claim(resource, self.kind, identity)
         if holder is not None:
             return [self._declared_twice(inputs, resource, holder)]
@@ -265,6 +260,15 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
             return []
         return self._never_a_duplicate(inputs)
 
+    def _note_adoption(self, inputs: dict[str, Any]) -> None:
+        """An adopted object whose container's id is not known in a preview (the container is
+        adopted in the same plan): its `adopts` line from the identity that is known, so the
+        preview shows each field the `up` will change."""
+        if inputs.get("adopt") and self.identity_fields[0] in inputs:
+            line = self._adoption_note(inputs)
+            if line:
+                inputs["adopts"] = line
+
     def _retirement_note(self, inputs: Mapping[str, Any]) -> str | None:
         """The preview's `retires` line: the stage's records, counted, and where they go; None
         when the stage is not in the account (nothing to retire). An account that cannot be
@@ -272,7 +276,7 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
         with reading(self.settings, f"count the records of the retired {self.kind}"):
             account = self.account()
             backend = self.make_backend(account)
-            found = adoption.matching(self.listed(account, backend), self._identity(inputs))
+            found = adoption.matching(self.listed(account, backend), self.identity_of(inputs))
             if len(found) != 1:
                 return None
             return plan_line(backend, self.settings.api, found[0].id, inputs)
@@ -285,22 +289,22 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
             backend = self.make_backend(account)
             listed = self.listed(account, backend, self.adoption_view)
         kind = self.inputs_model.__name__.removesuffix("Inputs").lower()
-        fields = self._fields(inputs)
+        fields = self.api_values(inputs)
         return adoption.note(
             kind,
             listed,
-            self._identity(inputs),
+            self.identity_of(inputs),
             fields,
-            owned=self._owned(inputs),
-            editable=self._editable(inputs),
+            owned=self.owned_fields(inputs),
+            editable=self.editable_fields(inputs),
         )
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         if is_tombstone(olds) or retiring(news):
-            return self._retirement_diff(olds, news)
-        changes = changed(olds, news, self._owned(news))
-        if changes:  # a preview stops where the `up` would: no token, no change (no request)
-            resolve_endpoint(self.settings, self._config)
+            return tombstones.diff(olds, news)
+        changes = changed(olds, news, self.owned_fields(news))
+        if changes:  # a preview stops where the `up` would: a bad token fails the plan
+            self.confirm_readable(_id)
         replaces = [name for name in changes if name in self.replace_on]
         if replaces:
             THIS_RUN.replaces(str(news.get(RESOURCE_KEY) or ""), _id)
@@ -311,108 +315,48 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
             delete_before_replace=False,
         )
 
-    def _retirement_diff(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffResult:
-        """Retiring a live stage is an update; a tombstone declared live again is a replace
-        (a new stage); a tombstone still retired has nothing to do."""
-        if olds.get(RETIRED_KEY) == "kept" and not retiring(news):
-            return DiffResult(changes=True, replaces=[], stables=[])  # managed again, in place
-        if is_tombstone(olds) and not retiring(news):
-            return DiffResult(changes=True, replaces=["retire", "keep"], stables=[])
-        return DiffResult(changes=not is_tombstone(olds), replaces=[], stables=[])
-
-    def _tombstone(self, account: Account, id_: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
-        """Retire a live stage: its records move, then it goes (or it is kept)."""
+    def retire_stage(self, account: Account, id_: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """Retire a live stage: its records move to `moved_to_id`, a fresh count confirms it
+        empty, then it goes (or, with `keep`, it stays); this run's delete of its resource then
+        has nothing left to do."""
         backend = self.make_backend(account)
-        with self._settled(account):
+        with writing.forgetting_if_unsure(account, self.kind):
             outs = retire(backend, self.settings.api, id_, inputs)
         if outs[RETIRED_KEY] == "moved":
             account.deleted(self.kind, id_)
-        own = {key: inputs[key] for key in OWN_KEYS if inputs.get(key)}
-        return {"name": inputs.get("name"), **outs, **own}
-
-    def _manage_again(self, id_: str, wanted: Mapping[str, Any]) -> dict[str, Any]:
-        """A kept stage declared again: the same object, its declared fields written."""
-        account = self.account()
-        existing = self.make_backend(account).read(id_)
-        if existing is None:
-            raise StagesMissing(
-                f"{self.settings.api} no longer has the kept stage {id_}; run `pulumi refresh`, "
-                "then `pulumi up` creates it again"
-            )
-        changes = adoption.differences(existing, self._fields(wanted), self._owned(wanted))
-        remote = self.write(account, lambda b: b.update(id_, changes)) if changes else existing
-        return self._state(remote, wanted)
+            THIS_RUN.retired(self.kind, id_)
+        return outs
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        inputs = self._validated(props)
-        if retiring(inputs):  # a retired entry this stack never managed (a promotion)
-            account = self.account()
-            backend = self.make_backend(account)
-            found = adoption.matching(self.listed(account, backend), self._identity(inputs))
-            if len(found) > 1:
-                ids = ", ".join(sorted((r.id for r in found), key=adoption.id_order))
-                raise AmbiguousAdoption(
-                    f"{self.settings.api} has {len(found)} stages named {inputs.get('name')!r} "
-                    f"(ids {ids}); nothing was retired. Rename or remove the extra one by hand."
-                )
-            if len(found) == 1:
-                return CreateResult(found[0].id, self._tombstone(account, found[0].id, inputs))
-            gone = {
-                "name": inputs.get("name"),
-                RETIRED_KEY: "kept" if inputs.get("keep") else "moved",
-                **{key: props[key] for key in OWN_KEYS if props.get(key)},
-            }
-            return CreateResult(f"retired-{uuid.uuid4().hex}", gone)
-        if props.get(REPLACING_KEY):  # a replacement: a new object, never the one it replaces
-            inputs.pop("adopt", None)
-            inputs.pop("adopt_id", None)
-        elif props.get(RECOVERS_KEY):  # left by a dead `up` of this stack: take it over
-            inputs["adopt_id"] = props[RECOVERS_KEY]
-        account = self.account()
-        fields = self._fields(inputs)
-        backend = self.make_backend(account)
-        listed = self.listed(account, backend, self.adoption_view) if _adopts(inputs) else []
-        identity = self._identity(inputs)
-        existing = adoption.adoptee(self.settings.api, backend, listed, inputs, identity)
-        if existing is None:
-            journal = self._journal(account, props)
-            intent = journal.begin(self.kind, identity)
-            remote = self.write(account, lambda b: recovery.create(self.settings.api, b, fields))
-            try:
-                journal.created(self.kind, identity, intent, remote.id)
-            except StagesError as lost:  # the object exists: state must hold it all the same
-                LOG.warning("the create journal could not record %s: %s", remote.id, lost)
-        else:
-            if props.get(RECOVERS_KEY) and not props.get(REPLACING_KEY):
-                # the listing's copy: it has the creation time the check judged by
-                listed_copy = next((r for r in listed if r.id == existing.id), existing)
-                self._claim(account, props, identity, listed_copy)
-            THIS_RUN.took(self.kind, existing.id)
-            changes = adoption.differences(existing, fields, self._editable(inputs))
-            remote = (
-                self.write(account, lambda b: b.update(existing.id, changes))
-                if changes
-                else existing
-            )
-        return CreateResult(remote.id, self._state(remote, inputs))
+        return lifecycle.create(self, props)
 
-    def _claim(
-        self, account: Account, props: Mapping[str, Any], identity: Mapping[str, Any], found: Remote
+    def hand_over(
+        self,
+        account: Account,
+        props: Mapping[str, Any],
+        kind: str,
+        identity: Mapping[str, Any],
+        remote: Remote,
     ) -> None:
-        """Close the journal's unanswered intent that `found` answers (one claim per intent:
-        another run that claimed it first makes this create stop, naming the object)."""
-        if not self._journal(account, props).claim(self.kind, identity, found):
-            raise AdoptionError(
-                f"{self.settings.api} {self.kind} {found.id} ({dict(identity)}) was taken over by "
-                "another run of this stack after this one checked it; run `pulumi refresh`, then "
-                "`pulumi up` again. Nothing was changed."
-            )
+        """An object this create made on another resource's behalf (a stage a pipeline was
+        created with): journalled as this stack's, known to the account context, and taken
+        over by the resource that declares it as its own create (no `recovers`)."""
+        journal = self.journal(account, props)
+        journal.created(kind, identity, journal.begin(kind, identity), remote.id)
+        account.hand_over(kind, identity, remote.id)
+        account.wrote(kind, remote)
+
+    @staticmethod
+    def recovers(props: Mapping[str, Any]) -> str | None:
+        """The id of the object a dead `up` of this stack made, which this create takes over
+        (its check found it in the create journal); None for a new object or a replacement."""
+        if props.get(REPLACING_KEY) or not props.get(RECOVERS_KEY):
+            return None
+        return str(props[RECOVERS_KEY])
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        if is_tombstone(props):  # nothing of it is managed in the CRM any more
-            outs = {k: v for k, v in props.items() if k != PROVIDER_KEY}
-            kept = (*CONTROL_FIELDS, *OWN_KEYS)
-            return ReadResult(id_, outs, {k: v for k, v in outs.items() if k in kept})
+        if is_tombstone(props):
+            return tombstones.read(id_, props, PROVIDER_KEY)
         account = self.account()
         backend = self.make_backend(account)
         remote = self.listing(account).lookup(id_, lambda: self.list_view(backend, ""))
@@ -420,34 +364,16 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
             remote = backend.read(id_)  # a direct read, or confirming one missing from a listing
         if remote is None:
             return ReadResult(None, {})
-        inputs = {name: remote.outs.get(name) for name in self._owned(props)}
+        inputs = {name: remote.outs.get(name) for name in self.owned_fields(props)}
         inputs.update({name: props[name] for name in CONTROL_FIELDS if name in props})
         inputs.update({name: props[name] for name in OWN_KEYS if props.get(name)})
-        return ReadResult(remote.id, self._state(remote, props), inputs)
+        return ReadResult(remote.id, self.outputs_for(remote, props), inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        wanted = self._validated(news)
-        if retiring(wanted):
-            return UpdateResult(self._tombstone(self.account(), id_, wanted))
-        if olds.get(RETIRED_KEY) == "kept":
-            return UpdateResult(self._manage_again(id_, wanted))
-        changes = {name: wanted[name] for name in changed(olds, wanted, self._owned(wanted))}
-        if not changes:
-            return UpdateResult({k: v for k, v in olds.items() if k != PROVIDER_KEY})
-        remote = self.write(self.account(), lambda b: b.update(id_, changes))
-        return UpdateResult(self._state(remote, wanted))
+        return lifecycle.update(self, id_, olds, news)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        if is_tombstone(props) or THIS_RUN.was_taken(self.kind, id_):
-            return  # retired already, or taken over by another resource of this run
-        account = self.account()
-        backend = self.make_backend(account)
-        name = str(props.get("name"))
-        guard_delete(backend, self.settings.api, name, id_)
-        with self._settled(account):
-            delete_or_refuse(backend, self.settings.api, name, id_, self.noun)
-        self._journal(account, props).deleted(self.kind, id_)
-        account.deleted(self.kind, id_)
+        lifecycle.delete(self, id_, props)
 
 
 def _adopts(inputs: Mapping[str, Any]) -> bool:

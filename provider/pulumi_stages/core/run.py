@@ -29,6 +29,7 @@ class ThisRun:
         self._known: set[str] = set()
         self._claims: dict[tuple[str, str], str] = {}
         self._taken: set[tuple[str, str]] = set()
+        self._retired: set[tuple[str, str]] = set()
         self._replaced: dict[str, str] = {}
 
     def holds(self, resource: str, kind: str, identity: Mapping[str, Any]) -> str | None:
@@ -64,6 +65,16 @@ class ThisRun:
         """A create took over this existing object."""
         with self._lock:
             self._taken.add((kind, id_))
+
+    def retired(self, kind: str, id_: str) -> None:
+        """A stage set retired this object (its records moved, then it was deleted)."""
+        with self._lock:
+            self._retired.add((kind, id_))
+
+    def was_retired(self, kind: str, id_: str) -> bool:
+        """Whether a stage set of this run retired the object."""
+        with self._lock:
+            return (kind, id_) in self._retired
 
     def was_taken(self, kind: str, id_: str) -> bool:
         """Whether a create of this run took the object over."""

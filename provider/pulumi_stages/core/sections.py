@@ -75,6 +75,13 @@ class RetiredStageSpec(StageSpec):
         }
 
 
+def kept(retired: Sequence[RetiredStageSpec]) -> list[RetiredStageSpec]:
+    """The retired entries that leave their stage in the CRM (`keep`): each keeps a resource,
+    a tombstone in state. The set's ordering resource retires the others (`moved_to`), so
+    their stage's resource leaves the program and the engine plans its delete."""
+    return [entry for entry in retired if entry.keep]
+
+
 def retired_problems(
     at: Location, stages: Sequence[StageSpec], retired: Sequence[RetiredStageSpec]
 ) -> list[tuple[Location, str]]:

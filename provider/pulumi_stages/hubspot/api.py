@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import threading
 import time
-import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,13 +20,17 @@ from typing import Any
 import httpx
 
 from ..core.account import Account
-from ..core.backend import Remote, fetch_or_none
-from ..core.errors import ContainerNotFound, NotFound, StagesError, UnexpectedResponse
+from ..core.backend import Remote, delete_if_present, fetch_or_none
+from ..core.config import ApiSettings
+from ..core.containers import ContainerKind, container_id
+from ..core.errors import NotFound, StagesError, UnexpectedResponse
+from ..core.hints import auth_hint
 from ..core.http import ApiClient
+from ..core.paging import after_cursor, follow_cursor
 from ..core.ratelimit import RateHeaders
 from ..core.records import PAGE_SIZE, RecordCount
 from .models import metadata_of, new_stage_metadata, pipeline_outputs, stage_outputs
-from .pacing import SEARCH_PACE
+from .pacing import search_pace
 
 PIPELINES_VERSION = "2026-09"
 """[doc] The Pipelines API's date version (`/crm/pipelines/2026-09/{objectType}`)."""
@@ -92,6 +95,18 @@ class ObjectKind:
         """`/crm/objects/2026-03/<type>`."""
         return f"/crm/objects/{OBJECTS_VERSION}/{self.object_type}"
 
+    @property
+    def word(self) -> str:
+        """What its pipelines and stages are named after in messages and caches: "deal",
+        "lead", or a custom object's type id (all custom objects' records are "record")."""
+        return self.object_type if self.noun == "record" else self.noun
+
+    @property
+    def records(self) -> str:
+        """What its records are called in messages: the path word ("deals"), or for a custom
+        object its type id and "records" ("2-12345 records")."""
+        return self.object_type if self.object_type.isalpha() else f"{self.object_type} records"
+
 
 DEALS = ObjectKind("deals", "deal", "dealstage", "validateDealStageUsagesBeforeDelete", "pipeline")
 TICKETS = ObjectKind(
@@ -121,11 +136,14 @@ class HubSpotDialect:
         return (message, str(code) if code else None)
 
     def hint(self, status: int, code: str | None, message: str) -> str | None:
-        if status == 401:
-            return "check hubspot:accessToken (or HUBSPOT_ACCESS_TOKEN); it may have expired"
-        if status == 403:
-            return "the token needs the crm.objects.deals/tickets and pipeline scopes"
-        return None
+        if status == 400 and message.startswith("Unable to infer object type"):
+            return (
+                "this account has no such object type: leads need Sales Hub Professional or "
+                "Enterprise, custom objects Enterprise, and appointments, courses, listings and "
+                "services must be activated in the account first"
+            )
+        forbidden = "the token needs the crm.objects.deals/tickets and pipeline scopes"
+        return auth_hint(SETTINGS, status, forbidden)
 
 
 def daily_note(headers: Mapping[str, str]) -> str:
@@ -148,6 +166,15 @@ def portal_of(client: ApiClient) -> str:
     return str(portal)
 
 
+SETTINGS = ApiSettings(
+    api="HubSpot",
+    namespace="hubspot",
+    env_prefix="HUBSPOT",
+    default_base_url="https://api.hubapi.com",
+    identify=portal_of,
+)
+
+
 @dataclass(frozen=True)
 class Home:
     """Where a stage lives: its pipeline's id and label (the API addresses a stage by both)."""
@@ -156,53 +183,33 @@ class Home:
     pipeline: str
 
 
-class _Homes:
-    """Stage id -> Home per account and object type, learned from every answer; a stage never
+class Homes:
+    """Stage id -> Home per object type in one account, learned from every answer; a stage never
     moves to another pipeline, so an entry never goes stale (a rename of the pipeline by hand
     shows on the pipeline's own read)."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._by_account: weakref.WeakKeyDictionary[Account, dict[tuple[str, str], Home]] = (
-            weakref.WeakKeyDictionary()
-        )
+        self.lock = threading.Lock()
+        self.known: dict[tuple[str, str], Home] = {}
 
-    def get(self, account: Account, object_type: str, stage_id: str) -> Home | None:
-        with self._lock:
-            return self._by_account.get(account, {}).get((object_type, stage_id))
+    def get(self, object_type: str, stage_id: str) -> Home | None:
+        with self.lock:
+            return self.known.get((object_type, stage_id))
 
-    def put(self, account: Account, object_type: str, stage_id: str, home: Home) -> None:
-        with self._lock:
-            self._by_account.setdefault(account, {})[(object_type, stage_id)] = home
+    def put(self, object_type: str, stage_id: str, home: Home) -> None:
+        with self.lock:
+            self.known[(object_type, stage_id)] = home
 
 
-HOMES = _Homes()
+def homes(account: Account) -> Homes:
+    """Where this account's stages live, kept in its context."""
+    return account.adapter_state("hubspot.homes", Homes)
 
 
 def pipeline_id(account: Account, kind: ObjectKind, name: str) -> str:
     """The id of the pipeline labelled `name` of this object type in this account, looked up once
     until a pipeline write retires the entry."""
-
-    def look_up() -> str:
-        found = account.client.request("GET", kind.pipelines).json().get("results") or []
-        matches = [p for p in found if p.get("label") == name and not p.get("archived")]
-        if len(matches) != 1:
-            many = "no" if not matches else str(len(matches))
-            raise ContainerNotFound(
-                f"HubSpot has {many} {kind.noun} pipeline labelled {name!r} in this account; "
-                "declare it with pulumi_stages.hubspot.Pipeline or fix the name"
-            )
-        return str(matches[0]["id"])
-
-    return account.remember(f"{kind.noun} pipeline", name, look_up)
-
-
-def _delete(client: ApiClient, path: str, kind: ObjectKind) -> None:
-    """DELETE with the reference check on; an object already gone (404) counts as deleted."""
-    try:
-        client.request("DELETE", path, params={kind.validate_param: "true"})
-    except NotFound:
-        return
+    return container_id(account, HubSpotPipelines(account, kind), name)
 
 
 class MoveRefused(StagesError):
@@ -214,7 +221,7 @@ class MoveRefused(StagesError):
         count = sum(len(ids) for ids, _ in refused)
         reasons = "; ".join(f"{kind.noun} {', '.join(ids)}: {why}" for ids, why in refused[:5])
         super().__init__(
-            f"HubSpot refused to move {count} of {sent} {kind.object_type} to stage "
+            f"HubSpot refused to move {count} of {sent} {kind.records} to stage "
             f"{to_stage_id}: {reasons}. Nothing was deleted: the stage they sit in is kept. "
             f"Fix what HubSpot names (the {kind.noun}, or the validation rule), then run "
             "`pulumi up` again; the move goes on with what is left."
@@ -231,14 +238,14 @@ class HubSpotStages:
         self.kind = kind
         self.listing = listing
         """The kind of the account's listing these stages are kept in (shared with the core)."""
-        self.records_word = kind.object_type
+        self.records_word = kind.records
         self._moved: set[str] = set()
         self.delete_checks_records = True
         """[doc] Deletes carry the validate flag: HubSpot refuses a stage records still use."""
         """Records this backend moved (one move of a stage's records uses one backend)."""
 
     def _remote(self, stage: dict[str, Any], home: Home) -> Remote:
-        HOMES.put(self.account, self.kind.object_type, str(stage["id"]), home)
+        homes(self.account).put(self.kind.object_type, str(stage["id"]), home)
         outs = stage_outputs(self.kind.object_type, stage, home.pipeline_id, home.pipeline)
         return Remote(id=str(stage["id"]), outs=outs)
 
@@ -255,7 +262,7 @@ class HubSpotStages:
         of these stages (one GET shared by every thread and resource of the process; fetched
         now when none is held), with the stage as listed. A stage in no listing is confirmed
         gone by a fresh listing."""
-        home = HOMES.get(self.account, self.kind.object_type, stage_id)
+        home = homes(self.account).get(self.kind.object_type, stage_id)
         if home is not None:
             return home, None
         listing = self.account.listing(self.listing)
@@ -266,7 +273,7 @@ class HubSpotStages:
         for load in loads:
             found = next((r for r in load() if r.id == stage_id), None)
             if found is not None:
-                return HOMES.get(self.account, self.kind.object_type, stage_id), found
+                return homes(self.account).get(self.kind.object_type, stage_id), found
         return None, None
 
     def _home(self, stage_id: str) -> Home | None:
@@ -321,7 +328,8 @@ class HubSpotStages:
         home = self._home(id_)
         if home is None:
             return  # in no pipeline: already gone
-        _delete(self.client, f"{self._stages_path(home)}/{id_}", self.kind)
+        path = f"{self._stages_path(home)}/{id_}"
+        delete_if_present(self.client, path, {self.kind.validate_param: "true"})
 
     def sole_stage_home(self, stage_id: str) -> Home | None:
         """The stage's pipeline when the stage is its only live stage (HubSpot refuses to delete
@@ -374,7 +382,7 @@ class HubSpotStages:
         }
         if after:
             body["after"] = after
-        SEARCH_PACE.wait(self.account)  # search's own per-second limit (`pacing.py`)
+        search_pace(self.account).wait()  # search's own per-second limit (`pacing.py`)
         result: dict[str, Any] = self.client.request(
             "POST", f"{self.kind.objects}/search", json=body, idempotent=True
         ).json()
@@ -439,15 +447,20 @@ class HubSpotStages:
         ended without one; the first page's number when a page holds some; None when
         `CONFIRM_PAGES` pages held none and the list goes on."""
         wanted = set(stage_ids)
-        after: str | None = None
-        for _ in range(CONFIRM_PAGES):
+
+        def page_after(after: str | None) -> dict[str, Any]:
             params: dict[str, str | int] = {
                 "limit": 100,  # [doc] the list endpoint's largest page
                 "properties": self.kind.stage_property,
             }
             if after:
                 params["after"] = after
-            listed = self.client.request("GET", self.kind.objects, params=params).json()
+            listed: dict[str, Any] = self.client.request(
+                "GET", self.kind.objects, params=params
+            ).json()
+            return listed
+
+        for read, listed in enumerate(follow_cursor(page_after, after_cursor), start=1):
             held = [
                 str((r.get("properties") or {}).get(self.kind.stage_property))
                 for r in listed.get("results") or []
@@ -455,22 +468,23 @@ class HubSpotStages:
             found = sum(1 for stage in held if stage in wanted)
             if found:
                 return found  # not empty: an "at least" is enough to stop a delete
-            after = ((listed.get("paging") or {}).get("next") or {}).get("after")
-            if not after:
-                return 0
-        return None
+            if read == CONFIRM_PAGES and after_cursor(listed):
+                return None
+        return 0
 
     def record_page(self, stage_id: str, size: int) -> list[str]:
         """Records search still shows in the stage, less the ones this backend already moved
         (a lagging index shows them a while longer: they are never PATCHed or counted twice)."""
-        after: str | None = None
-        while True:
-            found = self._search(stage_id, min(size, 200), after)
-            fresh = [str(r["id"]) for r in found.get("results") or []]
-            fresh = [i for i in fresh if i not in self._moved]
-            after = ((found.get("paging") or {}).get("next") or {}).get("after")
-            if fresh or not after:
+
+        def page_after(after: str | None) -> dict[str, Any]:
+            return self._search(stage_id, min(size, 200), after)
+
+        for found in follow_cursor(page_after, after_cursor):
+            ids = [str(r["id"]) for r in found.get("results") or []]
+            fresh = [i for i in ids if i not in self._moved]
+            if fresh:
                 return fresh
+        return []
 
     def _placed_in(self, to_stage_id: str) -> dict[str, str]:
         """The properties that put a record in the stage: the stage and its pipeline ([doc] a
@@ -531,6 +545,19 @@ class HubSpotPipelines:
         self.client = account.client
         self.kind = kind
 
+    @property
+    def container(self) -> ContainerKind:
+        """This object type's pipelines, as the lookup by label names them."""
+        word = self.kind.word
+        declared_by = "pulumi_stages.hubspot.Pipeline"
+        return ContainerKind(
+            f"{word} pipeline", "HubSpot", f"{word} pipeline labelled", declared_by
+        )
+
+    def live_named(self, name: str) -> Iterator[Remote]:
+        """Every live pipeline of the type ([doc] the listing has no search and no paging)."""
+        return self.list_all()
+
     def _remote(self, pipeline: dict[str, Any], seeded: bool = False) -> Remote:
         outs = pipeline_outputs(self.kind.object_type, pipeline)
         if seeded:  # the stages this pipeline was created with, for the stage resources
@@ -578,7 +605,8 @@ class HubSpotPipelines:
         return self._remote(response.json())
 
     def delete(self, id_: str) -> None:
-        _delete(self.client, f"{self.kind.pipelines}/{id_}", self.kind)
+        path = f"{self.kind.pipelines}/{id_}"
+        delete_if_present(self.client, path, {self.kind.validate_param: "true"})
 
     def find(self, inputs: Mapping[str, Any]) -> list[Remote]:
         """Pipelines labelled as declared, for create recovery: one whose stages are the seeded

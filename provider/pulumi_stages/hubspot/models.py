@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BeforeValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from ..core.models import AdoptableInputs, Name, ObjectId, Position
-
-ObjectType = Literal["deals", "tickets"]
-"""The object types whose pipelines are managed."""
 
 
 def _probability(value: Any) -> float | None:
@@ -78,6 +75,13 @@ class TicketStageInputs(StageInputs):
     ticket_state: TicketState = None
 
 
+class ObjectStageInputs(StageInputs):
+    """A stage of another object type's pipeline (leads, orders, a custom object...): a label
+    and a position only ([doc] stage metadata is optional for every type but deals)."""
+
+    object_type: str | None = None
+
+
 class PipelineInputs(AdoptableInputs):
     """A declared pipeline; `seed` lists the stages it is created with (used at create only)."""
 
@@ -91,17 +95,20 @@ def metadata_of(object_type: str, inputs: dict[str, Any]) -> dict[str, Any] | No
     if object_type == "deals":
         probability = inputs.get("probability")
         return None if probability is None else {"probability": str(float(probability))}
+    if object_type != "tickets":
+        return None  # [doc] no metadata field is documented for the other types
     state = inputs.get("ticket_state")
     return None if state is None else {"ticketState": state}
 
 
 def new_stage_metadata(object_type: str, inputs: dict[str, Any]) -> dict[str, Any]:
     """A new stage's `metadata`, always sent: [doc] PipelineStageInput requires it on create (a
-    ticket stage declared without a state opens as OPEN, as HubSpot's own default stages do)."""
+    ticket stage declared without a state opens as OPEN, as HubSpot's own default stages do;
+    other types' stages send `{}`, as [seen] the Terraform provider's do)."""
     found = metadata_of(object_type, inputs)
     if found is not None:
         return found
-    return {} if object_type == "deals" else {"ticketState": "OPEN"}
+    return {"ticketState": "OPEN"} if object_type == "tickets" else {}
 
 
 def stage_outputs(
@@ -121,8 +128,10 @@ def stage_outputs(
     if object_type == "deals":
         raw = metadata.get("probability")
         outs["probability"] = None if raw in (None, "") else float(raw)
-    else:
+    elif object_type == "tickets":
         outs["ticket_state"] = metadata.get("ticketState")
+    else:
+        outs["object_type"] = object_type
     return outs
 
 

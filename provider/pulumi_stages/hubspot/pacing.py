@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import threading
 import time
-import weakref
 
 from ..core.account import Account
 
@@ -17,25 +16,26 @@ token"; api-notes: sources say 4-5, so 4, which fits under both."""
 
 
 class SearchPace:
-    """One slot per `1 / SEARCHES_PER_SECOND` seconds per account, shared by every thread of
-    the provider process; a caller waits for its slot outside the lock."""
+    """One slot per `1 / SEARCHES_PER_SECOND` seconds for one account, shared by every thread
+    of the provider process; a caller waits for its slot outside the lock."""
 
     def __init__(self, per_second: float = SEARCHES_PER_SECOND) -> None:
         self.interval = 1.0 / per_second
-        self._lock = threading.Lock()
-        self._next: weakref.WeakKeyDictionary[Account, float] = weakref.WeakKeyDictionary()
+        self.lock = threading.Lock()
+        self.next_slot = 0.0
 
-    def wait(self, account: Account) -> float:
-        """Block until this account may send its next search; the seconds waited."""
-        with self._lock:
+    def wait(self) -> float:
+        """Block until the account may send its next search; the seconds waited."""
+        with self.lock:
             now = time.monotonic()
-            slot = max(now, self._next.get(account, now))
-            self._next[account] = slot + self.interval
+            slot = max(now, self.next_slot)
+            self.next_slot = slot + self.interval
         delay = slot - now
         if delay > 0:
             time.sleep(delay)
         return delay
 
 
-SEARCH_PACE = SearchPace()
-"""The process's pace of searches, per account."""
+def search_pace(account: Account) -> SearchPace:
+    """The account's pace of searches, kept in its context."""
+    return account.adapter_state("hubspot.search-pace", SearchPace)

@@ -1,14 +1,18 @@
-"""The `hubspot:` section of a stage set: deal and ticket pipelines by label, each with its stages
-in order; pipelines are found or created by label in each account."""
+"""The `hubspot:` section of a stage set: pipelines by label under their object type (`deals`,
+`tickets`, `leads`, `orders`, `services`, `appointments`, `courses`, `listings`, and
+`custom_objects` keyed by type id), each with its stages in order; pipelines are found or created
+by label in each account."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, ClassVar
+import functools
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, ClassVar
 
 import pulumi
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
+from ..core.container_sections import ContainerSpec, container_problems, declare_stage_list
 from ..core.models import Flag, Name, ObjectId
 from ..core.sections import (
     DeclaredSection,
@@ -17,13 +21,17 @@ from ..core.sections import (
     RetiredStageSpec,
     SectionSpec,
     SetBuilder,
-    Spec,
-    repeats,
-    retired_problems,
-    stage_repeats,
 )
+from .kinds import OTHER_TYPES, most_stages
 from .models import DealProbability, TicketState
+from .object_stages import Stage, StageOrder
 from .stage import DealStage, DealStageOrder, Pipeline, TicketStage, TicketStageOrder
+
+CUSTOM_EXAMPLE = "2-1"
+"""Any custom object's type id: they all take as many stages."""
+
+CustomTypeId = Annotated[str, StringConstraints(pattern=r"^2-[0-9]+$")]
+"""[doc] a custom object's type id, `2-` and a number (its name is not accepted)."""
 
 
 class DealStageSpec(DeclaredStageSpec):
@@ -50,6 +58,15 @@ class TicketStageSpec(DeclaredStageSpec):
         return {"ticket_state": self.ticket_state}
 
 
+class ObjectStageSpec(DeclaredStageSpec):
+    """One stage of another object type's pipeline: a name ([doc] only deal stages need
+    metadata)."""
+
+    def fields(self) -> dict[str, Any]:
+        """The stage's own fields, as resource inputs: none beyond its name."""
+        return {}
+
+
 PIPELINE_ID_HELP = (
     "HubSpot's id of an existing pipeline to take over whatever its label in this account "
     "(`default`: the deal pipeline every portal starts with, labelled in the portal's language); "
@@ -57,15 +74,9 @@ PIPELINE_ID_HELP = (
 )
 
 
-class PipelineSpec(Spec):
-    """What deal and ticket pipelines declare besides their stages."""
+class PipelineSpec(ContainerSpec):
+    """What pipelines of every object type declare besides their stages."""
 
-    name: Name
-    adopt: Flag = Field(
-        default=False,
-        description="Take over an existing pipeline with this label and its stages (the "
-        "section's `adopt` does it for all).",
-    )
     key: Name | None = Field(
         default=None,
         description="Stable identity of the pipeline in Pulumi; defaults to its name. Keep the "
@@ -73,11 +84,6 @@ class PipelineSpec(Spec):
         "stages untouched) instead of a new pipeline.",
     )
     id: ObjectId = Field(default=None, description=PIPELINE_ID_HELP)
-
-    @property
-    def identity(self) -> str:
-        """The key that names the pipeline's resources (and its stages')."""
-        return self.key or self.name
 
 
 class DealPipelineSpec(PipelineSpec):
@@ -103,8 +109,31 @@ class TicketPipelineSpec(PipelineSpec):
     )
 
 
+class ObjectPipelineSpec(PipelineSpec):
+    """A custom object's pipeline, found or created by label (or taken over by id), and its
+    stages in display order ([doc] at most 100)."""
+
+    stages: list[ObjectStageSpec] = Field(
+        default_factory=list, max_length=most_stages(CUSTOM_EXAMPLE)
+    )
+    retired: list[RetiredStageSpec] = Field(
+        default_factory=list,
+        description="Stages to take out: their records move to `moved_to` first, or `keep`.",
+    )
+
+
+class LimitedPipelineSpec(ObjectPipelineSpec):
+    """A lead, order, service, appointment, course or listing pipeline, found or created by
+    label (or taken over by id), and its stages in display order ([doc] at most 30)."""
+
+    stages: list[ObjectStageSpec] = Field(default_factory=list, max_length=most_stages("leads"))
+
+
+AnyPipelineSpec = DealPipelineSpec | TicketPipelineSpec | ObjectPipelineSpec
+
+
 class HubSpotSection(SectionSpec):
-    """HubSpot deal and ticket pipelines with their stages."""
+    """HubSpot pipelines of every object type that has them, with their stages."""
 
     attribute_names: ClassVar[tuple[str, ...]] = ("hubspot_pipelines", "hubspot_stages")
 
@@ -113,89 +142,125 @@ class HubSpotSection(SectionSpec):
     )
     deals: list[DealPipelineSpec] = Field(default_factory=list)
     tickets: list[TicketPipelineSpec] = Field(default_factory=list)
+    leads: list[LimitedPipelineSpec] = Field(
+        default_factory=list, description="Lead pipelines (Sales Hub Professional, Enterprise)."
+    )
+    orders: list[LimitedPipelineSpec] = Field(default_factory=list)
+    services: list[LimitedPipelineSpec] = Field(default_factory=list)
+    appointments: list[LimitedPipelineSpec] = Field(default_factory=list)
+    courses: list[LimitedPipelineSpec] = Field(default_factory=list)
+    listings: list[LimitedPipelineSpec] = Field(default_factory=list)
+    custom_objects: dict[CustomTypeId, list[ObjectPipelineSpec]] = Field(
+        default_factory=dict,
+        description="Pipelines of custom objects, keyed by the object's type id (`2-12345`; "
+        "Enterprise accounts).",
+    )
 
-    def _all(self) -> list[tuple[str, DealPipelineSpec | TicketPipelineSpec]]:
-        return [("deals", p) for p in self.deals] + [("tickets", p) for p in self.tickets]
+    def _all(self) -> list[tuple[str, AnyPipelineSpec]]:
+        found: list[tuple[str, AnyPipelineSpec]] = [("deals", p) for p in self.deals]
+        found += [("tickets", p) for p in self.tickets]
+        for object_type in OTHER_TYPES:
+            found += [(object_type, p) for p in getattr(self, object_type)]
+        for type_id, pipelines in self.custom_objects.items():
+            found += [(type_id, p) for p in pipelines]
+        return found
 
     def declare(self, builder: SetBuilder) -> DeclaredSection:
         declared = DeclaredSection(attributes={"hubspot_pipelines": {}, "hubspot_stages": {}})
         for object_type, spec in self._all():
-            stage_class: type[DealStage | TicketStage] = (
-                DealStage if object_type == "deals" else TicketStage
-            )
-            order_class = DealStageOrder if object_type == "deals" else TicketStageOrder
-            live: Sequence[DealStageSpec | TicketStageSpec] = spec.stages
-            seed = [
-                {"name": s.name, "display_order": builder.position_hint(i), **s.fields()}
-                for i, s in enumerate(live)
-            ]
-            pipeline = Pipeline(
-                builder.resource_name(object_type, spec.identity),
-                name=spec.name,
-                object_type=object_type,
-                seed=seed,
-                adopt=self.adopt or spec.adopt or None,
-                adopt_id=spec.id,
-                opts=builder.child_options(),
-            )
-            stages: dict[str, pulumi.CustomResource] = {}
-            for index, stage in enumerate(live):
-                stages[stage.identity] = stage_class(
-                    builder.resource_name(object_type, spec.identity, stage.identity),
-                    name=stage.name,
-                    # its pipeline by identity: known in a preview (unlike pipeline.name), and
-                    # a keyed rename of the pipeline never replaces its stages
-                    pipeline=spec.identity,
-                    pipeline_id=pipeline.id,  # a replaced pipeline replaces its stages
-                    display_order=builder.position_hint(index),
-                    # by id, the pipeline's stages too
-                    adopt=self.adopt or spec.adopt or spec.id is not None or stage.adopt or None,
-                    ordered_by_set=True,
-                    opts=_with(pipeline, builder.stage_options("display_order", [pipeline])),
-                    **stage.fields(),
-                )
-                declared.stage_ids[f"{object_type}/{spec.name}/{stage.identity}"] = stages[
-                    stage.identity
-                ].id
-            for entry in spec.retired:
-                target = next((stages[s.identity] for s in live if s.name == entry.moved_to), None)
-                stage_class(
-                    builder.resource_name(object_type, spec.identity, entry.identity),
-                    name=entry.name,
-                    pipeline=spec.identity,
-                    pipeline_id=pipeline.id,
-                    ordered_by_set=True,
-                    retirement=entry.control(target.id if target else None),
-                    opts=_with(pipeline, builder.stage_options("display_order", [pipeline])),
-                )
-            builder.order(
-                order_class,
-                builder.resource_name(object_type, spec.identity),
-                live,
-                stages,
-                spec.retired,
-            )
+            pipeline, stages = self._declare_pipeline(builder, object_type, spec)
+            for identity, stage in stages.items():
+                declared.stage_ids[f"{object_type}/{spec.name}/{identity}"] = stage.id
             declared.attributes["hubspot_pipelines"][(object_type, spec.name)] = pipeline
             declared.attributes["hubspot_stages"][(object_type, spec.name)] = stages
         return declared
 
+    def _declare_pipeline(
+        self, builder: SetBuilder, object_type: str, spec: AnyPipelineSpec
+    ) -> tuple[Pipeline, dict[str, pulumi.CustomResource]]:
+        """The pipeline, created with its stages, and the stage resources that take them over
+        (by identity; retired ones and the order declared too)."""
+        stage_class = _stage_class(object_type)
+        live: Sequence[DealStageSpec | TicketStageSpec | ObjectStageSpec] = spec.stages
+        seed = [
+            {"name": s.name, "display_order": builder.position_hint(i), **s.fields()}
+            for i, s in enumerate(live)
+        ]
+        pipeline = Pipeline(
+            builder.resource_name(object_type, spec.identity),
+            name=spec.name,
+            object_type=object_type,
+            seed=seed,
+            adopt=self.adopt or spec.adopt or None,
+            adopt_id=spec.id,
+            opts=builder.child_options(),
+        )
+
+        def in_pipeline(resource_name: str, name: str, **inputs: Any) -> pulumi.CustomResource:
+            return stage_class(
+                resource_name,
+                name=name,
+                # its pipeline by identity: known in a preview (unlike pipeline.name), and a
+                # keyed rename of the pipeline never replaces its stages
+                pipeline=spec.identity,
+                pipeline_id=pipeline.id,  # a replaced pipeline replaces its stages
+                ordered_by_set=True,
+                opts=_with(pipeline, builder.stage_options("display_order", [pipeline])),
+                **inputs,
+            )
+
+        stages = declare_stage_list(
+            builder,
+            (object_type, spec.identity),
+            live,
+            spec.retired,
+            live=lambda resource_name, stage, index: in_pipeline(
+                resource_name,
+                stage.name,
+                display_order=builder.position_hint(index),
+                # by id, the pipeline's stages too
+                adopt=self.adopt or spec.adopt or spec.id is not None or stage.adopt or None,
+                **stage.fields(),
+            ),
+            retire=lambda resource_name, entry, control: in_pipeline(
+                resource_name, entry.name, retirement=control
+            ),
+            order=_order_class(object_type),
+        )
+        return pipeline, stages
+
     def repeats(self) -> list[tuple[Location, str]]:
         problems: list[tuple[Location, str]] = []
-        for object_type in ("deals", "tickets"):
+        for object_type in dict.fromkeys(t for t, _ in self._all()):
             pipelines = [p for t, p in self._all() if t == object_type]
-            names = [((object_type, i, "name"), p.name) for i, p in enumerate(pipelines)]
-            problems += list(repeats(names, "pipeline name"))
-            if any(p.key for p in pipelines):  # else a repeated key is a repeated name
-                keys = [((object_type, i, "key"), p.identity) for i, p in enumerate(pipelines)]
-                problems += list(repeats(keys, "pipeline key"))
-            for i, pipeline in enumerate(pipelines):
-                at: Location = (object_type, i)
-                problems += stage_repeats((*at, "stages"), pipeline.stages)
-                problems += retired_problems((*at, "retired"), pipeline.stages, pipeline.retired)
+            problems += container_problems(_where(object_type), pipelines, "pipeline")
         return problems
 
     def stage_count(self) -> int:
         return sum(len(p.stages) for _, p in self._all())
+
+
+def _where(object_type: str) -> Location:
+    """Where an object type's pipelines sit in the section (`custom_objects` by type id)."""
+    return (object_type,) if object_type[0].isalpha() else ("custom_objects", object_type)
+
+
+def _stage_class(object_type: str) -> Callable[..., pulumi.CustomResource]:
+    """What declares a stage of the type: DealStage, TicketStage, or Stage of that type."""
+    if object_type == "deals":
+        return DealStage
+    if object_type == "tickets":
+        return TicketStage
+    return functools.partial(Stage, object_type=object_type)
+
+
+def _order_class(object_type: str) -> type[Any]:
+    """What orders the type's stages in one pipeline."""
+    if object_type == "deals":
+        return DealStageOrder
+    if object_type == "tickets":
+        return TicketStageOrder
+    return StageOrder.for_type(object_type)
 
 
 def _with(pipeline: Pipeline, opts: pulumi.ResourceOptions) -> pulumi.ResourceOptions:

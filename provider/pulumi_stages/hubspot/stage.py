@@ -18,27 +18,21 @@ from ..core.backend import Backend, Remote
 from ..core.config import ApiSettings
 from ..core.errors import DeleteRefused, StagesError
 from ..core.ordering import OrderingProvider, OrderResource
-from ..core.resource import RECOVERS_KEY, REPLACING_KEY, ApiResource, ApiResourceProvider
+from ..core.resource import ApiResource, ApiResourceProvider
+from ..core.stage_inputs import stage_inputs
 from .api import (
     DEALS,
-    HOMES,
+    SETTINGS,
     TICKETS,
     Home,
     HubSpotDialect,
     HubSpotPipelines,
     HubSpotStages,
     ObjectKind,
-    portal_of,
+    homes,
 )
+from .kinds import kind_of, pipeline_word, slug, stage_word, unslug
 from .models import DealStageInputs, PipelineInputs, TicketStageInputs, stage_outputs
-
-SETTINGS = ApiSettings(
-    api="HubSpot",
-    namespace="hubspot",
-    env_prefix="HUBSPOT",
-    default_base_url="https://api.hubapi.com",
-    identify=portal_of,
-)
 
 
 class PipelineKeepsAStage(StagesError):
@@ -82,11 +76,11 @@ class HubSpotStageProvider(ApiResourceProvider):
     def make_backend(self, account: Account) -> Backend:
         return HubSpotStages(account, self.objects, self.kind)
 
-    def _state(self, remote: Remote, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    def outputs_for(self, remote: Remote, inputs: Mapping[str, Any]) -> dict[str, Any]:
         """As any stage; one that follows its pipeline's id (as in a set) keeps the declared
         label of its pipeline: a pipeline renamed by hand is the Pipeline's drift, never a
         replace of its stages."""
-        outs = dict(super()._state(remote, inputs))
+        outs = dict(super().outputs_for(remote, inputs))
         if inputs.get("pipeline_id") is not None and inputs.get("pipeline"):
             outs["pipeline"] = inputs["pipeline"]
         return outs
@@ -116,7 +110,7 @@ class HubSpotStageProvider(ApiResourceProvider):
             ) from None
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """As any stage, the pipeline's label kept as `_state` keeps it."""
+        """As any stage, the pipeline's label kept as `outputs_for` keeps it."""
         result = super().read(id_, props)
         if result.id and result.inputs is not None and result.outs is not None:
             result.inputs["pipeline"] = result.outs.get("pipeline")
@@ -167,8 +161,8 @@ class HubSpotPipelineProvider(ApiResourceProvider):
                 raise ReferencedByWorkflow("pipeline", props.get("name"), id_, refused) from None
             raise
 
-    def _owned(self, inputs: Mapping[str, Any]) -> tuple[str, ...]:
-        return tuple(name for name in super()._owned(inputs) if name != "seed")
+    def owned_fields(self, inputs: Mapping[str, Any]) -> tuple[str, ...]:
+        return tuple(name for name in super().owned_fields(inputs) if name != "seed")
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Create (or adopt) the pipeline; stages it was created with go to the journal and the
@@ -176,10 +170,10 @@ class HubSpotPipelineProvider(ApiResourceProvider):
         result = super().create(props)
         outs = {k: v for k, v in dict(result.outs or {}).items() if k not in ("seeded", "seed")}
         seeded = (result.outs or {}).get("seeded")
-        if not seeded and props.get(RECOVERS_KEY) and not props.get(REPLACING_KEY):
+        if not seeded and self.recovers(props):
             seeded = self._recovered_seed(props, str(result.id))
         if seeded:
-            self._hand_over(props, str(result.id), str(outs.get("name")), seeded)
+            self.hand_over_seeded_stages(props, str(result.id), str(outs.get("name")), seeded)
         return CreateResult(result.id, outs)
 
     def _recovered_seed(self, props: Mapping[str, Any], pipeline_id: str) -> list[dict[str, Any]]:
@@ -193,19 +187,18 @@ class HubSpotPipelineProvider(ApiResourceProvider):
         backend = HubSpotPipelines(self.account(), self.objects)
         return [s for s in backend.stages_of(pipeline_id) if str(s.get("label")) in declared]
 
-    def _hand_over(
+    def hand_over_seeded_stages(
         self, props: Mapping[str, Any], pipeline_id: str, label: str, seeded: list[dict[str, Any]]
     ) -> None:
+        """The stages the pipeline's POST made go to the stage resources that declare them."""
         account = self.account()
-        journal = self._journal(account, props)
-        stage_kind = STAGE_PROVIDERS[self.objects.object_type].kind
+        stage_kind = stage_word(self.objects)
         for stage in seeded:
             outs = stage_outputs(self.objects.object_type, stage, pipeline_id, label)
             remote = Remote(id=str(stage["id"]), outs=outs)
             identity = stage_identity(outs["name"], label, pipeline_id)
-            journal.created(stage_kind, identity, journal.begin(stage_kind, identity), remote.id)
-            HOMES.put(account, self.objects.object_type, remote.id, Home(pipeline_id, label))
-            account.wrote(stage_kind, remote)
+            homes(account).put(self.objects.object_type, remote.id, Home(pipeline_id, label))
+            self.hand_over(account, props, stage_kind, identity, remote)
 
 
 class DealPipelineProvider(HubSpotPipelineProvider):
@@ -228,16 +221,46 @@ PIPELINE_PROVIDERS: dict[str, type[HubSpotPipelineProvider]] = {
     "deals": DealPipelineProvider,
     "tickets": TicketPipelineProvider,
 }
+PIPELINE_PROVIDER_PREFIX = "PipelineProvider_"
 
 
-def _object_type(object_type: str) -> str:
-    if object_type not in STAGE_PROVIDERS:
-        raise ValueError(f"object_type must be 'deals' or 'tickets', got {object_type!r}")
-    return object_type
+def pipeline_provider(object_type: str) -> type[HubSpotPipelineProvider]:
+    """The pipeline provider of an object type: the deal and ticket ones above, else a class
+    made once per type and kept in this module under `PipelineProvider_<type>`, so a pickled
+    provider names it and the provider process makes it again on import (`__getattr__`)."""
+    if object_type in PIPELINE_PROVIDERS:
+        return PIPELINE_PROVIDERS[object_type]
+    name = PIPELINE_PROVIDER_PREFIX + slug(object_type)
+    made = globals().get(name)
+    if made is None:
+        kind = kind_of(object_type)
+        made = type(
+            name,
+            (HubSpotPipelineProvider,),
+            {
+                "__module__": __name__,
+                "__qualname__": name,
+                "__doc__": f"{kind.object_type} pipelines.",
+                "objects": kind,
+                "kind": pipeline_word(kind),
+                "noun": "pipeline",
+            },
+        )
+        globals()[name] = made
+    return made
+
+
+def __getattr__(name: str) -> Any:
+    """Pipeline providers of other object types, by the name `pipeline_provider` gives them."""
+    if name.startswith(PIPELINE_PROVIDER_PREFIX):
+        return pipeline_provider(unslug(name.removeprefix(PIPELINE_PROVIDER_PREFIX)))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Pipeline(ApiResource, module="hubspot", name="Pipeline"):
-    """A HubSpot deal or ticket pipeline, found or created by label in each account."""
+    """A HubSpot pipeline of any object type that has them (deals, tickets, leads, orders,
+    services, appointments, courses, listings, or a custom object by its type id), found or
+    created by label in each account."""
 
     name: pulumi.Output[str]
     object_type: pulumi.Output[str]
@@ -257,8 +280,9 @@ class Pipeline(ApiResource, module="hubspot", name="Pipeline"):
         adopt_id: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        """Declare a pipeline of `object_type`; `seed` are the stages (name, display_order,
-        probability or ticket_state) it is created with, in the same request."""
+        """Declare a pipeline of `object_type` (`deals`, `tickets`, `leads`, ..., or `2-12345`);
+        `seed` are the stages (name, display_order, probability or ticket_state) it is created
+        with, in the same request."""
         inputs: dict[str, Any] = {
             "name": name,
             "display_order": display_order,
@@ -267,7 +291,7 @@ class Pipeline(ApiResource, module="hubspot", name="Pipeline"):
             "adopt_id": adopt_id,
         }
         ignore = pulumi.ResourceOptions(ignore_changes=["seed"])
-        provider = PIPELINE_PROVIDERS[_object_type(object_type)]()
+        provider = pipeline_provider(object_type)()
         super().__init__(
             provider, resource_name, inputs, pulumi.ResourceOptions.merge(opts, ignore)
         )
@@ -282,29 +306,6 @@ class _Stage(ApiResource):
     display_order: pulumi.Output[int | None]
     stage_id: pulumi.Output[str]
     output_names = ("stage_id", "created_at", "updated_at")
-
-
-def _stage_inputs(
-    *,
-    name: Any,
-    pipeline: Any,
-    pipeline_id: Any,
-    display_order: Any,
-    adopt: Any,
-    adopt_id: Any,
-    ordered_by_set: bool | None,
-    retirement: Mapping[str, Any] | None,
-) -> dict[str, Any]:
-    return {
-        "name": name,
-        "pipeline": pipeline,
-        "pipeline_id": pipeline_id,
-        "display_order": display_order,
-        "adopt": adopt,
-        "adopt_id": adopt_id,
-        "ordered_by_set": ordered_by_set,
-        **(retirement or {}),
-    }
 
 
 class DealStage(_Stage, module="hubspot", name="DealStage"):
@@ -328,17 +329,20 @@ class DealStage(_Stage, module="hubspot", name="DealStage"):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare a deal stage; HubSpot needs a `probability` (0.0 to 1.0) to create one."""
-        inputs = _stage_inputs(
-            name=name,
-            pipeline=pipeline,
-            pipeline_id=pipeline_id,
-            display_order=display_order,
+        fields = {
+            "name": name,
+            "pipeline": pipeline,
+            "pipeline_id": pipeline_id,
+            "display_order": display_order,
+            "probability": probability,
+        }
+        inputs = stage_inputs(
+            fields,
             adopt=adopt,
             adopt_id=adopt_id,
             ordered_by_set=ordered_by_set,
             retirement=retirement,
         )
-        inputs["probability"] = probability
         super().__init__(DealStageProvider(), resource_name, inputs, opts)
 
 
@@ -363,17 +367,20 @@ class TicketStage(_Stage, module="hubspot", name="TicketStage"):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare a ticket stage; `ticket_state` is OPEN (the default) or CLOSED."""
-        inputs = _stage_inputs(
-            name=name,
-            pipeline=pipeline,
-            pipeline_id=pipeline_id,
-            display_order=display_order,
+        fields = {
+            "name": name,
+            "pipeline": pipeline,
+            "pipeline_id": pipeline_id,
+            "display_order": display_order,
+            "ticket_state": ticket_state,
+        }
+        inputs = stage_inputs(
+            fields,
             adopt=adopt,
             adopt_id=adopt_id,
             ordered_by_set=ordered_by_set,
             retirement=retirement,
         )
-        inputs["ticket_state"] = ticket_state
         super().__init__(TicketStageProvider(), resource_name, inputs, opts)
 
 

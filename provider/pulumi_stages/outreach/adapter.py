@@ -6,9 +6,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..core.registry import Adapter
+from .api import SETTINGS
 from .export import export_section
 from .section import OutreachSection
-from .stage import SETTINGS, OutreachStageProvider
+from .stage import OutreachStageProvider
 
 
 def example(stages: Sequence[Mapping[str, str]]) -> dict[str, Any]:

@@ -7,11 +7,28 @@ from typing import Any
 
 import httpx
 
-from ..core.backend import Remote, delete_if_present, fetch_or_none
-from ..core.http import ApiClient
-from ..core.ratelimit import X_RATELIMIT, RateHeaders
-from ..core.records import PAGE_SIZE, RecordCount
+from ..core.contract import (
+    PAGE_SIZE,
+    X_RATELIMIT,
+    ApiClient,
+    ApiSettings,
+    RateHeaders,
+    RecordCount,
+    Remote,
+    auth_hint,
+    body_link,
+    delete_if_present,
+    fetch_or_none,
+    follow_pages,
+)
 from .models import StageRecord
+
+SETTINGS = ApiSettings(
+    api="Outreach",
+    namespace="outreach",
+    env_prefix="OUTREACH",
+    default_base_url="https://api.outreach.io/api/v2",
+)
 
 JSON_API = "application/vnd.api+json"
 
@@ -41,11 +58,8 @@ class OutreachDialect:
         return (message, first.get("id"))
 
     def hint(self, status: int, code: str | None, message: str) -> str | None:
-        if status == 401:
-            return "check outreach:accessToken (or OUTREACH_ACCESS_TOKEN); it may have expired"
-        if status == 403:
-            return "the token's user or OAuth scopes do not allow this call (stages.* scopes)"
-        return None
+        forbidden = "the token's user or OAuth scopes do not allow this call (stages.* scopes)"
+        return auth_hint(SETTINGS, status, forbidden)
 
 
 class OutreachStages:
@@ -145,16 +159,10 @@ class OutreachStages:
         self, page_size: int = 100, filters: Mapping[str, str] | None = None
     ) -> Iterator[StageRecord]:
         """Every stage in the account (or matching `filters`), following `links.next`."""
-        params: dict[str, str | int] | None = {"page[size]": page_size, **(filters or {})}
-        url = "/stages"
-        while True:
-            document = self.client.request("GET", url, params=params).json()
-            for resource in document.get("data") or []:
+        params: dict[str, str | int] = {"page[size]": page_size, **(filters or {})}
+        for page in follow_pages(self.client, "/stages", body_link("links", "next"), params=params):
+            for resource in page.items("data"):
                 yield StageRecord.from_resource(resource)
-            following = (document.get("links") or {}).get("next")
-            if not following:
-                return
-            url, params = self.client.next_page(str(following)), None
 
 
 def _stage_of(prospect: dict[str, Any]) -> str:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import Field
 
+from ..core.container_sections import declare_stage_list
 from ..core.models import Flag, HexColor
 from ..core.sections import (
     DeclaredSection,
@@ -39,27 +40,27 @@ class OutreachSection(SectionSpec):
     )
 
     def declare(self, builder: SetBuilder) -> DeclaredSection:
-        stages: dict[str, Stage] = {}
-        for index, stage in enumerate(self.stages):
-            stages[stage.identity] = Stage(
-                builder.resource_name(stage.identity),
-                name=stage.name,
+        def in_order(resource_name: str, name: str, **inputs: Any) -> Stage:
+            opts = builder.stage_options("order")
+            return Stage(resource_name, name=name, ordered_by_set=True, opts=opts, **inputs)
+
+        stages = declare_stage_list(
+            builder,
+            (),
+            self.stages,
+            self.retired,
+            live=lambda resource_name, stage, index: in_order(
+                resource_name,
+                stage.name,
                 color=stage.color,
                 order=builder.position_hint(index),
                 adopt=self.adopt or stage.adopt or None,
-                ordered_by_set=True,
-                opts=builder.stage_options("order"),
-            )
-        for entry in self.retired:
-            target = stages[_identity_of(self.stages, entry.moved_to)] if entry.moved_to else None
-            Stage(
-                builder.resource_name(entry.identity),
-                name=entry.name,
-                ordered_by_set=True,
-                retirement=entry.control(target.id if target else None),
-                opts=builder.stage_options("order"),
-            )
-        builder.order(StageOrder, builder.resource_name(), self.stages, stages, self.retired)
+            ),
+            retire=lambda resource_name, entry, control: in_order(
+                resource_name, entry.name, retirement=control
+            ),
+            order=StageOrder,
+        )
         return DeclaredSection(
             attributes={"outreach_stages": stages},
             stage_ids={key: stage.id for key, stage in stages.items()},
@@ -72,8 +73,3 @@ class OutreachSection(SectionSpec):
 
     def stage_count(self) -> int:
         return len(self.stages)
-
-
-def _identity_of(stages: list[OutreachStageSpec], name: str) -> str:
-    """The identity of the stage called `name` (validation made sure there is one)."""
-    return next(stage.identity for stage in stages if stage.name == name)

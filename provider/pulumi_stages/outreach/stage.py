@@ -12,15 +12,9 @@ from ..core.backend import Backend
 from ..core.config import ApiSettings
 from ..core.ordering import OrderingProvider, OrderResource
 from ..core.resource import ApiResource, ApiResourceProvider
-from .api import OutreachDialect, OutreachStages
+from ..core.stage_inputs import stage_inputs
+from .api import SETTINGS, OutreachDialect, OutreachStages
 from .models import StageInputs
-
-SETTINGS = ApiSettings(
-    api="Outreach",
-    namespace="outreach",
-    env_prefix="OUTREACH",
-    default_base_url="https://api.outreach.io/api/v2",
-)
 
 
 class OutreachStageProvider(ApiResourceProvider):
@@ -63,15 +57,13 @@ class Stage(ApiResource, module="outreach", name="Stage"):
         """Declare a stage. `adopt=True` takes over an existing stage with the same name instead
         of creating one (an ambiguous name fails, naming the candidate ids); `adopt_id` takes over
         that exact stage. Either way only the fields that differ are sent."""
-        inputs: dict[str, Any] = {
-            "name": name,
-            "color": color,
-            "order": order,
-            "adopt": adopt,
-            "adopt_id": adopt_id,
-            "ordered_by_set": ordered_by_set,
-            **(retirement or {}),
-        }
+        inputs = stage_inputs(
+            {"name": name, "color": color, "order": order},
+            adopt=adopt,
+            adopt_id=adopt_id,
+            ordered_by_set=ordered_by_set,
+            retirement=retirement,
+        )
         super().__init__(OutreachStageProvider(), resource_name, inputs, opts)
 
 

@@ -66,6 +66,7 @@ class _Builder:
             stages={stage.name: resources[stage.identity].id for stage in declared},
             opts=self.child_options(),
             released=[stage.name for stage in released],
+            moved_to={stage.name: stage.moved_to for stage in released if stage.moved_to},
         )
 
 

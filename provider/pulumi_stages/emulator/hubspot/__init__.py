@@ -1,6 +1,6 @@
-"""An emulator of HubSpot's CRM Pipelines API (deal and ticket pipelines and stages), the deals and
-tickets in them (CRM objects: search and update) and account info. `state` holds the portal (no
-HTTP), `wire` the wire format and routes."""
+"""An emulator of HubSpot's CRM Pipelines API (pipelines and stages of every object type that has
+them: `objects`), the records in them (CRM objects: search and update) and account info. `state`
+holds the portal (no HTTP), `wire` the wire format and routes."""
 
 from .state import HubSpotError, HubSpotOptions, HubSpotState, StoredPipeline, StoredStage
 from .wire import HubSpotService

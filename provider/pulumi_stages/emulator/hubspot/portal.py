@@ -40,10 +40,31 @@ TICKET_STAGES = (
 """[doc] tickets guide examples: `hs_pipeline_stage` "1" is New; [seen] stages 2-4 and their
 labels in a new portal (public clients' fixtures). guess: ticketState of each as its label says."""
 
+LEAD_PIPELINE = ("lead-pipeline-id", "Lead pipeline")
+"""[seen] the lead pipeline every portal with leads holds: its id in public clients' code (one
+names its label "Lead pipeline"; others show it renamed). guess: that this is its fresh label."""
+
+LEAD_STAGES = (
+    ("new-stage-id", "New"),
+    ("attempting-stage-id", "Attempting"),
+    ("connected-stage-id", "Connected"),
+    ("qualified-stage-id", "Qualified"),
+    ("unqualified-stage-id", "Disqualified"),
+)
+"""[seen] the lead pipeline's stage ids and labels in order, as public clients' code lists them
+for real portals. guess: their metadata is empty (no source shows a lead stage's metadata)."""
+
 FIRST_GENERATED_ID = 1_000_000
 """[seen] ids HubSpot generates for new pipelines and stages are large numbers (seven digits and
 more); starting here, no generated id can equal a seeded one ("0".."4") or another sequence's
 first ids. guess: the exact range, which only a real portal's answers would show."""
 
-SEEDED_STAGE_IDS = frozenset(s[0] for s in DEAL_STAGES) | frozenset(s[0] for s in TICKET_STAGES)
+SEEDED_STAGE_IDS = (
+    frozenset(s[0] for s in DEAL_STAGES)
+    | frozenset(s[0] for s in TICKET_STAGES)
+    | frozenset(s[0] for s in LEAD_STAGES)
+)
 """Every stage id a fresh portal holds."""
+
+SEEDED_PIPELINE_IDS = frozenset({DEAL_PIPELINE[0], TICKET_PIPELINE[0], LEAD_PIPELINE[0]})
+"""Every pipeline id a fresh portal holds (the lead one only where leads are set up)."""

@@ -1,5 +1,6 @@
-"""A HubSpot portal as the emulator keeps it: deal and ticket pipelines, their stages, the deals and
-tickets sitting in those stages, and the API's rules about them, errors as data.
+"""A HubSpot portal as the emulator keeps it: pipelines of each object type it has (`objects.py`),
+their stages, the records sitting in those stages, and the API's rules about them, errors as
+data.
 
 No HTTP here. Sources: developers.hubspot.com CRM Pipelines guide and reference (v3 and the
 date-based 2026-09 version), the official client hubspot-api-python (`hubspot/crm/pipelines`
@@ -16,11 +17,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from .objects import STANDARD, ObjectType, by_path
+from .objects import custom as custom_type
 from .portal import (
     DEAL_PIPELINE,
     DEAL_STAGES,
     FIRST_GENERATED_ID,
+    LEAD_PIPELINE,
+    LEAD_STAGES,
     SEEDED_AT,
+    SEEDED_PIPELINE_IDS,
     SEEDED_STAGE_IDS,
     TICKET_PIPELINE,
     TICKET_STAGES,
@@ -28,25 +34,13 @@ from .portal import (
 from .search import SearchRefused
 from .search import search as run_search
 
-OBJECT_TYPES = {"deals": "deals", "0-3": "deals", "tickets": "tickets", "0-5": "tickets"}
-"""[doc] an object type is named or given by its type id (deals 0-3, tickets 0-5)."""
-
-STAGE_PROPERTY = {"deals": "dealstage", "tickets": "hs_pipeline_stage"}
-"""[doc] the property holding a record's stage."""
-PIPELINE_PROPERTY = {"deals": "pipeline", "tickets": "hs_pipeline"}
-"""[doc] the property holding a record's pipeline."""
-VALIDATE_PARAM = {
-    "deals": "validateDealStageUsagesBeforeDelete",
-    "tickets": "validateReferencesBeforeDelete",
-}
-"""[doc] changelog "pipeline-stage-validation-true": deals use the deal-specific flag, every other
-object type `validateReferencesBeforeDelete`."""
 TICKET_STATES = ("OPEN", "CLOSED")  # [doc] PipelineStage.metadata for tickets
 MAX_LABEL = 255  # guess: the length limit of a label is not documented
 BATCH_LIMIT = 100  # [doc] batch endpoints take at most 100 inputs
 STAGES_PER_PIPELINE = 100
-"""[doc] the Pipelines v1 reference: "Pipelines may have up to 100 stages" (api-notes: the v3
-reference is silent). guess: the refusal's status (400 VALIDATION_ERROR) and wording."""
+"""[doc] the Pipelines v1 reference: "Pipelines may have up to 100 stages"; the v3 guide: 100 for
+deal, ticket and custom object pipelines, 30 for the others (`objects.py`). guess: the refusal's
+status (400 VALIDATION_ERROR) and wording."""
 
 
 def now_text() -> str:
@@ -85,6 +79,18 @@ LAST_STAGE = "A pipeline must have at least one stage"
 VALIDATION_ERROR) and this wording."""
 
 
+def unknown_type(raw: str) -> HubSpotError:
+    """[seen] what HubSpot answers for an object type it cannot name: `{"status": "error",
+    "message": "Unable to infer object type from: <it>", "correlationId"}` with no category
+    (quoted from a real answer for a custom object's name in public notes). guess: status 400,
+    as another emulator's recorded samples show, and the same answer for a standard type the
+    portal has not activated or its tier lacks (a 403 naming the tier is as likely; a real
+    Starter portal's answer for `leads` would settle it)."""
+    error = HubSpotError(400, "", f"Unable to infer object type from: {raw}")
+    del error.body["category"]
+    return error
+
+
 def not_found(message: str) -> HubSpotError:
     """404 OBJECT_NOT_FOUND ([doc] category; guess: the wording)."""
     return HubSpotError(404, "OBJECT_NOT_FOUND", message)
@@ -105,6 +111,12 @@ class HubSpotOptions:
     the records as they are now, False from an index that sees each write `search_lag_seconds`
     after it (until then a search finds the record as it was before, or not at all)."""
     search_lag_seconds: float = 2.0  # guess: "a few seconds"
+    object_types: frozenset[str] = frozenset()
+    """The standard object types with pipelines this portal has besides deals and tickets
+    (`objects.STANDARD`: leads need Sales Hub Professional or Enterprise; appointments,
+    courses, listings and services must be activated [doc]); empty: a portal with neither."""
+    custom_objects: tuple[str, ...] = ()
+    """The custom object type ids (`2-12345`) this portal defines ([doc] Enterprise only)."""
 
 
 @dataclass
@@ -210,10 +222,14 @@ class HubSpotState:
             sid: StoredStage(sid, label, i, {"ticketState": state}, at, at)
             for i, (sid, label, state) in enumerate(TICKET_STAGES)
         }
-        for (pid, label), kind, stages in (
-            (DEAL_PIPELINE, "deals", deals),
-            (TICKET_PIPELINE, "tickets", tickets),
-        ):
+        leads = {
+            sid: StoredStage(sid, label, i, {}, at, at)  # guess: no metadata (portal.py)
+            for i, (sid, label) in enumerate(LEAD_STAGES)
+        }
+        seeded = [(DEAL_PIPELINE, "deals", deals), (TICKET_PIPELINE, "tickets", tickets)]
+        if "leads" in self.options.object_types:  # [seen] a portal with leads has this one
+            seeded.append((LEAD_PIPELINE, "leads", leads))
+        for (pid, label), kind, stages in seeded:
             self.pipelines[pid] = StoredPipeline(pid, kind, label, 0, stages, at, at)
 
     def reset(self) -> None:
@@ -244,13 +260,18 @@ class HubSpotState:
 
     # Object types and pipelines.
 
+    def object_type(self, raw: str) -> str:
+        """The object type a path names (by word or type id; `objects.py`), when the portal has
+        it; else HubSpot's answer for a type it cannot name."""
+        found = by_path(raw, self.options.object_types, self.options.custom_objects)
+        if found is None:
+            raise unknown_type(raw)
+        return found.name
+
     @staticmethod
-    def object_type(raw: str) -> str:
-        """The object type a path names; only deals and tickets are emulated."""
-        canonical = OBJECT_TYPES.get(raw)
-        if canonical is None:  # guess: the wording of an unknown object type
-            raise validation_error(f"Unable to infer object type from: {raw}")
-        return canonical
+    def kind(object_type: str) -> ObjectType:
+        """What the emulator knows of an object type it serves (named as `object_type` gives)."""
+        return STANDARD.get(object_type) or custom_type(object_type)
 
     def list_pipelines(self, object_type: str) -> list[StoredPipeline]:
         """[doc] every pipeline of the type, ordered by displayOrder then label; archived ones
@@ -328,9 +349,10 @@ class HubSpotState:
         self, object_type: str, pipeline: StoredPipeline, body: dict[str, Any]
     ) -> StoredStage:
         metadata = self._check_stage(object_type, body, creating=True) or {}
-        if len(pipeline.stages) >= STAGES_PER_PIPELINE:
+        most = min(STAGES_PER_PIPELINE, self.kind(object_type).max_stages)
+        if len(pipeline.stages) >= most:
             raise validation_error(
-                f"A pipeline may have at most {STAGES_PER_PIPELINE} stages; "
+                f"A pipeline may have at most {most} stages; "
                 f"pipeline {pipeline.id} has {len(pipeline.stages)}"
             )
         if object_type == "tickets":
@@ -480,7 +502,7 @@ class HubSpotState:
                     r
                     for r in self.records.values()
                     if r.object_type == object_type
-                    and r.properties.get(PIPELINE_PROPERTY[object_type]) == pipeline_id
+                    and r.properties.get(self.kind(object_type).pipeline_property) == pipeline_id
                 ]
                 if held:
                     raise validation_error(
@@ -546,7 +568,7 @@ class HubSpotState:
 
     def in_stage(self, object_type: str, stage_id: str) -> list[StoredRecord]:
         """The records of the type whose stage property names the stage."""
-        key = STAGE_PROPERTY[object_type]
+        key = self.kind(object_type).stage_property
         with self.lock:
             return [
                 r
@@ -586,14 +608,21 @@ class HubSpotState:
                     return pipeline
         raise validation_error(f"{stage_id} is not a valid stage for {object_type}")
 
-    def create_record(self, object_type: str, properties: dict[str, Any]) -> StoredRecord:
+    def create_record(
+        self, object_type: str, properties: dict[str, Any], associated: bool = True
+    ) -> StoredRecord:
         """[doc] POST /crm/v3/objects/{type} with properties; a stage puts it in that stage's
-        pipeline (guess: a stage of no pipeline of the type is refused)."""
+        pipeline (guess: a stage of no pipeline of the type is refused). [doc] leads guide: a
+        new lead "must be associated with an existing contact" (guess: refused with 400, the
+        wording)."""
+        if object_type == "leads" and not associated:
+            raise validation_error("A lead must be associated with an existing contact")
         props = {str(k): str(v) for k, v in properties.items()}
-        key = STAGE_PROPERTY[object_type]
+        kind = self.kind(object_type)
+        key = kind.stage_property
         with self.lock:
             if key in props:
-                props[PIPELINE_PROPERTY[object_type]] = self._home(object_type, props[key]).id
+                props[kind.pipeline_property] = self._home(object_type, props[key]).id
             self._obeys_rules(object_type, "new", props)
             now = now_text()
             record = StoredRecord(self._record_id(), object_type, props, now, now)
@@ -637,7 +666,8 @@ class HubSpotState:
         """[doc] PATCH /crm/v3/objects/{type}/{id} `{"properties": {...}}`; a new stage must be
         in the record's pipeline unless the pipeline changes with it (guess: refused with 400)."""
         props = {str(k): str(v) for k, v in properties.items()}
-        stage_key, pipeline_key = STAGE_PROPERTY[object_type], PIPELINE_PROPERTY[object_type]
+        kind = self.kind(object_type)
+        stage_key, pipeline_key = kind.stage_property, kind.pipeline_property
         with self.lock:
             record = self.record(object_type, record_id)
             if stage_key in props:
@@ -658,7 +688,7 @@ class HubSpotState:
         """[doc] changelog August 2026: from 2026-09 admin-configured validation rules apply to
         every CRM write. guess: a rule here is "a record in stage S needs property P"; the
         refusal's status (400 VALIDATION_ERROR), subCategory and wording."""
-        stage = after.get(STAGE_PROPERTY[object_type])
+        stage = after.get(self.kind(object_type).stage_property)
         for name, rule in sorted(self.rules.items()):
             if rule["stage"] == stage and not after.get(rule["property"]):
                 raise HubSpotError(
@@ -760,14 +790,19 @@ class HubSpotState:
         return page, following
 
     def put_records(self, stage_id: str, count: int) -> list[str]:
-        """Add `count` records to a stage (deals or tickets, as its pipeline holds); their ids."""
+        """Add `count` records to a stage (of the type its pipeline holds); their ids."""
         with self.lock:
             for pipeline in self.pipelines.values():
                 if stage_id in pipeline.stages:
-                    key = STAGE_PROPERTY[pipeline.object_type]
+                    kind = self.kind(pipeline.object_type)
+                    named = "dealname" if kind.name in ("deals", "tickets") else kind.name_property
                     return [
                         self.create_record(
-                            pipeline.object_type, {key: stage_id, "dealname": f"Record {i}"}
+                            pipeline.object_type,
+                            {
+                                kind.stage_property: stage_id,
+                                **({named: f"Record {i}"} if named else {}),
+                            },
                         ).id
                         for i in range(count)
                     ]
@@ -807,12 +842,12 @@ class HubSpotState:
             return {
                 i: p
                 for i, p in self.pipelines.items()
-                if not p.archived and i not in (DEAL_PIPELINE[0], TICKET_PIPELINE[0])
+                if not p.archived and i not in SEEDED_PIPELINE_IDS
             }
 
     def defaults_intact(self) -> bool:
         """Whether a fresh portal's own pipelines are all still there, live, as seeded."""
-        fresh = HubSpotState(HubSpotOptions())
+        fresh = HubSpotState(HubSpotOptions(object_types=self.options.object_types))
         with self.lock:
             return all(
                 (mine := self.pipelines.get(i)) is not None

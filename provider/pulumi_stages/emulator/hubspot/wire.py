@@ -22,11 +22,12 @@ from aiohttp import web
 
 from ..faults import RateWindow
 from ..server import ADMIN_PREFIX
+from .objects import STANDARD
 from .search import shown
 from .search_limit import SearchLimit
 from .state import (
-    VALIDATE_PARAM,
     HubSpotError,
+    HubSpotOptions,
     HubSpotState,
     StoredPipeline,
     StoredRecord,
@@ -38,6 +39,7 @@ from .state import (
 PIPELINES_VERSIONS = ("v3", "2026-09")  # [doc] the Pipelines reference shows 2026-09
 OBJECTS_VERSIONS = ("v3", "2026-03")  # [doc] `/crm/objects/2026-03/{objectType}/search`
 ACCOUNT_INFO_VERSIONS = ("v3", "2026-03")  # [doc] `/account-info/2026-03/details`
+SCHEMAS_VERSIONS = ("v3", "2026-03")  # [doc] `/crm-object-schemas/2026-03/schemas`
 VALIDATING_BY_DEFAULT = frozenset({"2026-09"})
 DAILY_LIMIT = 650_000
 """[doc] usage guidelines: a private app's daily limit on Professional (250,000 on Free and
@@ -93,13 +95,29 @@ class HubSpotService:
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
-        """`--portal-id`: the account id `GET /account-info/v3/details` names."""
+        """`--portal-id`: the account id `GET /account-info/v3/details` names;
+        `--object-types`, `--custom-objects`: the other types with pipelines it has."""
         parser.add_argument("--portal-id", type=int, default=62515, help="the portal (account) id")
+        parser.add_argument(
+            "--object-types",
+            default="",
+            help="comma-separated types it has besides deals and tickets (leads, orders, ...)",
+        )
+        parser.add_argument(
+            "--custom-objects", default="", help="comma-separated custom object type ids (2-123)"
+        )
 
     @classmethod
     def from_arguments(cls, token: str, args: argparse.Namespace) -> HubSpotService:
-        """An emulator accepting `token`, for the portal `--portal-id` names."""
-        return cls(token=token, portal_id=getattr(args, "portal_id", 62515))
+        """An emulator accepting `token`, for the portal the arguments describe."""
+        words = [w for w in str(getattr(args, "object_types", "")).split(",") if w]
+        customs = tuple(w for w in str(getattr(args, "custom_objects", "")).split(",") if w)
+        unknown = sorted(set(words) - set(STANDARD))
+        if unknown:
+            raise SystemExit(f"--object-types: unknown {', '.join(unknown)}")
+        options = HubSpotOptions(object_types=frozenset(words), custom_objects=customs)
+        portal_id = getattr(args, "portal_id", 62515)
+        return cls(token=token, state=HubSpotState(options, portal_id=portal_id))
 
     def reset(self) -> None:
         self.state.reset()
@@ -220,6 +238,8 @@ class HubSpotService:
         found: list[web.RouteDef] = []
         for version in ACCOUNT_INFO_VERSIONS:
             found.append(web.get(account_info_path(version), wrap(self.details)))
+        for version in SCHEMAS_VERSIONS:
+            found.append(web.get(f"/crm-object-schemas/{version}/schemas", wrap(self.schemas)))
         for version in OBJECTS_VERSIONS:
             o = objects_prefix(version)
             found += [
@@ -301,7 +321,9 @@ class HubSpotService:
         too, though the v3 client sends it only for pipelines)."""
         version = "v3" if request.path.startswith("/crm/v3/") else request.path.split("/")[3]
         # guess: v3 stage deletes honour the flag too
-        return self._flag(request, VALIDATE_PARAM[object_type], version in VALIDATING_BY_DEFAULT)
+        return self._flag(
+            request, self.state.kind(object_type).validate_param, version in VALIDATING_BY_DEFAULT
+        )
 
     # Rendering.
 
@@ -373,6 +395,22 @@ class HubSpotService:
             }
         )
 
+    async def schemas(self, _request: web.Request) -> web.Response:
+        """[doc] the custom object schemas (`results`, each with its `objectTypeId`, `name` and
+        `labels`). guess: the other fields of a schema are left out, and a portal without
+        custom objects answers an empty list (not a 403 for its tier)."""
+        results = [
+            {
+                "id": type_id.removeprefix("2-"),
+                "objectTypeId": type_id,
+                "name": f"object_{type_id.removeprefix('2-')}",
+                "labels": {"singular": "Object", "plural": "Objects"},
+                "archived": False,
+            }
+            for type_id in self.state.options.custom_objects
+        ]
+        return web.json_response({"results": results})
+
     async def list_pipelines(self, request: web.Request) -> web.Response:
         """[doc] `{"results": [...]}` with no paging (CollectionResponsePipelineNoPaging)."""
         pipelines = self.state.list_pipelines(self._type(request))
@@ -437,10 +475,12 @@ class HubSpotService:
         return web.Response(status=204)
 
     async def create_record(self, request: web.Request) -> web.Response:
-        properties = (await self._json(request)).get("properties")
+        body = await self._json(request)
+        properties = body.get("properties")
         if not isinstance(properties, dict):
             raise validation_error("properties is required")
-        record = self.state.create_record(self._type(request), properties)
+        associated = bool(body.get("associations"))  # [doc] SimplePublicObjectInputForCreate
+        record = self.state.create_record(self._type(request), properties, associated)
         return web.json_response(self._record(record), status=201)
 
     async def list_records(self, request: web.Request) -> web.Response:

@@ -1,0 +1,98 @@
+"""The API side of the adapter contract: what an adapter folder implements against its CRM, and
+the core names it builds that on. An adapter imports core through here (and `resource`, the
+resource side); anything else in core, and every `_name`, is core's own business.
+
+Core never imports this package (it sits on top of core), so a protocol core itself consumes is
+defined beside its consumer and re-exported here; the ones only adapters implement live here.
+`docs/adapter-contract.md` walks through it.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from ..account import Account
+from ..backend import Backend, Remote, delete_if_present, fetch_or_none
+from ..config import ApiSettings
+from ..containers import ContainerKind, ListsContainers, container_id
+from ..errors import (
+    ContainerNotFound,
+    NotEditable,
+    NotFound,
+    StagesError,
+    UnexpectedResponse,
+)
+from ..hints import auth_hint
+from ..http import ApiClient, Dialect
+from ..paging import (
+    Cursor,
+    NextLink,
+    Page,
+    after_cursor,
+    body_link,
+    follow_cursor,
+    follow_pages,
+    link_header,
+)
+from ..ratelimit import X_RATELIMIT, RateHeaders
+from ..records import (
+    PAGE_SIZE,
+    CountsManyStages,
+    HoldsRecords,
+    MovesInBatches,
+    RecordCount,
+    counted,
+)
+from ..registry import Adapter, Example, Exporter, Locator, Place, flat_place, register
+
+__all__ = [
+    "PAGE_SIZE",
+    "X_RATELIMIT",
+    "Account",
+    "Adapter",
+    "ApiClient",
+    "ApiSettings",
+    "Backend",
+    "ContainerKind",
+    "ContainerNotFound",
+    "CountsManyStages",
+    "Cursor",
+    "Dialect",
+    "Example",
+    "Exporter",
+    "HoldsRecords",
+    "ListsContainers",
+    "Locator",
+    "MovesInBatches",
+    "NextLink",
+    "NotEditable",
+    "NotFound",
+    "Page",
+    "Place",
+    "RateHeaders",
+    "RecordCount",
+    "Remote",
+    "StageBackend",
+    "StagesError",
+    "UnexpectedResponse",
+    "after_cursor",
+    "auth_hint",
+    "body_link",
+    "container_id",
+    "counted",
+    "delete_if_present",
+    "fetch_or_none",
+    "flat_place",
+    "follow_cursor",
+    "follow_pages",
+    "link_header",
+    "register",
+]
+
+
+@runtime_checkable
+class StageBackend(Backend, HoldsRecords, Protocol):
+    """A stage's backend: the object calls of `Backend` (create, read, update, delete, find,
+    list_all) and the records calls of `HoldsRecords` (count, page, move one). Every stage
+    backend is both, since a stage set guards deletes by records and retires stages into others.
+    It may add `MovesInBatches` and `CountsManyStages` where its API allows, and core uses them."""
