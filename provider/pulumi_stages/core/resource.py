@@ -31,7 +31,7 @@ from pulumi.dynamic import (
 )
 from pydantic import BaseModel
 
-from . import adoption, error_lines, lifecycle, tombstones, writing
+from . import adoption, error_lines, lifecycle, output_types, tombstones, writing
 from .account import ACCOUNTS, Account
 from .backend import Backend, Remote
 from .checking import UNKNOWN, changed, checked, validated
@@ -425,7 +425,7 @@ class ApiResource(pulumi.dynamic.Resource):
     ) -> None:
         owner = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
         props = {
-            **inputs,
+            **{k: v for k, v in inputs.items() if v is not None or k not in CONTROL_FIELDS},
             OWNER_KEY: owner,
             RESOURCE_KEY: name,
             **dict.fromkeys(self.output_names),
@@ -439,3 +439,6 @@ class ApiResource(pulumi.dynamic.Resource):
             super().__init__(provider, name, props, opts)
         finally:
             pickler._batch_setitems, pickler.save_dict = saved
+
+
+output_types.install(ApiResource)
