@@ -38,7 +38,7 @@ def test_preview_of_a_create_with_a_wrong_token_fails_naming_the_setting(
         "Outreach rejected GET /stages: The access token is missing, invalid or expired. "
         "(401 unauthorized); check outreach:accessToken (or OUTREACH_ACCESS_TOKEN); it may have "
         "expired. Nothing was changed: the check before any write could not list the stages to "
-        "make sure no other one holds this name, and a preview stops here just as the `up` would."
+        "make sure no other one holds this name (a preview stops at this check as an `up` does)."
         in text
     )
     assert WRONG not in text

@@ -88,7 +88,7 @@ def test_a_wrong_token_fails_the_preview_of_a_pure_update_with_one_read(
     assert (
         "(401 unauthorized); check outreach:accessToken (or OUTREACH_ACCESS_TOKEN); it may have "
         "expired. Nothing was changed: the check before any write could not read the stage it "
-        "changes, and a preview stops here just as the `up` would." in text
+        "changes (a preview stops at this check as an `up` does)." in text
     )
 
 

@@ -136,8 +136,16 @@ class OrderingProvider(ResourceProvider):
         changed = changed or self._out_of_order(olds) or bool(news.get(RETIRING_KEY))
         known = [str(i) for i in (olds.get("stages") or {}).values() if not is_unknown(i)]
         if changed and known:  # a plan that moves stages fails on a token the account refuses
-            self._stages.confirm_readable(known[0])
+            self._confirm_readable()
         return DiffResult(changes=changed, replaces=[], stables=[])
+
+    def _confirm_readable(self) -> None:
+        """The account answers the token, read through the listing the update reads anyway
+        (kept for the run): a preview pays that listing, an `up` no extra request."""
+        stages = self._stages
+        with reading(stages.settings, "read the stages it orders"):
+            account = stages.account()
+            account.confirm_readable(lambda: stages.listed(account, stages.make_backend(account)))
 
     def _out_of_order(self, olds: Mapping[str, Any]) -> bool:
         """Whether the last known positions (after a refresh: the live ones) fail to increase

@@ -26,8 +26,8 @@ def unreadable_line(settings: ApiSettings, error: Exception, what: str) -> str:
             f"{settings.token_key} (or {settings.token_env})"
         )
     return (
-        f"{text}. Nothing was changed: the check before any write could not {what}, and a "
-        "preview stops here just as the `up` would."
+        f"{text}. Nothing was changed: the check before any write could not {what} (a preview "
+        "stops at this check as an `up` does)."
     )
 
 

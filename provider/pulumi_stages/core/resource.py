@@ -32,7 +32,7 @@ from pulumi.dynamic import (
 )
 from pydantic import BaseModel
 
-from . import adoption, error_lines, lifecycle, tombstones, writing
+from . import adoption, error_lines, lifecycle, output_types, tombstones, writing
 from .account import ACCOUNTS, Account
 from .backend import Backend, Remote
 from .checking import UNKNOWN, changed, checked, validated
@@ -442,7 +442,7 @@ class ApiResource(pulumi.dynamic.Resource):
         owner = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
         props = {
             **dict.fromkeys(self.output_names),  # an output also given as an input keeps it
-            **inputs,
+            **{k: v for k, v in inputs.items() if v is not None or k not in CONTROL_FIELDS},
             OWNER_KEY: owner,
             RESOURCE_KEY: name,
         }
@@ -459,3 +459,6 @@ class ApiResource(pulumi.dynamic.Resource):
             super().__init__(provider, name, props, opts)
         finally:
             pickler._batch_setitems, pickler.save_dict = saved
+
+
+output_types.install(ApiResource)

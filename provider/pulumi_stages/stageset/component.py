@@ -36,14 +36,14 @@ class _Builder:
         return "/".join([self._prefix, *(resource_part(part) for part in parts)])
 
     def child_options(self, depends_on: Sequence[pulumi.Resource] = ()) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self._component, depends_on=list(depends_on))
+        return pulumi.ResourceOptions(parent=self._component, depends_on=list(depends_on) or None)
 
     def stage_options(
         self, position_field: str, depends_on: Sequence[pulumi.Resource] = ()
     ) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(
             parent=self._component,
-            depends_on=list(depends_on),
+            depends_on=list(depends_on) or None,  # none: the SDK resolves an empty list too
             ignore_changes=[position_field],
         )
 

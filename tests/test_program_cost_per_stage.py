@@ -1,0 +1,100 @@
+"""What a program pays per stage it declares, which sets the stage set's time against the engine
+floor at 1,000 stages (`bench/engine.py`): the SDK's output-type lookup runs once per resource
+class, not once per resource; a stage declares no Output for a switch left unset; a stage in a
+set asks the SDK to resolve no dependencies. Program side only, so Pulumi's mocks are enough."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pulumi
+import pulumi._types as sdk_types
+import pytest
+from pulumi.runtime.settings import reset_options
+
+from pulumi_stages.core.output_types import MemoizedTypes
+from pulumi_stages.outreach import Stage
+from pulumi_stages.stageset import StageSet
+
+
+class _Mocks(pulumi.runtime.Mocks):
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        return f"{args.name}-id", args.inputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[str]]:
+        return {}, []
+
+
+@pytest.fixture
+def mocked() -> Iterator[None]:
+    pulumi.runtime.set_mocks(_Mocks(), preview=True)
+    try:
+        yield
+    finally:
+        reset_options()  # no mock monitor is left for another test of this process
+
+
+@pytest.fixture
+def type_hints_evaluated(monkeypatch: pytest.MonkeyPatch) -> list[type]:
+    """The classes whose annotations the SDK evaluates (it calls `get_type_hints` once per
+    lookup, on a stand-in class named after the resource's)."""
+    seen: list[type] = []
+    real = sdk_types.get_type_hints
+
+    def counting(obj: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(obj)
+        return real(obj, *args, **kwargs)
+
+    monkeypatch.setattr(sdk_types, "get_type_hints", counting)
+    return seen
+
+
+def test_a_stage_class_output_types_are_worked_out_once(type_hints_evaluated: list[type]) -> None:
+    answers = [sdk_types.resource_types(Stage) for _ in range(3)]
+    evaluated = [c for c in type_hints_evaluated if c.__name__ == "Stage"]
+    assert len(evaluated) <= 1, f"annotations evaluated {len(evaluated)} times for 3 lookups"
+    assert answers[0] == answers[2]
+    assert answers[0]["stage_id"] is int  # the SDK turns the engine's 1.0 back into 1
+
+
+def test_the_memo_answers_what_the_sdk_does_and_leaves_other_classes_alone() -> None:
+    lookups: list[type] = []
+
+    def lookup(cls: type) -> dict[str, type]:
+        lookups.append(cls)
+        return {"stage_id": int}
+
+    memo = MemoizedTypes(lookup, Stage)
+    first = memo(Stage)
+    first["mutated"] = str  # a caller's copy, never the memo's
+    assert memo(Stage) == {"stage_id": int}
+    memo(StageSet)
+    memo(StageSet)
+    assert lookups == [Stage, StageSet, StageSet]
+
+
+def test_an_unset_switch_is_no_output_of_a_stage(mocked: None) -> None:
+    plain = Stage("plain", name="Lead", ordered_by_set=True)
+    adopting = Stage("adopting", name="Won", adopt=True)
+    assert not hasattr(plain, "adopt") and not hasattr(plain, "adopt_id")
+    assert isinstance(adopting.adopt, pulumi.Output)
+    assert isinstance(plain.color, pulumi.Output)  # a declared field stays, even when unset
+    assert isinstance(plain.stage_id, pulumi.Output)
+
+
+def test_a_stage_in_a_set_asks_for_no_dependencies(
+    mocked: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    options: list[pulumi.ResourceOptions | None] = []
+    real_init = Stage.__init__
+
+    def recording(self: Stage, *args: Any, **kwargs: Any) -> None:
+        options.append(kwargs.get("opts"))
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(Stage, "__init__", recording)
+    StageSet("sales", {"outreach": {"stages": [{"name": "Lead"}, {"name": "Won"}]}})
+    assert len(options) == 2
+    assert all(o is not None and o.depends_on is None for o in options)
+    assert all(o is not None and o.ignore_changes == ["order"] for o in options)
