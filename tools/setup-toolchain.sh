@@ -16,6 +16,9 @@ PYTHON="${PYTHON:-python3}"
 # The language host module has no tags; this is the pseudo-version of the v3.259.0 commit.
 LANGHOST_MODULE="github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3"
 LANGHOST_VERSION="v3.0.0-20260819165155-0ac56e876614"
+# Pulumi YAML's language host, for the provider package's YAML programs (examples/yaml/).
+YAML_MODULE="github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml"
+YAML_VERSION="v1.25.0"
 
 say() { printf '==> %s\n' "$*"; }
 
@@ -93,6 +96,22 @@ setup_language_host() {
   rm -rf "$probe"
 }
 
+setup_language_yaml() {
+  # Built with the module's own go.mod (go install module@version), as its release was built.
+  local host="$BIN/pulumi-language-yaml"
+  if [[ -x "$host" && -f "$host.version" && "$(cat "$host.version")" == "$YAML_VERSION" ]]; then
+    say "pulumi-language-yaml $YAML_VERSION is already built"
+    return
+  fi
+  command -v go >/dev/null || { echo "Go is needed to build pulumi-language-yaml" >&2; exit 1; }
+  say "Building pulumi-language-yaml $YAML_VERSION from Go modules (first time: several minutes)"
+  (
+    export GOMODCACHE="$CACHE/go/mod" GOCACHE="$CACHE/go/build" GOFLAGS=-mod=mod GOBIN="$BIN"
+    cd "$ROOT" && go install "$YAML_MODULE@$YAML_VERSION"
+  )
+  echo "$YAML_VERSION" > "$host.version"
+}
+
 write_script() {
   printf '#!/bin/sh\nexec %s "$@"\n' "$2" > "$1"
   chmod +x "$1"
@@ -115,8 +134,16 @@ SCRIPT
   chmod +x "$BIN/pulumi-resource-pulumi-python"
 }
 
+setup_package_provider_plugin() {
+  # The provider package door (crmstages): the wheel's console script, run by the engine from PATH.
+  say "Linking pulumi-resource-crmstages (the provider package, from $VENV)"
+  ln -sf "$VENV/bin/pulumi-resource-crmstages" "$BIN/pulumi-resource-crmstages"
+}
+
 setup_python
 setup_pulumi_cli
 setup_language_host
+setup_language_yaml
 setup_dynamic_provider_plugin
+setup_package_provider_plugin
 say "Toolchain ready: put $BIN first on PATH (the Makefile does)"

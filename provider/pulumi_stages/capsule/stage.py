@@ -122,6 +122,9 @@ class Board(ApiResource, module="capsule", name="Board"):
     archived: pulumi.Output[bool]
     board_id: pulumi.Output[str]
     output_names = ("board_id", "archived", "created_at", "updated_at")
+    field_notes: ClassVar[Mapping[str, str]] = {
+        "archived": "Whether Capsule holds the board archived (a board deleted here)."
+    }
 
     def __init__(
         self,

@@ -132,17 +132,22 @@ class AdoptableInputs(BaseModel):
     `ordered_by_set` hands the object's position to a stage set's ordering resource.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
     adopt: Flag = False
+    """Take over an existing object with the same name (and container) instead of creating
+    one; an ambiguous name fails, naming the candidates' ids."""
     adopt_id: ObjectId = None
+    """Take over the existing object with this id instead of creating one."""
     retire: Flag = False
     """Set by a StageSet for a retired entry with `moved_to`: move the stage's records to
     `moved_to_id`, then delete the stage."""
     keep: Flag = False
     """Set by a StageSet for a retired entry with `keep`: stop managing the stage, leave it."""
     moved_to: OptionalText = None
+    """Set by a StageSet for a retired entry: the stage its records move to."""
     moved_to_id: ObjectId = None
+    """Set by a StageSet for a retired entry: the id of the stage its records move to."""
     ordered_by_set: Flag = False
     """Set by a StageSet: its ordering resource owns the position, so this resource sends the
     position only as a first guess when creating, and neither diffs nor stores it."""

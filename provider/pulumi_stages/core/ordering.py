@@ -215,6 +215,11 @@ class OrderResource(ApiResource):
     stages: pulumi.Output[dict[str, str]]
     positions: pulumi.Output[dict[str, int | None]]
     output_names = ("positions",)
+    field_notes: ClassVar[Mapping[str, str]] = {
+        "sequence": "The set's stage names in display order.",
+        "stages": "Each stage's id, by stage name.",
+        "released": "Stages the set retires: they leave the order without the records check.",
+    }
 
     def __init__(
         self,

@@ -17,6 +17,7 @@ import uuid
 from abc import abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, ClassVar
 
 import pulumi
@@ -67,6 +68,7 @@ __all__ = [
     "OWNER_KEY",
     "PROVIDER_KEY",
     "RECOVERS_KEY",
+    "REGISTRAR",
     "REPLACING_KEY",
     "UNKNOWN",
     "ApiResource",
@@ -477,6 +479,17 @@ def sdk_leaks_pickler_patch() -> bool:
             pickler._batch_setitems, pickler.save_dict = before
 
 
+Registrar = Callable[
+    ["ApiResource", ResourceProvider, str, dict[str, Any], pulumi.ResourceOptions | None], None
+]
+"""Registers one resource through another door: given the resource, its provider, name,
+inputs (as the dynamic provider would get them) and options."""
+
+REGISTRAR: ContextVar[Registrar | None] = ContextVar("pulumi_stages_registrar", default=None)
+"""The door resources register through in this context; None for the dynamic providers. The
+provider package sets it while it builds a stage set (its children become package resources)."""
+
+
 class ApiResource(pulumi.dynamic.Resource):
     """Base of every resource here: a dynamic Resource that undoes the SDK's pickler patch.
 
@@ -489,6 +502,9 @@ class ApiResource(pulumi.dynamic.Resource):
 
     output_names: ClassVar[tuple[str, ...]] = ()
     """Outputs the API computes (ids, timestamps), declared so they exist as attributes."""
+    field_notes: ClassVar[Mapping[str, str]] = {}
+    """What each field no inputs model describes means (a constructor argument or a computed
+    output): the package schema documents every field, the model's docstrings the rest."""
 
     def __init__(
         self,
@@ -504,6 +520,10 @@ class ApiResource(pulumi.dynamic.Resource):
             RESOURCE_KEY: name,
             **dict.fromkeys(self.output_names),
         }
+        registrar = REGISTRAR.get()
+        if registrar is not None:
+            registrar(self, provider, name, props, opts)
+            return
         if not sdk_leaks_pickler_patch():
             super().__init__(provider, name, props, opts)
             return

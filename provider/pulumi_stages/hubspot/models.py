@@ -61,29 +61,39 @@ class StageInputs(AdoptableInputs):
     Pipeline gives), and its position."""
 
     name: Name
+    """The stage's label, unique in its pipeline."""
     pipeline: Name
+    """The label of the stage's pipeline (resolved in each account)."""
     pipeline_id: ObjectId = None
+    """The pipeline's id, when a Pipeline resource gives it (moving pipelines is a replace)."""
     display_order: Position = None
+    """The stage's position in its pipeline (0 or more); unset leaves it to HubSpot."""
 
 
 class DealStageInputs(StageInputs):
     """A deal stage; HubSpot requires a probability to create one."""
 
     probability: Probability = None
+    """The likelihood a deal in this stage closes, 0.0 to 1.0 (HubSpot requires it)."""
 
 
 class TicketStageInputs(StageInputs):
     """A ticket stage."""
 
     ticket_state: TicketState = None
+    """OPEN or CLOSED; unset opens the stage as OPEN."""
 
 
 class PipelineInputs(AdoptableInputs):
     """A declared pipeline; `seed` lists the stages it is created with (used at create only)."""
 
     name: Name
+    """The pipeline's label, unique among its object type's pipelines."""
     display_order: Position = None
+    """The pipeline's position (0 or more); unset leaves it to HubSpot."""
     seed: list[dict[str, Any]] | None = None
+    """The stages a new pipeline is created with (name, display_order, probability or
+    ticket_state), in the same request; used at create only."""
 
 
 def metadata_of(object_type: str, inputs: dict[str, Any]) -> dict[str, Any] | None:

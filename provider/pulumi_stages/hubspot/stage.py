@@ -244,6 +244,9 @@ class Pipeline(ApiResource, module="hubspot", name="Pipeline"):
     display_order: pulumi.Output[int | None]
     pipeline_id: pulumi.Output[str]
     output_names = ("object_type", "pipeline_id", "created_at", "updated_at")
+    field_notes: ClassVar[Mapping[str, str]] = {
+        "object_type": "The pipeline's object type: deals or tickets."
+    }
 
     def __init__(
         self,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pulumi
 
@@ -76,6 +76,9 @@ class StageSet(pulumi.ComponentResource):
     (key -> Stage), `capsule_boards` (name -> Board), `capsule_stages` (board -> key -> Stage).
     """
 
+    type_token: ClassVar[str] = "pulumi-stages:index:StageSet"
+    """The component's type (the provider package's construct registers its own)."""
+
     def __init__(
         self,
         name: str,
@@ -84,15 +87,16 @@ class StageSet(pulumi.ComponentResource):
     ) -> None:
         """Declare the set `spec` (a StageSetSpec or the same shape as plain dicts and lists)."""
         declared = load_value(spec, f"StageSet {name!r}")
-        super().__init__("pulumi-stages:index:StageSet", name, None, opts)
+        super().__init__(self.type_token, name, None, opts)
         self.set_name = name
         self.resources: dict[str, dict[str, Any]] = {}
-        outputs: dict[str, Any] = {}
+        self.stage_ids: dict[str, dict[str, pulumi.Output[str]]] = {}
+        """Each section's stage ids by stage key (the `<adapter>_stage_ids` outputs)."""
         for adapter, section in declared.sections().items():
             result = section.declare(_Builder(self, adapter))
             self.resources[adapter] = result.attributes
-            outputs[f"{adapter}_stage_ids"] = result.stage_ids
-        self.register_outputs(outputs)
+            self.stage_ids[adapter] = result.stage_ids
+        self.register_outputs({f"{a}_stage_ids": ids for a, ids in self.stage_ids.items()})
 
     def __getattr__(self, name: str) -> Any:
         """A section's resources by the name its adapter gives them (`outreach_stages`); an

@@ -1,0 +1,138 @@
+"""The provider package door through Pulumi YAML: examples/yaml run by the real engine against
+the Outreach emulator, step by step, making the same requests as the Python door's twin of it."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from pulumi_stages.emulator import EmulatorServer, OutreachService
+from tests.engine import ROOT, PulumiCli
+
+pytestmark = pytest.mark.e2e
+
+YAML_EXAMPLE = ROOT / "examples" / "yaml"
+PYTHON_TWIN = ROOT / "tests" / "projects" / "yaml_twin"
+
+
+def names_and_colors(emulator: EmulatorServer) -> list[tuple[str, str | None]]:
+    state = emulator.service.state  # type: ignore[attr-defined]
+    return [
+        (s.name, s.color)
+        for s in sorted(state.listing(), key=lambda s: (s.order is None, s.order or 0, s.id))
+    ]
+
+
+def package_project(tmp_path: Path, home: Path, emulator: EmulatorServer, token: str) -> PulumiCli:
+    """examples/yaml with a stack whose crmstages config points at the emulator."""
+    tmp_path.mkdir()
+    pulumi = PulumiCli(tmp_path, home, YAML_EXAMPLE)
+    pulumi("stack", "init", "dev")
+    pulumi("config", "set", "crmstages:outreachBaseUrl", emulator.base_url)
+    pulumi("config", "set", "--secret", "crmstages:outreachAccessToken", stdin=f"{token}\n")
+    return pulumi
+
+
+def python_project(tmp_path: Path, home: Path, emulator: EmulatorServer, token: str) -> PulumiCli:
+    """The same declaration through the dynamic providers (the same stages.yaml)."""
+    tmp_path.mkdir()
+    pulumi = PulumiCli(tmp_path, home, PYTHON_TWIN)
+    shutil.copy(YAML_EXAMPLE / "stages.yaml", pulumi.project / "stages.yaml")
+    pulumi.init_stack("dev", emulator, token)
+    return pulumi
+
+
+Step = tuple[str, Callable[[PulumiCli], str]]
+
+
+def recolor_and_add(pulumi: PulumiCli) -> str:
+    """The change step: one stage recoloured, one added at the end."""
+    path = pulumi.project / "stages.yaml"
+    text = path.read_text().replace('"#00a3e0"', '"#ff0000"')
+    path.write_text(text + '    - name: Churned\n      color: "#000000"\n')
+    return pulumi("up", "--yes", "--skip-preview")
+
+
+STEPS: list[Step] = [
+    ("preview", lambda p: p("preview", "--diff")),
+    ("up", lambda p: p("up", "--yes", "--skip-preview")),
+    ("no-op preview", lambda p: p("preview", "--expect-no-changes")),
+    ("change", recolor_and_add),
+    ("no-op preview after the change", lambda p: p("preview", "--expect-no-changes")),
+    ("refresh", lambda p: p("refresh", "--yes", "--skip-preview")),
+    ("destroy", lambda p: p("destroy", "--yes", "--skip-preview")),
+]
+
+
+SET = [
+    ("New", "#9e9e9e"),
+    ("Contacted", "#00a3e0"),
+    ("Meeting Booked", "#5951ff"),
+    ("Customer", "#2ecc71"),
+]
+LOST = ("Closed Lost", "#9e9e9e")
+
+
+def run_steps(pulumi: PulumiCli, emulator: EmulatorServer) -> dict[str, dict[str, int]]:
+    """Each step's requests to the emulator, by step; what the account holds is checked after
+    the up, the change and the destroy."""
+    counts: dict[str, dict[str, int]] = {}
+    held: dict[str, list[tuple[str, str | None]]] = {}
+    for name, step in STEPS:
+        emulator.log.reset()
+        step(pulumi)
+        counts[name] = emulator.log.counts()
+        held[name] = names_and_colors(emulator)
+    assert [s for s in held["up"] if s != LOST] == SET
+    assert LOST in held["up"]
+    changed = [("Contacted", "#ff0000") if s[0] == "Contacted" else s for s in SET]
+    assert [s for s in held["change"] if s != LOST] == [*changed, ("Churned", "#000000")]
+    assert held["destroy"] == []
+    return counts
+
+
+def test_the_yaml_example_runs_every_step_with_the_python_doors_requests(
+    tmp_path: Path, pulumi_home: Path, token: str
+) -> None:
+    with (
+        EmulatorServer(OutreachService(token=token)) as for_yaml,
+        EmulatorServer(OutreachService(token=token)) as for_python,
+    ):
+        yaml_door = package_project(tmp_path / "yaml", pulumi_home, for_yaml, token)
+        python_door = python_project(tmp_path / "python", pulumi_home, for_python, token)
+        through_package = run_steps(yaml_door, for_yaml)
+        through_python = run_steps(python_door, for_python)
+    assert through_package["up"]["POST /api/v2/stages"] == 5
+    assert through_package["no-op preview"] == {}
+    assert through_package == through_python
+    transcript = "\n".join(yaml_door.transcript)
+    assert "crmstages:index:StageSet" in transcript
+    assert "crmstages:outreach:StageOrder" in transcript
+    assert token not in transcript
+
+
+def test_errors_through_the_package_are_one_line_naming_its_own_config_keys(
+    tmp_path: Path, pulumi_home: Path, token: str
+) -> None:
+    with EmulatorServer(OutreachService(token=token)) as outreach:
+        pulumi = package_project(tmp_path / "yaml", pulumi_home, outreach, "tok-wrong")
+        refused = pulumi.run("preview")
+        path = pulumi.project / "stages.yaml"
+        path.write_text(path.read_text().replace("- name: Contacted", "- name: ''"))
+        pulumi("config", "set", "--secret", "crmstages:outreachAccessToken", stdin=f"{token}\n")
+        invalid = pulumi.run("preview")
+        assert outreach.log.writes() == []
+    wrong_token = refused.stdout + refused.stderr
+    assert refused.returncode != 0
+    assert "check crmstages:outreachAccessToken (or OUTREACH_ACCESS_TOKEN)" in wrong_token
+    assert "Unexpected <class" not in wrong_token
+    assert "Traceback" not in wrong_token
+    bad_file = invalid.stdout + invalid.stderr
+    line = "has a problem: stages.yaml:6: outreach.stages[1].name: must not be blank"
+    assert invalid.returncode != 0
+    assert bad_file.split("Diagnostics:", 1)[-1].count(line) == 1
+    assert "Traceback" not in bad_file
+    assert 'File "' not in bad_file
