@@ -39,7 +39,7 @@ func main() {
 			return err
 		}
 		set, err := crmstages.NewStageSet(ctx, "team", &crmstages.StageSetArgs{
-			Source: pulumi.String("stages.yaml"),
+			Path: pulumi.String("stages.yaml"),
 		})
 		if err != nil {
 			return err

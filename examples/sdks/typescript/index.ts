@@ -20,7 +20,7 @@ const won = new crmstages.hubspot.DealStage("won", {
     probability: 1,
 });
 
-const fromFile = new crmstages.StageSet("team", { source: "stages.yaml" });
+const fromFile = new crmstages.StageSet("team", { path: "stages.yaml" });
 
 export const outreachStage: pulumi.Output<string> = qualified.name;
 export const capsuleBoard: pulumi.Output<string> = proposal.board;
