@@ -86,7 +86,7 @@ def generate(schema: Path, out: Path) -> Finished:
 
 
 @contextmanager
-def _locked(path: Path) -> Iterator[None]:
+def locked(path: Path) -> Iterator[None]:
     """One process at a time (xdist workers share the cache)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w") as handle:
@@ -102,7 +102,7 @@ def typescript_packages() -> Path:
     sample = SAMPLES / "typescript"
     lock = (sample / "package-lock.json").read_bytes()
     home = CACHE / "node" / hashlib.sha256(lock).hexdigest()[:16]
-    with _locked(home.with_suffix(".lock")):
+    with locked(home.with_suffix(".lock")):
         if not (home / ".installed").exists():
             shutil.rmtree(home, ignore_errors=True)
             home.mkdir(parents=True)
@@ -116,9 +116,15 @@ def typescript_packages() -> Path:
     return home / "node_modules"
 
 
+GO_WORK = CACHE / "go-sample"
+"""Where the Go sample is built: Go's build cache keys a package by its folder, so one fixed
+folder lets a run whose SDK did not change reuse the last run's compiled packages."""
+
+
 def sample_beside_sdks(sample: str, sdks: Path, work: Path) -> Path:
     """Lay out `work` as a checkout is after `make sdks` (sdk/<lang>/, examples/sdks/<sample>/),
     with the SDKs generated in `sdks`, and return the sample's folder there."""
+    shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(sdks, work / "sdk")
     copy = work / "examples" / "sdks" / sample
     shutil.copytree(SAMPLES / sample, copy, ignore=shutil.ignore_patterns("node_modules"))

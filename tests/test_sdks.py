@@ -113,7 +113,7 @@ def test_typescript_sample_type_checks_against_the_generated_sdk(
     """One tsc run: the sample and the SDK's own sources check clean, and a program passing a
     string for a number is refused, so the SDK's types are really in play."""
     packages = sdk_toolchain.typescript_packages()
-    sample = sample_beside_sdks("typescript", sdks, tmp_path)
+    sample = sample_beside_sdks("typescript", sdks, tmp_path / "checkout")
     (sample / "node_modules").symlink_to(packages, target_is_directory=True)
     (sample / "wrong_type.ts").write_text(WRONG_TYPE)
     tsconfig = sample / "tsconfig.json"
@@ -130,11 +130,12 @@ def test_typescript_sample_type_checks_against_the_generated_sdk(
     assert "Type 'string' is not assignable to type 'Input<number" in errors[0], checked.output
 
 
-def test_go_sample_builds_against_the_generated_sdk(sdks: Path, tmp_path: Path) -> None:
-    sample = sample_beside_sdks("go", sdks, tmp_path)
+def test_go_sample_builds_against_the_generated_sdk(sdks: Path) -> None:
+    with sdk_toolchain.locked(sdk_toolchain.GO_WORK.with_suffix(".lock")):
+        sample = sample_beside_sdks("go", sdks, sdk_toolchain.GO_WORK)
 
-    argv = ["go", "build", "-o", os.devnull, "."]
-    built = run_step("go build (Go sample)", argv, sample, go_env())
+        argv = ["go", "build", "-o", os.devnull, "."]
+        built = run_step("go build (Go sample)", argv, sample, go_env())
 
     assert built.returncode == 0, built.output
 
