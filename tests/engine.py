@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
 import subprocess
+from collections import UserDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +38,49 @@ class Declared:
     adopt_id: int | None = None
 
 
+@functools.cache
+def pulumi_command() -> auto.PulumiCommand:
+    """The project's CLI for the Automation API, made once per test process: making one runs
+    `pulumi version`, a CLI start every stack would pay again for the same answer."""
+    return auto.PulumiCommand(root=str(TOOLS_BIN.parent))
+
+
+class _OutputsOnRead(UserDict[str, Any]):
+    """A stack's outputs, read from the CLI the first time a test looks at them."""
+
+    def __init__(self, read: Callable[[], Any]) -> None:  # no super().__init__: it sets data
+        self._read = read
+        self._data: dict[str, Any] | None = None
+
+    @property  # type: ignore[override]
+    def data(self) -> dict[str, Any]:
+        if self._data is None:
+            self._data = dict(self._read())
+        return self._data
+
+
+class _SummaryOnRead:
+    """The last update's summary, read from the CLI the first time a test looks at it."""
+
+    def __init__(self, read: Callable[[], Any]) -> None:
+        self._read = read
+        self._summary: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._summary is None:
+            self._summary = self._read()
+        return getattr(self._summary, name)
+
+
+def read_results_on_demand(stack: auto.Stack) -> None:
+    """After each `up`, `refresh` and `destroy` the Automation API runs `pulumi stack history`
+    and `pulumi stack output` for the result it returns (about 1 CPU-second, measured); most
+    tests never read them, so they are read only when a test does."""
+    info, outputs = stack.info, stack.outputs
+    stack.info = lambda show_secrets=True: _SummaryOnRead(lambda: info(show_secrets))  # type: ignore[method-assign]
+    stack.outputs = lambda: _OutputsOnRead(outputs)  # type: ignore[method-assign,assignment]
+
+
 def stages(*names: str, color: str = "#5951ff") -> list[Declared]:
     """Stages named `names`, keyed by position, ordered 10, 20, 30..."""
     return [Declared(f"stage-{i}", name, color, (i + 1) * 10) for i, name in enumerate(names)]
@@ -52,6 +97,7 @@ class StackHarness:
     output: list[str] = field(default_factory=list)
     declared: list[Declared] = field(default_factory=list)
     program: Callable[[], None] | None = None
+    backend: Path | None = None
 
     @classmethod
     def create(
@@ -81,11 +127,17 @@ class StackHarness:
                     "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
                     "PULUMI_STAGES_TOKEN_CACHE": str(tmp_path / "tokens"),
                 },
-                pulumi_command=auto.PulumiCommand(root=str(TOOLS_BIN.parent)),
+                pulumi_command=pulumi_command(),
             ),
         )
-        harness.stack.set_config(f"{namespace}:baseUrl", auto.ConfigValue(emulator.base_url))
-        harness.set_token(token)
+        harness.backend = backend
+        read_results_on_demand(harness.stack)
+        harness.stack.set_all_config(  # one CLI run for both, as `pulumi config set-all` does
+            {
+                f"{namespace}:baseUrl": auto.ConfigValue(emulator.base_url),
+                f"{namespace}:accessToken": auto.ConfigValue(token, secret=True),
+            }
+        )
         return harness
 
     def set_token(self, token: str) -> None:
@@ -163,8 +215,10 @@ class StackHarness:
         return self.cli("stack", "export")
 
     def remove(self) -> None:
-        """Delete the stack's files (the emulator dies with its fixture)."""
-        self.stack.workspace.remove_stack("test", force=True)
+        """Delete the stack's state folder (the emulator dies with its fixture): the folder is
+        the test's own, so no `pulumi stack rm` run is needed to tidy it."""
+        if self.backend is not None:
+            shutil.rmtree(self.backend, ignore_errors=True)
 
 
 def _keep_virtualenv(source: Path, copied: Path) -> None:

@@ -154,9 +154,11 @@ def test_the_recipes_requirements_install_pulumi_stages_from_the_wheel_or_git() 
     assert not any(re.match(r"^pulumi-stages\s*($|[<>=~])", line) for line in lines)
 
 
-def test_drift_and_apply_of_one_stack_never_run_at_once() -> None:
-    """One concurrency group per stack for the drift check and the apply (a preview takes no
-    lock, so a drift check during an apply would report its half-done writes)."""
+def test_a_queued_drift_check_never_cancels_an_apply() -> None:
+    """A stack's applies share one concurrency group, never cancelled in progress; the drift
+    check has a group of its own, since a job queued in a group cancels the one pending there
+    (a nightly check would cancel an apply waiting in line). Drift it finds during an apply is
+    checked again before it is reported (drift.py --confirm-after)."""
     jobs = load("stages-apply-stack.yml")["jobs"]
     drift = load("stages-drift.yml")["jobs"]["drift"]
     for job in (jobs["apply"], jobs["reapply"]):
@@ -164,7 +166,7 @@ def test_drift_and_apply_of_one_stack_never_run_at_once() -> None:
             "group": "stages-${{ inputs.stack }}",
             "cancel-in-progress": False,
         }
-    assert drift["concurrency"]["group"] == "stages-${{ matrix.stack }}"
+    assert drift["concurrency"]["group"] == "stages-drift-${{ matrix.stack }}"
 
 
 @pytest.mark.parametrize("path", sorted(WORKFLOWS.glob("*.yml")), ids=lambda p: p.name)

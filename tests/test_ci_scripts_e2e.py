@@ -178,6 +178,31 @@ def test_each_push_updates_one_comment_per_stack(tmp_path: Path, gh: dict[str, s
     assert methods.count("POST") == 2 and methods.count("PATCH") == 2
 
 
+def test_a_stage_name_holding_backticks_cannot_break_out_of_the_preview_block(
+    tmp_path: Path, gh: dict[str, str]
+) -> None:
+    """Stage names are the account's own text: the preview is fenced by more backticks than
+    any run in it, so a name like "x```<img src=...>" stays code in the comment."""
+    (tmp_path / "head.md").write_text("#### preview of dev\n")
+    (tmp_path / "preview.txt").write_text(" + outreach:Stage x```` <img src=x> create\n")
+    done = script(
+        *("comment.py", "dev", "--pr", "7", "--body-file", str(tmp_path / "head.md")),
+        *("--code", str(tmp_path / "preview.txt"), "--footer", "On merge..."),
+        cwd=tmp_path,
+        env=gh,
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    body = github(gh)["comments"][-1]["body"]
+    assert body.splitlines()[1:] == [
+        "#### preview of dev",
+        "`````text",
+        " + outreach:Stage x```` <img src=x> create",
+        "`````",
+        "On merge...",
+    ]
+
+
 def test_each_stack_applies_its_own_reviewed_plan_whatever_the_others_did(
     tmp_path: Path, gh: dict[str, str]
 ) -> None:
@@ -217,6 +242,63 @@ def test_each_stack_applies_its_own_reviewed_plan_whatever_the_others_did(
     assert "::error::stack qa: no preview of abc kept a plan; nothing applied" in missing.stdout
 
 
+def test_an_apply_of_a_commit_no_longer_the_tip_applies_nothing(tmp_path: Path) -> None:
+    """An old merge's apply approved after a newer merge landed would preview the older tree
+    and undo the newer merge: with --tip it stops before any preview; on the tip it goes on."""
+    origin, work = tmp_path / "origin.git", tmp_path / "work"
+    work.mkdir()
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(origin))
+    git(work, "init", "-q", "-b", "main")
+    git(work, "remote", "add", "origin", str(origin))
+    for n in (1, 2):
+        (work / "stages.yaml").write_text(f"outreach: {{stages: [{{name: S{n}}}]}}\n")
+        git(work, "add", ".")
+        git(work, "commit", "-qm", f"merge {n}")
+        git(work, "push", "-q", "origin", "main")
+    stand_in = tmp_path / "bin" / "pulumi"
+    stand_in.parent.mkdir()
+    stand_in.write_text(f"#!/bin/sh\necho called >> {tmp_path / 'pulumi-calls'}\nexit 9\n")
+    stand_in.chmod(0o755)
+    env = {"PATH": f"{stand_in.parent}{os.pathsep}{os.environ['PATH']}"}
+    args = ("dev", "--reviewed", "reviewed", "--tip", "main")
+
+    git(work, "checkout", "-q", "HEAD~1")
+    stale = script("apply.py", *args, cwd=work, env=env)
+    git(work, "checkout", "-q", "main")
+    tip = script("apply.py", *args, cwd=work, env=env)
+
+    assert stale.returncode == 4, stale.stdout + stale.stderr
+    assert "is no longer the tip of main" in stale.stdout and "nothing applied" in stale.stdout
+    assert not (tmp_path / "pulumi-calls").exists()
+    assert tip.returncode == 1 and "no reviewed plan" in tip.stdout  # past the tip check
+
+
+def test_a_project_change_on_main_after_the_fork_is_not_the_pull_requests(
+    tmp_path: Path,
+) -> None:
+    """main changed the project after the branch left it, and the event's base is main's tip:
+    a docs-only pull request still runs no stack (the diff is from the merge base)."""
+    (tmp_path / "crm").mkdir()
+    (tmp_path / "crm" / "stages.yaml").write_text("outreach: {stages: []}\n")
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-qm", "fork point")
+    git(tmp_path, "checkout", "-qb", "docs")
+    (tmp_path / "README.md").write_text("docs\n")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-qm", "docs")
+    head = git(tmp_path, "rev-parse", "HEAD")
+    git(tmp_path, "checkout", "-q", "main")
+    (tmp_path / "crm" / "stages.yaml").write_text("outreach: {stages: [{name: A}]}\n")
+    git(tmp_path, "commit", "-qam", "another pull request, merged")
+    base = git(tmp_path, "rev-parse", "HEAD")
+
+    done = script("stacks.py", "--changed", base, head, cwd=tmp_path, env={"STAGES_DIR": "crm"})
+
+    assert done.returncode == 0, done.stderr
+    assert outputs(tmp_path)["stacks"] == "[]"
+
+
 @pytest.mark.parametrize(("code", "passes"), [(0, True), (2, True), (1, False), (3, False)])
 def test_the_drift_step_passes_only_in_sync_or_on_drift(
     tmp_path: Path, code: int, passes: bool
@@ -229,12 +311,38 @@ def test_the_drift_step_passes_only_in_sync_or_on_drift(
     stand_in.chmod(0o755)
     env = {"PATH": f"{stand_in.parent}{os.pathsep}{os.environ['PATH']}", "STAGES_DIR": "crm"}
 
-    done = script("drift.py", "dev", "--report", "drift.md", cwd=tmp_path, env=env)
+    done = script(
+        "drift.py", "dev", "--report", "drift.md", "--confirm-after", "0", cwd=tmp_path, env=env
+    )
 
     assert (done.returncode == 0) is passes, done.stdout + done.stderr
     assert outputs(tmp_path) == {"code": str(code)}
     assert (tmp_path / "drift.md").read_text() == "report for dev in crm\n"
     assert "report for dev in crm" in (tmp_path / "summary.md").read_text()
+
+
+@pytest.mark.parametrize(("second", "reported"), [(0, "0"), (2, "2")])
+def test_drift_is_reported_only_if_it_is_still_there_when_checked_again(
+    tmp_path: Path, second: int, reported: str
+) -> None:
+    """The drift check runs beside an apply (its own concurrency group), so drift it finds is
+    checked again: drift an apply was half-way through is gone by then, real drift stays."""
+    stand_in = tmp_path / "bin" / "pulumi-stages"
+    stand_in.parent.mkdir()
+    calls = tmp_path / "calls"
+    stand_in.write_text(
+        f'#!/bin/sh\necho x >> {calls}\nif [ "$(wc -l < {calls})" -eq 1 ]; then\n'
+        f'  echo "drift: New"; exit 2\nfi\necho "second look"; exit {second}\n'
+    )
+    stand_in.chmod(0o755)
+    env = {"PATH": f"{stand_in.parent}{os.pathsep}{os.environ['PATH']}"}
+
+    done = script("drift.py", "dev", "--confirm-after", "0.1", cwd=tmp_path, env=env)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert len(calls.read_text().splitlines()) == 2
+    assert outputs(tmp_path) == {"code": reported}
+    assert (tmp_path / "drift.md").read_text() == "second look\n"
 
 
 def edit(project: Path, old: str, new: str) -> None:

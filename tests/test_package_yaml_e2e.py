@@ -4,10 +4,12 @@ the Outreach emulator, step by step, making the same requests as the Python door
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 from pulumi_stages.emulator import EmulatorServer, OutreachService
 from tests.engine import ROOT, PulumiCli
@@ -136,3 +138,44 @@ def test_errors_through_the_package_are_one_line_naming_its_own_config_keys(
     assert bad_file.split("Diagnostics:", 1)[-1].count(line) == 1
     assert "Traceback" not in bad_file
     assert 'File "' not in bad_file
+
+
+MANY = 16
+"""More stages than asyncio's default executor has threads (min(32, cores + 4)) on a machine of
+up to 11 cores: a construct registering them must not starve the calls that create them."""
+
+
+def test_a_stage_set_declared_inline_with_many_stages_goes_up_in_one_run(
+    tmp_path: Path, pulumi_home: Path, token: str
+) -> None:
+    source = tmp_path / "source"
+    source.mkdir()
+    stages = [{"name": f"Stage {i}"} for i in range(MANY)]
+    program = {
+        "name": "many",
+        "runtime": "yaml",
+        "resources": {
+            "sales": {
+                "type": "crmstages:index:StageSet",
+                "properties": {"spec": {"outreach": {"stages": stages}}},
+            }
+        },
+    }
+    (source / "Pulumi.yaml").write_text(yaml.safe_dump(program))
+    with EmulatorServer(OutreachService(token=token)) as outreach:
+        pulumi = PulumiCli(tmp_path, pulumi_home, source)
+        pulumi("stack", "init", "dev")
+        pulumi.env.update(OUTREACH_BASE_URL=outreach.base_url, OUTREACH_ACCESS_TOKEN=token)
+        up = subprocess.run(
+            pulumi.command("up", "--yes", "--skip-preview"),
+            env=pulumi.env,
+            capture_output=True,
+            text=True,
+            timeout=300,  # a starved construct never returns
+            check=False,
+        )
+        assert up.returncode == 0, up.stdout + up.stderr
+        assert outreach.log.counts()["POST /api/v2/stages"] == MANY
+        assert [name for name, _ in names_and_colors(outreach)] == [s["name"] for s in stages]
+        pulumi("preview", "--expect-no-changes")
+        pulumi("destroy", "--yes", "--skip-preview")

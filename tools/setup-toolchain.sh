@@ -121,12 +121,16 @@ setup_dynamic_provider_plugin() {
   # As upstream's script does: the engine passes Pulumi.yaml's runtime options to plugins as
   # PULUMI_RUNTIME_VIRTUALENV / PULUMI_RUNTIME_TOOLCHAIN (relative paths are from the project),
   # so a project's own virtualenv runs its providers; without one, this checkout's.
-  say "Writing pulumi-resource-pulumi-python (the project's virtualenv, else $VENV/bin/python)"
+  say "Writing pulumi-resource-pulumi-python (the project's virtualenv if it names one, else $VENV/bin/python)"
   cat > "$BIN/pulumi-resource-pulumi-python" <<SCRIPT
 #!/bin/sh
 venv="\${PULUMI_RUNTIME_VIRTUALENV:-}"
 if [ -z "\$venv" ] && [ "\${PULUMI_RUNTIME_TOOLCHAIN:-}" = uv ]; then venv=.venv; fi
-if [ -n "\$venv" ] && [ -x "\$venv/bin/python" ]; then
+if [ -n "\$venv" ]; then
+  if [ ! -x "\$venv/bin/python" ]; then
+    echo "pulumi-resource-pulumi-python: the project's virtualenv '\$venv' has no bin/python; create it (python3 -m venv \$venv && \$venv/bin/pip install -r requirements.txt)" >&2
+    exit 1
+  fi
   exec "\$venv/bin/python" -u -m pulumi.dynamic "\$@"
 fi
 exec "$VENV/bin/python" -u -m pulumi.dynamic "\$@"

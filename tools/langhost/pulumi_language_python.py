@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import os
 import runpy
+import select
 import shutil
 import signal
 import subprocess
@@ -37,7 +38,11 @@ from pulumi.automation._server import LanguageServer
 from pulumi.runtime.proto import language_pb2, language_pb2_grpc
 
 CHILD_ENV = "PULUMI_STAGES_LANGHOST_CHILD"
-"""Set in a copy started under the project's own Python: it runs the program itself."""
+"""Set in a copy started under the project's own Python: it runs the program itself. The copy
+takes it out of its environment at once, so the program and what it starts never see it."""
+
+COPY_START_SECONDS = 60.0
+"""How long a copy under the project's Python may take to import pulumi and print its port."""
 
 
 class UnusableEnvironment(Exception):
@@ -100,9 +105,10 @@ class ProjectLanguageServer(LanguageServer):
     """Runs the program found in the Pulumi project's directory, in this process or in a copy
     of this host started with the project's own Python."""
 
-    def __init__(self, engine_address: str) -> None:
+    def __init__(self, engine_address: str, is_copy: bool = False) -> None:
         super().__init__(self._program)
         self.engine_address = engine_address
+        self.is_copy = is_copy
         self.program_dir = "."
 
     def _program(self) -> None:
@@ -111,7 +117,7 @@ class ProjectLanguageServer(LanguageServer):
 
     def Run(self, request: Any, context: Any) -> Any:  # noqa: N802 (gRPC method name)
         info = request.info
-        if not os.environ.get(CHILD_ENV):
+        if not self.is_copy:
             try:
                 python = project_python(info)
             except UnusableEnvironment as error:
@@ -143,21 +149,33 @@ def run_in_copy(python: Path, engine_address: str, request: Any) -> Any:
         env={**os.environ, CHILD_ENV: "1"},
         start_new_session=True,
     )
+    passing: threading.Thread | None = None
     try:
         assert child.stdout is not None
-        port = child.stdout.readline().decode().strip()
+        port = _first_line(child.stdout, COPY_START_SECONDS)
         if not port.isdigit():
             return language_pb2.RunResponse(
-                error=f"{python} could not start the language host (is `pulumi` installed in "
-                "that environment? pip install -r requirements.txt)"
+                error=f"{python} could not start the language host within "
+                f"{COPY_START_SECONDS:g} s (is `pulumi` installed in that environment? "
+                "pip install -r requirements.txt)"
             )
-        threading.Thread(target=_pass_through, args=(child.stdout,), daemon=True).start()
+        passing = threading.Thread(target=_pass_through, args=(child.stdout,), daemon=True)
+        passing.start()
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
             return language_pb2_grpc.LanguageRuntimeStub(channel).Run(request)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(child.pid, signal.SIGTERM)
         child.wait()
+        if passing is not None:
+            passing.join(timeout=5)  # the copy's last lines reach the CLI before the answer
+
+
+def _first_line(stream: IO[bytes], seconds: float) -> str:
+    """The stream's first line, or "" when none comes within `seconds` (a copy that hangs
+    while importing must not hang the run with it)."""
+    ready, _, _ = select.select([stream], [], [], seconds)
+    return stream.readline().decode().strip() if ready else ""
 
 
 def _pass_through(stream: IO[bytes]) -> None:
@@ -177,12 +195,13 @@ def _exit_with_parent() -> None:
 
 def main() -> None:
     """Serve on a free loopback port, print it for the CLI, and wait to be killed."""
-    if os.environ.get(CHILD_ENV):
+    is_copy = bool(os.environ.pop(CHILD_ENV, ""))
+    if is_copy:
         threading.Thread(target=_exit_with_parent, daemon=True).start()
     engine_address = sys.argv[-1] if len(sys.argv) > 1 else ""
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     language_pb2_grpc.add_LanguageRuntimeServicer_to_server(
-        ProjectLanguageServer(engine_address), server
+        ProjectLanguageServer(engine_address, is_copy), server
     )
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()

@@ -6,10 +6,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
 from ci_common import project_dir
+
+CODE_LIMIT = 60_000
+"""The last characters of a preview kept in a comment (GitHub's limit is 65,536 in all)."""
 
 
 def marker(stack: str) -> str:
@@ -42,15 +46,28 @@ def upsert(pr: str, stack: str, body: str) -> str:
     return "created"
 
 
+def fenced(text: str) -> str:
+    """Text as a code block whose fence no line of it can close: stage names are the account's
+    own text, and a name holding ``` would otherwise end the block and render as markdown."""
+    runs = [len(run) for run in re.findall(r"`{3,}", text)]
+    fence = "`" * max(3, max(runs, default=0) + 1)
+    return f"{fence}text\n{text.rstrip()}\n{fence}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("stack")
     parser.add_argument("--pr", required=True)
     parser.add_argument("--body-file", type=Path, required=True)
-    args = parser.parse_args()
-    print(
-        f"comment for stack {args.stack}: {upsert(args.pr, args.stack, args.body_file.read_text())}"
+    parser.add_argument(
+        "--code", type=Path, help="a file (the preview) appended as a code block, its end kept"
     )
+    parser.add_argument("--footer", default="", help="a line after the code block")
+    args = parser.parse_args()
+    body = args.body_file.read_text()
+    if args.code is not None:
+        body = "\n".join([body.rstrip(), fenced(args.code.read_text()[-CODE_LIMIT:]), args.footer])
+    print(f"comment for stack {args.stack}: {upsert(args.pr, args.stack, body)}")
 
 
 if __name__ == "__main__":

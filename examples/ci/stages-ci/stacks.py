@@ -11,9 +11,11 @@ from ci_common import output, project_dir, stacks
 
 
 def touched(base: str, head: str) -> bool:
-    """Whether any file under the project folder differs between the two commits."""
+    """Whether HEAD changed any file under the project folder since it left BASE (their merge
+    base, `BASE...HEAD`): the event's base commit may be older or newer than the branch's fork
+    point, and a plain diff would count main's own later changes as the pull request's."""
     done = subprocess.run(
-        ["git", "diff", "--name-only", base, head, "--", str(project_dir())],
+        ["git", "diff", "--name-only", f"{base}...{head}", "--", str(project_dir())],
         capture_output=True,
         text=True,
         check=True,

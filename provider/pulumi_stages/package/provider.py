@@ -9,7 +9,8 @@ on a worker thread: the engine's calls overlap as they do in the dynamic provide
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
 from typing import Any
 
@@ -51,6 +52,11 @@ try:
     VERSION = metadata.version("pulumi-stages")
 except metadata.PackageNotFoundError:  # pragma: no cover - run from a source tree
     VERSION = "0.0.0"
+
+WORKERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="crmstages")
+"""The provider's calls run here, four at once as in the dynamic provider process; never on
+asyncio's default executor, where a stage set's construct blocks one thread per child it
+registers until the engine has created it (with the calls that create it queued behind)."""
 
 DEFAULT_ORGANIZATION = "organization"
 """The organization a self-managed backend reports (the Python SDK's default), for the owner a
@@ -96,7 +102,7 @@ class CrmStagesProvider(Provider):
         news = _own(request.urn, plain_map(request.new_inputs))
         olds = plain_map(request.old_inputs)
         provider = self._provider(request.urn, news)
-        result = await asyncio.to_thread(provider.check, olds, news)
+        result = await _on_worker(provider.check, olds, news)
         failures = [CheckFailure(f.property, f.reason) for f in result.failures or []]
         return CheckResponse(inputs=wrap_map(result.inputs or {}), failures=failures)
 
@@ -104,7 +110,7 @@ class CrmStagesProvider(Provider):
         olds = plain_map(request.old_state)
         news = _own(request.urn, plain_map(request.new_inputs))
         provider = self._provider(request.urn, olds)
-        result = await asyncio.to_thread(provider.diff, request.resource_id, olds, news)
+        result = await _on_worker(provider.diff, request.resource_id, olds, news)
         replaces = list(result.replaces or [])
         changed = [k for k, v in news.items() if v is not None and v != olds.get(k)]
         keys = [k for k in changed if k not in (OWNER_KEY, RESOURCE_KEY)] if result.changes else []
@@ -127,13 +133,13 @@ class CrmStagesProvider(Provider):
     async def create(self, request: CreateRequest) -> CreateResponse:
         props = _own(request.urn, plain_map(request.properties))
         provider = self._provider(request.urn, props)
-        result = await asyncio.to_thread(provider.create, props)
+        result = await _on_worker(provider.create, props)
         return CreateResponse(str(result.id), wrap_map(_outputs(result.outs)))
 
     async def read(self, request: ReadRequest) -> ReadResponse:
         props = plain_map(request.properties)
         provider = self._provider(request.urn, props)
-        result = await asyncio.to_thread(provider.read, request.resource_id, props)
+        result = await _on_worker(provider.read, request.resource_id, props)
         if not result.id:
             return ReadResponse()
         inputs = result.inputs if result.inputs is not None else {}
@@ -143,16 +149,21 @@ class CrmStagesProvider(Provider):
         olds = plain_map(request.olds)
         news = _own(request.urn, plain_map(request.news))
         provider = self._provider(request.urn, olds)
-        result = await asyncio.to_thread(provider.update, request.resource_id, olds, news)
+        result = await _on_worker(provider.update, request.resource_id, olds, news)
         return UpdateResponse(wrap_map(_outputs(result.outs)))
 
     async def delete(self, request: DeleteRequest) -> None:
         props = plain_map(request.properties)
         provider = self._provider(request.urn, props)
-        await asyncio.to_thread(provider.delete, request.resource_id, props)
+        await _on_worker(provider.delete, request.resource_id, props)
 
     async def construct(self, request: ConstructRequest) -> ConstructResponse:
         return await construct_stage_set(request)
+
+
+async def _on_worker(call: Callable[..., Any], *args: Any) -> Any:
+    """Run one blocking provider call on the provider's own workers."""
+    return await asyncio.get_running_loop().run_in_executor(WORKERS, call, *args)
 
 
 def _type_of(urn: str) -> str:

@@ -17,12 +17,13 @@ import ssl
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import pg8000.native
-
 from .store import LOCK_WAIT_SECONDS, LockTimeout, StoreUnusable
+
+if TYPE_CHECKING:
+    import pg8000.native
 
 VALUES_TABLE = "pulumi_stages_memory"
 LOG_TABLE = "pulumi_stages_log"
@@ -118,6 +119,10 @@ class PostgresStore:
         return f"{self._where} (tables {VALUES_TABLE}, {LOG_TABLE})"
 
     def _connect(self) -> pg8000.native.Connection:
+        # Imported here: the driver (and its TLS and SCRAM modules) costs every provider process
+        # a third of a second at start, and only a stack on a PostgreSQL backend needs it.
+        import pg8000.native  # noqa: PLC0415
+
         try:
             context = _tls(self._sslmode, self._host)
             return pg8000.native.Connection(**self._connect_args, ssl_context=context)
@@ -126,6 +131,8 @@ class PostgresStore:
 
     @contextlib.contextmanager
     def _connection(self) -> Iterator[pg8000.native.Connection]:
+        import pg8000.native  # noqa: PLC0415 (see _connect)
+
         connection = self._connect()
         try:
             self._ensure_schema(connection)
