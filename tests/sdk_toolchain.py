@@ -116,6 +116,15 @@ def typescript_packages() -> Path:
     return home / "node_modules"
 
 
+def install_python_sdk(sdks: Path, site: Path) -> Finished:
+    """pip-install sdk/python into `site` as a user would, with no download: its requirements
+    (pulumi, semver, parver) are the dev virtualenv's."""
+    pip: list[str | Path] = [sys.executable, "-m", "pip", "install", "--quiet"]
+    pip += ["--disable-pip-version-check", "--no-deps", "--no-build-isolation", "--no-index"]
+    pip += ["--target", site, sdks / "python"]
+    return run_step("pip install (Python SDK)", pip, site.parent, dict(os.environ))
+
+
 GO_WORK = CACHE / "go-sample"
 """Where the Go sample is built: Go's build cache keys a package by its folder, so one fixed
 folder lets a run whose SDK did not change reuse the last run's compiled packages."""

@@ -1,6 +1,7 @@
 """The SDKs generated from the package schema: each language has every resource, documented; the
 TypeScript sample type-checks (tsc --noEmit) and the Go sample builds (go build) against them; the
-Python SDK imports. C# is not generated here (docs/sdks.md says why)."""
+Python SDK installs, imports, and runs a program through the engine (the one language host here).
+C# is not generated here (docs/sdks.md says why)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from typing import Any
 
 import pytest
 
+from pulumi_stages.emulator import EmulatorServer
 from tests import sdk_toolchain
-from tests.sdk_toolchain import generate, go_env, run_step, sample_beside_sdks
+from tests.engine import ROOT, PulumiCli
+from tests.sdk_toolchain import generate, go_env, install_python_sdk, run_step, sample_beside_sdks
 
 pytestmark = pytest.mark.sdks
 
@@ -162,12 +165,8 @@ print(json.dumps({"found": found, "args": [args.name, args.color], "plugin": plu
 def test_python_sdk_installs_imports_and_names_the_crmstages_plugin(
     schema: dict[str, Any], sdks: Path, tmp_path: Path
 ) -> None:
-    """Installed as a user would (pip, no download: its requirements are the dev venv's)."""
     site = tmp_path / "site"
-    pip: list[str | Path] = [sys.executable, "-m", "pip", "install", "--quiet"]
-    pip += ["--disable-pip-version-check"]
-    pip += ["--no-deps", "--no-build-isolation", "--no-index", "--target", site, sdks / "python"]
-    installed = run_step("pip install (Python SDK)", pip, tmp_path, dict(os.environ))
+    installed = install_python_sdk(sdks, site)
     assert installed.returncode == 0, installed.output
     tokens = list(schema["resources"])
     argv = [sys.executable, "-c", IMPORT_SDK, f"pulumi_{schema['name']}", json.dumps(tokens)]
@@ -184,3 +183,30 @@ def test_python_sdk_installs_imports_and_names_the_crmstages_plugin(
     # the engine loads pulumi-resource-<name> for the SDK's resources
     expected = {"resource": True, "name": schema["name"], "version": schema["version"]}
     assert seen["plugin"] == expected
+
+
+@pytest.mark.e2e
+def test_a_python_program_on_the_generated_sdk_runs_through_the_engine(
+    sdks: Path, tmp_path: Path, pulumi_home: Path, outreach: EmulatorServer, token: str
+) -> None:
+    """The one SDK whose language host runs here, end to end: up creates the stage through
+    pulumi-resource-crmstages, the next preview is empty, destroy deletes it."""
+    site = tmp_path / "site"
+    assert install_python_sdk(sdks, site).returncode == 0
+    (tmp_path / "run").mkdir()
+    pulumi = PulumiCli(tmp_path / "run", pulumi_home, ROOT / "tests" / "projects" / "python_sdk")
+    pulumi.env["PYTHONPATH"] = str(site)
+    pulumi("stack", "init", "dev")
+    pulumi("config", "set", "crmstages:outreachBaseUrl", outreach.base_url)
+    pulumi("config", "set", "--secret", "crmstages:outreachAccessToken", stdin=f"{token}\n")
+    state = outreach.service.state  # type: ignore[attr-defined]
+
+    pulumi("up", "--yes", "--skip-preview")
+    created = [(s.id, s.name, s.color) for s in state.listing()]
+    outputs = json.loads(pulumi("stack", "output", "--json"))
+    pulumi("preview", "--expect-no-changes")
+    pulumi("destroy", "--yes", "--skip-preview")
+
+    assert created == [(outputs["stageId"], "Qualified", "#2e7d32")]
+    assert state.listing() == []
+    assert not any(token in text for text in pulumi.transcript)
