@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pulumi_stages.emulator import EmulatorServer, OutreachService
+from pulumi_stages.emulator import CapsuleService, EmulatorServer, OutreachService
 from pulumi_stages.emulator.hubspot import HubSpotService
 from tests.engine import PulumiCli
 
@@ -91,3 +91,19 @@ def test_a_hand_made_hubspot_deal_stage_is_imported_and_the_next_preview_is_empt
         0.3,
     )
     assert token not in "\n".join(pulumi.transcript)
+
+
+def test_a_hand_made_capsule_stage_is_imported_and_the_next_preview_is_empty(
+    tmp_path: Path, pulumi_home: Path, token: str
+) -> None:
+    with EmulatorServer(CapsuleService(token=token)) as capsule:
+        state = capsule.service.state  # type: ignore[attr-defined]
+        board = state.create_board("Projects")
+        review = state.create_stage({"name": "Review", "board": {"id": board.id}})
+        pulumi = yaml_project(tmp_path, pulumi_home, capsule, token, "capsule")
+        capsule.log.reset()
+        declared = import_then_declare(pulumi, "crmstages:capsule:Stage", "review", str(review.id))
+        assert capsule.log.writes() == []
+    properties = declared["properties"]
+    assert isinstance(properties, dict)
+    assert (properties["name"], properties["board"]) == ("Review", "Projects")
