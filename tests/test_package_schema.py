@@ -4,6 +4,7 @@ secret, and the package's config keys answer the core's."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from pulumi.provider.experimental.provider import DiffRequest
 
 from pulumi_stages.core import registry
 from pulumi_stages.core.checking import UNKNOWN
@@ -19,7 +21,7 @@ from pulumi_stages.outreach.stage import SETTINGS as OUTREACH
 from pulumi_stages.package.catalog import resource_types
 from pulumi_stages.package.config import PackageConfig
 from pulumi_stages.package.errors import in_package_words
-from pulumi_stages.package.provider import _type_of, owner_of
+from pulumi_stages.package.provider import CrmStagesProvider, _type_of, owner_of
 from pulumi_stages.package.schema import schema
 from pulumi_stages.package.values import plain_map, wrap, wrap_map
 from tests.tinycrm import register as register_tiny
@@ -144,3 +146,16 @@ def test_urns_give_the_type_and_the_owner_the_python_door_uses() -> None:
     urn = "urn:pulumi:dev::sales::crmstages:index:StageSet$crmstages:outreach:Stage::s/a"
     assert _type_of(urn) == "crmstages:outreach:Stage"
     assert owner_of(urn) == "organization/sales/dev"
+
+
+def test_a_preview_shows_only_the_fields_that_change(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stage of a set renamed: its name changes; its position (the set's, kept out of its
+    state) and its own bookkeeping inputs are not shown as changing."""
+    monkeypatch.setenv("OUTREACH_ACCESS_TOKEN", "tok-1")
+    urn = "urn:pulumi:dev::sales::crmstages:index:StageSet$crmstages:outreach:Stage::s/New"
+    state = {"name": "New", "color": "#9e9e9e", "stage_id": 2, "ordered_by_set": True}
+    inputs = {"name": "Fresh", "color": "#9e9e9e", "order": 10, "ordered_by_set": True}
+    request = DiffRequest(urn, "2", wrap_map(state), wrap_map(inputs), [])
+    answer = asyncio.run(CrmStagesProvider().diff(request))
+    assert answer.changes is True
+    assert list(answer.detailed_diff) == ["name"]

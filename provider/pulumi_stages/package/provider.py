@@ -58,6 +58,8 @@ WORKERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="crmstages")
 asyncio's default executor, where a stage set's construct blocks one thread per child it
 registers until the engine has created it (with the calls that create it queued behind)."""
 
+OWN_INPUTS = (OWNER_KEY, RESOURCE_KEY)
+
 DEFAULT_ORGANIZATION = "organization"
 """The organization a self-managed backend reports (the Python SDK's default), for the owner a
 resource's create journal is named by: the engine's calls name project and stack only."""
@@ -112,8 +114,7 @@ class CrmStagesProvider(Provider):
         provider = self._provider(request.urn, olds)
         result = await _on_worker(provider.diff, request.resource_id, olds, news)
         replaces = list(result.replaces or [])
-        changed = [k for k, v in news.items() if v is not None and v != olds.get(k)]
-        keys = [k for k in changed if k not in (OWNER_KEY, RESOURCE_KEY)] if result.changes else []
+        keys = _changed_keys(olds, news) if result.changes else []
         detailed = {
             key: PropertyDiff(
                 PropertyDiffKind.UPDATE_REPLACE if key in replaces else PropertyDiffKind.UPDATE,
@@ -164,6 +165,16 @@ class CrmStagesProvider(Provider):
 async def _on_worker(call: Callable[..., Any], *args: Any) -> Any:
     """Run one blocking provider call on the provider's own workers."""
     return await asyncio.get_running_loop().run_in_executor(WORKERS, call, *args)
+
+
+def _changed_keys(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+    """The inputs a preview shows changing: those the state holds and the declaration sets to
+    something else (a position a set owns, or an adoption switch, is no field of the state)."""
+    return [
+        key
+        for key, value in news.items()
+        if key in olds and value is not None and value != olds[key] and key not in OWN_INPUTS
+    ]
 
 
 def _type_of(urn: str) -> str:
