@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from pulumi_stages.emulator import EmulatorServer, OutreachService
+from pulumi_stages.emulator.hubspot import HubSpotService
 from tests.engine import ROOT, PulumiCli
 
 pytestmark = pytest.mark.e2e
@@ -179,3 +180,36 @@ def test_a_stage_set_declared_inline_with_many_stages_goes_up_in_one_run(
         assert [name for name, _ in names_and_colors(outreach)] == [s["name"] for s in stages]
         pulumi("preview", "--expect-no-changes")
         pulumi("destroy", "--yes", "--skip-preview")
+
+
+def test_the_hubspot_example_stage_set_goes_through_the_package(
+    tmp_path: Path, pulumi_home: Path, token: str
+) -> None:
+    """Deal and ticket pipelines from one stages.yaml: each pipeline reaches its own object
+    type (the object type picks the provider, and a set's pipeline carries it)."""
+    source = tmp_path / "source"
+    source.mkdir()
+    program = {
+        "name": "hubspot-package",
+        "runtime": "yaml",
+        "resources": {
+            "crm": {"type": "crmstages:index:StageSet", "properties": {"path": "stages.yaml"}}
+        },
+    }
+    (source / "Pulumi.yaml").write_text(yaml.safe_dump(program))
+    shutil.copy(ROOT / "examples" / "hubspot" / "stages.yaml", source / "stages.yaml")
+    with EmulatorServer(HubSpotService(token=token)) as hubspot:
+        pulumi = PulumiCli(tmp_path, pulumi_home, source)
+        pulumi("stack", "init", "dev")
+        pulumi.env.update(HUBSPOT_BASE_URL=hubspot.base_url, HUBSPOT_ACCESS_TOKEN=token)
+        pulumi("up", "--yes", "--skip-preview")
+        made = hubspot.service.state.made_pipelines()  # type: ignore[attr-defined]
+        assert sorted((p.object_type, p.label) for p in made.values()) == [
+            ("deals", "New Business"),
+            ("tickets", "Support"),
+        ]
+        hubspot.log.reset()
+        pulumi("preview", "--expect-no-changes")
+        assert hubspot.log.writes() == []
+        pulumi("destroy", "--yes", "--skip-preview")
+        assert hubspot.service.state.made_pipelines() == {}  # type: ignore[attr-defined]

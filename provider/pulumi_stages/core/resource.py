@@ -515,10 +515,10 @@ class ApiResource(pulumi.dynamic.Resource):
     ) -> None:
         owner = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
         props = {
+            **dict.fromkeys(self.output_names),  # an output also given as an input keeps it
             **inputs,
             OWNER_KEY: owner,
             RESOURCE_KEY: name,
-            **dict.fromkeys(self.output_names),
         }
         registrar = REGISTRAR.get()
         if registrar is not None:

@@ -264,6 +264,7 @@ class Pipeline(ApiResource, module="hubspot", name="Pipeline"):
         probability or ticket_state) it is created with, in the same request."""
         inputs: dict[str, Any] = {
             "name": name,
+            "object_type": object_type,  # picks the provider; the package door reads it here
             "display_order": display_order,
             "seed": [dict(s) for s in seed] if seed is not None else None,
             "adopt": adopt,

@@ -106,7 +106,11 @@ class CrmStagesProvider(Provider):
         provider = self._provider(request.urn, news)
         result = await _on_worker(provider.check, olds, news)
         failures = [CheckFailure(f.property, f.reason) for f in result.failures or []]
-        return CheckResponse(inputs=wrap_map(result.inputs or {}), failures=failures)
+        inputs = dict(result.inputs or {})
+        for param in resource_type(_type_of(request.urn)).parameters():
+            if param.name not in inputs and news.get(param.name) is not None:
+                inputs[param.name] = news[param.name]  # one that picks the provider (object_type)
+        return CheckResponse(inputs=wrap_map(inputs), failures=failures)
 
     async def diff(self, request: DiffRequest) -> DiffResponse:
         olds = plain_map(request.old_state)
