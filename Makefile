@@ -6,7 +6,7 @@ export PATH := $(ROOT)/.tools/bin:$(VENV)/bin:$(PATH)
 export PULUMI_SKIP_UPDATE_CHECK := true
 export PULUMI_HOME := $(ROOT)/.tools/pulumi-home
 
-.PHONY: setup demo promotion test lint typecheck unit e2e soak bench clean team docs
+.PHONY: setup demo promotion test lint typecheck unit e2e soak bench clean team docs sdks
 
 setup: ## Install the virtualenv, the pulumi CLI (built from Go modules) and the plugins
 	@bash tools/setup-toolchain.sh
@@ -47,6 +47,9 @@ soak: setup ## Random sequences through the real engine for STAGES_SOAK_MINUTES 
 docs: setup ## Regenerate the reference pages from the code and build the docs site into site/
 	python tools/docs_reference.py
 	NO_MKDOCS_2_WARNING=1 mkdocs build --strict -d site
+
+sdks: setup ## Generate the TypeScript, Go and Python SDKs into sdk/ from the provider's schema (SCHEMA=file to use another)
+	bash tools/build-sdks.sh $(SCHEMA)
 
 bench: setup ## Benchmarks: print request counts, timings and ratios
 	python -m bench.refresh_scale
