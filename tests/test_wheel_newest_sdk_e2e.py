@@ -232,10 +232,12 @@ def test_built_wheel_runs_a_project_outside_the_repo_on_sdk(
     assert "Traceback" not in refused
     [line] = diagnostics(refused)
     print(f"SDK {version}: {line}")
-    assert line == (
-        f"error: Exception calling application: Outreach rejected PATCH /stages/{qualified}: "
+    assert line == (  # the change's diff reads the stage before any write (issue 20)
+        f"error: Exception calling application: Outreach rejected GET /stages/{qualified}: "
         "The access token is missing, invalid or expired. (401 unauthorized); check "
-        "outreach:accessToken (or OUTREACH_ACCESS_TOKEN); it may have expired"
+        "outreach:accessToken (or OUTREACH_ACCESS_TOKEN); it may have expired. Nothing was "
+        "changed: the check before any write could not read the stage it changes (a preview "
+        "stops at this check as an `up` does)."
     )
     (project / "stages.yaml").write_text(STAGES.replace('color: "#9e9e9e"', "colour: red"))
     invalid = pulumi.fails("preview")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pulumi_stages.emulator.hubspot import HubSpotService, StoredPipeline
-from pulumi_stages.emulator.hubspot.state import STAGE_PROPERTY
+from pulumi_stages.emulator.hubspot.objects import STANDARD
 from pulumi_stages.emulator.server import LoggedRequest
 from pulumi_stages.hubspot.api import PIPELINES_VERSION
 
@@ -195,7 +195,7 @@ class HubSpotMachine(SequenceMachine):
         record = self.server.service.state.records.get(record_id)
         if record is None:
             return None
-        return record.properties.get(STAGE_PROPERTY[record.object_type]) or None
+        return record.properties.get(STANDARD[record.object_type].stage_property) or None
 
     def make_foreign(self, pick: int) -> str:
         state = self.server.service.state
