@@ -40,6 +40,8 @@ NOT_FOR_ONE_ADAPTER = (
     "pulumi_stages.core.registry",  # and with it every adapter's section models
     "pulumi_stages.core.sections",
     "cryptography",  # sealing rotated OAuth tokens: none are configured here
+    "pulumi_stages.core.memory.postgres",  # the stores of state kept elsewhere than files
+    "pulumi_stages.core.memory.s3",
     *OPTIONAL_DRIVERS,
     "pg8000.native",
 )
