@@ -4,6 +4,7 @@ adapter, the component or the emulators; and what state holds of our providers s
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import pulumi_stages
 from tests.provider_process import first_answer, scenarios
 
 OPTIONAL_DRIVERS = ("pg8000", "boto3")
@@ -91,3 +93,23 @@ def test_every_provider_reference_a_state_of_main_holds_still_unpickles() -> Non
     )
     assert json.loads(done.stdout) == {name: name for name in pickles}
     assert len(pickles) >= 16  # every adapter's stage, order, board and pipeline providers
+
+
+def test_every_module_of_the_package_has_current_bytecode_before_the_run() -> None:
+    """conftest writes the package's bytecode at the start of the run, so no provider process
+    compiles a module from source (nothing else writes it where PYTHONDONTWRITEBYTECODE is set)."""
+    package = Path(pulumi_stages.__file__).parent
+    stale = []
+    for source in sorted(package.rglob("*.py")):
+        cached = Path(importlib.util.cache_from_source(str(source)))
+        header = cached.read_bytes()[:16] if cached.exists() else b""
+        stat = source.stat()
+        expected = (
+            importlib.util.MAGIC_NUMBER
+            + b"\0\0\0\0"
+            + (int(stat.st_mtime) & 0xFFFFFFFF).to_bytes(4, "little")
+            + (stat.st_size & 0xFFFFFFFF).to_bytes(4, "little")
+        )
+        if header != expected:
+            stale.append(str(source.relative_to(package)))
+    assert stale == []
