@@ -82,6 +82,9 @@ def wait_until(condition: object, what: str, timeout: float = 120.0) -> None:
 def test_promotion_walkthrough_keeps_three_stacks_in_postgres(
     tmp_path: Path, pulumi_home: Path, cluster: PostgresCluster
 ) -> None:
+    """`make promotion`'s walkthrough with its state in PostgreSQL: every step's requests (the
+    one run of it in the suite: its file backend differs by the backend URL only), and the three
+    stacks in the database, none on files, no lock left."""
     env = {
         **os.environ,
         "PATH": f"{TOOLS_BIN}{os.pathsep}{os.environ['PATH']}",
@@ -91,13 +94,38 @@ def test_promotion_walkthrough_keeps_three_stacks_in_postgres(
     url = backend_for(cluster, "promotion")
     run = load_walkthrough().walkthrough(tmp_path, env, lines.append, backend_url=url)
     print("\n".join(lines[lines.index("\n### API requests per step") :]))
+    steps = run.steps
 
-    assert writes(run.steps["staging up"]["outreach"]) == {"POST /api/v2/stages": 6}
-    assert writes(run.steps["prod up"]["outreach"]) == {
+    # staging starts empty: every stage is created once; the preview wrote nothing
+    assert writes(steps["staging preview"]["outreach"]) == {}
+    assert writes(steps["staging preview"]["capsule"]) == {}
+    assert writes(steps["staging up"]["outreach"]) == {"POST /api/v2/stages": 6}
+    assert writes(steps["staging up"]["capsule"]) == {
+        "POST /api/v2/boards": 1,
         "POST /api/v2/stages": 4,
-        "PATCH /api/v2/stages/{id}": 3,
     }
-    assert writes(run.steps["staging up 2"]["capsule"]) == {"PUT /api/v2/stages/{id}": 1}
+    # prod starts with three hand-made stages that differ: adopted, only differences sent
+    prod = run.outputs["prod preview"]
+    assert "existing stage 1; differs in color '#ff0000' => '#5951ff'" in prod
+    assert "existing board 1; no differences" in prod
+    assert writes(steps["prod up"]["outreach"]) == {
+        "POST /api/v2/stages": 4,
+        "PATCH /api/v2/stages/{id}": 3,  # two colours, and Qualified moved from order 2
+    }
+    assert writes(steps["prod up"]["capsule"]) == {
+        "POST /api/v2/stages": 3,
+        "PUT /api/v2/stages/{id}": 1,
+    }
+    # round two: dev changed three stages; staging's preview lists exactly those
+    preview = run.outputs["staging preview 2"]
+    assert '"#00a3e0" => "#1abc9c"' in preview
+    assert '[3]: "Proposal" => "Negotiation"' in preview
+    assert '"Review" => "Client Review"' in preview
+    assert "4 to update" in preview
+    assert writes(steps["staging up 2"]["outreach"]) == {"PATCH /api/v2/stages/{id}": 2}
+    assert writes(steps["staging up 2"]["capsule"]) == {"PUT /api/v2/stages/{id}": 1}
+    assert any(line.startswith("staging up 2") for line in lines)
+
     keys = cluster.psql("pulumi", "SELECT key FROM promotion ORDER BY key").splitlines()
     stacks = [k.rsplit("/", 1)[-1] for k in keys if "/.pulumi/stacks/" in k and k.endswith(".json")]
     assert sorted(stacks) == ["dev.json", "prod.json", "staging.json"], keys
