@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -15,8 +17,9 @@ import jsonschema
 import pytest
 import yaml
 
-from pulumi_stages.emulator import EmulatorServer
+from pulumi_stages.emulator import EmulatorServer, OutreachService
 from tests.engine import ROOT, PulumiCli
+from tests.stack_setup import SavedStart, point_stack
 
 WORKFLOWS = ROOT / "examples" / "ci" / "workflows"
 EXAMPLE = ROOT / "examples" / "outreach"
@@ -192,24 +195,56 @@ def stage_ids(emulator: EmulatorServer) -> dict[str, int]:
     return {s.name: int(s.id) for s in state.listing()}
 
 
-@pytest.fixture
-def reviewed(tmp_path: Path, pulumi_home: Path, outreach: EmulatorServer, token: str) -> PulumiCli:
-    """An applied stack, then a colour change previewed as CI does: the plan in plan.json."""
+@pytest.fixture(scope="module")
+def module_token() -> str:
+    """One token for the module's account: the saved stack holds it as a secret."""
+    return f"tok-{secrets.token_hex(12)}"
+
+
+@pytest.fixture(scope="module")
+def account(module_token: str) -> Iterator[EmulatorServer]:
+    """One Outreach emulator for the module (its URL is in the saved stack's config); each
+    test starts from the account the saved start holds."""
+    with EmulatorServer(OutreachService(token=module_token)) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def reviewed_start(
+    tmp_path_factory: pytest.TempPathFactory,
+    pulumi_home: Path,
+    account: EmulatorServer,
+    module_token: str,
+) -> SavedStart:
+    """An applied stack, then a colour change previewed as CI does, the plan in plan.json: run
+    by the engine once per module (worker), saved for each test to restore."""
+    tmp_path = tmp_path_factory.mktemp("reviewed")
     pulumi = PulumiCli(tmp_path, pulumi_home, EXAMPLE)
-    pulumi.init_stack("dev", outreach, token)
+    point_stack(pulumi, "dev", account, module_token)
     pulumi("up", "--yes", "--skip-preview")
     recolour(pulumi)
     preview = pulumi("preview", "--diff", "--refresh", "--save-plan", str(tmp_path / "plan.json"))
     assert re.search(r'~ color +: "#00a3e0" => "#1abc9c"', preview), preview
-    return pulumi
+    return SavedStart.save(pulumi, account, tmp_path_factory.mktemp("reviewed-saved") / "copy")
+
+
+@pytest.fixture
+def reviewed(reviewed_start: SavedStart) -> PulumiCli:
+    """The reviewed start restored (plan.json beside project and state), its account in the
+    module's emulator."""
+    return reviewed_start.restore()
+
+
+def plan(pulumi: PulumiCli) -> str:
+    """The reviewed plan's path."""
+    return str(pulumi.project.parent / "plan.json")
 
 
 @pytest.mark.e2e
-def test_a_saved_plan_is_applied_exactly(
-    reviewed: PulumiCli, outreach: EmulatorServer, tmp_path: Path
-) -> None:
+def test_a_saved_plan_is_applied_exactly(reviewed: PulumiCli, account: EmulatorServer) -> None:
+    outreach = account
     outreach.log.reset()
-    applied = reviewed("up", "--yes", "--refresh", "--plan", str(tmp_path / "plan.json"))
+    applied = reviewed("up", "--yes", "--refresh", "--plan", plan(reviewed))
     contacted = stage_ids(outreach)["Contacted"]
     body = {"data": {"type": "stage", "id": contacted, "attributes": {"color": "#1abc9c"}}}
     assert [(w.method, w.path, w.body) for w in outreach.log.writes()] == [
@@ -221,15 +256,16 @@ def test_a_saved_plan_is_applied_exactly(
 
 @pytest.mark.e2e
 def test_an_account_changed_after_the_preview_stops_the_apply_before_any_write(
-    reviewed: PulumiCli, outreach: EmulatorServer, token: str, tmp_path: Path
+    reviewed: PulumiCli, account: EmulatorServer, module_token: str
 ) -> None:
+    outreach, token = account, module_token
     renamed = stage_ids(outreach)["New"]
     body = {"data": {"type": "stage", "id": renamed, "attributes": {"name": "Fresh"}}}
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/vnd.api+json"}
     assert httpx.patch(f"{outreach.base_url}/stages/{renamed}", json=body, headers=headers)
     outreach.log.reset()
 
-    done = reviewed.run("up", "--yes", "--refresh", "--plan", str(tmp_path / "plan.json"))
+    done = reviewed.run("up", "--yes", "--refresh", "--plan", plan(reviewed))
 
     print(done.stdout[-1500:])
     assert done.returncode != 0

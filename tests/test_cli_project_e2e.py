@@ -11,6 +11,7 @@ import pytest
 
 from pulumi_stages.emulator import EmulatorServer
 from tests.engine import ROOT, PulumiCli
+from tests.stack_setup import point_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -21,7 +22,7 @@ def test_plain_pulumi_commands_apply_the_demo_stage_set(
     tmp_path: Path, pulumi_home: Path, outreach: EmulatorServer, token: str
 ) -> None:
     pulumi = PulumiCli(tmp_path, pulumi_home, ROOT)
-    pulumi.init_stack("cli-test", outreach, token)
+    point_stack(pulumi, "cli-test", outreach, token)
     assert token not in (pulumi.project / "Pulumi.cli-test.yaml").read_text()
 
     preview = pulumi("preview", "--diff")

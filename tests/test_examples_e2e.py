@@ -1,9 +1,9 @@
-"""The examples as users run them: plain `pulumi` commands, and the promotion walkthrough."""
+"""The examples as users run them: plain `pulumi` commands. The promotion walkthrough runs once,
+on PostgreSQL (tests/test_postgres_state_e2e.py): that run checks every step's requests."""
 
 from __future__ import annotations
 
 import importlib.util
-import os
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -11,7 +11,8 @@ from types import ModuleType
 import pytest
 
 from pulumi_stages.emulator import EmulatorServer
-from tests.engine import ROOT, TOOLS_BIN, PulumiCli
+from tests.engine import ROOT, PulumiCli
+from tests.stack_setup import point_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -27,7 +28,7 @@ def test_outreach_example_declared_in_python(
     tmp_path: Path, pulumi_home: Path, outreach: EmulatorServer, token: str
 ) -> None:
     pulumi = PulumiCli(tmp_path, pulumi_home, EXAMPLES / "outreach")
-    pulumi.init_stack("dev", outreach, token)
+    point_stack(pulumi, "dev", outreach, token)
     pulumi("up", "--yes", "--skip-preview")
     assert outreach.log.counts() == {"POST /api/v2/stages": 5, "GET /api/v2/stages": 1}
     assert names_by_order(outreach) == [
@@ -46,7 +47,7 @@ def test_capsule_example_declared_in_yaml(
     tmp_path: Path, pulumi_home: Path, capsule: EmulatorServer, token: str
 ) -> None:
     pulumi = PulumiCli(tmp_path, pulumi_home, EXAMPLES / "capsule")
-    pulumi.init_stack("dev", capsule, token, namespace="capsule")
+    point_stack(pulumi, "dev", capsule, token, "capsule")
     pulumi("up", "--yes", "--skip-preview")
     counts = capsule.log.counts()
     assert (counts["POST /api/v2/boards"], counts["POST /api/v2/stages"]) == (2, 7)
@@ -67,7 +68,7 @@ def test_a_bad_stages_yaml_fails_the_preview_naming_file_line_and_field(
     tmp_path: Path, pulumi_home: Path, capsule: EmulatorServer, token: str
 ) -> None:
     pulumi = PulumiCli(tmp_path, pulumi_home, EXAMPLES / "capsule")
-    pulumi.init_stack("dev", capsule, token, namespace="capsule")
+    point_stack(pulumi, "dev", capsule, token, "capsule")
     path = pulumi.project / "stages.yaml"
     path.write_text(path.read_text().replace("- name: Account Setup", "- name: ''"))
     done = pulumi.run("preview")
@@ -91,44 +92,3 @@ def load_walkthrough() -> ModuleType:
 
 def writes(counts: dict[str, int]) -> dict[str, int]:
     return {key: n for key, n in counts.items() if not key.startswith("GET")}
-
-
-def test_promotion_walkthrough(tmp_path: Path, pulumi_home: Path) -> None:
-    env = {
-        **os.environ,
-        "PATH": f"{TOOLS_BIN}{os.pathsep}{os.environ['PATH']}",
-        "PULUMI_HOME": str(pulumi_home),
-    }
-    lines: list[str] = []
-    run = load_walkthrough().walkthrough(tmp_path, env, lines.append)
-    steps = run.steps
-
-    # staging starts empty: every stage is created once; the preview wrote nothing
-    assert writes(steps["staging preview"]["outreach"]) == {}
-    assert writes(steps["staging preview"]["capsule"]) == {}
-    assert writes(steps["staging up"]["outreach"]) == {"POST /api/v2/stages": 6}
-    assert writes(steps["staging up"]["capsule"]) == {
-        "POST /api/v2/boards": 1,
-        "POST /api/v2/stages": 4,
-    }
-    # prod starts with three hand-made stages that differ: adopted, only differences sent
-    prod = run.outputs["prod preview"]
-    assert "existing stage 1; differs in color '#ff0000' => '#5951ff'" in prod
-    assert "existing board 1; no differences" in prod
-    assert writes(steps["prod up"]["outreach"]) == {
-        "POST /api/v2/stages": 4,
-        "PATCH /api/v2/stages/{id}": 3,  # two colours, and Qualified moved from order 2
-    }
-    assert writes(steps["prod up"]["capsule"]) == {
-        "POST /api/v2/stages": 3,
-        "PUT /api/v2/stages/{id}": 1,
-    }
-    # round two: dev changed three stages; staging's preview lists exactly those
-    preview = run.outputs["staging preview 2"]
-    assert '"#00a3e0" => "#1abc9c"' in preview
-    assert '[3]: "Proposal" => "Negotiation"' in preview
-    assert '"Review" => "Client Review"' in preview
-    assert "4 to update" in preview
-    assert writes(steps["staging up 2"]["outreach"]) == {"PATCH /api/v2/stages/{id}": 2}
-    assert writes(steps["staging up 2"]["capsule"]) == {"PUT /api/v2/stages/{id}": 1}
-    assert any(line.startswith("staging up 2") for line in lines)

@@ -11,6 +11,7 @@ import yaml
 from pulumi_stages.emulator import CapsuleService, EmulatorServer, OutreachService
 from pulumi_stages.emulator.hubspot import HubSpotService
 from tests.engine import PulumiCli
+from tests.stack_setup import init_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -25,9 +26,12 @@ def yaml_project(
     source.mkdir()
     (source / "Pulumi.yaml").write_text(EMPTY_PROJECT)
     pulumi = PulumiCli(tmp_path, home, source)
-    pulumi("stack", "init", "dev")
-    pulumi("config", "set", f"crmstages:{crm}BaseUrl", emulator.base_url)
-    pulumi("config", "set", "--secret", f"crmstages:{crm}AccessToken", stdin=f"{token}\n")
+    init_stack(
+        pulumi,
+        "dev",
+        {f"crmstages:{crm}BaseUrl": emulator.base_url},
+        {f"crmstages:{crm}AccessToken": token},
+    )
     return pulumi
 
 

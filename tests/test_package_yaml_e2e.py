@@ -14,6 +14,7 @@ import yaml
 from pulumi_stages.emulator import EmulatorServer, OutreachService
 from pulumi_stages.emulator.hubspot import HubSpotService
 from tests.engine import ROOT, PulumiCli
+from tests.stack_setup import init_stack, point_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -33,9 +34,12 @@ def package_project(tmp_path: Path, home: Path, emulator: EmulatorServer, token:
     """examples/yaml with a stack whose crmstages config points at the emulator."""
     tmp_path.mkdir()
     pulumi = PulumiCli(tmp_path, home, YAML_EXAMPLE)
-    pulumi("stack", "init", "dev")
-    pulumi("config", "set", "crmstages:outreachBaseUrl", emulator.base_url)
-    pulumi("config", "set", "--secret", "crmstages:outreachAccessToken", stdin=f"{token}\n")
+    init_stack(
+        pulumi,
+        "dev",
+        {"crmstages:outreachBaseUrl": emulator.base_url},
+        {"crmstages:outreachAccessToken": token},
+    )
     return pulumi
 
 
@@ -44,7 +48,7 @@ def python_project(tmp_path: Path, home: Path, emulator: EmulatorServer, token: 
     tmp_path.mkdir()
     pulumi = PulumiCli(tmp_path, home, PYTHON_TWIN)
     shutil.copy(YAML_EXAMPLE / "stages.yaml", pulumi.project / "stages.yaml")
-    pulumi.init_stack("dev", emulator, token)
+    point_stack(pulumi, "dev", emulator, token)
     return pulumi
 
 

@@ -16,6 +16,7 @@ from pulumi_stages.emulator import EmulatorServer, OutreachService
 from pulumi_stages.emulator.faults import Fault, FaultKind
 from tests.engine import ROOT, TOOLS_BIN, PulumiCli
 from tests.postgres import PostgresCluster
+from tests.stack_setup import point_stack
 from tests.test_examples_e2e import load_walkthrough, writes
 
 pytestmark = pytest.mark.e2e
@@ -82,6 +83,9 @@ def wait_until(condition: object, what: str, timeout: float = 120.0) -> None:
 def test_promotion_walkthrough_keeps_three_stacks_in_postgres(
     tmp_path: Path, pulumi_home: Path, cluster: PostgresCluster
 ) -> None:
+    """`make promotion`'s walkthrough with its state in PostgreSQL: every step's requests (the
+    one run of it in the suite: its file backend differs by the backend URL only), and the three
+    stacks in the database, none on files, no lock left."""
     env = {
         **os.environ,
         "PATH": f"{TOOLS_BIN}{os.pathsep}{os.environ['PATH']}",
@@ -91,13 +95,38 @@ def test_promotion_walkthrough_keeps_three_stacks_in_postgres(
     url = backend_for(cluster, "promotion")
     run = load_walkthrough().walkthrough(tmp_path, env, lines.append, backend_url=url)
     print("\n".join(lines[lines.index("\n### API requests per step") :]))
+    steps = run.steps
 
-    assert writes(run.steps["staging up"]["outreach"]) == {"POST /api/v2/stages": 6}
-    assert writes(run.steps["prod up"]["outreach"]) == {
+    # staging starts empty: every stage is created once; the preview wrote nothing
+    assert writes(steps["staging preview"]["outreach"]) == {}
+    assert writes(steps["staging preview"]["capsule"]) == {}
+    assert writes(steps["staging up"]["outreach"]) == {"POST /api/v2/stages": 6}
+    assert writes(steps["staging up"]["capsule"]) == {
+        "POST /api/v2/boards": 1,
         "POST /api/v2/stages": 4,
-        "PATCH /api/v2/stages/{id}": 3,
     }
-    assert writes(run.steps["staging up 2"]["capsule"]) == {"PUT /api/v2/stages/{id}": 1}
+    # prod starts with three hand-made stages that differ: adopted, only differences sent
+    prod = run.outputs["prod preview"]
+    assert "existing stage 1; differs in color '#ff0000' => '#5951ff'" in prod
+    assert "existing board 1; no differences" in prod
+    assert writes(steps["prod up"]["outreach"]) == {
+        "POST /api/v2/stages": 4,
+        "PATCH /api/v2/stages/{id}": 3,  # two colours, and Qualified moved from order 2
+    }
+    assert writes(steps["prod up"]["capsule"]) == {
+        "POST /api/v2/stages": 3,
+        "PUT /api/v2/stages/{id}": 1,
+    }
+    # round two: dev changed three stages; staging's preview lists exactly those
+    preview = run.outputs["staging preview 2"]
+    assert '"#00a3e0" => "#1abc9c"' in preview
+    assert '[3]: "Proposal" => "Negotiation"' in preview
+    assert '"Review" => "Client Review"' in preview
+    assert "4 to update" in preview
+    assert writes(steps["staging up 2"]["outreach"]) == {"PATCH /api/v2/stages/{id}": 2}
+    assert writes(steps["staging up 2"]["capsule"]) == {"PUT /api/v2/stages/{id}": 1}
+    assert any(line.startswith("staging up 2") for line in lines)
+
     keys = cluster.psql("pulumi", "SELECT key FROM promotion ORDER BY key").splitlines()
     stacks = [k.rsplit("/", 1)[-1] for k in keys if "/.pulumi/stacks/" in k and k.endswith(".json")]
     assert sorted(stacks) == ["dev.json", "prod.json", "staging.json"], keys
@@ -114,7 +143,7 @@ def test_two_ups_of_one_stack_at_once_the_lock_refuses_the_second(
 ) -> None:
     url = backend_for(cluster, "same_stack")
     pulumi = on_postgres(PulumiCli(tmp_path, pulumi_home, EXAMPLE), url)
-    pulumi.init_stack("dev", outreach, token)
+    point_stack(pulumi, "dev", outreach, token)
     outreach.faults.add(first_post_held())
     outreach.log.reset()
 
@@ -151,7 +180,7 @@ def test_two_stacks_at_once_both_succeed(
         EmulatorServer(OutreachService(token=token)) as staging,
     ):
         for name, emulator in (("dev", dev), ("staging", staging)):
-            pulumi.init_stack(name, emulator, token)
+            point_stack(pulumi, name, emulator, token)
             emulator.faults.add(first_post_held())
             emulator.log.reset()
         runs = {"dev": start_up(pulumi, "dev"), "staging": start_up(pulumi, "staging")}

@@ -94,18 +94,14 @@ class Walkthrough:
         return output
 
     def init_stacks(self) -> None:
+        """Each stack with its accounts' URLs (one `config set-all`) and tokens (secrets, read
+        from stdin so they never show on a command line)."""
         for environment, account in self.accounts.items():
             self.pulumi("stack", "init", environment, quiet=True)
-            for api, server in (("outreach", account.outreach), ("capsule", account.capsule)):
-                self.pulumi(
-                    "config",
-                    "set",
-                    f"{api}:baseUrl",
-                    server.base_url,
-                    "-s",
-                    environment,
-                    quiet=True,
-                )
+            servers = (("outreach", account.outreach), ("capsule", account.capsule))
+            urls = [f"--plaintext={api}:baseUrl={server.base_url}" for api, server in servers]
+            self.pulumi("config", "set-all", *urls, "-s", environment, quiet=True)
+            for api, _ in servers:
                 self.pulumi(
                     "config",
                     "set",
