@@ -159,7 +159,8 @@ def test_regression_a_rename_onto_a_name_made_by_hand_leaves_no_duplicate(
 
 def replay(machine: type[SequenceMachine], steps: list[tuple[str, int, int]]) -> None:
     """Run a sequence of named steps `(kind, pick, other)` (as a violation's trace shows them)
-    outside hypothesis, through the machine's own steps, checks and final `up`."""
+    outside hypothesis, through the machine's own steps, checks and final `up` (none when the
+    last step ended with a check that found nothing left to apply)."""
     state = machine()
     try:
         state.start()

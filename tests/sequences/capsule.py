@@ -136,7 +136,7 @@ class CapsuleMachine(SequenceMachine):
                 description == container.description,
                 f"board {container.name}: description {description!r} != {container.description!r}",
             )
-        _, boards = self.state_ids()
+        boards = self.state_boards
         check(
             boards.get(container.name) == board_id,
             f"board {container.name}: state id {boards.get(container.name)} != {board_id}",

@@ -88,6 +88,7 @@ class FaultSteps:
             )
         )
         self.server.log.reset()
+        STATS["cli runs: up (killed)"] += 1
         running = subprocess.Popen(
             self.cli_command("up", "--yes", "--skip-preview"),
             env=self.cli_env(),
@@ -133,6 +134,7 @@ class FaultSteps:
         return ["pulumi", *args, "--stack", "test", "--non-interactive", "--cwd", str(self.workdir)]
 
     def cli(self, *args: str, allow_failure: bool = False) -> None:
+        STATS[f"cli runs: {args[0]}"] += 1
         done = subprocess.run(
             self.cli_command(*args), env=self.cli_env(), capture_output=True, text=True, check=False
         )

@@ -77,6 +77,10 @@ class SequenceMachine(DeclarationSteps, HandSteps, FaultSteps, Invariants, RuleB
     records_word: ClassVar[str]
     stage_create_route: ClassVar[str] = "/api/v2/stages"
     """The emulator's route of a stage create, which the kill step holds and watches."""
+    state_boards: dict[str, str]
+    """Board name -> id as the state holds them, read once per check (`verify`)."""
+    checked: tuple[int, str] = (-1, "")
+    """(step, declaration as JSON) of the last check whose preview planned nothing."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -336,6 +340,7 @@ class SequenceMachine(DeclarationSteps, HandSteps, FaultSteps, Invariants, RuleB
         connection to the monitor) before any resource step: that run is repeated (counted),
         never taken for a verdict on the provider. A refusal is never repeated."""
         for attempt in range(3):
+            STATS[f"engine runs: {operation.__name__}"] += 1
             try:
                 result = operation()
                 self.requests += self.server.log.entries()
@@ -466,11 +471,19 @@ class SequenceMachine(DeclarationSteps, HandSteps, FaultSteps, Invariants, RuleB
     def settle_boards(self, account: dict[str, list[dict[str, Any]]]) -> None:
         """Capsule only."""
 
+    def converged(self) -> bool:
+        """Whether the last step ended with a check whose preview, of this same declaration,
+        planned nothing: a final `up` would be a no-op proving nothing new (a replay that ends
+        with a recovering `up`)."""
+        return self.checked == (self.steps, json.dumps(self.spec(), sort_keys=True))
+
     def teardown(self) -> None:
         if self.idle:
             return
         try:
-            if not self.failed and self.applied.spec:
+            if not self.failed and self.applied.spec and self.converged():
+                self.note("final up: not applicable (the last check's preview planned nothing)")
+            elif not self.failed and self.applied.spec:
                 self.note("final up")
                 self.apply_and_check()
         except BaseException:
