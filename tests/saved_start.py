@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import secrets
 import shutil
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pulumi_stages.emulator import EmulatorServer
-from pulumi_stages.emulator.server import LoggedRequest, Service
+from pulumi_stages.emulator.server import LoggedRequest, RequestLog, Service
 from tests.engine import StackHarness
 
 
@@ -26,6 +27,20 @@ class Start:
     files: Path
     account: dict[str, Any]
     requests: list[LoggedRequest] = field(default_factory=list)
+
+    def counts(self) -> Counter[str]:
+        """Those requests per `METHOD /route`, as `RequestLog.counts` gives them."""
+        log = RequestLog()
+        for entry in self.requests:
+            log.record(entry)
+        return log.counts()
+
+    def writes(self) -> list[LoggedRequest]:
+        """Those of the requests that changed state, as `RequestLog.writes` gives them."""
+        log = RequestLog()
+        for entry in self.requests:
+            log.record(entry)
+        return log.writes()
 
 
 def _replace_folder(folder: Path, source: Path) -> None:
