@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 import shutil
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,6 +104,7 @@ class SharedStack:
         token: str,
         namespace: str,
     ) -> None:
+        self.token = token
         emulator = EmulatorServer(make_service()).start()
         self.harness = StackHarness.create(folder, pulumi_home, emulator, token, namespace)
         self.starts = SavedStarts(folder, emulator, make_service)
@@ -134,3 +135,14 @@ class SharedStack:
 def module_token() -> str:
     """A fresh access token per module's shared stack, so a leak is traceable to its module."""
     return f"tok-{secrets.token_hex(12)}"
+
+
+def shared_stack(
+    folder: Path, pulumi_home: Path, make_service: Callable[[str], Service], namespace: str
+) -> Iterator[SharedStack]:
+    """A module fixture's body: a SharedStack on a service made with a module token, closed
+    when the module is done."""
+    token = module_token()
+    made = SharedStack(folder, pulumi_home, lambda: make_service(token), token, namespace)
+    yield made
+    made.close()
