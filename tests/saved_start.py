@@ -1,148 +1,144 @@
-"""A stack made once per module (per xdist worker) and put back to a saved start before each
-test: its folders copied back and its emulator reopened on the same port with the saved account,
-so a test starts where a fresh `stack init` (and, for a saved start, an `up`) would leave it,
-without paying those engine runs again. The run that made a start is proven by a test of its own.
+"""A stack's starting point set up once per module (and xdist worker) and put back before each
+test that starts from it: the stack's work folder (state backend, config, provider memory)
+copied back to the same path, and a fresh emulator holding the saved account, served on the
+same port. A test then pays none of the `stack init`, `config set-all` and first `up` that
+every test of the file would otherwise run again, to the same end, before its own steps.
+
+The copy is the engine's own files, so the restored stack is the one the first `up` left; the
+fresh emulator's API snapshot is checked equal to the saved one before a test gets it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
+import json
 import secrets
 import shutil
-from collections import Counter
+import socket
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from pulumi_stages.emulator import EmulatorServer
-from pulumi_stages.emulator.server import LoggedRequest, RequestLog, Service
+from pulumi_stages.emulator.server import RequestLog, Service
 from tests.engine import StackHarness
 
+Setup = Callable[[StackHarness], None]
 
-@dataclass(frozen=True)
-class Start:
-    """A saved starting point: a copy of the folders and the emulator's account, and the
-    requests the runs that made it sent (for the test that proves those runs)."""
 
-    files: Path
+def serve_on(listener: socket.socket, service: Service) -> EmulatorServer:
+    """An emulator serving `service` on a copy of a listening socket the module keeps open, so
+    the URL saved in the stack's config and state keeps pointing at the emulator of the day
+    (EmulatorServer binds its own socket in its constructor; that one is swapped out)."""
+    server = EmulatorServer(service)
+    server._socket.close()
+    server._socket = listener.dup()
+    server.port = listener.getsockname()[1]
+    return server.start()
+
+
+@dataclass
+class FirstRun:
+    """What the setup's engine runs did, kept for the test that proves them."""
+
+    log: RequestLog
+    """The requests the setup made."""
+    snapshot: Any
+    """The emulator's API snapshot right after the setup."""
+
+
+class RestoredHarness(StackHarness):
+    """A harness over a restored stack; it reads state from the file backend's own file."""
+
+    def state_outputs(self, kind: str = "Stage") -> dict[str, dict[str, Any]]:
+        """Outputs of each resource of this kind in the stack's state, by resource name: the
+        checkpoint `pulumi stack export` prints, read from the backend folder (no CLI run)."""
+        assert self.backend is not None
+        [path] = (self.backend / ".pulumi" / "stacks").glob(f"*/{self.stack.name}.json")
+        deployment = json.loads(path.read_text())["checkpoint"].get("latest") or {}
+        return {
+            r["urn"].rsplit("::", 1)[-1]: r.get("outputs", {})
+            for r in deployment.get("resources", [])
+            if r["type"].endswith(f"{self.namespace}:{kind}")
+        }
+
+
+@dataclass
+class SavedStart:
+    """One stack and account as a setup left them, restorable any number of times."""
+
+    harness: StackHarness
+    """The module's stack, set up; tests get fresh harnesses over the same workspace."""
+    work: Path
+    saved: Path
+    listener: socket.socket
+    service: Callable[[str], Service]
+    token: str
     account: dict[str, Any]
-    requests: list[LoggedRequest] = field(default_factory=list)
+    first: FirstRun
 
-    def counts(self) -> Counter[str]:
-        """Those requests per `METHOD /route`, as `RequestLog.counts` gives them."""
-        log = RequestLog()
-        for entry in self.requests:
-            log.record(entry)
-        return log.counts()
-
-    def writes(self) -> list[LoggedRequest]:
-        """Those of the requests that changed state, as `RequestLog.writes` gives them."""
-        log = RequestLog()
-        for entry in self.requests:
-            log.record(entry)
-        return log.writes()
-
-
-def _replace_folder(folder: Path, source: Path) -> None:
-    """Make `folder` hold exactly what `source` holds."""
-    for child in folder.iterdir():
-        if child.is_dir() and not child.is_symlink():
-            shutil.rmtree(child)
-        else:
-            child.unlink()
-    shutil.copytree(source, folder, dirs_exist_ok=True, symlinks=True)
+    @contextlib.contextmanager
+    def restored(self) -> Iterator[StackHarness]:
+        """The stack as the setup left it, over a fresh emulator holding the saved account."""
+        shutil.rmtree(self.work)
+        shutil.copytree(self.saved, self.work, symlinks=True)
+        service = self.service(self.token)
+        service.import_state(copy.deepcopy(self.account))
+        assert service.snapshot() == self.first.snapshot, "the saved account did not restore"
+        with serve_on(self.listener, service) as emulator:
+            harness = RestoredHarness(
+                stack=self.harness.stack,
+                emulator=emulator,
+                namespace=self.harness.namespace,
+                declared=copy.deepcopy(self.harness.declared),
+                program=self.harness.program,
+                backend=self.harness.backend,
+            )
+            self.harness.stack.workspace.program = harness._program
+            yield harness
 
 
-class SavedStarts:
-    """Saves and restores one folder (a stack's work dir and backend, or a project and its
-    backend) and the emulator the stack talks to; a new service per restore, so nothing a test
-    left in the emulator (faults, log, rate budget, settings outside the export) reaches the
-    next."""
-
-    def __init__(
-        self, folder: Path, emulator: EmulatorServer, make_service: Callable[[], Service]
-    ) -> None:
-        self.folder = folder
-        self.emulator = emulator
-        self._make_service = make_service
-        self._saves = folder.parent / f"{folder.name}-saved"
-        self._saves.mkdir()
-
-    def save(self, name: str) -> Start:
-        """The folder and the account as they are now, with the requests logged since the
-        log's last reset."""
-        copy = self._saves / name
-        shutil.copytree(self.folder, copy, symlinks=True)
-        return Start(copy, self.emulator.service.export_state(), self.emulator.log.entries())
-
-    def restore(self, start: Start) -> EmulatorServer:
-        """Put the folder and the account back to `start`; the emulator serving it now (a new
-        one on the same port, so the stack's base URL still points at it)."""
-        port = self.emulator.port
-        self.emulator.stop()
-        service = self._make_service()
-        service.import_state(start.account)
-        self.emulator = EmulatorServer(service, port=port).start()
-        _replace_folder(self.folder, start.files)
-        return self.emulator
-
-    def close(self) -> None:
-        """Stop the emulator and drop the saved copies."""
-        self.emulator.stop()
-        shutil.rmtree(self._saves, ignore_errors=True)
+@contextlib.contextmanager
+def saved_start(
+    folder: Path,
+    pulumi_home: Path,
+    service: Callable[[str], Service],
+    namespace: str = "outreach",
+    setup: Setup | None = None,
+) -> Iterator[SavedStart]:
+    """Create a stack in `folder`/work over an emulator of `service`, run `setup` on it (none:
+    the stack as `stack init` and `config set-all` leave it), and save both."""
+    token = f"tok-{secrets.token_hex(12)}"
+    work, saved = folder / "work", folder / "saved"
+    work.mkdir()
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        with serve_on(listener, service(token)) as emulator:
+            harness = StackHarness.create(work, pulumi_home, emulator, token, namespace)
+            if setup is not None:
+                setup(harness)
+            first = FirstRun(emulator.log, emulator.service.snapshot())
+            account = emulator.service.export_state()
+        shutil.copytree(work, saved, symlinks=True)
+        try:
+            yield SavedStart(harness, work, saved, listener, service, token, account, first)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
-class SharedStack:
-    """A StackHarness made once, with its empty start saved; `fresh` and `restore` hand it to
-    a test as if just made (or just brought to a saved start)."""
-
-    def __init__(
-        self,
-        folder: Path,
-        pulumi_home: Path,
-        make_service: Callable[[], Service],
-        token: str,
-        namespace: str,
-    ) -> None:
-        self.token = token
-        emulator = EmulatorServer(make_service()).start()
-        self.harness = StackHarness.create(folder, pulumi_home, emulator, token, namespace)
-        self.starts = SavedStarts(folder, emulator, make_service)
-        self.empty = self.starts.save("empty")
-
-    def save(self, name: str) -> Start:
-        """The stack and account as they are now."""
-        return self.starts.save(name)
-
-    def restore(self, start: Start) -> StackHarness:
-        """The harness at `start`, with no program, output or log of an earlier test."""
-        self.harness.emulator = self.starts.restore(start)
-        self.harness.output.clear()
-        self.harness.declared = []
-        self.harness.program = None
-        return self.harness
-
-    def fresh(self) -> StackHarness:
-        """The harness as `StackHarness.create` leaves it, on an empty account."""
-        return self.restore(self.empty)
-
-    def close(self) -> None:
-        """Stop the emulator; the folder is the module's temporary one."""
-        self.starts.close()
-        self.harness.remove()
-
-
-def module_token() -> str:
-    """A fresh access token per module's shared stack, so a leak is traceable to its module."""
-    return f"tok-{secrets.token_hex(12)}"
-
-
-def shared_stack(
-    folder: Path, pulumi_home: Path, make_service: Callable[[str], Service], namespace: str
-) -> Iterator[SharedStack]:
-    """A module fixture's body: a SharedStack on a service made with a module token, closed
-    when the module is done."""
-    token = module_token()
-    made = SharedStack(folder, pulumi_home, lambda: make_service(token), token, namespace)
-    yield made
-    made.close()
+def module_start(
+    tmp_path_factory: pytest.TempPathFactory,
+    pulumi_home: Path,
+    service: Callable[[str], Service],
+    namespace: str = "outreach",
+    setup: Setup | None = None,
+) -> Iterator[SavedStart]:
+    """`saved_start` in a fresh temporary folder, for a module-scoped fixture to yield from."""
+    name = setup.__name__ if setup is not None else "empty"
+    with saved_start(
+        tmp_path_factory.mktemp(name), pulumi_home, service, namespace, setup
+    ) as start:
+        yield start

@@ -15,7 +15,7 @@ import pytest
 
 from pulumi_stages.emulator import EmulatorServer, OutreachService
 from tests.engine import ROOT, PulumiCli
-from tests.saved_start import SavedStarts, Start, module_token
+from tests.module_stack import SavedStarts, Start, module_token
 
 pytestmark = pytest.mark.e2e
 

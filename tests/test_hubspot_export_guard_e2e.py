@@ -16,7 +16,7 @@ from pulumi_stages.cli import main
 from pulumi_stages.emulator.hubspot import HubSpotService
 from pulumi_stages.stageset import StageSet, json_schema_text
 from tests.engine import StackHarness
-from tests.saved_start import SharedStack, shared_stack
+from tests.module_stack import SharedStack, shared_stack
 
 pytestmark = pytest.mark.e2e
 

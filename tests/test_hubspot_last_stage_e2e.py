@@ -20,7 +20,7 @@ from pulumi_stages.emulator.hubspot import HubSpotService
 from pulumi_stages.hubspot import DealStage, Pipeline
 from pulumi_stages.stageset import StageSet
 from tests.engine import StackHarness
-from tests.saved_start import SharedStack, module_token
+from tests.module_stack import SharedStack, module_token
 
 pytestmark = pytest.mark.e2e
 

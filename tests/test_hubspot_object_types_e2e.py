@@ -25,7 +25,7 @@ from pulumi_stages.emulator.hubspot import HubSpotOptions, HubSpotService, HubSp
 from pulumi_stages.hubspot import Stage
 from pulumi_stages.stageset import StageSet, StageSetError, load_text
 from tests.engine import StackHarness
-from tests.saved_start import SharedStack, module_token
+from tests.module_stack import SharedStack, module_token
 
 pytestmark = pytest.mark.e2e
 

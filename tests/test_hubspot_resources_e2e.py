@@ -14,7 +14,7 @@ from pulumi import automation as auto
 from pulumi_stages.emulator.hubspot import HubSpotService
 from pulumi_stages.hubspot import DealStage, Pipeline, TicketStage
 from tests.engine import StackHarness
-from tests.saved_start import SharedStack, shared_stack
+from tests.module_stack import SharedStack, shared_stack
 
 pytestmark = pytest.mark.e2e
 

@@ -13,7 +13,7 @@ from pulumi import automation as auto
 from pulumi_stages.emulator import CapsuleService
 from pulumi_stages.stageset import StageSet
 from tests.engine import StackHarness
-from tests.saved_start import SharedStack, Start, module_token
+from tests.module_stack import SharedStack, Start, module_token
 
 pytestmark = pytest.mark.e2e
 

@@ -18,7 +18,7 @@ from pulumi_stages.emulator.faults import Fault, FaultKind
 from pulumi_stages.outreach.stage import OutreachStageOrderProvider
 from pulumi_stages.stageset import StageSet
 from tests.engine import StackHarness
-from tests.saved_start import SharedStack, module_token
+from tests.module_stack import SharedStack, module_token
 
 pytestmark = pytest.mark.e2e
 
