@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from pulumi_stages.emulator import EmulatorServer
+from pulumi_stages.emulator import EmulatorServer, OutreachService
 from tests.engine import ROOT, PulumiCli
+from tests.module_stack import SavedStarts, Start, module_token
 
 pytestmark = pytest.mark.e2e
 
@@ -55,13 +58,51 @@ def patch(client: httpx.Client, id_: int, **attributes: Any) -> None:
     assert client.patch(f"/stages/{id_}", json=body).status_code == 200
 
 
-@pytest.fixture
-def applied(tmp_path: Path, pulumi_home: Path, outreach: EmulatorServer, token: str) -> PulumiCli:
-    """The Outreach example applied to a fresh account on a file backend."""
-    pulumi = PulumiCli(tmp_path, pulumi_home, EXAMPLE)
-    pulumi.init_stack("dev", outreach, token)
+@dataclass(frozen=True)
+class AppliedOnce:
+    """The Outreach example applied once per module, and the saved start it left."""
+
+    pulumi: PulumiCli
+    starts: SavedStarts
+    start: Start
+    token: str
+
+
+@pytest.fixture(scope="module")
+def applied_once(
+    tmp_path_factory: pytest.TempPathFactory, pulumi_home: Path
+) -> Iterator[AppliedOnce]:
+    """The Outreach example applied to a fresh account on a file backend, once: `stack init`,
+    its config and the `up` are the same for every test here."""
+    token = module_token()
+    folder = tmp_path_factory.mktemp("applied")
+    emulator = EmulatorServer(OutreachService(token=token)).start()
+    starts = SavedStarts(folder, emulator, lambda: OutreachService(token=token))
+    pulumi = PulumiCli(folder, pulumi_home, EXAMPLE)
+    pulumi.init_stack("dev", emulator, token)
     pulumi("up", "--yes", "--skip-preview")
-    return pulumi
+    yield AppliedOnce(pulumi, starts, starts.save("applied"), token)
+    starts.close()
+
+
+@pytest.fixture
+def stack_token(applied_once: AppliedOnce) -> str:
+    """The token the applied stack holds."""
+    return applied_once.token
+
+
+@pytest.fixture
+def outreach(applied_once: AppliedOnce) -> EmulatorServer:
+    """The account as the example's `up` left it (a new emulator on the stack's port)."""
+    return applied_once.starts.restore(applied_once.start)
+
+
+@pytest.fixture
+def applied(applied_once: AppliedOnce, outreach: EmulatorServer) -> PulumiCli:
+    """The Outreach example applied to a fresh account on a file backend (restored to what
+    the module's one `up` left; the account is `outreach`)."""
+    applied_once.pulumi.transcript.clear()
+    return applied_once.pulumi
 
 
 def test_an_applied_stack_is_in_sync_and_drift_only_reads(
@@ -76,8 +117,9 @@ def test_an_applied_stack_is_in_sync_and_drift_only_reads(
 
 
 def test_three_hand_edits_show_as_drift_and_nothing_is_written(
-    applied: PulumiCli, outreach: EmulatorServer, token: str
+    applied: PulumiCli, outreach: EmulatorServer, stack_token: str
 ) -> None:
+    token = stack_token
     with by_hand(outreach, token) as client:
         patch(client, stage_id(outreach, "Contacted"), name="Reached Out")  # 1. a rename
         patch(client, stage_id(outreach, "New"), order=45)  # 2. a move

@@ -13,27 +13,27 @@ import yaml
 from pulumi import automation as auto
 
 from pulumi_stages.cli import main
-from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.emulator.hubspot import HubSpotService
 from pulumi_stages.stageset import StageSet, json_schema_text
 from tests.engine import StackHarness
+from tests.module_stack import SharedStack, shared_stack
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def hubspot(token: str) -> Iterator[EmulatorServer]:
-    with EmulatorServer(HubSpotService(token=token, portal_id=4242)) as server:
-        yield server
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory, pulumi_home: Path) -> Iterator[SharedStack]:
+    """One stack and portal 4242 for the module, put back to an empty start before each test."""
+    folder = tmp_path_factory.mktemp("stack")
+    yield from shared_stack(
+        folder, pulumi_home, lambda t: HubSpotService(token=t, portal_id=4242), "hubspot"
+    )
 
 
 @pytest.fixture
-def stack(
-    tmp_path: Path, pulumi_home: Path, hubspot: EmulatorServer, token: str
-) -> Iterator[StackHarness]:
-    harness = StackHarness.create(tmp_path, pulumi_home, hubspot, token, namespace="hubspot")
-    yield harness
-    harness.remove()
+def stack(shared: SharedStack) -> StackHarness:
+    """The module's stack as `stack init` and its config leave it, on a fresh portal."""
+    return shared.fresh()
 
 
 def made_by_hand(service: HubSpotService) -> None:
@@ -64,11 +64,12 @@ def made_by_hand(service: HubSpotService) -> None:
 
 def test_export_then_adopt_takes_the_account_over_with_no_writes(
     stack: StackHarness,
-    token: str,
+    shared: SharedStack,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    token = shared.token
     hubspot = stack.emulator
     made_by_hand(hubspot.service)  # type: ignore[arg-type]
     out = tmp_path / "stages.yaml"

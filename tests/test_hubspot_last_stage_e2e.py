@@ -20,6 +20,7 @@ from pulumi_stages.emulator.hubspot import HubSpotService
 from pulumi_stages.hubspot import DealStage, Pipeline
 from pulumi_stages.stageset import StageSet
 from tests.engine import StackHarness
+from tests.module_stack import SharedStack, module_token
 
 pytestmark = pytest.mark.e2e
 
@@ -27,12 +28,31 @@ DEALS = "/crm/pipelines/2026-09/deals"
 DECLARED = [("Lead", 10, 0.1), ("Demo", 20, 0.4)]
 
 
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory, pulumi_home: Path) -> Iterator[SharedStack]:
+    """One stack and portal for the module, put back to a saved start before each test."""
+    token = module_token()
+    made = SharedStack(
+        tmp_path_factory.mktemp("stack"),
+        pulumi_home,
+        lambda: HubSpotService(token=token),
+        token,
+        namespace="hubspot",
+    )
+    yield made
+    made.close()
+
+
 @pytest.fixture
-def stack(tmp_path: Path, pulumi_home: Path, token: str) -> Iterator[StackHarness]:
-    with EmulatorServer(HubSpotService(token=token)) as server:
-        harness = StackHarness.create(tmp_path, pulumi_home, server, token, namespace="hubspot")
-        yield harness
-        harness.remove()
+def stack(shared: SharedStack) -> StackHarness:
+    """The module's stack as `stack init` and its config leave it, on an empty portal."""
+    return shared.fresh()
+
+
+@pytest.fixture
+def stack_token(shared: SharedStack) -> str:
+    """The token the module's stack and portal use."""
+    return shared.token
 
 
 def declare(stages: list[tuple[str, int, float]]) -> None:
@@ -51,11 +71,12 @@ def declare(stages: list[tuple[str, int, float]]) -> None:
         )
 
 
-def test_the_emulator_keeps_at_least_one_stage_per_pipeline(
-    stack: StackHarness, token: str
-) -> None:
+def test_the_emulator_keeps_at_least_one_stage_per_pipeline(token: str) -> None:
     headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=stack.emulator.base_url, headers=headers) as http:
+    with (
+        EmulatorServer(HubSpotService(token=token)) as emulator,
+        httpx.Client(base_url=emulator.base_url, headers=headers) as http,
+    ):
         empty = http.post(DEALS, json={"label": "Empty", "displayOrder": 0, "stages": []})
         assert empty.status_code == 400 and empty.json()["category"] == "VALIDATION_ERROR"
         stage = {"label": "Only", "displayOrder": 0, "metadata": {"probability": "0.1"}}
@@ -94,13 +115,13 @@ def test_removing_the_last_stage_of_a_kept_pipeline_is_refused_clearly(
 
 
 def test_destroying_the_adopted_last_stage_of_a_pipeline_it_does_not_manage_fails(
-    stack: StackHarness, token: str
+    stack: StackHarness, stack_token: str
 ) -> None:
     """Issue 18, item 3: the stack adopts the only stage of a pipeline made by hand and runs
     `pulumi destroy`; HubSpot refuses (a pipeline keeps a stage). That was exit 0 with the stage
     dropped from state; now the destroy fails naming why, and state still holds the stage."""
     service: HubSpotService = stack.emulator.service  # type: ignore[assignment]
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = {"Authorization": f"Bearer {stack_token}"}
     stage = {"label": "Only", "displayOrder": 0, "metadata": {"probability": "0.1"}}
     with httpx.Client(base_url=stack.emulator.base_url, headers=headers) as http:
         made = http.post(DEALS, json={"label": "Theirs", "displayOrder": 0, "stages": [stage]})

@@ -25,6 +25,7 @@ from pulumi_stages.emulator.hubspot import HubSpotOptions, HubSpotService, HubSp
 from pulumi_stages.hubspot import Stage
 from pulumi_stages.stageset import StageSet, StageSetError, load_text
 from tests.engine import StackHarness
+from tests.module_stack import SharedStack, module_token
 
 pytestmark = pytest.mark.e2e
 
@@ -32,14 +33,26 @@ CUSTOM = "2-12345"
 LEAD_DEFAULTS = ["New", "Attempting", "Connected", "Qualified", "Disqualified"]
 
 
-@pytest.fixture
-def stack(tmp_path: Path, pulumi_home: Path, token: str) -> Iterator[StackHarness]:
+def portal(token: str) -> HubSpotService:
+    """A portal with leads and one custom object (`2-12345`)."""
     options = HubSpotOptions(object_types=frozenset({"leads"}), custom_objects=(CUSTOM,))
-    service = HubSpotService(token=token, state=HubSpotState(options))
-    with EmulatorServer(service) as server:
-        harness = StackHarness.create(tmp_path, pulumi_home, server, token, namespace="hubspot")
-        yield harness
-        harness.remove()
+    return HubSpotService(token=token, state=HubSpotState(options))
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory, pulumi_home: Path) -> Iterator[SharedStack]:
+    """One stack and portal for the module, put back to an empty start before each test."""
+    token = module_token()
+    folder = tmp_path_factory.mktemp("stack")
+    made = SharedStack(folder, pulumi_home, lambda: portal(token), token, namespace="hubspot")
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def stack(shared: SharedStack) -> StackHarness:
+    """The module's stack as `stack init` and its config leave it, on a fresh portal."""
+    return shared.fresh()
 
 
 def section(object_type: str, pipeline: dict[str, Any]) -> dict[str, Any]:
@@ -126,8 +139,9 @@ def test_the_lead_pipeline_of_every_portal_with_leads_is_taken_over_by_id_with_n
 
 
 def test_export_lists_each_type_the_account_has_and_adopts_with_no_writes(
-    stack: StackHarness, token: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    stack: StackHarness, shared: SharedStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    token = shared.token
     service: HubSpotService = stack.emulator.service  # type: ignore[assignment]
     body = {
         "label": "Onboarding",

@@ -11,20 +11,25 @@ from typing import Any
 import pytest
 from pulumi import automation as auto
 
-from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.emulator.hubspot import HubSpotService
 from pulumi_stages.stageset import StageSet
 from tests.engine import StackHarness
+from tests.module_stack import SharedStack, shared_stack
 
 pytestmark = pytest.mark.e2e
 
 
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory, pulumi_home: Path) -> Iterator[SharedStack]:
+    """One stack and portal for the module, put back to an empty start before each test."""
+    folder = tmp_path_factory.mktemp("stack")
+    yield from shared_stack(folder, pulumi_home, lambda t: HubSpotService(token=t), "hubspot")
+
+
 @pytest.fixture
-def stack(tmp_path: Path, pulumi_home: Path, token: str) -> Iterator[StackHarness]:
-    with EmulatorServer(HubSpotService(token=token)) as server:
-        harness = StackHarness.create(tmp_path, pulumi_home, server, token, namespace="hubspot")
-        yield harness
-        harness.remove()
+def stack(shared: SharedStack) -> StackHarness:
+    """The module's stack as `stack init` and its config leave it, on a fresh portal."""
+    return shared.fresh()
 
 
 def use(stack: StackHarness, *pipelines: dict[str, Any]) -> None:

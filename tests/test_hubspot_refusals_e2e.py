@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from pulumi import automation as auto
 
-from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.emulator.hubspot import HubSpotService
 from pulumi_stages.stageset import StageSet
 from tests.engine import StackHarness
+from tests.module_stack import SharedStack, Start, module_token
 
 pytestmark = pytest.mark.e2e
 
@@ -27,12 +27,46 @@ RECORD_PATCH = "PATCH /crm/objects/2026-03/{objectType}/{recordId}"
 STAGE_DELETE = "DELETE /crm/pipelines/2026-09/{objectType}/{pipelineId}/stages/{stageId}"
 
 
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory, pulumi_home: Path) -> Iterator[SharedStack]:
+    """One stack and portal for the module, put back to a saved start before each test."""
+    token = module_token()
+    made = SharedStack(
+        tmp_path_factory.mktemp("stack"),
+        pulumi_home,
+        lambda: HubSpotService(token=token),
+        token,
+        namespace="hubspot",
+    )
+    yield made
+    made.close()
+
+
+@pytest.fixture(scope="module")
+def three_deal_stages(shared: SharedStack) -> Start:
+    """The start of every test here: a deal pipeline of Lead, Demo, Won, made by `up`."""
+    harness = shared.fresh()
+    use(harness, ["Lead", "Demo", "Won"])
+    harness.up()
+    return shared.save("three-deal-stages")
+
+
 @pytest.fixture
-def stack(tmp_path: Path, pulumi_home: Path, token: str) -> Iterator[StackHarness]:
-    with EmulatorServer(HubSpotService(token=token)) as server:
-        harness = StackHarness.create(tmp_path, pulumi_home, server, token, namespace="hubspot")
-        yield harness
-        harness.remove()
+def stack(shared: SharedStack, three_deal_stages: Start) -> StackHarness:
+    """The module's stack after the `up` of Lead, Demo, Won (restored, no engine run)."""
+    harness = shared.restore(three_deal_stages)
+    use(harness, ["Lead", "Demo", "Won"])
+    return harness
+
+
+def test_the_saved_start_of_three_deal_stages_is_what_an_up_from_empty_makes(
+    shared: SharedStack, three_deal_stages: Start
+) -> None:
+    """The start every test here restores was made by an `up` that did its usual requests."""
+    pipelines = "/crm/pipelines/2026-09/{objectType}"
+    assert three_deal_stages.counts() == {f"GET {pipelines}": 2, f"POST {pipelines}": 1}
+    stack = shared.restore(three_deal_stages)
+    assert [n for n, _ in service_of(stack).live_stages()] == ["Lead", "Demo", "Won"]
 
 
 def service_of(stack: StackHarness) -> HubSpotService:
@@ -52,8 +86,6 @@ def ids(stack: StackHarness) -> dict[str, str]:
 
 
 def test_a_retired_stage_of_250_deals_moves_them_in_3_batch_updates(stack: StackHarness) -> None:
-    use(stack, ["Lead", "Demo", "Won"])
-    stack.up()
     demo, won = ids(stack)["Demo"], ids(stack)["Won"]
     service_of(stack).put_records(demo, 250)
     stack.emulator.log.reset()
@@ -74,8 +106,6 @@ def test_a_retired_stage_of_250_deals_moves_them_in_3_batch_updates(stack: Stack
 def test_a_validation_rule_stops_the_move_naming_deal_and_rule_then_resumes_after_the_fix(
     stack: StackHarness,
 ) -> None:
-    use(stack, ["Lead", "Demo", "Won"])
-    stack.up()
     service = service_of(stack)
     demo, won = ids(stack)["Demo"], ids(stack)["Won"]
     ready, bare = service.put_records(demo, 2)
@@ -102,8 +132,6 @@ def test_a_validation_rule_stops_the_move_naming_deal_and_rule_then_resumes_afte
 def test_a_stage_a_workflow_references_is_refused_naming_the_workflow_and_kept(
     stack: StackHarness,
 ) -> None:
-    use(stack, ["Lead", "Demo", "Won"])
-    stack.up()
     demo = ids(stack)["Demo"]
     service_of(stack).state.workflows[demo] = "Nurture demos"
     use(stack, ["Lead", "Won"])

@@ -11,22 +11,27 @@ import pulumi
 import pytest
 from pulumi import automation as auto
 
-from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.emulator.hubspot import HubSpotService
 from pulumi_stages.hubspot import DealStage, Pipeline, TicketStage
 from tests.engine import StackHarness
+from tests.module_stack import SharedStack, shared_stack
 
 pytestmark = pytest.mark.e2e
 
 STAGES = "/crm/pipelines/2026-09/{objectType}/{pipelineId}/stages"
 
 
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory, pulumi_home: Path) -> Iterator[SharedStack]:
+    """One stack and portal for the module, put back to an empty start before each test."""
+    folder = tmp_path_factory.mktemp("stack")
+    yield from shared_stack(folder, pulumi_home, lambda t: HubSpotService(token=t), "hubspot")
+
+
 @pytest.fixture
-def stack(tmp_path: Path, pulumi_home: Path, token: str) -> Iterator[StackHarness]:
-    with EmulatorServer(HubSpotService(token=token)) as server:
-        harness = StackHarness.create(tmp_path, pulumi_home, server, token, namespace="hubspot")
-        yield harness
-        harness.remove()
+def stack(shared: SharedStack) -> StackHarness:
+    """The module's stack as `stack init` and its config leave it, on a fresh portal."""
+    return shared.fresh()
 
 
 def test_a_deal_stage_finds_its_pipeline_by_label_and_changes_in_place(

@@ -14,10 +14,10 @@ import httpx
 import pytest
 from pulumi import automation as auto
 
-from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.emulator.hubspot import HubSpotService
 from pulumi_stages.stageset import StageSet
 from tests.engine import StackHarness
+from tests.module_stack import SharedStack, Start, module_token
 
 pytestmark = pytest.mark.e2e
 
@@ -36,12 +36,46 @@ def use(stack: StackHarness, spec: dict[str, Any]) -> None:
     stack.program = lambda: StageSet("pipeline", spec) and None
 
 
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory, pulumi_home: Path) -> Iterator[SharedStack]:
+    """One stack and portal for the module, put back to a saved start before each test."""
+    token = module_token()
+    made = SharedStack(
+        tmp_path_factory.mktemp("stack"),
+        pulumi_home,
+        lambda: HubSpotService(token=token),
+        token,
+        namespace="hubspot",
+    )
+    yield made
+    made.close()
+
+
+@pytest.fixture(scope="module")
+def lead_and_won(shared: SharedStack) -> Start:
+    """The start of every test here: a deal pipeline of Lead and Won, made by `up`."""
+    harness = shared.fresh()
+    use(harness, deals(["Lead", "Won"]))
+    harness.up()
+    return shared.save("lead-and-won")
+
+
 @pytest.fixture
-def stack(tmp_path: Path, pulumi_home: Path, token: str) -> Iterator[StackHarness]:
-    with EmulatorServer(HubSpotService(token=token)) as server:
-        harness = StackHarness.create(tmp_path, pulumi_home, server, token, namespace="hubspot")
-        yield harness
-        harness.remove()
+def stack(shared: SharedStack, lead_and_won: Start) -> StackHarness:
+    """The module's stack after the `up` of Lead and Won (restored, no engine run)."""
+    harness = shared.restore(lead_and_won)
+    use(harness, deals(["Lead", "Won"]))
+    return harness
+
+
+def test_the_saved_start_of_lead_and_won_is_what_an_up_from_empty_makes(
+    shared: SharedStack, lead_and_won: Start
+) -> None:
+    """The start every test here restores was made by an `up` that did its usual requests."""
+    pipelines = "/crm/pipelines/2026-09/{objectType}"
+    assert lead_and_won.counts() == {f"GET {pipelines}": 2, f"POST {pipelines}": 1}
+    stack = shared.restore(lead_and_won)
+    assert [n for n, _ in service_of(stack).live_stages()] == ["Lead", "Won"]
 
 
 def service_of(stack: StackHarness) -> HubSpotService:
@@ -65,9 +99,10 @@ def search(http: httpx.Client, stage: str) -> dict[str, Any]:
     return result
 
 
-def test_the_emulator_search_index_lags_writes_when_asked(stack: StackHarness, token: str) -> None:
-    use(stack, deals(["Lead", "Won"]))
-    stack.up()
+def test_the_emulator_search_index_lags_writes_when_asked(
+    stack: StackHarness, shared: SharedStack
+) -> None:
+    token = shared.token
     ids = dict(service_of(stack).live_stages())
     lag(stack, 3.0)  # long enough for a loaded machine to search before the index catches up
     made = service_of(stack).put_records(ids["Lead"], 2)
@@ -88,8 +123,6 @@ def test_the_emulator_search_index_lags_writes_when_asked(stack: StackHarness, t
 def test_a_zero_from_a_lagging_search_never_lets_a_stage_with_deals_go(
     stack: StackHarness,
 ) -> None:
-    use(stack, deals(["Lead", "Won"]))
-    stack.up()
     lead = dict(service_of(stack).live_stages())["Lead"]
     lag(stack, 600.0)
     service_of(stack).put_records(lead, 3)  # search shows none of them for now
@@ -105,8 +138,6 @@ def test_a_zero_from_a_lagging_search_never_lets_a_stage_with_deals_go(
 
 
 def test_moving_deals_under_a_lagging_index_moves_each_deal_once(stack: StackHarness) -> None:
-    use(stack, deals(["Lead", "Won"]))
-    stack.up()
     ids = dict(service_of(stack).live_stages())
     service_of(stack).put_records(ids["Lead"], 12)  # indexed: search finds all 12
     lag(stack, 600.0)  # the moves are not seen by search during this run

@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from pulumi import automation as auto
 
-from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.emulator.faults import Fault, FaultKind
 from pulumi_stages.emulator.hubspot import HubSpotService
 from pulumi_stages.stageset import StageSet
 from tests.engine import StackHarness
+from tests.module_stack import SharedStack, Start, module_token
 
 pytestmark = pytest.mark.e2e
 
@@ -78,19 +78,46 @@ def ids(stack: StackHarness) -> dict[str, str]:
     return dict(stack.emulator.service.live_stages())
 
 
-@pytest.fixture
-def hubspot(token: str) -> Iterator[EmulatorServer]:
-    with EmulatorServer(HubSpotService(token=token, portal_id=4242)) as server:
-        yield server
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory, pulumi_home: Path) -> Iterator[SharedStack]:
+    """One stack and portal for the module, put back to a saved start before each test."""
+    token = module_token()
+    made = SharedStack(
+        tmp_path_factory.mktemp("stack"),
+        pulumi_home,
+        lambda: HubSpotService(token=token, portal_id=4242),
+        token,
+        namespace="hubspot",
+    )
+    yield made
+    made.close()
 
 
 @pytest.fixture
-def stack(
-    tmp_path: Path, pulumi_home: Path, hubspot: EmulatorServer, token: str
-) -> Iterator[StackHarness]:
-    harness = StackHarness.create(tmp_path, pulumi_home, hubspot, token, namespace="hubspot")
-    yield harness
-    harness.remove()
+def stack(shared: SharedStack) -> StackHarness:
+    """The module's stack, as `stack init` and `config set-all` leave it, on an empty portal."""
+    return shared.fresh()
+
+
+@pytest.fixture(scope="module")
+def three_deal_stages(shared: SharedStack) -> Start:
+    """The start of the hand-edit tests: a deal pipeline of Lead, Demo, Won, made by `up`."""
+    harness = shared.fresh()
+    use(harness, deals(["Lead", "Demo", "Won"]))
+    harness.up()
+    return shared.save("three-deal-stages")
+
+
+def test_the_saved_start_of_three_deal_stages_is_what_an_up_from_empty_makes(
+    shared: SharedStack, three_deal_stages: Start
+) -> None:
+    """The start the hand-edit tests restore was made by an `up` that did its usual requests."""
+    assert three_deal_stages.counts() == {
+        f"GET {PIPELINES}": 2,
+        f"POST {PIPELINES}": 1,
+    }
+    stack = shared.restore(three_deal_stages)
+    assert [n for n, _ in stack.emulator.service.live_stages()] == ["Lead", "Demo", "Won"]
 
 
 def test_a_deal_pipeline_from_empty_no_op_move_and_remove_cost_what_the_readme_says(
@@ -185,10 +212,10 @@ def test_a_refresh_of_100_stages_reads_the_pipeline_a_few_times_not_100(
 
 
 def test_a_stage_renamed_by_hand_is_drift_and_one_deleted_by_hand_is_recreated(
-    stack: StackHarness,
+    shared: SharedStack, three_deal_stages: Start
 ) -> None:
+    stack = shared.restore(three_deal_stages)
     use(stack, deals(["Lead", "Demo", "Won"]))
-    stack.up()
     service: HubSpotService = stack.emulator.service  # type: ignore[assignment]
     pipeline = next(iter(service.state.made_pipelines().values()))
     demo, won = ids(stack)["Demo"], ids(stack)["Won"]
@@ -249,12 +276,12 @@ def test_ticket_pipelines_keep_their_states_and_destroy_empties_the_account(
 
 
 def test_a_rename_onto_a_label_made_by_hand_after_a_refresh_stops_at_preview(
-    stack: StackHarness,
+    shared: SharedStack, three_deal_stages: Start
 ) -> None:
     """Found by the random sequences: after a refresh, a keyed rename onto a label someone gave
     another stage by hand reached HubSpot (409) instead of stopping at preview."""
+    stack = shared.restore(three_deal_stages)
     use(stack, deals(["Lead", "Demo", "Won"]))
-    stack.up()
     service: HubSpotService = stack.emulator.service  # type: ignore[assignment]
     pipeline = next(iter(service.state.made_pipelines().values()))
     body = {"label": "Build", "displayOrder": 99, "metadata": {"probability": 0.5}}

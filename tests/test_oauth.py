@@ -157,10 +157,14 @@ def test_missing_scope_names_the_scope(outreach: EmulatorServer, tmp_path: Path)
 def test_token_expiring_between_runs_is_refreshed_through_the_engine(
     stack: StackHarness, token: str, refresh_token: str
 ) -> None:
-    stack.set_secret("outreach:refreshToken", refresh_token)
-    stack.set_secret("outreach:clientId", CLIENT_ID)
-    stack.set_secret("outreach:clientSecret", CLIENT_SECRET)
-    stack.stack.set_config("outreach:redirectUri", auto.ConfigValue(REDIRECT_URI))
+    stack.stack.set_all_config(  # one `pulumi config set-all` run, not four `config set`s
+        {
+            "outreach:refreshToken": auto.ConfigValue(refresh_token, secret=True),
+            "outreach:clientId": auto.ConfigValue(CLIENT_ID, secret=True),
+            "outreach:clientSecret": auto.ConfigValue(CLIENT_SECRET, secret=True),
+            "outreach:redirectUri": auto.ConfigValue(REDIRECT_URI),
+        }
+    )
     stack.declared = stages("Lead", "Won")
     stack.up()
     oauth = stack.emulator.service.oauth  # type: ignore[attr-defined]

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from pulumi import automation as auto
 
-from pulumi_stages.emulator import CapsuleService, EmulatorServer
+from pulumi_stages.emulator import CapsuleService
 from pulumi_stages.stageset import StageSet
 from tests.engine import StackHarness
+from tests.module_stack import SharedStack, Start, module_token
 
 pytestmark = pytest.mark.e2e
 
@@ -30,19 +31,34 @@ PIPELINE: dict[str, Any] = {
 }
 
 
-@pytest.fixture
-def site(token: str) -> Iterator[EmulatorServer]:
-    with EmulatorServer(CapsuleService(token=token, site="acme-staging")) as server:
-        yield server
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory, pulumi_home: Path) -> Iterator[SharedStack]:
+    """One stack and site for the module, put back to a saved start before each test."""
+    token = module_token()
+    made = SharedStack(
+        tmp_path_factory.mktemp("sets"),
+        pulumi_home,
+        lambda: CapsuleService(token=token, site="acme-staging"),
+        token,
+        namespace="capsule",
+    )
+    yield made
+    made.close()
 
 
 @pytest.fixture
-def sets(
-    tmp_path: Path, pulumi_home: Path, site: EmulatorServer, token: str
-) -> Iterator[StackHarness]:
-    harness = StackHarness.create(tmp_path, pulumi_home, site, token, namespace="capsule")
-    yield harness
-    harness.remove()
+def sets(shared: SharedStack) -> StackHarness:
+    """The module's stack as `stack init` and its config leave it, on an empty site."""
+    return shared.fresh()
+
+
+@pytest.fixture(scope="module")
+def applied(shared: SharedStack) -> Start:
+    """PIPELINE's two boards and five stages, made by one `up` from empty."""
+    harness = shared.fresh()
+    use(harness, PIPELINE)
+    harness.up()
+    return shared.save("applied")
 
 
 def use(stack: StackHarness, spec: dict[str, Any]) -> None:
@@ -55,13 +71,13 @@ def board_order(stack: StackHarness, board: str) -> list[str]:
     return [s.name for s in state.stages_of(board_id, False)]
 
 
-def test_boards_and_stages_then_a_reorder_on_one_board(sets: StackHarness) -> None:
-    use(sets, PIPELINE)
-    sets.up()
-    counts = sets.emulator.log.counts()
+def test_boards_and_stages_then_a_reorder_on_one_board(shared: SharedStack, applied: Start) -> None:
+    counts = applied.counts()
     assert counts["POST /api/v2/boards"] == 2
     assert counts["POST /api/v2/stages"] == 5
-    assert len(sets.emulator.log.writes()) == 7
+    assert len(applied.writes()) == 7
+    sets = shared.restore(applied)
+    use(sets, PIPELINE)
     assert board_order(sets, "Sales") == ["Brief", "Proposal", "Won"]
     assert board_order(sets, "Delivery") == ["Kick-off", "Done"]
     sets.assert_no_changes()
@@ -84,9 +100,11 @@ def test_boards_and_stages_then_a_reorder_on_one_board(sets: StackHarness) -> No
     sets.assert_no_changes()
 
 
-def test_a_reorder_made_by_hand_shows_in_refresh_and_up_puts_it_back(sets: StackHarness) -> None:
+def test_a_reorder_made_by_hand_shows_in_refresh_and_up_puts_it_back(
+    shared: SharedStack, applied: Start
+) -> None:
+    sets = shared.restore(applied)
     use(sets, PIPELINE)
-    sets.up()
     state = sets.emulator.service.state  # type: ignore[attr-defined]
     brief = next(s for s in state.stages.values() if s.name == "Brief")
     brief.display_order = 999
