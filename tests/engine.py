@@ -16,6 +16,7 @@ from typing import Any
 
 import pulumi
 from pulumi import automation as auto
+from pulumi.runtime import _grpc_settings
 
 from pulumi_stages.capsule import Board
 from pulumi_stages.capsule import Stage as CapsuleStageResource
@@ -332,3 +333,19 @@ class Pipeline:
 def four_stages() -> list[CapsuleStage]:
     names = ["Project Brief", "In Progress", "Review", "Done"]
     return [CapsuleStage(f"s{i}", n, "Projects", None, i + 1) for i, n in enumerate(names)]
+
+
+OWN_SUBCHANNELS = ("grpc.use_local_subchannel_pool", 1)
+
+
+def own_subchannels_per_channel() -> None:
+    """Give every channel the SDK opens in this process (an inline program's to its engine and
+    resource monitor) subchannels of its own. gRPC shares them process-wide by address, and one
+    left failing by an earlier run whose engine is gone (a refused `up`'s program logs to it
+    after the CLI exits) fails a later run's calls at once, with the old "Connection refused",
+    when that run's CLI listens on the same port again within the reconnect backoff."""
+    if OWN_SUBCHANNELS not in _grpc_settings._GRPC_CHANNEL_OPTIONS:
+        _grpc_settings._GRPC_CHANNEL_OPTIONS.append(OWN_SUBCHANNELS)
+
+
+own_subchannels_per_channel()

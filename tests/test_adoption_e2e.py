@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 from pulumi import automation as auto
 
-from pulumi_stages.emulator import EmulatorServer
+from pulumi_stages.emulator import EmulatorServer, OutreachService
 from tests.engine import Declared, StackHarness
+from tests.saved_start import SavedStart, module_start
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def empty_start(
+    tmp_path_factory: pytest.TempPathFactory, pulumi_home: Path
+) -> Iterator[SavedStart]:
+    yield from module_start(tmp_path_factory, pulumi_home, OutreachService)
+
+
+@pytest.fixture
+def stack(empty_start: SavedStart) -> Iterator[StackHarness]:
+    """A new stack (no `up` yet) over an empty account: one `stack init` per module."""
+    with empty_start.restored() as harness:
+        yield harness
 
 
 def existing(emulator: EmulatorServer, name: str, color: str, order: int) -> int:

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from pulumi import automation as auto
 
-from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.emulator.capsule import CapsuleService
 from pulumi_stages.stageset import StageSet
 from tests.engine import StackHarness
+from tests.saved_start import SavedStart, module_start
 
 pytestmark = pytest.mark.e2e
 
@@ -25,16 +25,44 @@ def pipeline(description: str, adopt: bool = False) -> dict[str, Any]:
     return {"capsule": {"adopt": adopt, "boards": [board]}}
 
 
-@pytest.fixture
-def stack(tmp_path: Path, pulumi_home: Path, token: str) -> Iterator[StackHarness]:
-    with EmulatorServer(CapsuleService(token=token)) as server:
-        harness = StackHarness.create(tmp_path, pulumi_home, server, token, namespace="capsule")
-        yield harness
-        harness.remove()
-
-
 def use(stack: StackHarness, spec: dict[str, Any]) -> None:
     stack.program = lambda: StageSet("pipeline", spec) and None
+
+
+def create_delivery(stack: StackHarness) -> None:
+    use(stack, pipeline("Text"))
+    stack.up()
+
+
+@pytest.fixture(scope="module")
+def delivery_created(
+    tmp_path_factory: pytest.TempPathFactory, pulumi_home: Path
+) -> Iterator[SavedStart]:
+    """The Delivery board and its three stages created by one `up`, once per module."""
+    yield from module_start(
+        tmp_path_factory, pulumi_home, CapsuleService, "capsule", setup=create_delivery
+    )
+
+
+@pytest.fixture(scope="module")
+def empty_start(
+    tmp_path_factory: pytest.TempPathFactory, pulumi_home: Path
+) -> Iterator[SavedStart]:
+    yield from module_start(tmp_path_factory, pulumi_home, CapsuleService, "capsule")
+
+
+@pytest.fixture
+def created(delivery_created: SavedStart) -> Iterator[StackHarness]:
+    """The stack and account as the `up` of `pipeline("Text")` left them."""
+    with delivery_created.restored() as harness:
+        yield harness
+
+
+@pytest.fixture
+def stack(empty_start: SavedStart) -> Iterator[StackHarness]:
+    """A new stack (no `up` yet) over an empty account."""
+    with empty_start.restored() as harness:
+        yield harness
 
 
 def live(stack: StackHarness) -> dict[str, list[str]]:
@@ -66,10 +94,9 @@ def test_a_replaced_board_takes_its_stages_along(stack: StackHarness) -> None:
 
 
 def test_a_board_archived_by_hand_is_drift_and_the_next_up_restores_it(
-    stack: StackHarness,
+    created: StackHarness,
 ) -> None:
-    use(stack, pipeline("Text"))
-    stack.up()
+    stack = created
     state = stack.emulator.service.state  # type: ignore[attr-defined]
     [board] = state.boards.values()
     board.archived = True  # as the Capsule UI's archive does
@@ -104,13 +131,12 @@ def test_adopting_a_board_whose_description_differs_takes_it_as_it_is(
 
 
 def test_a_keyed_board_rename_is_a_replace_refused_while_its_stages_hold_projects(
-    stack: StackHarness,
+    created: StackHarness,
 ) -> None:
     """Capsule cannot edit a board: renamed with its old name as `key`, the board is one
     resource replaced (its stages along), refused at preview while a stage holds projects, as a
     description change is; without the key the old board went without a diff."""
-    use(stack, pipeline("Text"))
-    stack.up()
+    stack = created
     state = stack.emulator.service.state  # type: ignore[attr-defined]
     [old] = state.boards.values()
     build = next(s for s in state.stages_of(old.id, False) if s.name == "Build")

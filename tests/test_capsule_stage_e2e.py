@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,8 +11,55 @@ from pulumi import automation as auto
 from pulumi_stages.capsule import Board, Stage
 from pulumi_stages.emulator import CapsuleService, EmulatorServer
 from tests.engine import CapsuleStage, Pipeline, StackHarness, four_stages
+from tests.saved_start import SavedStart, saved_start
 
 pytestmark = pytest.mark.e2e
+
+
+def create_board_and_four(stack: StackHarness) -> None:
+    stack.program = Pipeline(stages=four_stages()).program
+    stack.up()
+
+
+@pytest.fixture(scope="module")
+def four_created(
+    tmp_path_factory: pytest.TempPathFactory, pulumi_home: Path
+) -> Iterator[SavedStart]:
+    """The Projects board and its four stages created by one `up`, once per module: the first
+    test proves that `up`, the tests taking `created` start from what it left."""
+    folder = tmp_path_factory.mktemp("four-created")
+    with saved_start(
+        folder, pulumi_home, CapsuleService, "capsule", setup=create_board_and_four
+    ) as start:
+        yield start
+
+
+@pytest.fixture
+def created(four_created: SavedStart) -> Iterator[tuple[StackHarness, Pipeline]]:
+    """The stack and account as that `up` left them, with the pipeline it declared."""
+    with four_created.restored() as harness:
+        pipeline = Pipeline(stages=four_stages())
+        harness.program = pipeline.program
+        yield harness, pipeline
+
+
+@pytest.fixture(scope="module")
+def empty_start(
+    tmp_path_factory: pytest.TempPathFactory, pulumi_home: Path
+) -> Iterator[SavedStart]:
+    folder = tmp_path_factory.mktemp("empty")
+    with saved_start(folder, pulumi_home, CapsuleService, "capsule") as start:
+        yield start
+
+
+@pytest.fixture
+def pipeline_stack(empty_start: SavedStart) -> Iterator[tuple[StackHarness, Pipeline]]:
+    """A new stack (no `up` yet) over an empty account, declaring the four stages' pipeline
+    (as conftest's fixture of this name, without a `stack init` of its own)."""
+    with empty_start.restored() as harness:
+        pipeline = Pipeline(stages=four_stages())
+        harness.program = pipeline.program
+        yield harness, pipeline
 
 
 def held(emulator: EmulatorServer) -> list[tuple[str, str, int]]:
@@ -23,11 +71,10 @@ def held(emulator: EmulatorServer) -> list[tuple[str, str, int]]:
 
 
 def test_board_with_four_stages_then_no_op_up(
-    pipeline_stack: tuple[StackHarness, Pipeline],
+    four_created: SavedStart, created: tuple[StackHarness, Pipeline]
 ) -> None:
-    stack, _ = pipeline_stack
-    stack.up()
-    counts = stack.emulator.log.counts()
+    stack, _ = created
+    counts = four_created.first.log.counts()  # the module's `up` (create_board_and_four)
     assert counts["POST /api/v2/boards"] == 1
     assert counts["POST /api/v2/stages"] == 4
     assert held(stack.emulator) == [
@@ -42,10 +89,9 @@ def test_board_with_four_stages_then_no_op_up(
 
 
 def test_rename_redescribe_reorder_are_single_puts(
-    pipeline_stack: tuple[StackHarness, Pipeline],
+    created: tuple[StackHarness, Pipeline],
 ) -> None:
-    stack, pipeline = pipeline_stack
-    stack.up()
+    stack, pipeline = created
     pipeline.stages[0].name = "Brief"
     pipeline.stages[1].description = "Work under way"
     pipeline.stages[3].display_order = 9
@@ -78,10 +124,9 @@ def test_moving_a_stage_to_another_board_replaces_it(
 
 
 def test_delete_refused_while_in_use_then_succeeds(
-    pipeline_stack: tuple[StackHarness, Pipeline],
+    created: tuple[StackHarness, Pipeline],
 ) -> None:
-    stack, pipeline = pipeline_stack
-    stack.up()
+    stack, pipeline = created
     stage_id = stack.state_outputs()["s3"]["stage_id"]
     state = stack.emulator.service.state  # type: ignore[attr-defined]
     state.stages[stage_id].open_projects = 2
@@ -100,9 +145,8 @@ def test_delete_refused_while_in_use_then_succeeds(
     stack.assert_no_changes()
 
 
-def test_hand_deleted_stage_is_recreated(pipeline_stack: tuple[StackHarness, Pipeline]) -> None:
-    stack, _ = pipeline_stack
-    stack.up()
+def test_hand_deleted_stage_is_recreated(created: tuple[StackHarness, Pipeline]) -> None:
+    stack, _ = created
     stage_id = stack.state_outputs()["s1"]["stage_id"]
     del stack.emulator.service.state.stages[stage_id]  # type: ignore[attr-defined]
     stack.refresh()

@@ -7,13 +7,55 @@ an empty plan with no writes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 from pulumi import automation as auto
 
-from pulumi_stages.emulator import EmulatorServer
+from pulumi_stages.emulator import EmulatorServer, OutreachService
 from tests.engine import Declared, StackHarness, stages
+from tests.saved_start import SavedStart, saved_start
 
 pytestmark = pytest.mark.e2e
+
+
+def create_three(stack: StackHarness) -> None:
+    stack.declared = stages("Lead", "Qualified", "Won")
+    stack.up()
+
+
+@pytest.fixture(scope="module")
+def three_created(
+    tmp_path_factory: pytest.TempPathFactory, pulumi_home: Path
+) -> Iterator[SavedStart]:
+    """Three stages created by one `up`, once per module: the test below proves that `up`,
+    the others start from what it left."""
+    folder = tmp_path_factory.mktemp("three-created")
+    with saved_start(folder, pulumi_home, OutreachService, setup=create_three) as start:
+        yield start
+
+
+@pytest.fixture
+def stack(three_created: SavedStart) -> Iterator[StackHarness]:
+    """The stack and account as the first `up` of three stages left them."""
+    with three_created.restored() as harness:
+        yield harness
+
+
+@pytest.fixture(scope="module")
+def empty_start(
+    tmp_path_factory: pytest.TempPathFactory, pulumi_home: Path
+) -> Iterator[SavedStart]:
+    with saved_start(tmp_path_factory.mktemp("empty"), pulumi_home, OutreachService) as start:
+        yield start
+
+
+@pytest.fixture
+def empty_stack(empty_start: SavedStart) -> Iterator[StackHarness]:
+    """A new stack (no `up` yet) over an empty account."""
+    with empty_start.restored() as harness:
+        yield harness
 
 
 def held(emulator: EmulatorServer) -> list[tuple[str, str | None, int | None]]:
@@ -24,11 +66,12 @@ def held(emulator: EmulatorServer) -> list[tuple[str, str | None, int | None]]:
     )
 
 
-def test_create_three_then_second_up_makes_no_writes(stack: StackHarness) -> None:
-    stack.declared = stages("Lead", "Qualified", "Won")
-    stack.up()
+def test_create_three_then_second_up_makes_no_writes(
+    three_created: SavedStart, stack: StackHarness
+) -> None:
+    # The first `up` is the module's (`create_three`); `stack` is what it left.
     # One listing read (no stage may duplicate a name the account holds), then the POSTs.
-    assert stack.emulator.log.counts() == {"POST /api/v2/stages": 3, "GET /api/v2/stages": 1}
+    assert three_created.first.log.counts() == {"POST /api/v2/stages": 3, "GET /api/v2/stages": 1}
     assert held(stack.emulator) == [
         ("Lead", "#5951ff", 10),
         ("Qualified", "#5951ff", 20),
@@ -41,20 +84,22 @@ def test_create_three_then_second_up_makes_no_writes(stack: StackHarness) -> Non
     stack.assert_no_changes()
 
 
-def test_create_keeps_the_post_response_as_state(stack: StackHarness) -> None:
-    stack.declared = stages("Lead")
-    stack.up()
-    outputs = stack.state_outputs()["stage-0"]
-    stored = stack.emulator.service.state.listing()[0]  # type: ignore[attr-defined]
-    assert outputs["stage_id"] == stored.id
-    assert outputs["created_at"] == stored.created_at
-    assert outputs["updated_at"] == stored.updated_at
-    assert "GET /api/v2/stages/{id}" not in stack.emulator.log.counts()  # no read-back
+def test_create_keeps_the_post_response_as_state(
+    three_created: SavedStart, stack: StackHarness
+) -> None:
+    # The state and account the module's first `up` (three creates) left.
+    state = stack.state_outputs()
+    listing = stack.emulator.service.state.listing()  # type: ignore[attr-defined]
+    for declared in stack.declared:
+        outputs = state[declared.key]
+        [stored] = [s for s in listing if s.name == declared.name]
+        assert outputs["stage_id"] == stored.id
+        assert outputs["created_at"] == stored.created_at
+        assert outputs["updated_at"] == stored.updated_at
+    assert "GET /api/v2/stages/{id}" not in three_created.first.log.counts()  # no read-back
 
 
 def test_color_change_sends_one_patch_with_only_color(stack: StackHarness) -> None:
-    stack.declared = stages("Lead", "Qualified", "Won")
-    stack.up()
     stack.declared[1].color = "#00a3e0"
     stack.up()
     writes = stack.emulator.log.writes()
@@ -65,8 +110,6 @@ def test_color_change_sends_one_patch_with_only_color(stack: StackHarness) -> No
 
 
 def test_rename_and_reorder_update_in_place(stack: StackHarness) -> None:
-    stack.declared = stages("Lead", "Qualified", "Won")
-    stack.up()
     ids_before = {k: v["stage_id"] for k, v in stack.state_outputs().items()}
 
     stack.declared[0].name = "New Lead"
@@ -92,8 +135,6 @@ def test_rename_and_reorder_update_in_place(stack: StackHarness) -> None:
 
 
 def test_removed_stage_is_deleted_with_one_delete(stack: StackHarness) -> None:
-    stack.declared = stages("Lead", "Qualified", "Won")
-    stack.up()
     stack.declared = [d for d in stack.declared if d.name != "Qualified"]
     stack.up()
     # One count of the stage's prospects (a stage holding any is never deleted), one DELETE.
@@ -106,8 +147,6 @@ def test_removed_stage_is_deleted_with_one_delete(stack: StackHarness) -> None:
 
 
 def test_hand_deleted_stage_is_dropped_by_refresh_and_recreated(stack: StackHarness) -> None:
-    stack.declared = stages("Lead", "Qualified", "Won")
-    stack.up()
     gone = stack.state_outputs()["stage-1"]["stage_id"]
     stack.emulator.service.state.delete(gone)  # type: ignore[attr-defined]
 
@@ -123,8 +162,6 @@ def test_hand_deleted_stage_is_dropped_by_refresh_and_recreated(stack: StackHarn
 
 
 def test_hand_renamed_stage_is_seen_by_refresh_and_put_back(stack: StackHarness) -> None:
-    stack.declared = stages("Lead", "Qualified", "Won")
-    stack.up()
     stage_id = stack.state_outputs()["stage-2"]["stage_id"]
     stack.emulator.service.state.update(stage_id, {"name": "Closed (edited by hand)"})  # type: ignore[attr-defined]
 
@@ -152,8 +189,9 @@ def test_hand_renamed_stage_is_seen_by_refresh_and_put_back(stack: StackHarness)
     ],
 )
 def test_invalid_input_fails_preview_naming_the_field_before_any_write(
-    stack: StackHarness, bad: Declared, field: str, reason: str
+    empty_stack: StackHarness, bad: Declared, field: str, reason: str
 ) -> None:
+    stack = empty_stack
     stack.declared = [bad, Declared("stage-1", "Fine", "#5951ff", 20)]
     with pytest.raises(auto.CommandError) as failure:
         stack.preview()
@@ -165,8 +203,6 @@ def test_invalid_input_fails_preview_naming_the_field_before_any_write(
 
 
 def test_destroy_leaves_no_stages(stack: StackHarness) -> None:
-    stack.declared = stages("Lead", "Qualified", "Won")
-    stack.up()
     stack.destroy()
     assert stack.emulator.log.counts() == {
         "GET /api/v2/prospects": 3,
@@ -176,10 +212,8 @@ def test_destroy_leaves_no_stages(stack: StackHarness) -> None:
 
 
 def test_destroy_of_a_stage_already_deleted_by_hand_succeeds(stack: StackHarness) -> None:
-    stack.declared = stages("Lead", "Won")
-    stack.up()
     stack.emulator.service.state.delete(stack.state_outputs()["stage-0"]["stage_id"])  # type: ignore[attr-defined]
     stack.destroy()
-    assert stack.emulator.log.count("DELETE") == 2
+    assert stack.emulator.log.count("DELETE") == 3  # one per stage, the one gone by hand too
     assert held(stack.emulator) == []
     assert stack.state_outputs() == {}

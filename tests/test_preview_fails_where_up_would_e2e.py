@@ -5,15 +5,54 @@ skipped, and the URL rules cost no request."""
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pulumi import automation as auto
 
+from pulumi_stages.emulator import OutreachService
 from pulumi_stages.stageset import StageSet
 from tests.engine import StackHarness, stages
+from tests.saved_start import SavedStart, module_start
 
 pytestmark = pytest.mark.e2e
+
+
+def create_two(stack: StackHarness) -> None:
+    stack.declared = stages("Lead", "Won")
+    stack.up()
+
+
+@pytest.fixture(scope="module")
+def two_created(
+    tmp_path_factory: pytest.TempPathFactory, pulumi_home: Path
+) -> Iterator[SavedStart]:
+    """Two stages created by one `up`, once per module."""
+    yield from module_start(tmp_path_factory, pulumi_home, OutreachService, setup=create_two)
+
+
+@pytest.fixture(scope="module")
+def empty_start(
+    tmp_path_factory: pytest.TempPathFactory, pulumi_home: Path
+) -> Iterator[SavedStart]:
+    yield from module_start(tmp_path_factory, pulumi_home, OutreachService)
+
+
+@pytest.fixture
+def created(two_created: SavedStart) -> Iterator[StackHarness]:
+    """The stack and account as the `up` of two stages left them."""
+    with two_created.restored() as harness:
+        yield harness
+
+
+@pytest.fixture
+def stack(empty_start: SavedStart) -> Iterator[StackHarness]:
+    """A new stack (no `up` yet) over an empty account."""
+    with empty_start.restored() as harness:
+        yield harness
+
 
 WRONG = "tok-wrong-abcdef123456"
 
@@ -75,10 +114,9 @@ def test_preview_of_a_create_with_no_api_listening_names_the_base_url(
     ],
 )
 def test_preview_refuses_what_up_refuses_about_the_endpoint_with_no_request(
-    stack: StackHarness, base_url: str, refusal: str
+    created: StackHarness, base_url: str, refusal: str
 ) -> None:
-    stack.declared = stages("Lead", "Won")
-    stack.up()
+    stack = created
     stack.stack.set_config("outreach:baseUrl", auto.ConfigValue(base_url))
 
     stack.declared.append(stages("Lead", "Won", "New")[2])  # a create
@@ -93,9 +131,8 @@ def test_preview_refuses_what_up_refuses_about_the_endpoint_with_no_request(
     assert stack.emulator.log.counts() == {}
 
 
-def test_preview_of_a_change_with_no_token_fails_as_the_up_would(stack: StackHarness) -> None:
-    stack.declared = stages("Lead", "Won")
-    stack.up()
+def test_preview_of_a_change_with_no_token_fails_as_the_up_would(created: StackHarness) -> None:
+    stack = created
     stack.stack.remove_config("outreach:accessToken")
     stack.assert_no_changes()  # nothing to apply: nothing to authorise
     stack.declared = stages("Lead", "Won", color="#1abc9c")

@@ -18,6 +18,7 @@ from pulumi_stages.emulator.outreach import OutreachService
 from pulumi_stages.emulator.outreach.state import CountMode
 from pulumi_stages.stageset import StageSet
 from tests.engine import StackHarness
+from tests.saved_start import SavedStart, saved_start
 
 pytestmark = pytest.mark.e2e
 
@@ -31,14 +32,26 @@ def outreach_set(stages: list[str], retired: list[dict[str, Any]] | None = None)
     return {"outreach": section}
 
 
+def create_live(stack: StackHarness) -> None:
+    use(stack, outreach_set(LIVE))
+    stack.up()
+
+
+@pytest.fixture(scope="module")
+def live_created(
+    tmp_path_factory: pytest.TempPathFactory, pulumi_home: Path
+) -> Iterator[SavedStart]:
+    """The LIVE stages created by one `up`, once per module."""
+    folder = tmp_path_factory.mktemp("live-created")
+    with saved_start(folder, pulumi_home, OutreachService, setup=create_live) as start:
+        yield start
+
+
 @pytest.fixture
-def sales(tmp_path: Path, pulumi_home: Path, token: str) -> Iterator[StackHarness]:
-    with EmulatorServer(OutreachService(token=token)) as server:
-        harness = StackHarness.create(tmp_path, pulumi_home, server, token)
-        use(harness, outreach_set(LIVE))
-        harness.up()
+def sales(live_created: SavedStart) -> Iterator[StackHarness]:
+    """The stack and account as the `up` of the LIVE stages left them."""
+    with live_created.restored() as harness:
         yield harness
-        harness.remove()
 
 
 def use(stack: StackHarness, spec: dict[str, Any]) -> None:

@@ -39,6 +39,12 @@ setup_python() {
   touch "$stamp"
 }
 
+# Every provider process the engine starts imports the package; with PYTHONDONTWRITEBYTECODE set
+# (or a read-only checkout) each would compile it from source again. Up-to-date files are skipped.
+compile_package() {
+  "$VENV/bin/python" -m compileall -q "$ROOT/provider/pulumi_stages" >/dev/null
+}
+
 pulumi_version_of() { "$1" version 2>/dev/null || true; }
 
 setup_pulumi_cli() {
@@ -145,6 +151,7 @@ setup_package_provider_plugin() {
 }
 
 setup_python
+compile_package
 setup_pulumi_cli
 setup_language_host
 setup_language_yaml

@@ -1,7 +1,26 @@
-"""HubSpot pipelines of every object type that has them, and their stages, as Pulumi resources."""
+"""HubSpot pipelines of every object type that has them, and their stages, as Pulumi resources.
 
-from .object_stages import Stage, StageOrder
-from .stage import DealStage, DealStageOrder, Pipeline, TicketStage, TicketStageOrder
+Names are imported from their modules on first use (PEP 562), so a provider process that
+unpickles one class of this folder imports only that class's module.
+"""
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .object_stages import Stage, StageOrder
+    from .stage import DealStage, DealStageOrder, Pipeline, TicketStage, TicketStageOrder
+
+_HOMES = {
+    "Stage": ".object_stages",
+    "StageOrder": ".object_stages",
+    "DealStage": ".stage",
+    "DealStageOrder": ".stage",
+    "Pipeline": ".stage",
+    "TicketStage": ".stage",
+    "TicketStageOrder": ".stage",
+}
+"""Each public name's module."""
 
 __all__ = [
     "DealStage",
@@ -12,3 +31,10 @@ __all__ = [
     "TicketStage",
     "TicketStageOrder",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """A public name, imported from its module on first use."""
+    if name in _HOMES:
+        return getattr(importlib.import_module(_HOMES[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

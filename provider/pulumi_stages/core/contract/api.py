@@ -9,7 +9,8 @@ defined beside its consumer and re-exported here; the ones only adapters impleme
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+import importlib
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ..account import Account
 from ..backend import Backend, Remote, delete_if_present, fetch_or_none
@@ -43,7 +44,24 @@ from ..records import (
     RecordCount,
     counted,
 )
-from ..registry import Adapter, Example, Exporter, Locator, Place, flat_place, register
+
+if TYPE_CHECKING:
+    from ..registry import Adapter, Example, Exporter, Locator, Place, flat_place, register
+
+_ON_USE = {
+    name: "..registry"
+    for name in ("Adapter", "Example", "Exporter", "Locator", "Place", "flat_place", "register")
+}
+"""Names imported when first used: only an adapter's registration needs the registry (and its
+section models), never a provider process, which every engine operation starts."""
+
+
+def __getattr__(name: str) -> Any:
+    """A name of `_ON_USE`, from its module."""
+    if name in _ON_USE:
+        return getattr(importlib.import_module(_ON_USE[name], __package__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "PAGE_SIZE",

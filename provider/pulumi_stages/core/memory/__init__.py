@@ -3,17 +3,31 @@ state lives so that any runner sees what another one did: see `location.py` for 
 
 from __future__ import annotations
 
+import importlib
 import threading
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import unquote, urlsplit
 
 from .files import FileStore
 from .location import MEMORY_CONFIG, MEMORY_ENV, TOKEN_CACHE_ENV, Location, memory_location, shown
-from .postgres import PostgresStore
-from .s3 import S3Store
 from .sealing import KEY_CONFIG, KEY_ENV, Sealer, memory_secret
 from .store import LOCK_WAIT_SECONDS, LockTimeout, Pending, Store, StoreUnusable, commit_once
+
+if TYPE_CHECKING:
+    from .postgres import PostgresStore
+    from .s3 import S3Store
+
+_ON_USE = {"PostgresStore": ".postgres", "S3Store": ".s3"}
+"""Stores imported when first used: only a stack whose state lives there needs one."""
+
+
+def __getattr__(name: str) -> Any:
+    """A store class of `_ON_USE`, from its module."""
+    if name in _ON_USE:
+        return getattr(importlib.import_module(_ON_USE[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "KEY_CONFIG",
@@ -65,8 +79,12 @@ class Unreachable:
 
 def _make(location: Location) -> Store:
     if location.url.startswith(("postgres://", "postgresql://")):
+        from .postgres import PostgresStore  # noqa: PLC0415 - see _ON_USE
+
         return PostgresStore(location.url)
     if location.url.startswith("s3://"):
+        from .s3 import S3Store  # noqa: PLC0415 - see _ON_USE
+
         try:
             return S3Store(location.url)
         except StoreUnusable as exc:

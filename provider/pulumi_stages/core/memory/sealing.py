@@ -17,9 +17,6 @@ import threading
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 KEY_CONFIG = "pulumiStages:memoryKey"
 KEY_ENV = "PULUMI_STAGES_MEMORY_KEY"
 PASSPHRASE_ENV = "PULUMI_CONFIG_PASSPHRASE"
@@ -83,6 +80,8 @@ class Sealer:
 
     def seal(self, plaintext: bytes, label: str) -> bytes:
         """The value encrypted and bound to `label` (its key name), as JSON."""
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: PLC0415 - only OAuth pays
+
         salt, nonce = os.urandom(16), os.urandom(12)
         data = AESGCM(self._key(salt)).encrypt(nonce, plaintext, label.encode())
         sealed = {"sealed": "aes-256-gcm/scrypt", "salt": _b64(salt), "nonce": _b64(nonce)}
@@ -91,6 +90,9 @@ class Sealer:
     def open(self, sealed: bytes, label: str) -> bytes | None:
         """The plaintext, or None when the value is not ours to open (another key, another
         label, tampered or not sealed at all)."""
+        from cryptography.exceptions import InvalidTag  # noqa: PLC0415 - only OAuth pays
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: PLC0415
+
         try:
             body = json.loads(sealed)
             salt, nonce, data = (base64.b64decode(body[k]) for k in ("salt", "nonce", "data"))

@@ -1,0 +1,42 @@
+"""Benchmark: the CPU a dynamic-provider process spends before it serves its first request.
+
+Every engine operation (`up`, `preview`, `refresh`) starts one per stack, so this cost is paid
+about a thousand times by the test suite and once per operation by every user. Per adapter it
+starts the real process the way the CLI does (`tests.provider_process`), Configures it for an
+emulator and Checks a new stage, and prints the median CPU-seconds (user+sys) of `--runs` starts
+until that answer. `--modules` also prints how many modules a start imported, our own and the
+third-party packages among them. Run with `python -m bench.provider_start`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+
+from tests.provider_process import first_answer, scenarios
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--adapters", default="outreach,capsule,hubspot")
+    parser.add_argument("--modules", action="store_true", help="list what each start imports")
+    args = parser.parse_args()
+    known = scenarios()
+    for name in args.adapters.split(","):
+        scenario = known[name]
+        runs = [first_answer(scenario).cpu_seconds for _ in range(args.runs)]
+        shown = " ".join(f"{r:.2f}" for r in runs)
+        print(f"{name:9} median {statistics.median(runs):.3f} CPU-s  (runs: {shown})")
+        if args.modules:
+            modules = first_answer(scenario, modules=True).modules
+            ours = sorted(m for m in modules if m.startswith("pulumi_stages"))
+            tops = {m.split(".")[0] for m in modules} - set(sys.stdlib_module_names)
+            third = sorted(t for t in tops if not t.startswith("_") and t != "pulumi_stages")
+            print(f"  {len(modules)} modules, {len(ours)} of ours: {' '.join(ours)}")
+            print(f"  third-party packages: {' '.join(third)}")
+
+
+if __name__ == "__main__":
+    main()
