@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 import shutil
@@ -232,6 +233,17 @@ def _keep_virtualenv(source: Path, copied: Path) -> None:
     if found and not Path(found.group(2)).is_absolute():
         venv = (source / found.group(2)).resolve()
         copied.write_text(text[: found.start(2)] + str(venv) + text[found.end(2) :])
+
+
+def write_plain_config(project: Path, stack: str, values: dict[str, str]) -> None:
+    """Add plaintext settings to the stack's config file `pulumi stack init` wrote, as a team
+    commits them, instead of one `pulumi config set` run each (about 0.66 CPU-second): for
+    tests whose subject is not how config is set (others run `config set` itself)."""
+    settings = project / f"Pulumi.{stack}.yaml"
+    text = settings.read_text()
+    assert "\nconfig:" not in f"\n{text}", f"{settings.name} has config already"
+    lines = "".join(f"  {key}: {json.dumps(value)}\n" for key, value in values.items())
+    settings.write_text(f"{text.rstrip()}\nconfig:\n{lines}")
 
 
 class PulumiCli:

@@ -16,7 +16,7 @@ import pytest
 
 from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.emulator.faults import Fault, FaultKind
-from tests.engine import PulumiCli
+from tests.engine import PulumiCli, write_plain_config
 from tests.processes import kill_tree
 
 pytestmark = pytest.mark.e2e
@@ -50,7 +50,9 @@ def test_killed_up_then_refresh_and_up_converges_without_duplicates(
     pulumi = PulumiCli(tmp_path, pulumi_home, PROJECT)
     pulumi.env["INTERRUPTED_ADOPT"] = "true" if adopt else "false"
     pulumi.env["PULUMI_STAGES_TOKEN_CACHE"] = str(tmp_path / "tokens")
-    pulumi.init_stack("crash", outreach, token)
+    pulumi("stack", "init", "crash")
+    write_plain_config(pulumi.project, "crash", {"outreach:baseUrl": outreach.base_url})
+    pulumi("config", "set", "--secret", "outreach:accessToken", stdin=f"{token}\n")
     outreach.faults.add(Fault(FaultKind.LATENCY, count=STAGES, delay=LATENCY, method="POST"))
 
     running = subprocess.Popen(

@@ -14,6 +14,7 @@ import pytest
 from pulumi_stages.core.memory import PostgresStore
 from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.emulator.faults import Fault, FaultKind
+from tests.engine import write_plain_config
 from tests.runners import BACKENDS, Runner, lose_runner, shared_backend
 from tests.s3 import objects
 from tests.test_interrupted_up_e2e import LATENCY, PROJECT, STAGES, wait_for_creates_in_flight
@@ -48,7 +49,7 @@ def test_a_runner_lost_mid_up_is_recovered_on_another_runner_without_adopt(
     second = Runner(tmp_path, "runner-2", PROJECT, backend)
     first.env["INTERRUPTED_ADOPT"] = second.env["INTERRUPTED_ADOPT"] = "false"
     first("stack", "init", "crash")
-    first("config", "set", "outreach:baseUrl", outreach.base_url)
+    write_plain_config(first.project, "crash", {"outreach:baseUrl": outreach.base_url})
     first("config", "set", "--secret", "outreach:accessToken", stdin=f"{token}\n")
     first.hand_config_to(second, "crash")
     outreach.faults.add(Fault(FaultKind.LATENCY, count=STAGES, delay=LATENCY, method="POST"))
@@ -59,11 +60,11 @@ def test_a_runner_lost_mid_up_is_recovered_on_another_runner_without_adopt(
     outreach.faults.clear()
     assert made_before_kill < STAGES, "the run finished before it could be interrupted"
 
-    second("stack", "select", "crash")
-    second("cancel", "--yes")
-    second("refresh", "--yes", "--skip-preview", "--clear-pending-creates")
+    crash = ("--stack", "crash")  # the job names its stack, as a CI job does
+    second("cancel", "--yes", *crash)
+    second("refresh", "--yes", "--skip-preview", "--clear-pending-creates", *crash)
     outreach.log.reset()
-    final = second.run("up", "--yes", "--skip-preview")
+    final = second.run("up", "--yes", "--skip-preview", *crash)
     recovery = dict(sorted(outreach.log.counts().items()))
 
     names = [s.name for s in outreach.service.state.listing()]  # type: ignore[attr-defined]
@@ -85,7 +86,7 @@ def test_a_runner_lost_mid_up_is_recovered_on_another_runner_without_adopt(
     assert [e for e in entries if "window" in e and e["intent"] not in answered] == [], (
         "an intent is still open after the recovery"
     )
-    second("preview", "--expect-no-changes")
+    second("preview", "--expect-no-changes", *crash)
 
 
 @pytest.mark.parametrize("chosen_by", ["login", "project"])
@@ -105,7 +106,7 @@ def test_the_provider_finds_the_backend_the_cli_chose(
         project = runner.project / "Pulumi.yaml"
         project.write_text(project.read_text() + f"backend:\n  url: {state.as_uri()}\n")
     runner("stack", "init", "found")
-    runner("config", "set", "outreach:baseUrl", outreach.base_url)
+    write_plain_config(runner.project, "found", {"outreach:baseUrl": outreach.base_url})
     runner("config", "set", "--secret", "outreach:accessToken", stdin=f"{token}\n")
     runner("up", "--yes", "--skip-preview")
     journals = list((state / ".pulumi-stages" / "journal").glob("*.jsonl"))
