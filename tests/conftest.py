@@ -39,6 +39,7 @@ def compile_package() -> None:
 
 
 LONG_FIRST = (
+    "test_fault_matrix_e2e.py",
     "test_random_sequences_e2e.py",
     "test_wheel_newest_sdk_e2e.py",
     "test_hubspot_sequences_e2e.py",
@@ -48,8 +49,8 @@ LONG_FIRST = (
     "test_examples_e2e.py",
     "test_ci_scripts_e2e.py",
 )
-"""Files whose tests take a minute or more: started first, so that under `pytest -n 2` no
-worker starts one while the other has nothing left to run (the run's tail)."""
+"""The longest files (a minute or more each): started first, so that under `pytest -n 2
+--dist loadfile` no worker starts one while the other has nothing left to run."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
