@@ -26,7 +26,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from . import refreshed_inputs
+from . import provider_bytes, refreshed_inputs
 from .backend import Remote
 from .checking import is_unknown
 from .errors import RecordsInStage, StagesMissing
@@ -282,3 +282,6 @@ class OrderResource(ApiResource):
         if moved_to:
             inputs["moved_to"] = dict(moved_to)
         super().__init__(self.provider_class(), resource_name, inputs, opts)
+
+
+provider_bytes.install(OrderingProvider)

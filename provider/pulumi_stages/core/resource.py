@@ -37,6 +37,7 @@ from . import (
     error_lines,
     lifecycle,
     output_types,
+    provider_bytes,
     refreshed_inputs,
     tombstones,
     writing,
@@ -478,3 +479,4 @@ class ApiResource(pulumi.dynamic.Resource):
 
 
 output_types.install(ApiResource)
+provider_bytes.install(ApiResourceProvider)
