@@ -25,6 +25,25 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ[processes.RUN_KEY] = secrets.token_hex(8)
 
 
+LONG_FIRST = (
+    "test_random_sequences_e2e.py",
+    "test_wheel_newest_sdk_e2e.py",
+    "test_hubspot_sequences_e2e.py",
+    "test_sdks.py",
+    "test_postgres_state_e2e.py",
+    "test_package_yaml_e2e.py",
+    "test_examples_e2e.py",
+    "test_ci_scripts_e2e.py",
+)
+"""Files whose tests take a minute or more: started first, so that under `pytest -n 2` no
+worker starts one while the other has nothing left to run (the run's tail)."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the long files first; every other test keeps its order (a stable sort)."""
+    items.sort(key=lambda item: item.path.name not in LONG_FIRST)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """The suite leaves no process behind: after the last test (and, under xdist, in the
