@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from pulumi.provider.experimental.provider import DiffRequest
+from pulumi.provider.experimental.provider import DiffRequest, ReadRequest
 
 from pulumi_stages.core import registry
 from pulumi_stages.core.checking import UNKNOWN
@@ -169,3 +169,28 @@ def test_a_preview_shows_only_the_fields_that_change(monkeypatch: pytest.MonkeyP
             loop.close()
     assert answer.changes is True
     assert list(answer.detailed_diff) == ["name"]
+
+
+def test_a_refresh_through_the_package_keeps_undeclared_fields_out_of_the_inputs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A colour set by hand on a stage that declares none shows in the read's outputs, never in
+    its inputs (the next `up` would rewrite every such stage); a declared name changed by hand
+    is in both, so the next `up` puts it back."""
+    with EmulatorServer(OutreachService(token="tok-1")) as outreach:
+        made = outreach.service.state.create({"name": "Edited", "color": "#2ecc71"})  # type: ignore[attr-defined]
+        monkeypatch.setenv("OUTREACH_ACCESS_TOKEN", "tok-1")
+        monkeypatch.setenv("OUTREACH_BASE_URL", outreach.base_url)
+        urn = "urn:pulumi:dev::sales::crmstages:index:StageSet$crmstages:outreach:Stage::s/New"
+        state = {"name": "New", "stage_id": made.id, "ordered_by_set": True}
+        inputs = {"name": "New", "ordered_by_set": True, "managed_by": "organization/sales/dev"}
+        request = ReadRequest(urn, str(made.id), wrap_map(state), wrap_map(inputs))
+        loop = asyncio.new_event_loop()  # not asyncio.run: it unsets the loop other tests use
+        try:
+            answer = loop.run_until_complete(CrmStagesProvider().read(request))
+        finally:
+            loop.close()
+    outputs, read_inputs = plain_map(answer.properties or {}), plain_map(answer.inputs or {})
+    assert outputs["color"] == "#2ecc71" and outputs["name"] == "Edited"
+    assert "color" not in read_inputs
+    assert read_inputs["name"] == "Edited"

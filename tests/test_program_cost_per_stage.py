@@ -1,7 +1,9 @@
 """What a program pays per stage it declares, which sets the stage set's time against the engine
 floor at 1,000 stages (`bench/engine.py`): the SDK's output-type lookup runs once per resource
 class, not once per resource; a stage declares no Output for a switch left unset; a stage in a
-set asks the SDK to resolve no dependencies. Program side only, so Pulumi's mocks are enough."""
+set asks the SDK to resolve no dependencies; a provider class is serialized once, not once per
+resource; a set's stages share one options object. Program side only, so Pulumi's mocks are
+enough."""
 
 from __future__ import annotations
 
@@ -10,11 +12,14 @@ from typing import Any
 
 import pulumi
 import pulumi._types as sdk_types
+import pulumi.dynamic.dynamic as sdk_dynamic
 import pytest
 from pulumi.runtime.settings import reset_options
 
 from pulumi_stages.core.output_types import MemoizedTypes
+from pulumi_stages.core.provider_bytes import MemoizedProviders
 from pulumi_stages.outreach import Stage
+from pulumi_stages.outreach.stage import OutreachStageProvider
 from pulumi_stages.stageset import StageSet
 
 
@@ -98,3 +103,44 @@ def test_a_stage_in_a_set_asks_for_no_dependencies(
     assert len(options) == 2
     assert all(o is not None and o.depends_on is None for o in options)
     assert all(o is not None and o.ignore_changes == ["order"] for o in options)
+    assert options[0] is options[1]  # made once per set: the SDK copies them
+
+
+def test_a_stage_set_serializes_its_stage_provider_once(
+    mocked: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    memo = sdk_dynamic.serialize_provider
+    assert isinstance(memo, MemoizedProviders)
+    serialized: list[type] = []
+    real = memo.serialize
+
+    def counting(provider: Any) -> str:
+        serialized.append(type(provider))
+        return real(provider)
+
+    monkeypatch.setattr(memo, "serialize", counting)
+    monkeypatch.setattr(memo, "_memo", {})
+    StageSet("sales", {"outreach": {"stages": [{"name": f"S{i}"} for i in range(5)]}})
+    assert serialized.count(OutreachStageProvider) == 1, serialized
+
+
+def test_the_provider_memo_answers_what_the_sdk_does_and_leaves_stateful_ones_alone() -> None:
+    memo = sdk_dynamic.serialize_provider
+    assert isinstance(memo, MemoizedProviders)
+    real = memo.serialize
+    assert memo(OutreachStageProvider()) == real(OutreachStageProvider())
+
+    class Stateful(OutreachStageProvider):
+        def __getstate__(self) -> dict[str, Any]:
+            return {"seen": id(self)}
+
+    calls: list[Any] = []
+
+    def serialize(provider: Any) -> str:
+        calls.append(provider)
+        return f"p{len(calls)}"
+
+    fresh = MemoizedProviders(serialize, (OutreachStageProvider,))
+    assert fresh(Stateful()) != fresh(Stateful())  # pickled state: serialized every time
+    assert fresh(OutreachStageProvider()) == fresh(OutreachStageProvider())
+    assert len(calls) == 3

@@ -26,12 +26,13 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from . import provider_bytes, refreshed_inputs
 from .backend import Remote
 from .checking import is_unknown
 from .errors import RecordsInStage, StagesMissing
 from .placement import plan_moves
 from .preview_reads import reading
-from .resource import ApiResource, ApiResourceProvider
+from .resource import PROVIDER_KEY, ApiResource, ApiResourceProvider
 from .retirement import guard_deletes
 from .set_retirements import DONE_KEY, RETIRING_KEY, RetiredStillDeclared, Retirements, remembered
 
@@ -220,12 +221,16 @@ class OrderingProvider(ResourceProvider):
         present = [name for name in names if ids.get(name) in live]
         present.sort(key=lambda n: (live[ids[n]] is None, live[ids[n]] or 0, names.index(n)))
         stages = {name: ids[name] for name in present}
-        inputs: dict[str, Any] = {"sequence": present, "stages": stages}
+        read: dict[str, Any] = {"sequence": present, "stages": stages}
         done = remembered(props)
         if done:  # a refresh keeps what the set retired, so it is never retired twice
-            inputs[DONE_KEY] = done
-        outs = {**inputs, "positions": {name: live[ids[name]] for name in present}}
-        return ReadResult(id_, outs, inputs)
+            read[DONE_KEY] = done
+        outs = {**read, "positions": {name: live[ids[name]] for name in present}}
+        state = refreshed_inputs.state_inputs()
+        if state is None:  # the engine keeps the state's inputs; the outputs show the drift
+            return ReadResult(id_, outs)
+        kept = {key: value for key, value in state.items() if key != PROVIDER_KEY}
+        return ReadResult(id_, outs, {**kept, **read})  # what else it declared stays as it was
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         """The set (or its container) goes: before any of its stages does, refuse if one holds
@@ -277,3 +282,6 @@ class OrderResource(ApiResource):
         if moved_to:
             inputs["moved_to"] = dict(moved_to)
         super().__init__(self.provider_class(), resource_name, inputs, opts)
+
+
+provider_bytes.install(OrderingProvider)

@@ -32,7 +32,16 @@ from pulumi.dynamic import (
 )
 from pydantic import BaseModel
 
-from . import adoption, error_lines, lifecycle, output_types, tombstones, writing
+from . import (
+    adoption,
+    error_lines,
+    lifecycle,
+    output_types,
+    provider_bytes,
+    refreshed_inputs,
+    tombstones,
+    writing,
+)
 from .account import ACCOUNTS, Account
 from .backend import Backend, Remote
 from .checking import UNKNOWN, changed, checked, validated
@@ -357,6 +366,9 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
         return str(props[RECOVERS_KEY])
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """The object as the account holds it: all of it in the outputs, and as inputs only the
+        fields the state's inputs declared (`refreshed_inputs`), so a field left to the CRM and
+        set there by hand never becomes one the next `up` rewrites."""
         if is_tombstone(props):
             return tombstones.read(id_, props, PROVIDER_KEY)
         account = self.account()
@@ -366,10 +378,15 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
             remote = backend.read(id_)  # a direct read, or confirming one missing from a listing
         if remote is None:
             return ReadResult(None, {})
-        inputs = {name: remote.outs.get(name) for name in self.owned_fields(props)}
+        outs = self.outputs_for(remote, props)
+        state = refreshed_inputs.state_inputs()
+        if state is None:  # the engine keeps the state's inputs; the outputs show the drift
+            return ReadResult(remote.id, outs)
+        fields = refreshed_inputs.declared(self.owned_fields(props), state)
+        inputs = {name: remote.outs.get(name) for name in fields}
         inputs.update({name: props[name] for name in CONTROL_FIELDS if name in props})
         inputs.update({name: props[name] for name in OWN_KEYS if props.get(name)})
-        return ReadResult(remote.id, self.outputs_for(remote, props), inputs)
+        return ReadResult(remote.id, outs, inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         return lifecycle.update(self, id_, olds, news)
@@ -462,3 +479,4 @@ class ApiResource(pulumi.dynamic.Resource):
 
 
 output_types.install(ApiResource)
+provider_bytes.install(ApiResourceProvider)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from pydantic import Field
@@ -40,26 +41,30 @@ class OutreachSection(SectionSpec):
     )
 
     def declare(self, builder: SetBuilder) -> DeclaredSection:
-        def in_order(resource_name: str, name: str, **inputs: Any) -> Stage:
-            opts = builder.stage_options("order")
-            return Stage(resource_name, name=name, ordered_by_set=True, opts=opts, **inputs)
+        opts = builder.stage_options("order")
 
-        stages = declare_stage_list(
-            builder,
-            (),
-            self.stages,
-            self.retired,
-            live=lambda resource_name, stage, index: in_order(
+        def live(resource_name: str, stage: OutreachStageSpec, index: int) -> Stage:
+            """A declared stage (called straight from the list: the SDK records every frame
+            above a resource as its stack trace, so each one costs every stage)."""
+            return Stage(
                 resource_name,
-                stage.name,
+                name=stage.name,
+                ordered_by_set=True,
+                opts=opts,
                 color=stage.color,
                 order=builder.position_hint(index),
                 adopt=self.adopt or stage.adopt or None,
-            ),
-            retire=lambda resource_name, entry, control: in_order(
-                resource_name, entry.name, retirement=control
-            ),
-            order=StageOrder,
+            )
+
+        def retire(
+            resource_name: str, entry: RetiredStageSpec, control: Mapping[str, Any]
+        ) -> Stage:
+            return Stage(
+                resource_name, name=entry.name, ordered_by_set=True, opts=opts, retirement=control
+            )
+
+        stages = declare_stage_list(
+            builder, (), self.stages, self.retired, live=live, retire=retire, order=StageOrder
         )
         return DeclaredSection(
             attributes={"outreach_stages": stages},

@@ -40,6 +40,7 @@ from pulumi.provider.experimental.provider import (
     UpdateResponse,
 )
 
+from ..core import refreshed_inputs
 from ..core.duplicates import OWNER_KEY, RESOURCE_KEY
 from ..core.resource import PROVIDER_KEY
 from . import schema
@@ -143,11 +144,12 @@ class CrmStagesProvider(Provider):
 
     async def read(self, request: ReadRequest) -> ReadResponse:
         props = plain_map(request.properties)
+        state = plain_map(request.inputs)
         provider = self._provider(request.urn, props)
-        result = await _on_worker(provider.read, request.resource_id, props)
+        result = await _on_worker(_reading_with, state, provider.read, request.resource_id, props)
         if not result.id:
             return ReadResponse()
-        inputs = result.inputs if result.inputs is not None else {}
+        inputs = result.inputs if result.inputs is not None else state
         return ReadResponse(str(result.id), wrap_map(_outputs(result.outs)), wrap_map(inputs))
 
     async def update(self, request: UpdateRequest) -> UpdateResponse:
@@ -169,6 +171,12 @@ class CrmStagesProvider(Provider):
 async def _on_worker(call: Callable[..., Any], *args: Any) -> Any:
     """Run one blocking provider call on the provider's own workers."""
     return await asyncio.get_running_loop().run_in_executor(WORKERS, call, *args)
+
+
+def _reading_with(state: Mapping[str, Any], read: Callable[..., Any], *args: Any) -> Any:
+    """`read` on a worker, knowing the state's inputs (the fields a refresh may write back)."""
+    with refreshed_inputs.reading_with(state):
+        return read(*args)
 
 
 def _changed_keys(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:

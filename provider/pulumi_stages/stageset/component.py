@@ -31,6 +31,8 @@ class _Builder:
     def __init__(self, component: StageSet, adapter: str) -> None:
         self._component = component
         self._prefix = f"{component.set_name}/{adapter}"
+        self._stage_options: dict[str, pulumi.ResourceOptions] = {}
+        """A dependency-free stage's options, made once per set (the SDK copies them)."""
 
     def resource_name(self, *parts: str) -> str:
         return "/".join([self._prefix, *(resource_part(part) for part in parts)])
@@ -41,11 +43,16 @@ class _Builder:
     def stage_options(
         self, position_field: str, depends_on: Sequence[pulumi.Resource] = ()
     ) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(
+        if not depends_on and position_field in self._stage_options:
+            return self._stage_options[position_field]
+        made = pulumi.ResourceOptions(
             parent=self._component,
             depends_on=list(depends_on) or None,  # none: the SDK resolves an empty list too
             ignore_changes=[position_field],
         )
+        if not depends_on:
+            self._stage_options[position_field] = made
+        return made
 
     def position_hint(self, index: int) -> int:
         return (index + 1) * HINT_STEP
