@@ -6,6 +6,7 @@ from __future__ import annotations
 from pulumi.dynamic import Config, ConfigureRequest
 
 from pulumi_stages.capsule.stage import CapsuleStageOrderProvider
+from pulumi_stages.core import refreshed_inputs
 from pulumi_stages.core.checking import UNKNOWN
 from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.outreach.stage import OutreachStageOrderProvider, OutreachStageProvider
@@ -100,7 +101,8 @@ def test_a_refresh_keeps_what_the_set_already_retired(outreach: EmulatorServer, 
     outreach.service.put_records(remade, 3)
 
     without_refresh = order.check(checked.inputs, news).inputs.get("retiring")
-    refreshed = order.read(first.id, dict(updated.outs or {}))
+    with refreshed_inputs.reading_with(checked.inputs):  # the state's inputs, as Read sends them
+        refreshed = order.read(first.id, dict(updated.outs or {}))
     after_refresh = order.check(refreshed.inputs or {}, news).inputs.get("retiring")
 
     assert checked.inputs.get("retiring") == {"Old": ids["Old"]}
