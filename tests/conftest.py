@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import compileall
+import contextlib
 import os
 import secrets
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +17,7 @@ import pytest
 
 from pulumi_stages.emulator import CapsuleService, EmulatorServer, OutreachService
 from tests import processes
-from tests.engine import TOOLS_BIN, Pipeline, StackHarness, four_stages
+from tests.engine import ROOT, TOOLS_BIN, Pipeline, StackHarness, four_stages
 
 PACKAGE = Path(__file__).resolve().parent.parent / "provider" / "pulumi_stages"
 
@@ -99,6 +103,45 @@ def toolchain_on_path() -> None:
         "PULUMI_CREDENTIALS_PATH",
     ):
         os.environ.pop(name, None)
+
+
+FORKSERVER_ENV = "PULUMI_STAGES_FORKSERVER"
+COLD_ENV = "STAGES_COLD_STARTS"
+"""Set to 1, every plugin and language host starts as a fresh interpreter (no fork server)."""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def forkserver(toolchain_on_path: None) -> Iterator[None]:
+    """One fork server per worker (tools/forkserver.py): the language hosts and dynamic
+    providers the CLI starts fork from a process that has imported the Pulumi SDK and gRPC,
+    instead of importing them again, 2-3 times per command. The project's own code still
+    imports fresh in each; STAGES_COLD_STARTS=1 turns it off."""
+    if os.environ.get(COLD_ENV) == "1":
+        os.environ.pop(FORKSERVER_ENV, None)
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="stages-fork-")
+    path = os.path.join(folder, "socket")
+    server = subprocess.Popen(
+        [sys.executable, str(ROOT / "tools" / "forkserver.py"), "serve", path],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert server.stdout is not None
+    if server.stdout.readline().strip() != "ready":
+        server.kill()
+        pytest.fail("the fork server (tools/forkserver.py) did not start")
+    os.environ[FORKSERVER_ENV] = path
+    try:
+        yield
+    finally:
+        os.environ.pop(FORKSERVER_ENV, None)
+        server.terminate()
+        server.wait(timeout=30)
+        server.stdout.close()
+        with contextlib.suppress(OSError):
+            os.remove(path)
+            os.rmdir(folder)
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,7 @@ LEFT_BEHIND = (
     "pulumi",  # the CLI, its language hosts and plugins (pulumi-language-*, pulumi-resource-*)
     "pulumi.dynamic",  # a dynamic provider process
     "pulumi_language_python",  # the stand-in language host
+    "forkserver.py",  # the suite's fork server, and the hosts and providers forked from it
     "postgres",  # a throwaway PostgreSQL cluster
 )
 """Words in a command line that mark a process the tests start."""

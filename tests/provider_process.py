@@ -80,6 +80,7 @@ def first_answer(scenario: Scenario, *, modules: bool = False) -> Start:
     base64.b64decode(pickled)  # what the process decodes: fail here on a bad pickle, not there
     with tempfile.TemporaryDirectory() as tmp, EmulatorServer(scenario.service(TOKEN)) as server:
         env = {**os.environ, "PULUMI_STAGES_TOKEN_CACHE": str(Path(tmp) / "tokens")}
+        env.pop("PULUMI_STAGES_FORKSERVER", None)  # a fresh interpreter: what a start costs
         if modules:
             env["PYTHONPROFILEIMPORTTIME"] = "1"
         with open(Path(tmp) / "stderr", "w+") as stderr:

@@ -118,8 +118,18 @@ setup_language_yaml() {
   echo "$YAML_VERSION" > "$host.version"
 }
 
+START_PYTHON='# With PULUMI_STAGES_FORKSERVER set (the test suite), tools/forkserver.py starts this Python
+# command from a process that has already imported the libraries; otherwise it starts as usual.
+start() {
+  if [ -n "${PULUMI_STAGES_FORKSERVER:-}" ]; then
+    exec "'"$VENV"'/bin/python" -S "'"$ROOT"'/tools/forkserver.py" run "$@"
+  fi
+  exec "$@"
+}'
+
 write_script() {
-  printf '#!/bin/sh\nexec %s "$@"\n' "$2" > "$1"
+  rm -f "$1"  # never write through an older symlink
+  printf '#!/bin/sh\n%s\nstart %s "$@"\n' "$START_PYTHON" "$2" > "$1"
   chmod +x "$1"
 }
 
@@ -130,6 +140,7 @@ setup_dynamic_provider_plugin() {
   say "Writing pulumi-resource-pulumi-python (the project's virtualenv if it names one, else $VENV/bin/python)"
   cat > "$BIN/pulumi-resource-pulumi-python" <<SCRIPT
 #!/bin/sh
+$START_PYTHON
 venv="\${PULUMI_RUNTIME_VIRTUALENV:-}"
 if [ -z "\$venv" ] && [ "\${PULUMI_RUNTIME_TOOLCHAIN:-}" = uv ]; then venv=.venv; fi
 if [ -n "\$venv" ]; then
@@ -137,17 +148,17 @@ if [ -n "\$venv" ]; then
     echo "pulumi-resource-pulumi-python: the project's virtualenv '\$venv' has no bin/python; create it (python3 -m venv \$venv && \$venv/bin/pip install -r requirements.txt)" >&2
     exit 1
   fi
-  exec "\$venv/bin/python" -u -m pulumi.dynamic "\$@"
+  start "\$venv/bin/python" -u -m pulumi.dynamic "\$@"
 fi
-exec "$VENV/bin/python" -u -m pulumi.dynamic "\$@"
+start "$VENV/bin/python" -u -m pulumi.dynamic "\$@"
 SCRIPT
   chmod +x "$BIN/pulumi-resource-pulumi-python"
 }
 
 setup_package_provider_plugin() {
   # The provider package door (crmstages): the wheel's console script, run by the engine from PATH.
-  say "Linking pulumi-resource-crmstages (the provider package, from $VENV)"
-  ln -sf "$VENV/bin/pulumi-resource-crmstages" "$BIN/pulumi-resource-crmstages"
+  say "Writing pulumi-resource-crmstages (the provider package's console script, from $VENV)"
+  write_script "$BIN/pulumi-resource-crmstages" "\"$VENV/bin/python\" -u \"$VENV/bin/pulumi-resource-crmstages\""
 }
 
 setup_python
