@@ -127,8 +127,9 @@ def test_no_server_runs_a_fresh_interpreter(tmp_path: Path) -> None:
 def test_sigint_reaches_the_worker_and_a_killed_client_ends_it(server: str, tmp_path: Path) -> None:
     script = tmp_path / "wait.py"
     script.write_text(
-        "import os, sys, time\nprint(os.getpid(), flush=True)\n"
-        "try:\n    time.sleep(60)\nexcept KeyboardInterrupt:\n    sys.exit(7)\n"
+        "import os, sys, time\n"
+        "try:\n    print(os.getpid(), flush=True)\n    time.sleep(60)\n"
+        "except KeyboardInterrupt:\n    sys.exit(7)\n"
     )
     environ = {**os.environ, "PULUMI_STAGES_FORKSERVER": server}
     command = [sys.executable, "-S", str(FORKSERVER), "run", sys.executable, "-u", str(script)]

@@ -129,20 +129,31 @@ def client(python: str, args: list[str]) -> None:
     env = {k: v for k, v in os.environ.items() if k != SOCKET_ENV}
     env[SOCKET_ENV] = path  # what the worker starts may use the server too
     request.update(python=os.path.abspath(python), cwd=os.getcwd(), env=env)
+    workers: list[int] = []
+    early: list[int] = []  # signals that came before the worker's pid: sent once it is known
+
+    def forward(received: int, _frame: Any) -> None:
+        if not workers:
+            early.append(received)
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(workers[0], received)
+
+    for number in FORWARDED:
+        signal.signal(number, forward)
     _send(conn, request, [0, 1, 2])
     lines = _Lines(conn)
     answer = lines.read()
     if answer is None or "pid" not in answer:
         conn.close()
+        for number in FORWARDED:
+            signal.signal(number, signal.SIG_DFL)
+        for pending in early:  # a signal meant for the command ends it before it starts
+            os.kill(os.getpid(), pending)
         os.execv(python, [python, *args])
-    pid = int(answer["pid"])
-
-    def forward(received: int, _frame: Any) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, received)
-
-    for number in FORWARDED:
-        signal.signal(number, forward)
+    workers.append(int(answer["pid"]))
+    for pending in early:
+        forward(pending, None)
     status = lines.read()
     code = int(status["status"]) if status is not None else 1
     if code < 0:  # the worker ended by a signal: end the same way
