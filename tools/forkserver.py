@@ -34,6 +34,7 @@ import socket
 import sys
 import threading
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 SOCKET_ENV = "PULUMI_STAGES_FORKSERVER"
@@ -259,19 +260,11 @@ def _waiter(conn: socket.socket, request: dict[str, Any], fds: list[int]) -> Non
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     for listener in _LISTENING:
         listener.close()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            _worker(conn, request, fds)
-        finally:
-            os._exit(1)
-    for fd in fds:
-        os.close(fd)
+    pid = _forked(lambda: _worker(conn, request, fds), fds)
     try:
         _send(conn, {"pid": pid})
         _, status = os.waitpid(pid, 0)
-        code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
-        _send(conn, {"status": code})
+        _send(conn, {"status": os.waitstatus_to_exitcode(status)})
     except OSError:
         pass
     os._exit(0)
@@ -287,13 +280,21 @@ def _handle(conn: socket.socket) -> None:
             os.close(fd)
         _send(conn, {"refused": refusal})
         return
-    if os.fork() == 0:
+    _forked(lambda: _waiter(conn, request, fds), fds)
+
+
+def _forked(run: Callable[[], None], fds: list[int]) -> int:
+    """Fork a child that runs `run` and never returns here; the parent closes the client's
+    descriptors, which are the child's now, and gets the child's pid."""
+    pid = os.fork()
+    if pid == 0:
         try:
-            _waiter(conn, request, fds)
+            run()
         finally:
             os._exit(1)
     for fd in fds:
         os.close(fd)
+    return pid
 
 
 def serve(path: str) -> None:
