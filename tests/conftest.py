@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from pulumi_stages.emulator import CapsuleService, EmulatorServer, OutreachService
-from tests import processes
+from tests import processes, vault
 from tests.engine import ROOT, TOOLS_BIN, Pipeline, StackHarness, four_stages
 
 PACKAGE = Path(__file__).resolve().parent.parent / "provider" / "pulumi_stages"
@@ -103,6 +103,14 @@ def toolchain_on_path() -> None:
         "PULUMI_CREDENTIALS_PATH",
     ):
         os.environ.pop(name, None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def secrets_keeper() -> Iterator[None]:
+    """The Vault transit stand-in the suite's stacks keep their data key with (tests/vault.py):
+    a passphrase stack pays 0.2 CPU-s of key derivation in every CLI command."""
+    with vault.transit_server():
+        yield
 
 
 FORKSERVER_ENV = "PULUMI_STAGES_FORKSERVER"

@@ -22,6 +22,7 @@ from pulumi_stages.capsule import Board
 from pulumi_stages.capsule import Stage as CapsuleStageResource
 from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.outreach import Stage
+from tests.vault import SECRETS_PROVIDER
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOLS_BIN = ROOT / ".tools" / "bin"
@@ -124,7 +125,7 @@ class StackHarness:
                 work_dir=str(tmp_path),
                 pulumi_home=str(pulumi_home),
                 project_settings=settings,
-                secrets_provider="passphrase",
+                secrets_provider=SECRETS_PROVIDER,
                 env_vars={
                     "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
                     "PULUMI_STAGES_TOKEN_CACHE": str(tmp_path / "tokens"),
@@ -270,7 +271,7 @@ class PulumiCli:
         self, name: str, emulator: EmulatorServer, token: str, namespace: str = "outreach"
     ) -> None:
         """Create a stack pointed at an emulator, its token a stack secret."""
-        self("stack", "init", name)
+        self("stack", "init", name, "--secrets-provider", SECRETS_PROVIDER)
         self.point_at(emulator, token, namespace)
 
     def point_at(self, emulator: EmulatorServer, token: str, namespace: str) -> None:

@@ -11,13 +11,14 @@ from typing import Any
 
 from pulumi_stages.emulator import EmulatorServer
 from tests.engine import PulumiCli
+from tests.vault import SECRETS_PROVIDER
 
 
 def init_stack(pulumi: PulumiCli, name: str, plain: dict[str, str], secret: dict[str, str]) -> None:
     """`pulumi stack init`, then every config value in one `pulumi config set-all` (each CLI
     start costs ~0.66 CPU-s: one run instead of one per key). A failure never shows the command
     line: it holds the secrets."""
-    pulumi("stack", "init", name)
+    pulumi("stack", "init", name, "--secrets-provider", SECRETS_PROVIDER)
     values = [*(f"--plaintext={k}={v}" for k, v in plain.items())]
     values += [f"--secret={k}={v}" for k, v in secret.items()]
     done = pulumi.run("config", "set-all", *values, "--stack", name)

@@ -18,6 +18,7 @@ from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.emulator.faults import Fault, FaultKind
 from tests.engine import PulumiCli, write_plain_config
 from tests.processes import kill_tree
+from tests.vault import SECRETS_PROVIDER
 
 pytestmark = pytest.mark.e2e
 
@@ -50,7 +51,7 @@ def test_killed_up_then_refresh_and_up_converges_without_duplicates(
     pulumi = PulumiCli(tmp_path, pulumi_home, PROJECT)
     pulumi.env["INTERRUPTED_ADOPT"] = "true" if adopt else "false"
     pulumi.env["PULUMI_STAGES_TOKEN_CACHE"] = str(tmp_path / "tokens")
-    pulumi("stack", "init", "crash")
+    pulumi("stack", "init", "crash", "--secrets-provider", SECRETS_PROVIDER)
     write_plain_config(pulumi.project, "crash", {"outreach:baseUrl": outreach.base_url})
     pulumi("config", "set", "--secret", "outreach:accessToken", stdin=f"{token}\n")
     outreach.faults.add(Fault(FaultKind.LATENCY, count=STAGES, delay=LATENCY, method="POST"))

@@ -13,6 +13,7 @@ import yaml
 from pulumi_stages.emulator import EmulatorServer, OutreachService
 from tests.engine import PulumiCli
 from tests.test_package_yaml_e2e import PYTHON_TWIN, YAML_EXAMPLE
+from tests.vault import SECRETS_PROVIDER
 
 pytestmark = pytest.mark.e2e
 
@@ -41,7 +42,8 @@ def test_a_python_stack_moves_to_the_package_by_aliases_with_no_request(
         pulumi = PulumiCli(tmp_path, pulumi_home, PYTHON_TWIN)
         shutil.copy(YAML_EXAMPLE / "stages.yaml", pulumi.project / "stages.yaml")
         pulumi.env.update(OUTREACH_BASE_URL=outreach.base_url, OUTREACH_ACCESS_TOKEN=token)
-        pulumi("stack", "init", "dev")  # the environment serves both doors: no stack config
+        # the environment serves both doors: no stack config
+        pulumi("stack", "init", "dev", "--secrets-provider", SECRETS_PROVIDER)
         pulumi("up", "--yes", "--skip-preview")
         made = {s.id for s in outreach.service.state.listing()}  # type: ignore[attr-defined]
         assert len(made) == 5

@@ -15,6 +15,7 @@ from pulumi_stages.emulator import EmulatorServer, OutreachService
 from pulumi_stages.emulator.hubspot import HubSpotService
 from tests.engine import ROOT, PulumiCli
 from tests.stack_setup import init_stack, point_stack
+from tests.vault import SECRETS_PROVIDER
 
 pytestmark = pytest.mark.e2e
 
@@ -181,7 +182,7 @@ def test_a_stage_set_declared_inline_with_many_stages_goes_up_in_one_run(
     (source / "Pulumi.yaml").write_text(yaml.safe_dump(program))
     with EmulatorServer(OutreachService(token=token)) as outreach:
         pulumi = PulumiCli(tmp_path, pulumi_home, source)
-        pulumi("stack", "init", "dev")
+        pulumi("stack", "init", "dev", "--secrets-provider", SECRETS_PROVIDER)
         pulumi.env.update(OUTREACH_BASE_URL=outreach.base_url, OUTREACH_ACCESS_TOKEN=token)
         up = subprocess.run(
             pulumi.command("up", "--yes", "--skip-preview"),
@@ -216,7 +217,7 @@ def test_the_hubspot_example_stage_set_goes_through_the_package(
     shutil.copy(ROOT / "examples" / "hubspot" / "stages.yaml", source / "stages.yaml")
     with EmulatorServer(HubSpotService(token=token)) as hubspot:
         pulumi = PulumiCli(tmp_path, pulumi_home, source)
-        pulumi("stack", "init", "dev")
+        pulumi("stack", "init", "dev", "--secrets-provider", SECRETS_PROVIDER)
         pulumi.env.update(HUBSPOT_BASE_URL=hubspot.base_url, HUBSPOT_ACCESS_TOKEN=token)
         pulumi("up", "--yes", "--skip-preview")
         made = hubspot.service.state.made_pipelines()  # type: ignore[attr-defined]

@@ -18,6 +18,7 @@ from tests.engine import write_plain_config
 from tests.runners import BACKENDS, Runner, lose_runner, shared_backend
 from tests.s3 import objects
 from tests.test_interrupted_up_e2e import LATENCY, PROJECT, STAGES, wait_for_creates_in_flight
+from tests.vault import SECRETS_PROVIDER
 
 pytestmark = pytest.mark.e2e
 
@@ -48,7 +49,7 @@ def test_a_runner_lost_mid_up_is_recovered_on_another_runner_without_adopt(
     first = Runner(tmp_path, "runner-1", PROJECT, backend)
     second = Runner(tmp_path, "runner-2", PROJECT, backend)
     first.env["INTERRUPTED_ADOPT"] = second.env["INTERRUPTED_ADOPT"] = "false"
-    first("stack", "init", "crash")
+    first("stack", "init", "crash", "--secrets-provider", SECRETS_PROVIDER)
     write_plain_config(first.project, "crash", {"outreach:baseUrl": outreach.base_url})
     first("config", "set", "--secret", "outreach:accessToken", stdin=f"{token}\n")
     first.hand_config_to(second, "crash")
@@ -105,7 +106,7 @@ def test_the_provider_finds_the_backend_the_cli_chose(
     else:
         project = runner.project / "Pulumi.yaml"
         project.write_text(project.read_text() + f"backend:\n  url: {state.as_uri()}\n")
-    runner("stack", "init", "found")
+    runner("stack", "init", "found", "--secrets-provider", SECRETS_PROVIDER)
     write_plain_config(runner.project, "found", {"outreach:baseUrl": outreach.base_url})
     runner("config", "set", "--secret", "outreach:accessToken", stdin=f"{token}\n")
     runner("up", "--yes", "--skip-preview")

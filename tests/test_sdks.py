@@ -20,6 +20,7 @@ from pulumi_stages.emulator import EmulatorServer
 from tests import sdk_toolchain
 from tests.engine import ROOT, PulumiCli
 from tests.sdk_toolchain import generate, go_env, install_python_sdk, run_step, sample_beside_sdks
+from tests.vault import SECRETS_PROVIDER
 
 pytestmark = pytest.mark.sdks
 
@@ -202,7 +203,7 @@ def test_a_python_program_on_the_generated_sdk_runs_through_the_engine(
     (tmp_path / "run").mkdir()
     pulumi = PulumiCli(tmp_path / "run", pulumi_home, ROOT / "tests" / "projects" / "python_sdk")
     pulumi.env["PYTHONPATH"] = str(python_sdk)
-    pulumi("stack", "init", "dev")
+    pulumi("stack", "init", "dev", "--secrets-provider", SECRETS_PROVIDER)
     pulumi("config", "set", "crmstages:outreachBaseUrl", outreach.base_url)
     pulumi("config", "set", "--secret", "crmstages:outreachAccessToken", stdin=f"{token}\n")
     state = outreach.service.state  # type: ignore[attr-defined]

@@ -20,6 +20,7 @@ from tests.runners import BACKENDS, Runner, shared_backend
 from tests.s3 import objects
 from tests.test_oauth import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI
 from tests.test_oauth_safety import CHILD, REPO
+from tests.vault import SECRETS_PROVIDER
 
 pytestmark = pytest.mark.e2e
 
@@ -128,7 +129,7 @@ def test_two_runners_refreshing_one_chain_make_one_grant_and_leak_no_token(
     third = Runner(tmp_path, "runner-3", PROJECT, backend)
     third.env.update(chain_env(third, outreach, refresh))
     third.env["INTERRUPTED_ADOPT"] = "true"
-    third("stack", "init", "chain")
+    third("stack", "init", "chain", "--secrets-provider", SECRETS_PROVIDER)
     outreach.log.reset()
     third("up", "--yes", "--skip-preview")
     issued |= set(oauth.tokens) | set(oauth.grants)
