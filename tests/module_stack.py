@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.emulator.server import LoggedRequest, RequestLog, Service
 from tests.engine import StackHarness
@@ -137,12 +139,35 @@ def module_token() -> str:
     return f"tok-{secrets.token_hex(12)}"
 
 
-def shared_stack(
-    folder: Path, pulumi_home: Path, make_service: Callable[[str], Service], namespace: str
-) -> Iterator[SharedStack]:
-    """A module fixture's body: a SharedStack on a service made with a module token, closed
-    when the module is done."""
-    token = module_token()
-    made = SharedStack(folder, pulumi_home, lambda: make_service(token), token, namespace)
-    yield made
-    made.close()
+def shared_stack_fixture(make_service: Callable[[str], Service], namespace: str) -> Any:
+    """A module's `shared` fixture (`shared = shared_stack_fixture(...)` at module level): one
+    SharedStack for the module, on a service made with a token of the module's own, closed when
+    the module is done."""
+
+    @pytest.fixture(scope="module")
+    def shared(
+        tmp_path_factory: pytest.TempPathFactory, pulumi_home: Path
+    ) -> Iterator[SharedStack]:
+        token = module_token()
+        made = SharedStack(
+            tmp_path_factory.mktemp("stack"),
+            pulumi_home,
+            lambda: make_service(token),
+            token,
+            namespace,
+        )
+        yield made
+        made.close()
+
+    return shared
+
+
+def fresh_stack_fixture() -> Any:
+    """A module's `stack` fixture (`stack = fresh_stack_fixture()`): the module's SharedStack as
+    `stack init` and its config leave it, on an empty account."""
+
+    @pytest.fixture
+    def stack(shared: SharedStack) -> StackHarness:
+        return shared.fresh()
+
+    return stack

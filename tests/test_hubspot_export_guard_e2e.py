@@ -5,7 +5,6 @@ account guard (`hubspot:expectedAccount`, the portal id) stops a preview aimed a
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,24 +15,14 @@ from pulumi_stages.cli import main
 from pulumi_stages.emulator.hubspot import HubSpotService
 from pulumi_stages.stageset import StageSet, json_schema_text
 from tests.engine import StackHarness
-from tests.module_stack import SharedStack, shared_stack
+from tests.module_stack import SharedStack, fresh_stack_fixture, shared_stack_fixture
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory, pulumi_home: Path) -> Iterator[SharedStack]:
-    """One stack and portal 4242 for the module, put back to an empty start before each test."""
-    folder = tmp_path_factory.mktemp("stack")
-    yield from shared_stack(
-        folder, pulumi_home, lambda t: HubSpotService(token=t, portal_id=4242), "hubspot"
-    )
+shared = shared_stack_fixture(lambda t: HubSpotService(token=t, portal_id=4242), "hubspot")
 
-
-@pytest.fixture
-def stack(shared: SharedStack) -> StackHarness:
-    """The module's stack as `stack init` and its config leave it, on a fresh portal."""
-    return shared.fresh()
+stack = fresh_stack_fixture()
 
 
 def made_by_hand(service: HubSpotService) -> None:

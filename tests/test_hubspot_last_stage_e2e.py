@@ -7,9 +7,6 @@ nothing and keeps the stage in state."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import httpx
 import pulumi
 import pytest
@@ -20,7 +17,7 @@ from pulumi_stages.emulator.hubspot import HubSpotService
 from pulumi_stages.hubspot import DealStage, Pipeline
 from pulumi_stages.stageset import StageSet
 from tests.engine import StackHarness
-from tests.module_stack import SharedStack, module_token
+from tests.module_stack import SharedStack, fresh_stack_fixture, shared_stack_fixture
 
 pytestmark = pytest.mark.e2e
 
@@ -28,25 +25,9 @@ DEALS = "/crm/pipelines/2026-09/deals"
 DECLARED = [("Lead", 10, 0.1), ("Demo", 20, 0.4)]
 
 
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory, pulumi_home: Path) -> Iterator[SharedStack]:
-    """One stack and portal for the module, put back to a saved start before each test."""
-    token = module_token()
-    made = SharedStack(
-        tmp_path_factory.mktemp("stack"),
-        pulumi_home,
-        lambda: HubSpotService(token=token),
-        token,
-        namespace="hubspot",
-    )
-    yield made
-    made.close()
+shared = shared_stack_fixture(lambda t: HubSpotService(token=t), "hubspot")
 
-
-@pytest.fixture
-def stack(shared: SharedStack) -> StackHarness:
-    """The module's stack as `stack init` and its config leave it, on an empty portal."""
-    return shared.fresh()
+stack = fresh_stack_fixture()
 
 
 @pytest.fixture

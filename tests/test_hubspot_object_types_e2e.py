@@ -9,7 +9,6 @@ places a stage made by hand in a custom object's pipeline."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ from pulumi_stages.emulator.hubspot import HubSpotOptions, HubSpotService, HubSp
 from pulumi_stages.hubspot import Stage
 from pulumi_stages.stageset import StageSet, StageSetError, load_text
 from tests.engine import StackHarness
-from tests.module_stack import SharedStack, module_token
+from tests.module_stack import SharedStack, fresh_stack_fixture, shared_stack_fixture
 
 pytestmark = pytest.mark.e2e
 
@@ -39,20 +38,9 @@ def portal(token: str) -> HubSpotService:
     return HubSpotService(token=token, state=HubSpotState(options))
 
 
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory, pulumi_home: Path) -> Iterator[SharedStack]:
-    """One stack and portal for the module, put back to an empty start before each test."""
-    token = module_token()
-    folder = tmp_path_factory.mktemp("stack")
-    made = SharedStack(folder, pulumi_home, lambda: portal(token), token, namespace="hubspot")
-    yield made
-    made.close()
+shared = shared_stack_fixture(portal, "hubspot")
 
-
-@pytest.fixture
-def stack(shared: SharedStack) -> StackHarness:
-    """The module's stack as `stack init` and its config leave it, on a fresh portal."""
-    return shared.fresh()
+stack = fresh_stack_fixture()
 
 
 def section(object_type: str, pipeline: dict[str, Any]) -> dict[str, Any]:

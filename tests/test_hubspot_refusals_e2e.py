@@ -8,8 +8,6 @@ delete is blocked) gets a refusal that names it, and the stage stays in state.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +16,7 @@ from pulumi import automation as auto
 from pulumi_stages.emulator.hubspot import HubSpotService
 from pulumi_stages.stageset import StageSet
 from tests.engine import StackHarness
-from tests.module_stack import SharedStack, Start, module_token
+from tests.module_stack import SharedStack, Start, shared_stack_fixture
 
 pytestmark = pytest.mark.e2e
 
@@ -27,19 +25,7 @@ RECORD_PATCH = "PATCH /crm/objects/2026-03/{objectType}/{recordId}"
 STAGE_DELETE = "DELETE /crm/pipelines/2026-09/{objectType}/{pipelineId}/stages/{stageId}"
 
 
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory, pulumi_home: Path) -> Iterator[SharedStack]:
-    """One stack and portal for the module, put back to a saved start before each test."""
-    token = module_token()
-    made = SharedStack(
-        tmp_path_factory.mktemp("stack"),
-        pulumi_home,
-        lambda: HubSpotService(token=token),
-        token,
-        namespace="hubspot",
-    )
-    yield made
-    made.close()
+shared = shared_stack_fixture(lambda t: HubSpotService(token=t), "hubspot")
 
 
 @pytest.fixture(scope="module")

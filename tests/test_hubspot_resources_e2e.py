@@ -4,9 +4,6 @@ missing pipeline named in one line, and destroy."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pulumi
 import pytest
 from pulumi import automation as auto
@@ -14,24 +11,16 @@ from pulumi import automation as auto
 from pulumi_stages.emulator.hubspot import HubSpotService
 from pulumi_stages.hubspot import DealStage, Pipeline, TicketStage
 from tests.engine import StackHarness
-from tests.module_stack import SharedStack, shared_stack
+from tests.module_stack import fresh_stack_fixture, shared_stack_fixture
 
 pytestmark = pytest.mark.e2e
 
 STAGES = "/crm/pipelines/2026-09/{objectType}/{pipelineId}/stages"
 
 
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory, pulumi_home: Path) -> Iterator[SharedStack]:
-    """One stack and portal for the module, put back to an empty start before each test."""
-    folder = tmp_path_factory.mktemp("stack")
-    yield from shared_stack(folder, pulumi_home, lambda t: HubSpotService(token=t), "hubspot")
+shared = shared_stack_fixture(lambda t: HubSpotService(token=t), "hubspot")
 
-
-@pytest.fixture
-def stack(shared: SharedStack) -> StackHarness:
-    """The module's stack as `stack init` and its config leave it, on a fresh portal."""
-    return shared.fresh()
+stack = fresh_stack_fixture()
 
 
 def test_a_deal_stage_finds_its_pipeline_by_label_and_changes_in_place(

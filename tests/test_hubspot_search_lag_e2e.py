@@ -6,8 +6,6 @@ index still shows it in its old stage."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,7 +15,7 @@ from pulumi import automation as auto
 from pulumi_stages.emulator.hubspot import HubSpotService
 from pulumi_stages.stageset import StageSet
 from tests.engine import StackHarness
-from tests.module_stack import SharedStack, Start, module_token
+from tests.module_stack import SharedStack, Start, shared_stack_fixture
 
 pytestmark = pytest.mark.e2e
 
@@ -36,19 +34,7 @@ def use(stack: StackHarness, spec: dict[str, Any]) -> None:
     stack.program = lambda: StageSet("pipeline", spec) and None
 
 
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory, pulumi_home: Path) -> Iterator[SharedStack]:
-    """One stack and portal for the module, put back to a saved start before each test."""
-    token = module_token()
-    made = SharedStack(
-        tmp_path_factory.mktemp("stack"),
-        pulumi_home,
-        lambda: HubSpotService(token=token),
-        token,
-        namespace="hubspot",
-    )
-    yield made
-    made.close()
+shared = shared_stack_fixture(lambda t: HubSpotService(token=t), "hubspot")
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,6 @@ here are the ones the README's HubSpot section quotes, beside a full-PUT pipelin
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +17,12 @@ from pulumi_stages.emulator.faults import Fault, FaultKind
 from pulumi_stages.emulator.hubspot import HubSpotService
 from pulumi_stages.stageset import StageSet
 from tests.engine import StackHarness
-from tests.module_stack import SharedStack, Start, module_token
+from tests.module_stack import (
+    SharedStack,
+    Start,
+    fresh_stack_fixture,
+    shared_stack_fixture,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -78,25 +81,9 @@ def ids(stack: StackHarness) -> dict[str, str]:
     return dict(stack.emulator.service.live_stages())
 
 
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory, pulumi_home: Path) -> Iterator[SharedStack]:
-    """One stack and portal for the module, put back to a saved start before each test."""
-    token = module_token()
-    made = SharedStack(
-        tmp_path_factory.mktemp("stack"),
-        pulumi_home,
-        lambda: HubSpotService(token=token, portal_id=4242),
-        token,
-        namespace="hubspot",
-    )
-    yield made
-    made.close()
+shared = shared_stack_fixture(lambda t: HubSpotService(token=t, portal_id=4242), "hubspot")
 
-
-@pytest.fixture
-def stack(shared: SharedStack) -> StackHarness:
-    """The module's stack, as `stack init` and `config set-all` leave it, on an empty portal."""
-    return shared.fresh()
+stack = fresh_stack_fixture()
 
 
 @pytest.fixture(scope="module")

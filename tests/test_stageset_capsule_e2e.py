@@ -3,8 +3,6 @@ and the account guard that stops a stack pointed at the wrong site before any wr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +11,12 @@ from pulumi import automation as auto
 from pulumi_stages.emulator import CapsuleService
 from pulumi_stages.stageset import StageSet
 from tests.engine import StackHarness
-from tests.module_stack import SharedStack, Start, module_token
+from tests.module_stack import (
+    SharedStack,
+    Start,
+    fresh_stack_fixture,
+    shared_stack_fixture,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -31,25 +34,9 @@ PIPELINE: dict[str, Any] = {
 }
 
 
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory, pulumi_home: Path) -> Iterator[SharedStack]:
-    """One stack and site for the module, put back to a saved start before each test."""
-    token = module_token()
-    made = SharedStack(
-        tmp_path_factory.mktemp("sets"),
-        pulumi_home,
-        lambda: CapsuleService(token=token, site="acme-staging"),
-        token,
-        namespace="capsule",
-    )
-    yield made
-    made.close()
+shared = shared_stack_fixture(lambda t: CapsuleService(token=t, site="acme-staging"), "capsule")
 
-
-@pytest.fixture
-def sets(shared: SharedStack) -> StackHarness:
-    """The module's stack as `stack init` and its config leave it, on an empty site."""
-    return shared.fresh()
+sets = fresh_stack_fixture()
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,6 @@ Each step checks the exact writes it caused and ends with a preview that plans n
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,27 +16,16 @@ from pulumi_stages.emulator.faults import Fault, FaultKind
 from pulumi_stages.outreach.stage import OutreachStageOrderProvider
 from pulumi_stages.stageset import StageSet
 from tests.engine import StackHarness
-from tests.module_stack import SharedStack, module_token
+from tests.module_stack import fresh_stack_fixture, shared_stack_fixture
 
 pytestmark = pytest.mark.e2e
 
 NAMES = [f"Stage {n:02d}" for n in range(50)]
 
 
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory, pulumi_home: Path) -> Iterator[SharedStack]:
-    """One stack and account for the module, put back to an empty start before each test."""
-    token = module_token()
-    folder = tmp_path_factory.mktemp("stack")
-    made = SharedStack(folder, pulumi_home, lambda: OutreachService(token=token), token, "outreach")
-    yield made
-    made.close()
+shared = shared_stack_fixture(lambda t: OutreachService(token=t), "outreach")
 
-
-@pytest.fixture
-def stack(shared: SharedStack) -> StackHarness:
-    """The module's stack as `stack init` and its config leave it, on an empty account."""
-    return shared.fresh()
+stack = fresh_stack_fixture()
 
 
 def use(stack: StackHarness, names: list[str]) -> None:
