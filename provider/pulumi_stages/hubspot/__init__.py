@@ -1,26 +1,28 @@
 """HubSpot pipelines of every object type that has them, and their stages, as Pulumi resources.
 
-Names are imported from their modules on first use (PEP 562), so a provider process that
-unpickles one class of this folder imports only that class's module.
+Names are imported from their modules on first use (`core.lazy_exports`).
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from pulumi_stages.core.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from .object_stages import Stage, StageOrder
     from .stage import DealStage, DealStageOrder, Pipeline, TicketStage, TicketStageOrder
 
-_HOMES = {
-    "Stage": ".object_stages",
-    "StageOrder": ".object_stages",
-    "DealStage": ".stage",
-    "DealStageOrder": ".stage",
-    "Pipeline": ".stage",
-    "TicketStage": ".stage",
-    "TicketStageOrder": ".stage",
-}
-"""Each public name's module."""
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "Stage": ".object_stages",
+        "StageOrder": ".object_stages",
+        "DealStage": ".stage",
+        "DealStageOrder": ".stage",
+        "Pipeline": ".stage",
+        "TicketStage": ".stage",
+        "TicketStageOrder": ".stage",
+    },
+)
 
 __all__ = [
     "DealStage",
@@ -31,10 +33,3 @@ __all__ = [
     "TicketStage",
     "TicketStageOrder",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    """A public name, imported from its module on first use."""
-    if name in _HOMES:
-        return getattr(importlib.import_module(_HOMES[name], __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
