@@ -576,7 +576,8 @@ def node_key(node: yaml.Node) -> Any:
 
 
 def lines_of(text: str, path: Path_) -> set[int]:
-    """The 1-based lines where the value at `path` (or its key) sits in the rendered text."""
+    """The 1-based line that names `path` in the rendered text: a mapping entry's key (its value
+    may start on the next line), a sequence item's own start."""
     node = yaml.compose(text, Loader=FAST_LOADER)  # another parser than the one under test
     found = {1}
     for part in path:
@@ -590,7 +591,7 @@ def lines_of(text: str, path: Path_) -> set[int]:
                 for k, v in node.value
                 if node_key(k) == part and type(node_key(k)) is type(part)
             )
-            found = {key.start_mark.line + 1, node.start_mark.line + 1}
+            found = {key.start_mark.line + 1}
     return found
 
 

@@ -71,6 +71,15 @@ def test_every_problem_is_reported_with_its_own_line(tmp_path: Path) -> None:
     ]
 
 
+def test_a_misspelt_key_holding_a_list_or_block_names_the_key_line(tmp_path: Path) -> None:
+    """A list or block value starts on the line after its key; the error names the key's."""
+    text = GOOD.replace("outreach:", "outreech:").replace("      stages:", "      stagse:")
+    assert problems(tmp_path, text) == [
+        "stages.yaml:1: outreech: unknown key; did you mean `outreach`?",
+        "stages.yaml:10: capsule.boards[Sales].stagse: unknown key; did you mean `stages`?",
+    ]
+
+
 def test_duplicate_names_are_refused(tmp_path: Path) -> None:
     text = GOOD.replace("- name: Won", "- name: Lead").replace("- name: Proposal", "- name: Brief")
     assert problems(tmp_path, text) == [

@@ -114,26 +114,31 @@ def _yaml_key(node: yaml.Node) -> Any:
 
 
 def line_of(root: yaml.Node | None, location: Location) -> int:
-    """The 1-based line of the deepest node on `location` (its parent's when it is missing).
-    A key given twice is found at its last occurrence, the one YAML keeps."""
+    """The 1-based line of the deepest node on `location` (its parent's when it is missing):
+    for a mapping's entry the line of its key, since a list or block value starts on the line
+    after it. A key given twice is found at its last occurrence, the one YAML keeps."""
     if root is None:
         return 1
-    node = root
+    node, line = root, root.start_mark.line
     for part in location:
         child: yaml.Node | None = None
         if isinstance(node, yaml.MappingNode):
             found = [
-                value
+                (key, value)
                 for key, value in node.value
                 if type(_yaml_key(key)) is type(part) and _yaml_key(key) == part
             ]
-            child = found[-1] if found else None
+            if found:
+                key, child = found[-1]
+                line = key.start_mark.line
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
             child = node.value[part] if 0 <= part < len(node.value) else None
+            if child is not None:
+                line = child.start_mark.line
         if child is None:
             break
         node = child
-    return int(node.start_mark.line) + 1
+    return int(line) + 1
 
 
 def _yaml_slips(node: yaml.Node | None, shown: str) -> list[tuple[int, str]]:
