@@ -2,6 +2,8 @@
 SHELL := /bin/bash
 ROOT := $(abspath .)
 VENV := $(ROOT)/.venv
+# pytest workers: one more than the cores (3 on two), since a worker often waits on the engine
+WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 export PATH := $(ROOT)/.tools/bin:$(VENV)/bin:$(PATH)
 export PULUMI_SKIP_UPDATE_CHECK := true
 export PULUMI_HOME := $(ROOT)/.tools/pulumi-home
@@ -28,15 +30,15 @@ unit: setup ## Tests that need no Pulumi engine
 	pytest -m "not e2e"
 
 e2e: setup ## Tests through the real Pulumi engine
-	pytest -n 3 --dist loadfile -m e2e
+	pytest -n $(WORKERS) --dist loadfile -m e2e
 
 team: setup ## What a team relies on: drift check, PostgreSQL state and its lock, the wheel on the newest and oldest SDKs, the CI recipes
 	pytest -n 2 --dist loadfile tests/test_drift_e2e.py tests/test_postgres_state_e2e.py \
 		tests/test_wheel_newest_sdk_e2e.py tests/test_ci_recipes_e2e.py tests/test_sdk_pickler_guard.py \
 		tests/test_drift_report.py
 
-test: setup lint typecheck ## Everything CI runs: lint, types, all tests (three workers on two cores, since a worker often waits on the engine; a file's tests share one worker, so a stack a module saves once serves them all)
-	pytest -n 3 --dist loadfile
+test: setup lint typecheck ## Everything CI runs: lint, types, all tests (one worker more than there are cores, since a worker often waits on the engine; a file's tests share one worker, so a stack a module saves once serves them all)
+	pytest -n $(WORKERS) --dist loadfile
 
 soak: setup ## Random sequences through the real engine for STAGES_SOAK_MINUTES (5) per CRM from a random seed (STAGES_SOAK_SEED replays one); prints statistics
 	@seed=$${STAGES_SOAK_SEED:-$$(( (RANDOM << 15) | RANDOM ))}; \

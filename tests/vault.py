@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 SECRETS_PROVIDER = "hashivault://stages"
@@ -56,20 +57,21 @@ class _Transit(BaseHTTPRequestHandler):
         self._answer()
 
     def _answer(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if self.headers.get("X-Vault-Token") != TOKEN:
             return self._send(403, {"errors": ["permission denied"]})
         try:
+            body = json.loads(raw or b"{}")
             if self.path == "/v1/transit/encrypt/stages":
                 data = {"ciphertext": _wrap(base64.b64decode(body["plaintext"]))}
             elif self.path == "/v1/transit/decrypt/stages":
                 data = {"plaintext": base64.b64encode(_unwrap(body["ciphertext"])).decode()}
             else:
                 return self._send(404, {"errors": []})
-        except (KeyError, ValueError, TypeError) as error:
-            return self._send(400, {"errors": [str(error) or type(error).__name__]})
-        except Exception:  # a tag that does not verify (cryptography's InvalidTag)
+        except InvalidTag:
             return self._send(400, {"errors": ["cipher: message authentication failed"]})
+        except (KeyError, ValueError, TypeError) as error:  # json's errors are ValueErrors
+            return self._send(400, {"errors": [str(error) or type(error).__name__]})
         self._send(200, {"request_id": secrets.token_hex(8), "data": data, "warnings": None})
 
     def _send(self, status: int, payload: dict[str, Any]) -> None:
@@ -84,7 +86,18 @@ class _Transit(BaseHTTPRequestHandler):
         pass
 
 
-ENV = ("VAULT_SERVER_URL", "VAULT_SERVER_TOKEN")
+ENV = (
+    "VAULT_SERVER_URL",
+    "VAULT_SERVER_TOKEN",
+    # read by the engine's Vault client too: a developer's own must not reach the stand-in
+    # (a real token) or route it (a proxy)
+    "VAULT_ADDR",
+    "VAULT_TOKEN",
+    "VAULT_NAMESPACE",
+    "VAULT_HEADERS",
+    "VAULT_HTTP_PROXY",
+    "VAULT_PROXY_ADDR",
+)
 
 
 @contextlib.contextmanager
@@ -96,7 +109,7 @@ def transit_server() -> Iterator[str]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_address[1]}"
-    saved = {name: os.environ.get(name) for name in ENV}
+    saved = {name: os.environ.pop(name, None) for name in ENV}
     os.environ.update({"VAULT_SERVER_URL": url, "VAULT_SERVER_TOKEN": TOKEN})
     try:
         yield url

@@ -1,0 +1,67 @@
+"""The suite's stacks keep their data key with the Vault transit stand-in (tests/vault.py), not
+a passphrase whose key derivation costs every CLI command 0.2 CPU-s; and the stand-in answers
+the two transit calls as Vault does."""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+from pathlib import Path
+
+import httpx
+import yaml
+
+from tests.engine import ROOT, StackHarness
+from tests.vault import SECRETS_PROVIDER, TOKEN
+
+PASSPHRASE_ON_PURPOSE = {"test_wheel_newest_sdk_e2e.py"}
+"""Files that keep the passphrase provider: the wheel test runs as a user's fresh install."""
+
+STACK_INIT = re.compile(r"""\(\s*"stack",\s*"init"[^)]*\)""")
+
+
+def test_every_stack_init_in_the_suite_names_the_vault_provider() -> None:
+    plain = [
+        f"{path.name}: {match.group(0)}"
+        for path in sorted((ROOT / "tests").glob("*.py"))
+        if path.name not in PASSPHRASE_ON_PURPOSE and path != Path(__file__)
+        for match in STACK_INIT.finditer(path.read_text())
+        if "SECRETS_PROVIDER" not in match.group(0)
+    ]
+    assert not plain, f"stack init without --secrets-provider SECRETS_PROVIDER: {plain}"
+
+
+def test_the_checks_pattern_finds_a_plain_stack_init() -> None:
+    assert STACK_INIT.search('pulumi("stack", "init", "dev")')
+
+
+def test_a_harness_stack_is_a_vault_stack(stack: StackHarness) -> None:
+    work = Path(stack.stack.workspace.work_dir)
+    settings = yaml.safe_load((work / "Pulumi.test.yaml").read_text())
+    assert settings["secretsprovider"] == SECRETS_PROVIDER
+    assert "encryptedkey" in settings and "encryptionsalt" not in settings
+
+
+def test_the_stand_in_wraps_and_unwraps_and_refuses_a_wrong_token() -> None:
+    url = os.environ["VAULT_SERVER_URL"]
+    key = base64.b64encode(b"a data key of 32 bytes, exactly!").decode()
+    headers = {"X-Vault-Token": TOKEN}
+    with httpx.Client(base_url=url) as vault:
+        wrapped = vault.put("/v1/transit/encrypt/stages", json={"plaintext": key}, headers=headers)
+        assert wrapped.status_code == 200
+        ciphertext = wrapped.json()["data"]["ciphertext"]
+        assert ciphertext.startswith("vault:v1:") and key not in ciphertext
+        opened = vault.put(
+            "/v1/transit/decrypt/stages", json={"ciphertext": ciphertext}, headers=headers
+        )
+        assert opened.json()["data"]["plaintext"] == key
+        tampered = ciphertext[:-4] + ("AAAA" if not ciphertext.endswith("AAAA") else "BBBB")
+        refused = vault.put(
+            "/v1/transit/decrypt/stages", json={"ciphertext": tampered}, headers=headers
+        )
+        assert refused.status_code == 400
+        denied = vault.put(
+            "/v1/transit/encrypt/stages", json={"plaintext": key}, headers={"X-Vault-Token": "x"}
+        )
+        assert denied.status_code == 403
