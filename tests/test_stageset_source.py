@@ -80,6 +80,12 @@ def test_a_misspelt_key_holding_a_list_or_block_names_the_key_line(tmp_path: Pat
     ]
 
 
+def test_a_name_left_empty_is_blank(tmp_path: Path) -> None:
+    assert problems(tmp_path, GOOD.replace("- name: Won", "- name:")) == [
+        "stages.yaml:5: outreach.stages[1].name: must not be blank"
+    ]
+
+
 def test_duplicate_names_are_refused(tmp_path: Path) -> None:
     text = GOOD.replace("- name: Won", "- name: Lead").replace("- name: Proposal", "- name: Brief")
     assert problems(tmp_path, text) == [

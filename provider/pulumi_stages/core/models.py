@@ -12,6 +12,8 @@ _HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 def _name(value: Any) -> str:
+    if value is None:  # `name:` with nothing after it, in YAML
+        raise PydanticCustomError("name_blank", "must not be blank")
     if not isinstance(value, str):
         raise PydanticCustomError("name_type", "must be text, got {value}", {"value": repr(value)})
     if not value.strip():
