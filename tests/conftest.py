@@ -53,8 +53,8 @@ LONG_FIRST = (
     "test_examples_e2e.py",
     "test_ci_scripts_e2e.py",
 )
-"""The longest files (a minute or more each): started first, so that under `pytest -n 3
---dist loadfile` no worker starts one while the others have nothing left to run."""
+"""The longest files (a minute or more each): started first, so that under `pytest -n
+<cores + 1> --dist loadfile` no worker starts one while the others have nothing left to run."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -4,12 +4,14 @@ the two transit calls as Vault does."""
 
 from __future__ import annotations
 
+import ast
 import base64
 import os
 import re
 from pathlib import Path
 
 import httpx
+import pytest
 import yaml
 
 from tests.engine import ROOT, StackHarness
@@ -18,7 +20,22 @@ from tests.vault import SECRETS_PROVIDER, TOKEN
 PASSPHRASE_ON_PURPOSE = {"test_wheel_newest_sdk_e2e.py"}
 """Files that keep the passphrase provider: the wheel test runs as a user's fresh install."""
 
-STACK_INIT = re.compile(r"""\(\s*"stack",\s*"init"[^)]*\)""")
+STACK_INIT = re.compile(r"""["']stack["']\s*,\s*["']init["'][^\n]*""")
+"""A `stack init` as argv items (`"stack", "init"`, either quote), to the end of its line (where
+the suite's calls name the provider)."""
+MAKES_A_STACK = {"create_stack", "create_or_select_stack"}
+
+
+def automation_stacks(source: str) -> list[str]:
+    """Each Automation API call in `source` that makes a stack, as code."""
+    return [
+        ast.unparse(node)
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute | ast.Name)
+        and (node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id)
+        in MAKES_A_STACK
+    ]
 
 
 def test_every_stack_init_in_the_suite_names_the_vault_provider() -> None:
@@ -32,10 +49,36 @@ def test_every_stack_init_in_the_suite_names_the_vault_provider() -> None:
     assert not plain, f"stack init without --secrets-provider SECRETS_PROVIDER: {plain}"
 
 
-def test_the_checks_pattern_finds_a_plain_stack_init() -> None:
-    assert STACK_INIT.search('pulumi("stack", "init", "dev")')
+def test_every_automation_stack_names_the_vault_provider() -> None:
+    plain = [
+        f"{path.name}: {call[:60]}"
+        for path in sorted((ROOT / "tests").glob("*.py"))
+        if path.name not in PASSPHRASE_ON_PURPOSE and path != Path(__file__)
+        for call in automation_stacks(path.read_text())
+        if "secrets_provider=SECRETS_PROVIDER" not in call
+    ]
+    assert not plain, f"a stack made without secrets_provider=SECRETS_PROVIDER: {plain}"
 
 
+@pytest.mark.parametrize(
+    "call",
+    [
+        'pulumi("stack", "init", "dev")',
+        "run(['pulumi', 'stack' , 'init'])",
+        'run(["pulumi", "stack", "init",\n "--secrets-provider", SECRETS_PROVIDER])',
+    ],
+)
+def test_the_checks_pattern_finds_a_plain_stack_init(call: str) -> None:
+    found = STACK_INIT.search(call)
+    assert found and "SECRETS_PROVIDER" not in found.group(0)
+
+
+def test_the_automation_pattern_finds_a_plain_create_stack() -> None:
+    text = 'auto.create_stack("s", opts=auto.LocalWorkspaceOptions(work_dir=str(x)))'
+    assert [call.startswith("auto.create_stack(") for call in automation_stacks(text)] == [True]
+
+
+@pytest.mark.e2e
 def test_a_harness_stack_is_a_vault_stack(stack: StackHarness) -> None:
     work = Path(stack.stack.workspace.work_dir)
     settings = yaml.safe_load((work / "Pulumi.test.yaml").read_text())

@@ -70,7 +70,7 @@ class _Transit(BaseHTTPRequestHandler):
                 return self._send(404, {"errors": []})
         except InvalidTag:
             return self._send(400, {"errors": ["cipher: message authentication failed"]})
-        except (KeyError, ValueError, TypeError) as error:  # json's errors are ValueErrors
+        except (KeyError, ValueError, TypeError, AttributeError) as error:  # json's: ValueError
             return self._send(400, {"errors": [str(error) or type(error).__name__]})
         self._send(200, {"request_id": secrets.token_hex(8), "data": data, "warnings": None})
 
