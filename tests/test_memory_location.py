@@ -69,7 +69,11 @@ def test_config_and_environment_choose_a_place_of_their_own(tmp_path: Path) -> N
 
 def test_a_backend_that_keeps_nothing_of_ours_leaves_the_local_cache(tmp_path: Path) -> None:
     for url in ("https://api.pulumi.com", "gs://bucket", ""):
-        environ = {"PULUMI_BACKEND_URL": url, "XDG_CACHE_HOME": str(tmp_path / "c")}
+        environ = {
+            "PULUMI_BACKEND_URL": url,
+            "XDG_CACHE_HOME": str(tmp_path / "c"),
+            "HOME": str(tmp_path / "home"),  # no login of this machine's user
+        }
         assert memory_location(None, environ, tmp_path / "nowhere") == Location(
             (tmp_path / "c" / "pulumi-stages").as_uri(), "local cache"
         )
