@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import boto3
+import pytest
 from moto.server import ThreadedMotoServer
 
 from tests.postgres import free_port
@@ -24,25 +24,21 @@ CREDENTIALS = {
 def s3_bucket(name: str) -> Iterator[str]:
     """A bucket on a throwaway loopback S3 server; yields its `pulumi login` URL. The fake
     credentials are set in this process's environment (runners inherit them) until the end."""
-    saved = {k: os.environ.get(k) for k in CREDENTIALS}
-    os.environ.update(CREDENTIALS)
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        endpoint = f"http://127.0.0.1:{port}"
-        boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=name)
-        yield (
-            f"s3://{name}?endpoint=127.0.0.1:{port}&disableSSL=true&s3ForcePathStyle=true"
-            "&region=us-east-1"
-        )
-    finally:
-        server.stop()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with pytest.MonkeyPatch.context() as environment:  # puts every variable back after
+        for key, value in CREDENTIALS.items():
+            environment.setenv(key, value)
+        port = free_port()
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        server.start()
+        try:
+            endpoint = f"http://127.0.0.1:{port}"
+            boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=name)
+            yield (
+                f"s3://{name}?endpoint=127.0.0.1:{port}&disableSSL=true&s3ForcePathStyle=true"
+                "&region=us-east-1"
+            )
+        finally:
+            server.stop()
 
 
 def objects(url: str) -> dict[str, bytes]:

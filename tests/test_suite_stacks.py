@@ -38,12 +38,20 @@ def automation_stacks(source: str) -> list[str]:
     ]
 
 
-def test_every_stack_init_in_the_suite_names_the_vault_provider() -> None:
-    plain = [
-        f"{path.name}: {match.group(0)}"
+def suite_sources() -> list[tuple[str, str]]:
+    """Name and text of each test module that should make Vault stacks (not this one)."""
+    return [
+        (path.name, path.read_text())
         for path in sorted((ROOT / "tests").glob("*.py"))
         if path.name not in PASSPHRASE_ON_PURPOSE and path != Path(__file__)
-        for match in STACK_INIT.finditer(path.read_text())
+    ]
+
+
+def test_every_stack_init_in_the_suite_names_the_vault_provider() -> None:
+    plain = [
+        f"{name}: {match.group(0)}"
+        for name, text in suite_sources()
+        for match in STACK_INIT.finditer(text)
         if "SECRETS_PROVIDER" not in match.group(0)
     ]
     assert not plain, f"stack init without --secrets-provider SECRETS_PROVIDER: {plain}"
@@ -51,10 +59,9 @@ def test_every_stack_init_in_the_suite_names_the_vault_provider() -> None:
 
 def test_every_automation_stack_names_the_vault_provider() -> None:
     plain = [
-        f"{path.name}: {call[:60]}"
-        for path in sorted((ROOT / "tests").glob("*.py"))
-        if path.name not in PASSPHRASE_ON_PURPOSE and path != Path(__file__)
-        for call in automation_stacks(path.read_text())
+        f"{name}: {call[:60]}"
+        for name, text in suite_sources()
+        for call in automation_stacks(text)
         if "secrets_provider=SECRETS_PROVIDER" not in call
     ]
     assert not plain, f"a stack made without secrets_provider=SECRETS_PROVIDER: {plain}"

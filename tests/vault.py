@@ -19,13 +19,13 @@ import base64
 import contextlib
 import hashlib
 import json
-import os
 import secrets
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import pytest
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -109,15 +109,13 @@ def transit_server() -> Iterator[str]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_address[1]}"
-    saved = {name: os.environ.pop(name, None) for name in ENV}
-    os.environ.update({"VAULT_SERVER_URL": url, "VAULT_SERVER_TOKEN": TOKEN})
     try:
-        yield url
+        with pytest.MonkeyPatch.context() as environment:  # puts every variable back after
+            for name in ENV:
+                environment.delenv(name, raising=False)
+            environment.setenv("VAULT_SERVER_URL", url)
+            environment.setenv("VAULT_SERVER_TOKEN", TOKEN)
+            yield url
     finally:
         server.shutdown()
         server.server_close()
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
