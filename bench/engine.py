@@ -2,11 +2,12 @@
 
 For each N (default 100, 500, 1000) and in one process, two stacks run the same operations one
 after the other: "ours", a `StageSet` of N Outreach stages against the emulator, and "floor", a
-no-op dynamic provider declaring the same resources (`bench.noop`: one component, N stage-like
-resources and one ordering-like resource over their ids) that makes no API call. Operations, in
-order: up from empty, no-op preview, no-op up, refresh, move 1 stage (the last to the front),
-adopt N existing stages (ours: a fresh stack over an account that already holds them, one in ten
-with a different colour; floor: an up from empty, as it has nothing to adopt), destroy.
+no-op dynamic provider declaring the same resources with the same properties (`bench.noop`: one
+component, N stage-like resources and one ordering-like resource over their ids) that makes no
+API call. Operations, in order: up from empty, no-op preview, no-op up, refresh, move 1 stage
+(the last to the front), adopt N existing stages (ours: a fresh stack over an account that
+already holds them, one in ten with a different colour; floor: an up from empty of the same
+declaration, as it has nothing to adopt), destroy.
 
 Each row gives wall time of both, their ratio (target: at most 1.1x), our API requests by
 method and, for move 1 and adopt, the request bound (writes plus ceil(N/100) listing reads).
@@ -106,7 +107,7 @@ def floor_program(declared: Declaration) -> Callable[[], None]:
     """The same resources over the no-op provider."""
 
     def program() -> None:
-        NoopSet(SET_NAME, list(declared.sequence), declared.positions)
+        NoopSet(SET_NAME, list(declared.sequence), declared.positions, declared.colors)
 
     return program
 
@@ -308,9 +309,7 @@ class SizeRun:
                 ours_program(declared),
                 outreach_config(emulator),
             )
-            floor = new_stack(
-                self.work / "floor-adopt", self.home, floor_program(Declaration.of(self.n)), {}
-            )
+            floor = new_stack(self.work / "floor-adopt", self.home, floor_program(declared), {})
             return self.measure("adopt N", ours.up, floor.up, emulator)
 
 
