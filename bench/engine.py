@@ -67,7 +67,8 @@ OPERATIONS = (
 @dataclass
 class Declaration:
     """What an inline program declares next run: stage names in display order, with an optional
-    colour each (ours), and the fixed position of each name (the floor's stage inputs)."""
+    colour each, the fixed position of each name (the floor's position hints) and whether the
+    stages are adopted."""
 
     sequence: list[str]
     positions: dict[str, int]
@@ -107,7 +108,13 @@ def floor_program(declared: Declaration) -> Callable[[], None]:
     """The same resources over the no-op provider."""
 
     def program() -> None:
-        NoopSet(SET_NAME, list(declared.sequence), declared.positions, declared.colors)
+        NoopSet(
+            SET_NAME,
+            list(declared.sequence),
+            declared.positions,
+            declared.colors,
+            adopt=declared.adopt,
+        )
 
     return program
 
@@ -191,6 +198,8 @@ class Row:
     floor: Measure
     requests: Counter[str]
     bound: str = ""
+    to_noop: float | None = None
+    """Move 1 only: ours against the floor's no-op up, the other yardstick of a move."""
 
     @property
     def ratio(self) -> float:
@@ -225,6 +234,9 @@ def print_row(row: Row) -> None:
         f"requests: {row.requests_text():<22}  {row.bound}",
         flush=True,
     )
+    if row.to_noop is not None:
+        verdict = "ok" if row.to_noop <= TARGET_RATIO else "OVER"
+        print(f"         {row.to_noop:.2f}x the floor's no-op up {verdict}", flush=True)
     if row.ours.changes != row.floor.changes:
         print(
             f"         engine steps differ: ours {changes_text(row.ours.changes)}; "
@@ -236,8 +248,13 @@ def print_row(row: Row) -> None:
 class SizeRun:
     """Every operation at one N: our stack and the floor's side by side."""
 
-    def __init__(self, n: int, work: Path, home: Path, emulator: EmulatorServer) -> None:
+    def __init__(
+        self, n: int, work: Path, home: Path, emulator: EmulatorServer, floor_first: bool = False
+    ) -> None:
         self.n, self.work, self.home, self.emulator = n, work, home, emulator
+        self.floor_first = floor_first
+        """Time the floor before ours in each pair (alternated between runs, so neither side
+        always runs on a machine the other has just warmed)."""
         self.rows: list[Row] = []
         self.ours_declared, self.floor_declared = Declaration.of(n), Declaration.of(n)
         self.ours = new_stack(
@@ -253,10 +270,12 @@ class SizeRun:
         emulator: EmulatorServer | None = None,
     ) -> Row:
         emulator = emulator or self.emulator
+        floor_measure = timed(floor) if self.floor_first else None
         emulator.log.reset()
         ours_measure = timed(ours)
         requests = by_method(emulator)
-        row = Row(self.n, operation, ours_measure, timed(floor), requests)
+        floor_measure = floor_measure or timed(floor)
+        row = Row(self.n, operation, ours_measure, floor_measure, requests)
         self.rows.append(row)
         return row
 
@@ -276,11 +295,8 @@ class SizeRun:
         self.floor_declared.move_last_to_front()
         move = self.measure("move 1", ours.up, floor.up)
         reads = math.ceil(n / PAGE_SIZE)
-        to_noop = move.ours.seconds / noop_up.floor.seconds
-        verdict = "ok" if to_noop <= TARGET_RATIO else "OVER"
-        move.bound = (
-            f"{bound_text(move.requests, 1, reads)}; {to_noop:.2f}x floor no-op up {verdict}"
-        )
+        move.to_noop = move.ours.seconds / noop_up.floor.seconds
+        move.bound = bound_text(move.requests, 1, reads)
         print_row(move)
 
         adopt = self.adopt()
@@ -323,7 +339,8 @@ def warm_up(home: Path) -> None:
 
 def markdown(rows: list[Row]) -> str:
     """One line per size and operation: medians over the runs, the ratio's median (lowest to
-    highest), and the requests, which must be the same in every run."""
+    highest), and the requests and their bound, each run's if they differ. The median ratio is
+    that of the runs' ratios (each a pair timed back to back), not of the median times."""
     cells: dict[tuple[int, str], list[Row]] = {}
     for row in rows:
         cells.setdefault((row.n, row.operation), []).append(row)
@@ -335,16 +352,25 @@ def markdown(rows: list[Row]) -> str:
         ratios = [run.ratio for run in runs]
         ratio = statistics.median(ratios)
         flag = "" if ratio <= TARGET_RATIO else " **over**"
-        requests = {run.requests_text() for run in runs}
-        said = runs[0].requests_text() if len(requests) == 1 else " / ".join(sorted(requests))
+        bound = " / ".join(dict.fromkeys(run.bound for run in runs))
+        moves = [run.to_noop for run in runs if run.to_noop is not None]
+        if moves:
+            bound += f"; {statistics.median(moves):.2f}x the floor's no-op up"
         lines.append(
             f"| {n} | {operation} | {len(runs)} "
             f"| {statistics.median(run.ours.seconds for run in runs):.2f} "
             f"| {statistics.median(run.floor.seconds for run in runs):.2f} "
             f"| {ratio:.2f}{flag} ({min(ratios):.2f}-{max(ratios):.2f}) "
-            f"| {said} | {runs[0].bound} |"
+            f"| {' / '.join(dict.fromkeys(run.requests_text() for run in runs))} | {bound} |"
         )
     return "\n".join(lines)
+
+
+def parse_runs(text: str) -> int:
+    runs = int(text)
+    if runs < 1:
+        raise argparse.ArgumentTypeError("runs must be at least 1")
+    return runs
 
 
 def parse_sizes(text: str) -> tuple[int, ...]:
@@ -365,7 +391,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument(
         "--runs",
-        type=int,
+        type=parse_runs,
         default=1,
         help="run every size this many times and give each cell's median (default: 1)",
     )
@@ -378,12 +404,13 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-home-") as home:
         warm_up(Path(home))
         for n in sizes:
-            for _ in range(max(1, args.runs)):
+            for run in range(args.runs):
                 with (
                     tempfile.TemporaryDirectory(prefix=f"bench-{n}-") as tmp,
                     EmulatorServer(OutreachService(token=TOKEN)) as emulator,
                 ):
-                    rows += SizeRun(n, Path(tmp), Path(home), emulator).run()
+                    size_run = SizeRun(n, Path(tmp), Path(home), emulator, run % 2 == 1)
+                    rows += size_run.run()
     print("\nours: StageSet of N Outreach stages; floor: bench.noop (same resources, no API);")
     print(f"ratio target <= {TARGET_RATIO}x; total {time.perf_counter() - started:.0f}s\n")
     print(markdown(rows))
