@@ -134,7 +134,7 @@ class AdoptableInputs(BaseModel):
     `ordered_by_set` hands the object's position to a stage set's ordering resource.
     """
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid")
 
     adopt: Flag = False
     """Take over an existing object with the same name (and container) instead of creating

@@ -20,6 +20,7 @@ from typing import Any
 import pulumi
 from pydantic import BaseModel
 
+from ..core.attribute_docs import attribute_docs
 from ..core.registry import adapters
 from .catalog import PACKAGE, ResourceType, resource_types
 from .config import config_keys
@@ -77,8 +78,7 @@ def _described(kind: ResourceType, name: str, model: type[BaseModel] | None) -> 
     """A field's description: its model's docstring, the class's note, else what another type
     of the same adapter says of a field of that name."""
     notes: Mapping[str, str] = getattr(kind.cls, "field_notes", {})
-    field = model.model_fields.get(name) if model is not None else None
-    found = (field.description if field is not None else None) or notes.get(name, "")
+    found = _field_doc(model, name) or notes.get(name, "")
     if found:
         return found
     for other in resource_types().values():
@@ -86,11 +86,18 @@ def _described(kind: ResourceType, name: str, model: type[BaseModel] | None) -> 
             other_notes: Mapping[str, str] = getattr(other.cls, "field_notes", {})
             if name in other_notes:
                 return other_notes[name]
-            other_model = _model(other)
-            other_field = other_model.model_fields.get(name) if other_model else None
-            if other_field is not None and other_field.description:
-                return other_field.description
+            other_doc = _field_doc(_model(other), name)
+            if other_doc:
+                return other_doc
     return ""
+
+
+def _field_doc(model: type[BaseModel] | None, name: str) -> str:
+    """A model field's description, else the docstring written under it."""
+    field = model.model_fields.get(name) if model is not None else None
+    if field is None or model is None:
+        return ""
+    return field.description or attribute_docs(model).get(name, "")
 
 
 def _output_note(kind: ResourceType, name: str) -> str:
