@@ -14,11 +14,12 @@ server per test worker that has imported those libraries once, and the plugin sc
       forwards SIGINT/SIGTERM to the worker <----  or script as `python -u` would
       exits with the worker's status      <----    the waiter sends the worker's exit status
 
-Only the libraries are preloaded; pulumi_stages and the program are imported by each worker, as
-in a fresh process. A client whose interpreter is not the server's environment, whose
-import-affecting variables differ, or that cannot reach the server runs the command itself, so
-the scripts behave as before without a server. A worker ends when its client ends (the CLI kills
-its plugins' process group, and the client is what is in that group).
+Only the libraries are preloaded (and pydantic warmed by one throwaway model); pulumi_stages and
+the program are imported by each worker, as in a fresh process. A client whose interpreter is
+not the server's environment, whose import-affecting variables differ, or that cannot reach the
+server runs the command itself, so the scripts behave as before without a server. A worker ends
+when its client ends (the CLI kills its plugins' process group, and the client is what is in that
+group).
 """
 
 from __future__ import annotations
@@ -52,9 +53,31 @@ PRELOAD = (
     "google.protobuf.empty_pb2",
     "concurrent.futures",
     "pydantic",
+    "pydantic.main",
+    "pydantic.fields",
+    "pydantic.types",
+    "pydantic.functional_validators",
+    "pydantic.json_schema",
+    "pydantic._internal._generate_schema",
     "httpx",
+    "tenacity",
+    "yaml",
 )
-"""Libraries only: the project's own modules load in each worker, as in a fresh process."""
+"""Libraries only: the project's own modules load in each worker, as in a fresh process.
+`pydantic` alone loads almost nothing (its names load on first use), so the modules a model
+class needs are named; with them and `_warm_pydantic` a worker imports pulumi_stages in about
+55 ms instead of 180."""
+
+
+def _warm_pydantic() -> None:
+    """Build and use one throwaway model: pydantic's first model loads its plugins (a scan of
+    every installed distribution) and fills its caches once here instead of in every worker."""
+    pydantic = sys.modules["pydantic"]  # loaded by PRELOAD (a top-level import would slow clients)
+
+    class Warm(pydantic.BaseModel):  # type: ignore[name-defined,misc]
+        value: int = 0
+
+    Warm.model_validate({"value": 1})
 
 
 def _interpreter_env(env: dict[str, str]) -> dict[str, str]:
@@ -302,6 +325,7 @@ def serve(path: str) -> None:
     until the process that started this one ends."""
     for name in PRELOAD:
         __import__(name)
+    _warm_pydantic()
     parent = os.getppid()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     _LISTENING.append(listener)
