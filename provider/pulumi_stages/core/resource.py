@@ -366,9 +366,10 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
         return str(props[RECOVERS_KEY])
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """The object as the account holds it: all of it in the outputs, and as inputs only the
-        fields the state's inputs declared (`refreshed_inputs`), so a field left to the CRM and
-        set there by hand never becomes one the next `up` rewrites."""
+        """The object as the account holds it: all of it in the outputs, and as inputs the
+        state's own with the API fields it declared read back (`refreshed_inputs`), so a field
+        left to the CRM and set there by hand never becomes one the next `up` rewrites, and an
+        input the API does not hold (the position a set owns) stays as the program declared it."""
         if is_tombstone(props):
             return tombstones.read(id_, props, PROVIDER_KEY)
         account = self.account()
@@ -383,7 +384,8 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
         if state is None:  # the engine keeps the state's inputs; the outputs show the drift
             return ReadResult(remote.id, outs)
         fields = refreshed_inputs.declared(self.owned_fields(props), state)
-        inputs = {name: remote.outs.get(name) for name in fields}
+        inputs = {key: value for key, value in state.items() if key != PROVIDER_KEY}
+        inputs.update({name: remote.outs.get(name) for name in fields})
         inputs.update({name: props[name] for name in CONTROL_FIELDS if name in props})
         inputs.update({name: props[name] for name in OWN_KEYS if props.get(name)})
         return ReadResult(remote.id, outs, inputs)
