@@ -384,10 +384,12 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
         if state is None:  # the engine keeps the state's inputs; the outputs show the drift
             return ReadResult(remote.id, outs)
         fields = refreshed_inputs.declared(self.owned_fields(props), state)
-        inputs = {key: value for key, value in state.items() if key != PROVIDER_KEY}
-        inputs.update({name: remote.outs.get(name) for name in fields})
+        kept = {key: value for key, value in state.items() if key != PROVIDER_KEY}
+        inputs = {**kept, **{name: remote.outs.get(name) for name in fields}}
         inputs.update({name: props[name] for name in CONTROL_FIELDS if name in props})
         inputs.update({name: props[name] for name in OWN_KEYS if props.get(name)})
+        if inputs == kept:  # nothing drifted: the engine keeps the state's, none sent back
+            return ReadResult(remote.id, outs)
         return ReadResult(remote.id, outs, inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
