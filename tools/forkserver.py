@@ -82,8 +82,13 @@ def _warm_pydantic() -> None:
 
 def _interpreter_env(env: dict[str, str]) -> dict[str, str]:
     """The variables an interpreter reads as it starts (PYTHONPATH, PYTHONPROFILEIMPORTTIME,
-    PYTHONWARNINGS, ...): a client whose values differ from the server's runs itself."""
-    return {name: value for name, value in env.items() if name.startswith("PYTHON")}
+    PYTHONWARNINGS, ...) and what the preload read once for every worker (pydantic's plugin
+    switch): a client whose values differ from the server's runs itself."""
+    return {
+        name: value
+        for name, value in env.items()
+        if name.startswith("PYTHON") or name == "PYDANTIC_DISABLE_PLUGINS"
+    }
 
 
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)

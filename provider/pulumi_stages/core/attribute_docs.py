@@ -20,32 +20,43 @@ from pydantic import BaseModel
 
 @functools.cache
 def attribute_docs(model: type[BaseModel]) -> Mapping[str, str]:
-    """Each field's docstring, a subclass's over its bases'; none where the source is
+    """Each field's docstring as pydantic's `use_attribute_docstrings` read it: a subclass's
+    over its bases', none for a field redeclared without one; none where the source is
     unavailable (an installed package without `.py` files)."""
-    found: dict[str, str] = {}
+    found: dict[str, str | None] = {}
     for klass in reversed(model.__mro__):
         found.update(_own_docs(klass))
-    return {name: doc for name, doc in found.items() if name in model.model_fields}
+    return {
+        name: doc for name, doc in found.items() if doc is not None and name in model.model_fields
+    }
 
 
-def _own_docs(klass: type) -> dict[str, str]:
-    """The docstrings written under the fields a class itself declares."""
+def _own_docs(klass: type) -> dict[str, str | None]:
+    """The docstring under each field a class itself declares (None where it has none)."""
     try:
         source = textwrap.dedent(inspect.getsource(klass))
     except (OSError, TypeError):
         return {}
-    tree = ast.parse(source)
-    if not tree.body or not isinstance(tree.body[0], ast.ClassDef):
+    if source[:1].isspace():  # a docstring line at column 0 kept a nested class indented
+        source = f"def _nested():\n{source}"
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
         return {}
-    body = tree.body[0].body
-    docs = {}
-    for statement, following in itertools.pairwise(body):
+    classes = [node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)]
+    if not classes or classes[0].name != klass.__name__:
+        return {}
+    body = classes[0].body
+    docs: dict[str, str | None] = {}
+    for statement, following in itertools.pairwise([*body, None]):
+        if not isinstance(statement, ast.AnnAssign) or not isinstance(statement.target, ast.Name):
+            continue
+        doc = None
         if (
-            isinstance(statement, ast.AnnAssign)
-            and isinstance(statement.target, ast.Name)
-            and isinstance(following, ast.Expr)
+            isinstance(following, ast.Expr)
             and isinstance(following.value, ast.Constant)
             and isinstance(following.value.value, str)
         ):
-            docs[statement.target.id] = inspect.cleandoc(following.value.value)
+            doc = inspect.cleandoc(following.value.value)
+        docs[statement.target.id] = doc
     return docs
