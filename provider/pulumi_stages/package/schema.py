@@ -94,10 +94,9 @@ def _described(kind: ResourceType, name: str, model: type[BaseModel] | None) -> 
 
 def _field_doc(model: type[BaseModel] | None, name: str) -> str:
     """A model field's description, else the docstring written under it."""
-    field = model.model_fields.get(name) if model is not None else None
-    if field is None or model is None:
+    if model is None or name not in model.model_fields:
         return ""
-    return field.description or attribute_docs(model).get(name, "")
+    return model.model_fields[name].description or attribute_docs(model).get(name, "")
 
 
 def _output_note(kind: ResourceType, name: str) -> str:
