@@ -3,9 +3,11 @@
 Every engine operation (`up`, `preview`, `refresh`) starts one per stack, so this cost is paid
 about a thousand times by the test suite and once per operation by every user. Per adapter it
 starts the real process the way the CLI does (`tests.provider_process`), Configures it for an
-emulator and Checks a new stage, and prints the median CPU-seconds (user+sys) of `--runs` starts
-until that answer. `--modules` also prints how many modules a start imported, our own and the
-third-party packages among them. Run with `python -m bench.provider_start`.
+emulator and Checks a stage, and prints the median CPU-seconds (user+sys) of `--runs` starts until
+that answer: a new stage (whose name Check looks up in the account) and an unchanged one (as in a
+no-op preview, where no request is made). `--modules` also prints how many modules a start
+imported, our own and the third-party packages among them. Run with
+`python -m bench.provider_start`.
 """
 
 from __future__ import annotations
@@ -26,9 +28,13 @@ def main() -> None:
     known = scenarios()
     for name in args.adapters.split(","):
         scenario = known[name]
-        runs = [first_answer(scenario).cpu_seconds for _ in range(args.runs)]
-        shown = " ".join(f"{r:.2f}" for r in runs)
-        print(f"{name:9} median {statistics.median(runs):.3f} CPU-s  (runs: {shown})")
+        for unchanged, what in ((False, "new"), (True, "unchanged")):
+            runs = [
+                first_answer(scenario, unchanged=unchanged).cpu_seconds for _ in range(args.runs)
+            ]
+            shown = " ".join(f"{r:.2f}" for r in runs)
+            median = statistics.median(runs)
+            print(f"{name:9} {what:9} median {median:.3f} CPU-s  (runs: {shown})")
         if args.modules:
             modules = first_answer(scenario, modules=True).modules
             ours = sorted(m for m in modules if m.startswith("pulumi_stages"))

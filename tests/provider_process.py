@@ -73,9 +73,10 @@ def _imported(log: str) -> frozenset[str]:
     return frozenset(names)
 
 
-def first_answer(scenario: Scenario, *, modules: bool = False) -> Start:
-    """Start a provider process, Configure it for the emulator and Check a new stage; its CPU
-    until the answer (and its imported modules if `modules`). The process group is killed."""
+def first_answer(scenario: Scenario, *, modules: bool = False, unchanged: bool = False) -> Start:
+    """Start a provider process, Configure it for the emulator and Check a new stage (or, when
+    `unchanged`, a stage whose state holds the same inputs, as in a no-op preview); its CPU until
+    the answer (and its imported modules if `modules`). The process group is killed."""
     pickled = serialize_provider(scenario.provider())
     base64.b64decode(pickled)  # what the process decodes: fail here on a bad pickle, not there
     with tempfile.TemporaryDirectory() as tmp, EmulatorServer(scenario.service(TOKEN)) as server:
@@ -109,7 +110,7 @@ def first_answer(scenario: Scenario, *, modules: bool = False) -> Start:
                     stub.Check(
                         provider_pb2.CheckRequest(
                             urn="urn:pulumi:bench::bench::pulumi-python:dynamic:Resource::s",
-                            olds=_struct({}),
+                            olds=_struct(news if unchanged else {}),
                             news=_struct(news),
                         ),
                         timeout=ANSWER_TIMEOUT_SECONDS,

@@ -13,7 +13,8 @@ from pulumi import automation as auto
 from pulumi_stages import Forbidden, Unauthorized
 from pulumi_stages.core.http import ApiClient, Endpoint
 from pulumi_stages.core.memory import FileStore, Sealer
-from pulumi_stages.core.oauth import RefreshCredentials, RefreshingAuth, TokenStore
+from pulumi_stages.core.oauth import RefreshCredentials, TokenStore
+from pulumi_stages.core.refreshing_auth import RefreshingAuth
 from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.emulator.outreach import DEFAULT_REDIRECT_URI
 from pulumi_stages.outreach.api import OutreachDialect, OutreachStages

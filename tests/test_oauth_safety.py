@@ -23,7 +23,8 @@ from pulumi_stages import ConfigError, Unauthorized
 from pulumi_stages.core import oauth as oauth_module
 from pulumi_stages.core.config import resolve_endpoint
 from pulumi_stages.core.http import ApiClient
-from pulumi_stages.core.oauth import RefreshingAuth, TokenRefreshFailed
+from pulumi_stages.core.oauth import TokenRefreshFailed
+from pulumi_stages.core.refreshing_auth import RefreshingAuth
 from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.emulator.faults import Fault, FaultKind
 from pulumi_stages.emulator.outreach import OutreachOAuth

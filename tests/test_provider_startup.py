@@ -62,6 +62,21 @@ def test_a_provider_process_imports_only_its_own_adapter(adapter: str) -> None:
     assert loaded == []
 
 
+HTTP_CLIENT = ("httpx", "httpcore", "h11", "tenacity")
+"""What only a request needs: httpx and its transports, and the retry library around them."""
+
+
+@pytest.mark.parametrize("adapter", ["outreach", "capsule", "hubspot"])
+def test_a_provider_process_that_sends_no_request_loads_no_http_client(adapter: str) -> None:
+    """Checking an unchanged stage (every stage of a no-op preview) asks the account nothing, so
+    it never loads httpx; checking a new one looks its name up, and loads it for that."""
+    idle = first_answer(scenarios()[adapter], modules=True, unchanged=True)
+    assert f"pulumi_stages.{adapter}.stage" in idle.modules  # it did unpickle our provider
+    assert [m for m in HTTP_CLIENT if m in idle.modules] == []
+    asking = first_answer(scenarios()[adapter], modules=True)
+    assert [m for m in HTTP_CLIENT if m in asking.modules] == list(HTTP_CLIENT)
+
+
 def test_a_hubspot_deal_stage_provider_does_not_import_the_other_object_types() -> None:
     start = first_answer(scenarios()["hubspot"], modules=True)
     assert "pulumi_stages.hubspot.stage" in start.modules

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from ..core.contract import (
     PAGE_SIZE,
@@ -28,6 +26,9 @@ from ..core.contract import (
     link_header,
 )
 from .models import WIRE, StageRecord
+
+if TYPE_CHECKING:
+    import httpx
 
 
 def site_of(client: ApiClient) -> str:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
-
-import httpx
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import NotFound
 from .http import ApiClient
+
+if TYPE_CHECKING:
+    import httpx
 
 
 @dataclass(frozen=True)

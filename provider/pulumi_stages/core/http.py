@@ -14,11 +14,8 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urljoin, urlsplit
-
-import httpx
-import tenacity
 
 from .errors import (
     ApiError,
@@ -29,8 +26,12 @@ from .errors import (
     TransportError,
     error_class_for,
 )
-from .oauth import RefreshCredentials, RefreshingAuth
+from .oauth import RefreshCredentials
 from .ratelimit import AccountBudget, RateHeaders
+
+if TYPE_CHECKING:  # loaded with the first request (`ApiClient.session`), not with the module
+    import httpx
+    import tenacity
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
 
@@ -176,39 +177,6 @@ def server_wait(response: httpx.Response, headers: RateHeaders) -> float | None:
     return None
 
 
-class TlsOnFirstUse(httpx.BaseTransport):
-    """httpx's default transport, whose TLS context (the CA bundle, ~0.08 CPU-s to load) is made
-    on the first https request instead of with the client.
-
-    Every provider process the engine starts makes a client, and one whose requests are all
-    plain http (an emulator on loopback) never needs TLS. An https request goes through httpx's
-    default, verifying transport, made when first needed; a plain http request goes through a
-    pool that never negotiates TLS, so it is given no CA bundle to check certificates with."""
-
-    def __init__(self) -> None:
-        self._plain = httpx.HTTPTransport(verify=False)  # only ever sends http:// requests
-        self._secure: httpx.HTTPTransport | None = None
-        self._lock = threading.Lock()
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if request.url.scheme == "http":
-            return self._plain.handle_request(request)
-        return self.secure().handle_request(request)
-
-    def secure(self) -> httpx.HTTPTransport:
-        """The verifying transport of https requests, made on first use."""
-        with self._lock:
-            if self._secure is None:
-                self._secure = httpx.HTTPTransport()
-            return self._secure
-
-    def close(self) -> None:
-        with self._lock:
-            self._plain.close()
-            if self._secure is not None:
-                self._secure.close()
-
-
 class ApiClient:
     """A thread-safe client for one endpoint: sends requests, maps errors, retries safe failures."""
 
@@ -223,23 +191,45 @@ class ApiClient:
         self.dialect = dialect
         self.retry = retry or RetryPolicy()
         self.budget = AccountBudget(max_wait=self.retry.max_server_wait)
-        self._http = httpx.Client(
-            base_url=endpoint.base_url.rstrip("/"),
-            auth=RefreshingAuth(dialect.api, endpoint.token, endpoint.refresh),
-            headers={
-                "Accept": dialect.content_type,
-                "Content-Type": dialect.content_type,
-                "User-Agent": "pulumi-stages/0.1",
-            },
-            timeout=httpx.Timeout(REQUEST_TIMEOUT_SECONDS, connect=10.0),
-            transport=transport or TlsOnFirstUse(),
-        )
+        self._transport = transport
+        self._session: httpx.Client | None = None
+        self._session_lock = threading.Lock()
         self.answered = False
         """Whether a request through this client has had a success: the token is good."""
 
+    @property
+    def _http(self) -> httpx.Client:
+        """The pooled httpx client, made by the first request: a provider process that only
+        checks and diffs (a preview with nothing to read) never loads httpx (~0.05 CPU-s)."""
+        session = self._session
+        if session is None:
+            with self._session_lock:
+                session = self._session = self._session or self._open()
+        return session
+
+    def _open(self) -> httpx.Client:
+        import httpx  # noqa: PLC0415 - see `_http`
+
+        from .refreshing_auth import RefreshingAuth  # noqa: PLC0415
+        from .transport import TlsOnFirstUse  # noqa: PLC0415
+
+        return httpx.Client(
+            base_url=self.endpoint.base_url.rstrip("/"),
+            auth=RefreshingAuth(self.dialect.api, self.endpoint.token, self.endpoint.refresh),
+            headers={
+                "Accept": self.dialect.content_type,
+                "Content-Type": self.dialect.content_type,
+                "User-Agent": "pulumi-stages/0.1",
+            },
+            timeout=httpx.Timeout(REQUEST_TIMEOUT_SECONDS, connect=10.0),
+            transport=self._transport or TlsOnFirstUse(),
+        )
+
     def close(self) -> None:
-        """Release the connection pool."""
-        self._http.close()
+        """Release the connection pool (if a request ever made one)."""
+        with self._session_lock:
+            if self._session is not None:
+                self._session.close()
 
     def request(
         self,
@@ -255,6 +245,8 @@ class ApiClient:
         `idempotent` declares whether sending the call twice does no harm; by default it follows
         the method (GET, PUT, PATCH, DELETE are; POST is not). A search or a read sent as POST
         is idempotent and says so, so it is retried under the same budget and backoff."""
+        import tenacity  # noqa: PLC0415 - with the first request, as httpx is
+
         safe = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(self.retry.attempts),
@@ -267,9 +259,12 @@ class ApiClient:
     def _send_once(
         self, method: str, path: str, json: Any, params: Mapping[str, str | int] | None
     ) -> httpx.Response:
+        import httpx  # noqa: PLC0415 - see `_http`
+
+        http = self._http
         self.budget.acquire()
         try:
-            response = self._http.request(method, path, json=json, params=params)
+            response = http.request(method, path, json=json, params=params)
             self.budget.observe(self.dialect.rate_headers.read(response.headers, time.time()))
         except httpx.TransportError as exc:
             raise TransportError(self.dialect.api, method, path, _describe(exc)) from None
@@ -327,6 +322,8 @@ class ApiClient:
 
 def wait_for(state: tenacity.RetryCallState, policy: RetryPolicy) -> float:
     """How long to wait before the next attempt: what the server asked, else jittered backoff."""
+    import tenacity  # noqa: PLC0415 - loaded by the request that is being retried
+
     exc = state.outcome.exception() if state.outcome else None
     if isinstance(exc, ApiError) and exc.retry_after is not None:
         return exc.retry_after
@@ -338,6 +335,8 @@ def wait_for(state: tenacity.RetryCallState, policy: RetryPolicy) -> float:
 
 def _describe(exc: httpx.TransportError) -> str:
     """A short, token-free description of a transport failure."""
+    import httpx  # noqa: PLC0415 - loaded: the failure came from it
+
     if isinstance(exc, httpx.LocalProtocolError):  # its text can quote a header, token included
         return "the request could not be sent (a header or the body is malformed)"
     kind = type(exc).__name__

@@ -12,8 +12,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-import tenacity
-
 from .adoption import id_order
 from .backend import Backend, Remote
 from .errors import AmbiguousCreate, ApiError, ServerError, TransportError
@@ -67,6 +65,8 @@ def create(
     api: str, backend: Backend, fields: Mapping[str, Any], policy: RetryPolicy | None = None
 ) -> Remote:
     """Create the object, retrying an unanswered attempt only once a lookup finds nothing."""
+    import tenacity  # noqa: PLC0415 - with the first request, as httpx is (`http.ApiClient`)
+
     started = time.time()
     policy = policy or RetryPolicy()
     retrying = tenacity.Retrying(

@@ -15,9 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from ..core.account import Account
 from ..core.backend import Remote, delete_if_present, fetch_or_none
@@ -31,6 +29,9 @@ from ..core.ratelimit import RateHeaders
 from ..core.records import PAGE_SIZE, RecordCount
 from .models import metadata_of, new_stage_metadata, pipeline_outputs, stage_outputs
 from .pacing import search_pace
+
+if TYPE_CHECKING:
+    import httpx
 
 PIPELINES_VERSION = "2026-09"
 """[doc] The Pipelines API's date version (`/crm/pipelines/2026-09/{objectType}`)."""

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from ..core.contract import (
     PAGE_SIZE,
@@ -22,6 +20,9 @@ from ..core.contract import (
     follow_pages,
 )
 from .models import StageRecord
+
+if TYPE_CHECKING:
+    import httpx
 
 SETTINGS = ApiSettings(
     api="Outreach",
