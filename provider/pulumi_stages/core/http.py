@@ -200,7 +200,7 @@ class ApiClient:
     @property
     def _http(self) -> httpx.Client:
         """The pooled httpx client, made by the first request: a provider process that only
-        checks and diffs (a preview with nothing to read) never loads httpx (~0.05 CPU-s)."""
+        checks and diffs (a preview with nothing to read) never loads httpx (~0.1 CPU-s)."""
         session = self._session
         if session is None:
             with self._session_lock:
