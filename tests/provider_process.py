@@ -75,8 +75,9 @@ def _imported(log: str) -> frozenset[str]:
 
 def first_answer(scenario: Scenario, *, modules: bool = False, unchanged: bool = False) -> Start:
     """Start a provider process, Configure it for the emulator and Check a new stage (or, when
-    `unchanged`, a stage whose state holds the same inputs, as in a no-op preview); its CPU until
-    the answer (and its imported modules if `modules`). The process group is killed."""
+    `unchanged`, Check and Diff a stage whose state holds the same inputs, as in a no-op preview);
+    its CPU until the answer (and its imported modules if `modules`). The process group is
+    killed."""
     pickled = serialize_provider(scenario.provider())
     base64.b64decode(pickled)  # what the process decodes: fail here on a bad pickle, not there
     with tempfile.TemporaryDirectory() as tmp, EmulatorServer(scenario.service(TOKEN)) as server:
@@ -107,14 +108,21 @@ def first_answer(scenario: Scenario, *, modules: bool = False, unchanged: bool =
                         timeout=ANSWER_TIMEOUT_SECONDS,
                     )
                     news = {**scenario.inputs, "__provider": pickled}
+                    urn = "urn:pulumi:bench::bench::pulumi-python:dynamic:Resource::s"
                     stub.Check(
                         provider_pb2.CheckRequest(
-                            urn="urn:pulumi:bench::bench::pulumi-python:dynamic:Resource::s",
-                            olds=_struct(news if unchanged else {}),
-                            news=_struct(news),
+                            urn=urn, olds=_struct(news if unchanged else {}), news=_struct(news)
                         ),
                         timeout=ANSWER_TIMEOUT_SECONDS,
                     )
+                    if unchanged:  # then the engine diffs it against its state
+                        diff = stub.Diff(
+                            provider_pb2.DiffRequest(
+                                id="1", urn=urn, olds=_struct(news), news=_struct(news)
+                            ),
+                            timeout=ANSWER_TIMEOUT_SECONDS,
+                        )
+                        assert diff.changes == provider_pb2.DiffResponse.DIFF_NONE, diff
             finally:
                 os.killpg(process.pid, signal.SIGKILL)
                 _, _, usage = os.wait4(process.pid, 0)

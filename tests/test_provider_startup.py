@@ -68,8 +68,9 @@ HTTP_CLIENT = ("httpx", "httpcore", "h11", "tenacity")
 
 @pytest.mark.parametrize("adapter", ["outreach", "capsule", "hubspot"])
 def test_a_provider_process_that_sends_no_request_loads_no_http_client(adapter: str) -> None:
-    """Checking an unchanged stage (every stage of a no-op preview) asks the account nothing, so
-    it never loads httpx; checking a new one looks its name up, and loads it for that."""
+    """Checking and diffing an unchanged stage (every stage of a no-op preview) asks the account
+    nothing, so it never loads httpx; checking a new one looks its name up, and loads it for
+    that."""
     idle = first_answer(scenarios()[adapter], modules=True, unchanged=True)
     assert f"pulumi_stages.{adapter}.stage" in idle.modules  # it did unpickle our provider
     assert [m for m in HTTP_CLIENT if m in idle.modules] == []

@@ -59,3 +59,16 @@ def test_an_https_request_still_verifies_certificates(
     assert len(verifying_contexts) == 1
     assert verifying_contexts[0].verify_mode == ssl.CERT_REQUIRED
     assert verifying_contexts[0].check_hostname
+
+
+def test_a_closed_client_refuses_a_request_instead_of_opening_a_new_pool(
+    outreach: EmulatorServer, token: str
+) -> None:
+    """The pool is made by the first request; closing a client that never sent one still
+    closes it for good, as httpx's own client is, and nothing reaches the API."""
+    client = ApiClient(Endpoint("Outreach", outreach.base_url, token), OutreachDialect())
+    client.close()
+    with pytest.raises(RuntimeError, match="client has been closed"):
+        client.request("GET", "/stages")
+    assert client._session is None
+    assert outreach.log.count() == 0

@@ -29,7 +29,7 @@ from .errors import (
 from .oauth import RefreshCredentials
 from .ratelimit import AccountBudget, RateHeaders
 
-if TYPE_CHECKING:  # loaded with the first request (`ApiClient.session`), not with the module
+if TYPE_CHECKING:  # loaded with the first request (`ApiClient._http`), not with the module
     import httpx
     import tenacity
 
@@ -194,6 +194,7 @@ class ApiClient:
         self._transport = transport
         self._session: httpx.Client | None = None
         self._session_lock = threading.Lock()
+        self._closed = False
         self.answered = False
         """Whether a request through this client has had a success: the token is good."""
 
@@ -208,6 +209,8 @@ class ApiClient:
         return session
 
     def _open(self) -> httpx.Client:
+        if self._closed:  # as httpx refuses a closed client, rather than open a pool no one closes
+            raise RuntimeError("Cannot send a request, as the client has been closed.")
         import httpx  # noqa: PLC0415 - see `_http`
 
         from .refreshing_auth import RefreshingAuth  # noqa: PLC0415
@@ -228,6 +231,7 @@ class ApiClient:
     def close(self) -> None:
         """Release the connection pool (if a request ever made one)."""
         with self._session_lock:
+            self._closed = True
             if self._session is not None:
                 self._session.close()
 
