@@ -22,8 +22,10 @@ import pytest
 from pulumi_stages import ConfigError, Unauthorized
 from pulumi_stages.core import oauth as oauth_module
 from pulumi_stages.core.config import resolve_endpoint
+from pulumi_stages.core.errors import AccountUnreadable
 from pulumi_stages.core.http import ApiClient
 from pulumi_stages.core.oauth import TokenRefreshFailed
+from pulumi_stages.core.preview_reads import reading
 from pulumi_stages.core.refreshing_auth import RefreshingAuth
 from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.emulator.faults import Fault, FaultKind
@@ -210,6 +212,24 @@ def test_a_refusal_that_echoes_a_secret_is_shown_without_it(
         "Outreach rejected POST /oauth/token: could not refresh the access token "
         "(invalid_grant: *** for *** is revoked) (400); "
         "authorize again and set the new refresh token in stack config"
+    )
+
+
+def test_a_refused_refresh_in_a_preview_names_the_refresh_settings_not_the_access_token(
+    outreach: EmulatorServer, cache: Path
+) -> None:
+    """The preview's line for an account it cannot read points at the setting to fix; for a
+    grant the token endpoint refused that is the refresh token and client, not `accessToken`."""
+    api = stages_for(environ_for(outreach, "rt-unknown", access="at-expired"))
+    with pytest.raises(AccountUnreadable) as failure, reading(SETTINGS, "read the stage"):
+        api.read("1")
+    assert str(failure.value) == (
+        "Outreach rejected POST /oauth/token: could not refresh the access token "
+        "(invalid_grant: The refresh token is invalid, expired or revoked.) (400); "
+        "authorize again and set the new refresh token in stack config; check "
+        "outreach:refreshToken, outreach:clientId, outreach:clientSecret and outreach:tokenUrl. "
+        "Nothing was changed: the check before any write could not read the stage (a preview "
+        "stops at this check as an `up` does)."
     )
 
 

@@ -71,6 +71,11 @@ class RefreshCredentials:
     """What it is sealed with (`pulumiStages:memoryKey`, else the stack's passphrase)."""
 
 
+class TokenRefreshRefused(Unauthorized):
+    """The token endpoint refused the refresh grant, or could not be reached: what to fix is
+    the refresh token, client or token URL in stack config, not the access token."""
+
+
 class TokenRefreshFailed(Unauthorized):
     """A refresh that failed on this side of the token endpoint: its answer was malformed, the
     rotated token could not be saved, or another process held the chain too long. The message is

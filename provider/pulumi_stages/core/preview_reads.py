@@ -12,15 +12,23 @@ from contextlib import contextmanager
 
 from .config import ApiSettings
 from .errors import AccountUnreadable, ApiError, ForeignLink, TransportError, UnexpectedResponse
+from .oauth import TokenRefreshFailed, TokenRefreshRefused
 
 UNREADABLE = (ApiError, TransportError, ForeignLink, UnexpectedResponse)
 """Failures of a read itself; any other StagesError (a refusal, a config rule) passes as is."""
 
 
 def unreadable_line(settings: ApiSettings, error: Exception, what: str) -> str:
-    """The error, the setting that fixes it, and why the preview stops."""
+    """The error, the setting that fixes it, and why the preview stops: the refresh settings
+    when the token endpoint refused a grant, none when a refresh failed on this side (its own
+    hint says what to do), else the base URL and the access token."""
     text = str(error).rstrip(".")
-    if settings.token_key not in text:
+    if isinstance(error, TokenRefreshRefused):
+        keys = ("refreshToken", "clientId", "clientSecret", "tokenUrl")
+        text += (
+            f"; check {', '.join(settings.key(k) for k in keys[:-1])} and {settings.key(keys[-1])}"
+        )
+    elif not isinstance(error, TokenRefreshFailed) and settings.token_key not in text:
         text += (
             f"; check {settings.base_url_key} (or {settings.base_url_env}) and "
             f"{settings.token_key} (or {settings.token_env})"

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .errors import ConfigError, Unauthorized
+from .errors import ConfigError
 from .memory import KEY_CONFIG, MEMORY_CONFIG, LockTimeout, StoreUnusable
 from .oauth import (
     DEFAULT_LIFETIME_SECONDS,
@@ -27,6 +27,7 @@ from .oauth import (
     MemoryKeyMissing,
     RefreshCredentials,
     TokenRefreshFailed,
+    TokenRefreshRefused,
     TokenStore,
     token_store,
 )
@@ -240,7 +241,7 @@ class RefreshingAuth(httpx.Auth):
             response = httpx.post(credentials.token_url, data=form, timeout=30.0)
         except httpx.TransportError as exc:
             reason = _scrub(str(exc) or type(exc).__name__, secrets)
-            raise Unauthorized(
+            raise TokenRefreshRefused(
                 self._api, "POST", self._token_path, 0, f"token refresh failed: {reason}"
             ) from None
         if response.status_code != 200:
@@ -260,7 +261,7 @@ class RefreshingAuth(httpx.Auth):
             )
         return granted
 
-    def _refusal(self, response: httpx.Response, secrets: tuple[str, ...]) -> Unauthorized:
+    def _refusal(self, response: httpx.Response, secrets: tuple[str, ...]) -> TokenRefreshRefused:
         try:
             body = response.json()
         except ValueError:
@@ -269,7 +270,7 @@ class RefreshingAuth(httpx.Auth):
             message = f"{body.get('error')}: {body.get('error_description', '')}".strip()
         else:
             message = response.reason_phrase or "no reason given"
-        return Unauthorized(
+        return TokenRefreshRefused(
             self._api,
             "POST",
             self._token_path,
