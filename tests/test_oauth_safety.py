@@ -233,6 +233,27 @@ def test_a_refused_refresh_in_a_preview_names_the_refresh_settings_not_the_acces
     )
 
 
+def test_a_refresh_that_failed_on_this_side_keeps_its_own_hint_in_a_preview(
+    outreach: EmulatorServer, oauth: OutreachOAuth, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing in stack config is wrong when another process holds the chain: the line says to
+    wait, and names no setting to change."""
+    refresh = oauth.add_refresh_token(CLIENT_ID, CLIENT_SECRET, redirect_uri=REDIRECT_URI)
+    monkeypatch.setattr(oauth_module, "LOCK_WAIT_SECONDS", 1.0)
+    api = stages_for(environ_for(outreach, refresh, access="at-expired"))
+    auth = api.client._http.auth
+    assert isinstance(auth, RefreshingAuth)
+    held = folder_tokens(cache).locked(auth._key)  # another holder (flock: even in this process)
+    with held, pytest.raises(AccountUnreadable) as failure, reading(SETTINGS, "read the stage"):
+        api.read("1")
+    assert str(failure.value) == (
+        "Could not refresh the Outreach access token: another process has been refreshing the "
+        f"same token for 1 s (its lock is in {cache.parent}); try again once it has finished or "
+        "been stopped. Nothing was changed: the check before any write could not read the "
+        "stage (a preview stops at this check as an `up` does)."
+    )
+
+
 def test_an_unwritable_cache_folder_fails_before_the_grant_is_sent(
     outreach: EmulatorServer, oauth: OutreachOAuth, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
