@@ -192,6 +192,11 @@ def test_the_delete_guard_counts_records_of_every_status() -> None:
     with pytest.raises(RecordsInStage) as refused:
         guard_delete(crm, "Capsule", "Old", "old")
     assert "holds 1 prospects (1 closed); nothing was deleted" in str(refused.value)
+    # a destroy reads no `retired:`, so the line also says what works there
+    assert str(refused.value).endswith(
+        "(a `pulumi destroy` reads no declaration: move them in Capsule first, or `pulumi state "
+        "delete` the stage to leave it there)."
+    )
 
 
 def test_a_refused_delete_is_never_success() -> None:

@@ -50,12 +50,19 @@ def plan_line(backend: Backend, api: str, stage_id: str, inputs: Mapping[str, An
     return f"{records} move to {target}, then stage {stage_id} is deleted"
 
 
+_ON_DESTROY = (
+    " (a `pulumi destroy` reads no declaration: move them in {api} first, or `pulumi state "
+    "delete` the stage to leave it there)"
+)
+"""What the refusal adds for a destroy, which the declaration's `retired:` cannot steer."""
+
+
 def holding_records(api: str, name: str, stage_id: str, word: str, count: RecordCount) -> str:
     """The refusal for a stage that would be deleted while it holds records."""
     return (
         f"{api} stage {name!r} (id {stage_id}) holds {count.of(word)}; nothing was deleted. Say "
         f"where they go: list it under `retired:` with `moved_to: <a stage of the set>`, or "
-        f"with `keep: true` to leave it in {api} unmanaged."
+        f"with `keep: true` to leave it in {api} unmanaged{_ON_DESTROY.format(api=api)}."
     )
 
 
@@ -90,7 +97,7 @@ def guard_deletes(backend: Backend, api: str, stages: Mapping[str, str]) -> None
         raise RecordsInStage(
             f"{len(held)} {api} stages hold records: {each}; nothing was deleted. Say where "
             "they go: list each under `retired:` with `moved_to: <a stage of the set>`, or with "
-            f"`keep: true` to leave it in {api} unmanaged."
+            f"`keep: true` to leave it in {api} unmanaged{_ON_DESTROY.format(api=api)}."
         )
 
 
