@@ -13,6 +13,7 @@ import sys
 import textwrap
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -233,17 +234,25 @@ def test_a_refused_refresh_in_a_preview_names_the_refresh_settings_not_the_acces
     )
 
 
-def test_a_refresh_that_failed_on_this_side_keeps_its_own_hint_in_a_preview(
+def chain_held_elsewhere(
     outreach: EmulatorServer, oauth: OutreachOAuth, cache: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Nothing in stack config is wrong when another process holds the chain: the line says to
-    wait, and names no setting to change."""
+) -> tuple[OutreachStages, AbstractContextManager[None]]:
+    """A client whose access token has expired, and another holder of its refresh chain's lock
+    (flock: even in this process) to enter; the lock is waited for 1 s."""
     refresh = oauth.add_refresh_token(CLIENT_ID, CLIENT_SECRET, redirect_uri=REDIRECT_URI)
     monkeypatch.setattr(oauth_module, "LOCK_WAIT_SECONDS", 1.0)
     api = stages_for(environ_for(outreach, refresh, access="at-expired"))
     auth = api.client._http.auth
     assert isinstance(auth, RefreshingAuth)
-    held = folder_tokens(cache).locked(auth._key)  # another holder (flock: even in this process)
+    return api, folder_tokens(cache).locked(auth._key)
+
+
+def test_a_refresh_that_failed_on_this_side_keeps_its_own_hint_in_a_preview(
+    outreach: EmulatorServer, oauth: OutreachOAuth, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing in stack config is wrong when another process holds the chain: the line says to
+    wait, and names no setting to change."""
+    api, held = chain_held_elsewhere(outreach, oauth, cache, monkeypatch)
     with held, pytest.raises(AccountUnreadable) as failure, reading(SETTINGS, "read the stage"):
         api.read("1")
     assert str(failure.value) == (
@@ -340,12 +349,7 @@ def test_http_token_url_to_a_remote_host_is_refused_before_any_request(
 def test_a_chain_held_too_long_by_another_process_is_a_clear_error(
     outreach: EmulatorServer, oauth: OutreachOAuth, cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    refresh = oauth.add_refresh_token(CLIENT_ID, CLIENT_SECRET, redirect_uri=REDIRECT_URI)
-    monkeypatch.setattr(oauth_module, "LOCK_WAIT_SECONDS", 1.0)
-    api = stages_for(environ_for(outreach, refresh, access="at-expired"))
-    auth = api.client._http.auth
-    assert isinstance(auth, RefreshingAuth)
-    held = folder_tokens(cache).locked(auth._key)  # another holder (flock: even in this process)
+    api, held = chain_held_elsewhere(outreach, oauth, cache, monkeypatch)
     with held, pytest.raises(Unauthorized) as failure:
         api.read("1")
     assert str(failure.value) == (

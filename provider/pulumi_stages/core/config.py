@@ -137,6 +137,15 @@ def resolve_endpoint(
     return Endpoint(settings.api, base_url.rstrip("/"), token, refresh)
 
 
+REFRESH_SETTINGS = (
+    ("refreshToken", "REFRESH_TOKEN"),
+    ("clientId", "CLIENT_ID"),
+    ("clientSecret", "CLIENT_SECRET"),
+)
+"""The settings a token refresh needs (config name, environment suffix), all three or none;
+`tokenUrl` is optional."""
+
+
 def _refresh_credentials(
     settings: ApiSettings, config: StackConfig | None, environ: Mapping[str, str], base_url: str
 ) -> RefreshCredentials | None:
@@ -147,11 +156,7 @@ def _refresh_credentials(
 
     values = {
         name: _lookup(config, settings.key(name), environ, settings.env(env))
-        for name, env in (
-            ("refreshToken", "REFRESH_TOKEN"),
-            ("clientId", "CLIENT_ID"),
-            ("clientSecret", "CLIENT_SECRET"),
-        )
+        for name, env in REFRESH_SETTINGS
     }
     given = [name for name, value in values.items() if value]
     if not given:

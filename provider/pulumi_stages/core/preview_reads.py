@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from .config import ApiSettings
+from .config import REFRESH_SETTINGS, ApiSettings
 from .errors import AccountUnreadable, ApiError, ForeignLink, TransportError, UnexpectedResponse
 from .oauth import TokenRefreshFailed, TokenRefreshRefused
 
@@ -24,10 +24,8 @@ def unreadable_line(settings: ApiSettings, error: Exception, what: str) -> str:
     hint says what to do), else the base URL and the access token."""
     text = str(error).rstrip(".")
     if isinstance(error, TokenRefreshRefused):
-        keys = ("refreshToken", "clientId", "clientSecret", "tokenUrl")
-        text += (
-            f"; check {', '.join(settings.key(k) for k in keys[:-1])} and {settings.key(keys[-1])}"
-        )
+        needed = ", ".join(settings.key(name) for name, _ in REFRESH_SETTINGS)
+        text += f"; check {needed} and {settings.key('tokenUrl')}"
     elif not isinstance(error, TokenRefreshFailed) and settings.token_key not in text:
         text += (
             f"; check {settings.base_url_key} (or {settings.base_url_env}) and "
