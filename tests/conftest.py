@@ -43,23 +43,31 @@ def compile_package() -> None:
 
 
 LONG_FIRST = (
-    "test_fault_matrix_e2e.py",
-    "test_random_sequences_e2e.py",
-    "test_wheel_newest_sdk_e2e.py",
-    "test_hubspot_sequences_e2e.py",
-    "test_sdks.py",
-    "test_postgres_state_e2e.py",
-    "test_package_yaml_e2e.py",
-    "test_examples_e2e.py",
-    "test_ci_scripts_e2e.py",
+    "test_wheel_newest_sdk_e2e.py",  # 200 s (seconds of one worker, 3 workers on 2 cores)
+    "test_fault_matrix_e2e.py",  # 189 s
+    "test_invalid_declarations.py",  # 167 s
+    "test_random_sequences_e2e.py",  # 150 s
+    "test_postgres_state_e2e.py",  # 74 s
+    "test_package_yaml_e2e.py",  # 73 s
+    "test_drift_real_account_e2e.py",  # 58 s
+    "test_hubspot_stageset_e2e.py",  # 56 s
+    "test_runner_recovery_e2e.py",  # 49 s
+    "test_capsule_stage_e2e.py",  # 49 s
+    "test_sdks.py",  # 49 s
+    "test_ci_scripts_e2e.py",  # 46 s
+    "test_hubspot_sequences_e2e.py",  # 45 s
 )
-"""The longest files (a minute or more each): started first, so that under `pytest -n
-<cores + 1> --dist loadfile` no worker starts one while the others have nothing left to run."""
+"""The longest files, longest first (`pytest --durations=0`, summed per file): started first,
+so that under `pytest -n <cores + 1> --dist loadfile` no worker starts one while the others
+have nothing left to run. xdist would put files with more tests first instead, which started
+the longest file, with two tests, last; pyproject's `--no-loadscope-reorder` keeps this order."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run the long files first; every other test keeps its order (a stable sort)."""
-    items.sort(key=lambda item: item.path.name not in LONG_FIRST)
+    """Run the long files first, longest first; every other test keeps its order (a stable
+    sort)."""
+    rank = {name: place for place, name in enumerate(LONG_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(LONG_FIRST)))
 
 
 @pytest.hookimpl(trylast=True)
