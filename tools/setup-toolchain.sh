@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the project needs into ignored folders of the checkout:
-#   .venv/        Python virtualenv with pinned packages (constraints.txt) and this package, editable
+#   .venv/        Python virtualenv with pinned packages (constraints.txt) and this package, editable,
+#                 installed by uv (pinned version, kept in the user cache folder below)
 #   .tools/bin/   pulumi CLI (pinned version, built from Go modules unless one is on PATH),
 #                 the Python language host, and the dynamic provider plugin script
 # Go's module and build caches live outside the clone (a user cache folder), so a second checkout
@@ -13,6 +14,7 @@ VENV="$ROOT/.venv"
 BIN="$ROOT/.tools/bin"
 CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-stages"
 PYTHON="${PYTHON:-python3}"
+UV_VERSION="0.13.9"
 # The language host module has no tags; this is the pseudo-version of the v3.259.0 commit.
 LANGHOST_MODULE="github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3"
 LANGHOST_VERSION="v3.0.0-20260819165155-0ac56e876614"
@@ -22,19 +24,43 @@ YAML_VERSION="v1.25.0"
 
 say() { printf '==> %s\n' "$*"; }
 
+# uv installs the pinned packages: it resolves them in parallel and links files from its cache
+# (~/.cache/uv), so a second checkout installs in seconds where pip took about a minute. It is
+# itself installed once per machine and version, into the same cache folder as Go's builds.
+uv_command() {  # prints the path of uv $UV_VERSION, installing it on first use
+  local kept="$CACHE/uv/uv-$UV_VERSION"
+  if [[ ! -x "$kept" ]]; then
+    say "Installing uv $UV_VERSION (once per machine) as $kept" >&2
+    local scratch
+    scratch="$(mktemp -d)"
+    "$PYTHON" -m venv "$scratch/venv"
+    "$scratch/venv/bin/python" -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
+    keep_binary "$scratch/venv/bin/uv" "$kept"  # one static binary; the venv is not needed
+    rm -rf "$scratch"
+  fi
+  printf '%s' "$kept"
+}
+
 setup_python() {
   local stamp="$VENV/.installed"
   if [[ -f "$stamp" && "$stamp" -nt "$ROOT/constraints.txt" && "$stamp" -nt "$ROOT/pyproject.toml" ]]; then
     say "Python virtualenv is up to date ($VENV)"
     return
   fi
-  say "Creating the Python virtualenv in $VENV"
   "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
     || { echo "Python 3.11 or newer is needed (set PYTHON=...)" >&2; exit 1; }
-  [[ -x "$VENV/bin/python" ]] || "$PYTHON" -m venv "$VENV"
+  local uv python
+  uv="$(uv_command)"
+  python="$(command -v "$PYTHON")"
+  export UV_PYTHON_DOWNLOADS=never  # the interpreter named by PYTHON, never one uv fetches
+  if [[ ! -x "$VENV/bin/python" ]]; then
+    say "Creating the Python virtualenv in $VENV (with pip, which the wheel tests use)"
+    "$uv" venv --quiet --seed --python "$python" "$VENV"
+  fi
   say "Installing pinned Python packages (constraints.txt)"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+  # Byte-compiled here: where nothing writes bytecode on import (PYTHONDONTWRITEBYTECODE), every
+  # process the suite starts would compile pydantic and the SDK from source again.
+  "$uv" pip install --quiet --python "$VENV/bin/python" --compile-bytecode \
     -c "$ROOT/constraints.txt" -e "$ROOT[dev]"
   touch "$stamp"
 }
