@@ -24,21 +24,37 @@ YAML_VERSION="v1.25.0"
 
 say() { printf '==> %s\n' "$*"; }
 
-# uv installs the pinned packages: it resolves them in parallel and links files from its cache
-# (~/.cache/uv), so a second checkout installs in seconds where pip took about a minute. It is
-# itself installed once per machine and version, into the same cache folder as Go's builds.
-uv_command() {  # prints the path of uv $UV_VERSION, installing it on first use
-  local kept="$CACHE/uv/uv-$UV_VERSION"
-  if [[ ! -x "$kept" ]]; then
-    say "Installing uv $UV_VERSION (once per machine) as $kept" >&2
-    local scratch
-    scratch="$(mktemp -d)"
-    "$PYTHON" -m venv "$scratch/venv"
-    "$scratch/venv/bin/python" -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
-    keep_binary "$scratch/venv/bin/uv" "$kept"  # one static binary; the venv is not needed
-    rm -rf "$scratch"
+# uv installs the pinned packages: it resolves them in parallel and links files from its cache,
+# so a second checkout installs in seconds where pip took about a minute. uv itself is installed
+# once per machine and version, with pip (so pip's settings reach the index), and kept beside the
+# Go builds.
+UV=""
+find_uv() {  # sets UV to uv $UV_VERSION, installing it on first use
+  UV="$CACHE/uv/uv-$UV_VERSION"
+  if [[ -x "$UV" ]]; then return; fi
+  say "Installing uv $UV_VERSION (once per machine) as $UV"
+  local scratch
+  scratch="$(mktemp -d)"
+  "$PYTHON" -m venv "$scratch/venv"
+  "$scratch/venv/bin/python" -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
+  keep_binary "$scratch/venv/bin/uv" "$UV"  # a single executable: the venv is not needed
+  rm -rf "$scratch"
+}
+
+# uv reads none of pip's settings: those set in the environment are passed on (unless uv's own
+# are set). A pip.conf is not read; where uv cannot reach the index without it, pip installs.
+pass_pip_settings_to_uv() {
+  if [[ -n "${PIP_INDEX_URL:-}" ]]; then export UV_INDEX_URL="${UV_INDEX_URL:-$PIP_INDEX_URL}"; fi
+  if [[ -n "${PIP_EXTRA_INDEX_URL:-}" ]]; then
+    export UV_EXTRA_INDEX_URL="${UV_EXTRA_INDEX_URL:-$PIP_EXTRA_INDEX_URL}"
   fi
-  printf '%s' "$kept"
+  if [[ -n "${PIP_FIND_LINKS:-}" ]]; then  # pip's are space-separated, uv's comma-separated
+    local links
+    read -r -a links <<< "$PIP_FIND_LINKS"
+    export UV_FIND_LINKS="${UV_FIND_LINKS:-$(IFS=,; echo "${links[*]}")}"
+  fi
+  if [[ -n "${PIP_CERT:-}" ]]; then export SSL_CERT_FILE="${SSL_CERT_FILE:-$PIP_CERT}"; fi
+  export UV_PYTHON_DOWNLOADS=never  # the interpreter named by PYTHON, never one uv fetches
 }
 
 setup_python() {
@@ -49,19 +65,22 @@ setup_python() {
   fi
   "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
     || { echo "Python 3.11 or newer is needed (set PYTHON=...)" >&2; exit 1; }
-  local uv python
-  uv="$(uv_command)"
-  python="$(command -v "$PYTHON")"
-  export UV_PYTHON_DOWNLOADS=never  # the interpreter named by PYTHON, never one uv fetches
+  find_uv
+  pass_pip_settings_to_uv
   if [[ ! -x "$VENV/bin/python" ]]; then
     say "Creating the Python virtualenv in $VENV (with pip, which the wheel tests use)"
-    "$uv" venv --quiet --seed --python "$python" "$VENV"
+    "$UV" venv --quiet --clear --seed --python "$(command -v "$PYTHON")" "$VENV" \
+      || "$PYTHON" -m venv --clear "$VENV"
   fi
   say "Installing pinned Python packages (constraints.txt)"
   # Byte-compiled here: where nothing writes bytecode on import (PYTHONDONTWRITEBYTECODE), every
   # process the suite starts would compile pydantic and the SDK from source again.
-  "$uv" pip install --quiet --python "$VENV/bin/python" --compile-bytecode \
-    -c "$ROOT/constraints.txt" -e "$ROOT[dev]"
+  if ! "$UV" pip install --quiet --python "$VENV/bin/python" --compile-bytecode \
+      -c "$ROOT/constraints.txt" -e "$ROOT[dev]"; then
+    say "uv could not install them (above); installing with pip, which reads pip.conf"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+      -c "$ROOT/constraints.txt" -e "$ROOT[dev]"
+  fi
   touch "$stamp"
 }
 
