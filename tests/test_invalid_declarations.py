@@ -31,7 +31,7 @@ from yaml.constructor import SafeConstructor
 from pulumi_stages.capsule.section import CapsuleBoardSpec, CapsuleSection, CapsuleStageSpec
 from pulumi_stages.core import registry
 from pulumi_stages.outreach.section import OutreachSection, OutreachStageSpec
-from pulumi_stages.stageset import StageSetError, load_file, load_text, source
+from pulumi_stages.stageset import StageSetError, load_file, load_text
 from pulumi_stages.stageset.source import load_value
 
 Path_ = tuple[Any, ...]
@@ -840,41 +840,6 @@ def test_a_yaml_slip_names_its_line(kind: str, data: st.DataObject, network: Net
         slip.line,
         problem,
     )
-
-
-def shape(node: yaml.Node | None) -> Any:
-    """A node tree as comparable values: kind, tag, line and value of every node."""
-    if node is None:
-        return None
-    line = node.start_mark.line
-    if isinstance(node, yaml.ScalarNode):
-        return ("scalar", node.tag, line, node.value)
-    if isinstance(node, yaml.SequenceNode):
-        return ("sequence", node.tag, line, [shape(item) for item in node.value])
-    assert isinstance(node, yaml.MappingNode)
-    return ("mapping", node.tag, line, [(shape(k), shape(v)) for k, v in node.value])
-
-
-TEXTS = st.one_of(
-    st.builds(dump, STAGE_SETS, st.booleans()),
-    st.sampled_from(sorted(MUTATIONS))
-    .flatmap(invalid)
-    .flatmap(lambda case: st.builds(dump, st.just(case.data), st.booleans())),
-    st.sampled_from(YAML_ONLY).flatmap(slipped).map(lambda slip: slip.text),
-)
-
-
-@settings(EACH, max_examples=max(1, TOTAL // 20))
-@given(text=TEXTS)
-def test_libyaml_reads_what_it_accepts_as_pyyaml_does(text: str) -> None:
-    """The loader parses with libyaml first and words errors from PyYAML's parser: whatever
-    libyaml accepts must give the same nodes, lines, data and slips as PyYAML's parser."""
-    assert source._LIBYAML_LOADER is not None  # else this test would compare nothing
-    fast = source._parse_with_libyaml(text, SHOWN)
-    if fast is None:
-        return  # refused by libyaml: PyYAML's parser reads it, as it always did
-    root, data, slips = source._parse_in_python(text, SHOWN)
-    assert (shape(fast[0]), fast[1], fast[2]) == (shape(root), data, slips)
 
 
 @pytest.fixture(scope="module")

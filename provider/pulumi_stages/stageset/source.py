@@ -199,41 +199,8 @@ def load_file(path: str | Path) -> StageSetBase:
     return load_text(text.replace("\r\n", "\n").replace("\r", "\n"), path.name)
 
 
-Parsed = tuple[yaml.Node | None, Any, list[tuple[int, str]]]
-
-
-def _parse(text: str, shown: str) -> Parsed:
-    """The document's node tree (for lines), its data, and the slips; one parse of a document
-    libyaml accepts, two of one it refuses (the second words the message)."""
-    return _parse_with_libyaml(text, shown) or _parse_in_python(text, shown)
-
-
-_LIBYAML_LOADER: type[yaml.CSafeLoader] | None = getattr(yaml, "CSafeLoader", None)
-
-
-def _parse_with_libyaml(text: str, shown: str) -> Parsed | None:
-    """Parsed by libyaml (about ten times faster than PyYAML's own parser, with the same nodes
-    and line marks); None when PyYAML was built without it or when it refuses the text, since
-    the messages are worded from the pure-Python parser's errors."""
-    if _LIBYAML_LOADER is None:
-        return None
-    try:
-        loader = _LIBYAML_LOADER(text)
-    except (yaml.YAMLError, ValueError):
-        return None
-    try:
-        root = loader.get_single_node()
-        slips = _yaml_slips(root, shown)
-        data = loader.construct_document(root) if root is not None else None
-    except (yaml.YAMLError, ValueError, RecursionError):  # UnicodeError is a ValueError
-        return None
-    finally:
-        loader.dispose()
-    return root, data, slips
-
-
-def _parse_in_python(text: str, shown: str) -> Parsed:
-    """PyYAML's own parser: every syntax error raised as a StageSetError naming its line."""
+def _parse(text: str, shown: str) -> tuple[yaml.Node | None, Any, list[tuple[int, str]]]:
+    """The document's node tree (for lines), its data, and the slips; one parse."""
     try:
         loader = yaml.SafeLoader(text)
     except yaml.reader.ReaderError as error:  # a character YAML does not allow, such as NUL
