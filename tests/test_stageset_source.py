@@ -106,6 +106,19 @@ def test_broken_yaml_names_the_line(tmp_path: Path) -> None:
     assert problem.startswith("stages.yaml:4: not valid YAML:")
 
 
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("2001-02-30", "cannot read '2001-02-30' (day is out of range for month)"),
+        ("9" * 5000, f"cannot read '{'9' * 37}...' (Exceeds the limit (4300 digits)"),
+    ],
+)
+def test_a_value_yaml_cannot_build_names_its_line(tmp_path: Path, value: str, says: str) -> None:
+    """PyYAML raised these as a bare ValueError, a traceback with no file or line."""
+    [problem] = problems(tmp_path, f"outreach:\n  stages:\n    - name: Lead\n    - name: {value}\n")
+    assert problem.startswith(f"stages.yaml:4: not valid YAML: {says}"), problem
+
+
 def test_python_declarations_are_checked_the_same_way() -> None:
     with pytest.raises(StageSetError) as caught:
         load_value({"outreach": {"stages": [{"name": "A"}, {"name": ""}]}}, "StageSet 'x'")

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pulumi import RunError
 from pydantic import ValidationError
-from yaml.constructor import SafeConstructor
+from yaml.constructor import ConstructorError, SafeConstructor
 
 from ..core import registry
 from ..core.errors import StagesError
@@ -199,10 +199,24 @@ def load_file(path: str | Path) -> StageSetBase:
     return load_text(text.replace("\r\n", "\n").replace("\r", "\n"), path.name)
 
 
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, with a value it cannot build (February 30th, an integer of
+    thousands of digits) refused at its node's line, where PyYAML raises a bare ValueError."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except ValueError as error:
+            value = str(node.value) if isinstance(node, yaml.ScalarNode) else node.tag
+            shown = value if len(value) <= 40 else f"{value[:37]}..."
+            problem = f"cannot read {shown!r} ({str(error).split(';')[0]})"
+            raise ConstructorError(None, None, problem, node.start_mark) from None
+
+
 def _parse(text: str, shown: str) -> tuple[yaml.Node | None, Any, list[tuple[int, str]]]:
     """The document's node tree (for lines), its data, and the slips; one parse."""
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _Loader(text)
     except yaml.reader.ReaderError as error:  # a character YAML does not allow, such as NUL
         line = _line_at(text, error.position)
         problem = str(error).split("\n")[0]
