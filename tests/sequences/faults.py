@@ -139,4 +139,16 @@ class FaultSteps:
             self.cli_command(*args), env=self.cli_env(), capture_output=True, text=True, check=False
         )
         if done.returncode != 0 and not allow_failure:
-            raise violated(f"pulumi {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+            raise violated(
+                f"pulumi {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}\n"
+                f"backend's stack files: {self.stack_files()}"
+            )
+
+    def stack_files(self) -> list[tuple[str, int]]:
+        """The backend's stack files and their sizes: one failed run ended with `failed to load
+        checkpoint: EOF` (an empty checkpoint?) although the CLI writes it atomically."""
+        backend = self.stack.backend
+        if backend is None:
+            return []
+        found = sorted(backend.glob(".pulumi/stacks/**/*"))
+        return [(str(f.relative_to(backend)), f.stat().st_size) for f in found if f.is_file()]
