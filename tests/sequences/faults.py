@@ -115,6 +115,8 @@ class FaultSteps:
             STATS["kills (run ended first)"] += 1
         time.sleep(1.2)  # the held POST commits in the emulator, as the API would
         killed = self.server.log.entries()
+        if self.clear_torn_checkpoint_metadata():
+            STATS["kills (checkpoint metadata left empty)"] += 1
         self.server.faults.clear()
         self.cli("cancel", "--yes", allow_failure=True)  # no lock if the run ended first
         self.cli("refresh", "--yes", "--skip-preview", "--clear-pending-creates")
@@ -144,9 +146,20 @@ class FaultSteps:
                 f"backend's stack files: {self.stack_files()}"
             )
 
+    def clear_torn_checkpoint_metadata(self) -> bool:
+        """A kill between the CLI's truncating and writing `<stack>.json.attrs` leaves it empty,
+        and every later command fails with `failed to load checkpoint: EOF`; deleting it is the
+        recovery docs/troubleshooting.md gives (the checkpoint is written atomically). True when
+        one was found."""
+        backend = self.stack.backend
+        torn = [] if backend is None else list(backend.glob(".pulumi/**/*.attrs"))
+        torn = [f for f in torn if f.stat().st_size == 0]
+        for metadata in torn:
+            metadata.unlink()
+        return bool(torn)
+
     def stack_files(self) -> list[tuple[str, int]]:
-        """The backend's stack files and their sizes: one failed run ended with `failed to load
-        checkpoint: EOF` (an empty checkpoint?) although the CLI writes it atomically."""
+        """The backend's stack files and their sizes, for a failed run's message."""
         backend = self.stack.backend
         if backend is None:
             return []
