@@ -117,6 +117,7 @@ class FaultSteps:
         killed = self.server.log.entries()
         if self.clear_torn_checkpoint_metadata():
             STATS["kills (checkpoint metadata left empty)"] += 1
+            self.note("kill: left the checkpoint's .attrs empty; deleted, as the docs say")
         self.server.faults.clear()
         self.cli("cancel", "--yes", allow_failure=True)  # no lock if the run ended first
         self.cli("refresh", "--yes", "--skip-preview", "--clear-pending-creates")
