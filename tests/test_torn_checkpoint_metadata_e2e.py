@@ -15,6 +15,7 @@ import pytest
 
 from tests import processes
 from tests.engine import TOOLS_BIN
+from tests.vault import SECRETS_PROVIDER
 
 pytestmark = pytest.mark.e2e
 
@@ -32,15 +33,16 @@ def test_an_emptied_checkpoint_metadata_file_fails_every_command_until_it_is_del
         "HOME": str(tmp_path),
         "PULUMI_HOME": str(pulumi_home),
         "PULUMI_BACKEND_URL": state.as_uri(),
-        "PULUMI_CONFIG_PASSPHRASE": "torn",
         "PULUMI_SKIP_UPDATE_CHECK": "true",
+        **{k: os.environ[k] for k in ("VAULT_SERVER_URL", "VAULT_SERVER_TOKEN")},
     }
 
     def pulumi(*args: str) -> subprocess.CompletedProcess[str]:
         command = [str(TOOLS_BIN / "pulumi"), *args, "--non-interactive", "--cwd", str(project)]
         return subprocess.run(command, capture_output=True, text=True, env=env, check=False)
 
-    assert pulumi("stack", "init", "dev").returncode == 0
+    made = pulumi("stack", "init", "dev", "--secrets-provider", SECRETS_PROVIDER)
+    assert made.returncode == 0, made.stderr
     assert pulumi("stack", "export").returncode == 0
     [metadata] = state.glob(".pulumi/stacks/torn/dev.json.attrs")
     metadata.write_bytes(b"")  # what a kill between its truncation and its write leaves
