@@ -153,8 +153,8 @@ class FaultSteps:
         recovery docs/troubleshooting.md gives (the checkpoint is written atomically). True when
         one was found."""
         backend = self.stack.backend
-        torn = [] if backend is None else list(backend.glob(".pulumi/**/*.attrs"))
-        torn = [f for f in torn if f.stat().st_size == 0]
+        found = [] if backend is None else backend.glob(".pulumi/**/*.attrs")
+        torn = [f for f in found if f.stat().st_size == 0]
         for metadata in torn:
             metadata.unlink()
         return bool(torn)
