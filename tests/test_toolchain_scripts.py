@@ -3,12 +3,20 @@ stand-in Python language host, on the paths where they used to fail silently or 
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
+import signal
 import subprocess
+import threading
 import time
+from concurrent import futures
 from pathlib import Path
 from types import ModuleType
+from typing import Any
+
+import grpc
+from pulumi.runtime.proto import language_pb2, language_pb2_grpc, resource_pb2, resource_pb2_grpc
 
 from tests.engine import ROOT, TOOLS_BIN
 
@@ -77,3 +85,72 @@ def test_a_copy_takes_its_marker_out_of_the_environment_the_program_sees(tmp_pat
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[-1] == "clean"
+
+
+class FeaturelessMonitor(resource_pb2_grpc.ResourceMonitorServicer):
+    """Just enough of the engine's resource monitor for the SDK to start a program: it has no
+    deployment info (the SDK then probes each feature) and supports no feature."""
+
+    def GetDeploymentInfo(self, request: Any, context: Any) -> Any:  # noqa: N802 (gRPC name)
+        context.abort(grpc.StatusCode.UNIMPLEMENTED, "no deployment info")
+
+    def SupportsFeature(self, request: Any, context: Any) -> Any:  # noqa: N802
+        return resource_pb2.SupportsFeatureResponse(hasSupport=False)
+
+
+def run_ignoring_its_end(stub: Any, request: Any) -> None:
+    """Send the Run request; the host ending under it fails the call, which is expected."""
+    with contextlib.suppress(grpc.RpcError):
+        stub.Run(request)
+
+
+def test_the_host_ends_on_the_clis_sigint_while_its_program_still_runs(tmp_path: Path) -> None:
+    """After an error the CLI stops the language host (SIGINT to its group) while the program
+    still waits on the engine. The host ends at once, as the real host does, instead of waiting
+    for its program's thread until the CLI kills it 5 s later (every failed `up` took 5 s
+    longer)."""
+    started = tmp_path / "started"
+    (tmp_path / "__main__.py").write_text(
+        f"import pathlib, time\npathlib.Path({str(started)!r}).touch()\ntime.sleep(300)\n"
+    )
+    monitor = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    resource_pb2_grpc.add_ResourceMonitorServicer_to_server(FeaturelessMonitor(), monitor)
+    monitor_port = monitor.add_insecure_port("127.0.0.1:0")
+    monitor.start()
+    host = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "python"), "-u", str(HOST)],
+        stdout=subprocess.PIPE,
+        start_new_session=True,  # its own group, which the CLI signals
+    )
+    try:
+        assert host.stdout is not None
+        port = host.stdout.readline().decode().strip()
+        request = language_pb2.RunRequest(
+            project="p",
+            stack="s",
+            pwd=str(tmp_path),
+            program=".",
+            monitor_address=f"127.0.0.1:{monitor_port}",
+            info=language_pb2.ProgramInfo(
+                root_directory=str(tmp_path), program_directory=str(tmp_path), entry_point="."
+            ),
+        )
+        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        stub = language_pb2_grpc.LanguageRuntimeStub(channel)
+        threading.Thread(target=run_ignoring_its_end, args=(stub, request), daemon=True).start()
+        deadline = time.monotonic() + 60
+        while not started.exists() and host.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert started.exists(), "the program never started"
+        os.killpg(host.pid, signal.SIGINT)
+        try:
+            code = host.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            code = None
+        assert code == 0, "the host did not end on SIGINT while its program ran"
+        channel.close()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(host.pid, signal.SIGKILL)
+        host.wait()
+        monitor.stop(0)
