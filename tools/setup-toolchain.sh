@@ -2,6 +2,7 @@
 # Installs everything the project needs into ignored folders of the checkout:
 #   .venv/        Python virtualenv with pinned packages (constraints.txt) and this package, editable,
 #                 installed by uv (pinned version, kept in the user cache folder below)
+#   .tools/uv     a link to that uv (the wheel test installs with it too)
 #   .tools/bin/   pulumi CLI (pinned version, built from Go modules unless one is on PATH),
 #                 the Python language host, and the dynamic provider plugin script
 # Go's module and build caches live outside the clone (a user cache folder), so a second checkout
@@ -59,13 +60,15 @@ pass_pip_settings_to_uv() {
 
 setup_python() {
   local stamp="$VENV/.installed"
+  find_uv
+  mkdir -p "$ROOT/.tools"
+  ln -sfn "$UV" "$ROOT/.tools/uv"  # not in bin/: never on a make target's PATH before the user's
   if [[ -f "$stamp" && "$stamp" -nt "$ROOT/constraints.txt" && "$stamp" -nt "$ROOT/pyproject.toml" ]]; then
     say "Python virtualenv is up to date ($VENV)"
     return
   fi
   "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
     || { echo "Python 3.11 or newer is needed (set PYTHON=...)" >&2; exit 1; }
-  find_uv
   pass_pip_settings_to_uv
   if [[ ! -x "$VENV/bin/python" ]]; then
     say "Creating the Python virtualenv in $VENV (with pip, which the wheel tests use)"
