@@ -22,6 +22,7 @@ from pulumi_stages.capsule import Board
 from pulumi_stages.capsule import Stage as CapsuleStageResource
 from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.outreach import Stage
+from tests import new_stack
 from tests.vault import SECRETS_PROVIDER
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,35 +113,31 @@ class StackHarness:
         namespace: str = "outreach",
     ) -> StackHarness:
         backend = tmp_path / "state"
-        backend.mkdir()
         harness = cls(stack=None, emulator=emulator, namespace=namespace)  # type: ignore[arg-type]
-        settings = auto.ProjectSettings(
-            name="stages-test", runtime="python", backend=auto.ProjectBackend(url=backend.as_uri())
+        command = pulumi_command()
+        empty = new_stack.template(pulumi_home, command)
+        new_stack.lay_out(
+            tmp_path,
+            backend,
+            empty,
+            config={f"{namespace}:baseUrl": emulator.base_url},
+            secret={f"{namespace}:accessToken": token},
         )
-        harness.stack = auto.create_stack(
-            "test",
-            project_name="stages-test",
+        workspace = auto.LocalWorkspace(
+            work_dir=str(tmp_path),
+            pulumi_home=str(pulumi_home),
             program=harness._program,
-            opts=auto.LocalWorkspaceOptions(
-                work_dir=str(tmp_path),
-                pulumi_home=str(pulumi_home),
-                project_settings=settings,
-                secrets_provider=SECRETS_PROVIDER,
-                env_vars={
-                    "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
-                    "PULUMI_STAGES_TOKEN_CACHE": str(tmp_path / "tokens"),
-                },
-                pulumi_command=pulumi_command(),
-            ),
+            project_settings=new_stack.project_settings(backend),
+            secrets_provider=SECRETS_PROVIDER,
+            env_vars={
+                "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+                "PULUMI_STAGES_TOKEN_CACHE": str(tmp_path / "tokens"),
+            },
+            pulumi_command=command,
         )
+        harness.stack = new_stack.existing_stack(workspace)
         harness.backend = backend
         read_results_on_demand(harness.stack)
-        harness.stack.set_all_config(  # one CLI run for both, as `pulumi config set-all` does
-            {
-                f"{namespace}:baseUrl": auto.ConfigValue(emulator.base_url),
-                f"{namespace}:accessToken": auto.ConfigValue(token, secret=True),
-            }
-        )
         return harness
 
     def set_token(self, token: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import base64
+import json
 import os
 import re
 from pathlib import Path
@@ -14,6 +15,7 @@ import httpx
 import pytest
 import yaml
 
+from pulumi_stages.emulator import EmulatorServer
 from tests.engine import ROOT, StackHarness
 from tests.vault import SECRETS_PROVIDER, TOKEN
 
@@ -91,6 +93,20 @@ def test_a_harness_stack_is_a_vault_stack(stack: StackHarness) -> None:
     settings = yaml.safe_load((work / "Pulumi.test.yaml").read_text())
     assert settings["secretsprovider"] == SECRETS_PROVIDER
     assert "encryptedkey" in settings and "encryptionsalt" not in settings
+
+
+@pytest.mark.e2e
+def test_a_copied_stack_is_one_the_cli_reads_as_its_own(
+    stack: StackHarness, outreach: EmulatorServer, token: str
+) -> None:
+    """A harness stack is a copy of one `stack init` made (tests/new_stack.py), its config
+    written and its token encrypted here: the CLI lists the stack, and reads the config back
+    (the token decrypted with the stack's data key) as if `config set-all` had written it."""
+    assert stack.cli("stack", "ls", "--json").count('"name": "test"') == 1
+    assert stack.cli("config", "get", "outreach:baseUrl").strip() == outreach.base_url
+    assert stack.cli("config", "get", "outreach:accessToken").strip() == token
+    shown = json.loads(stack.cli("config", "--json"))
+    assert shown["outreach:accessToken"] == {"secret": True}  # a secret, shown as one
 
 
 def test_the_stand_in_wraps_and_unwraps_and_refuses_a_wrong_token() -> None:

@@ -49,6 +49,12 @@ def _unwrap(ciphertext: str) -> bytes:
     return _KEY.decrypt(raw[:12], raw[12:], None)
 
 
+def unwrap_data_key(encrypted_key: str) -> bytes:
+    """A stack's data key from its settings' `encryptedkey` (the base64 of what the transit
+    engine's encrypt call answered), as the CLI unwraps it."""
+    return _unwrap(base64.b64decode(encrypted_key).decode())
+
+
 class _Transit(BaseHTTPRequestHandler):
     def do_PUT(self) -> None:  # the Vault client writes with PUT
         self._answer()

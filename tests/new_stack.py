@@ -1,0 +1,108 @@
+"""A new stack for each test, copied from one `pulumi stack init` per test process.
+
+`pulumi stack init` and `pulumi config set-all` cost two CLI starts, about 0.4 CPU-s each, in
+every test that makes a stack. A new stack on a file backend is a few files: the backend's
+`meta.yaml` and empty checkpoint, and `Pulumi.<stack>.yaml` naming the secrets provider and the
+data key it wrapped. So one real `stack init` per test process makes them, each test copies
+them, and its config is written as `config set-all` writes it, the token encrypted as the CLI
+encrypts a secret (AES-256-GCM under the stack's data key, which the Vault stand-in unwraps).
+tests/test_suite_stacks.py checks that the CLI reads such a stack's config back.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import secrets
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from pulumi import automation as auto
+from pulumi.automation._stack import StackInitMode
+
+from tests import vault
+from tests.vault import SECRETS_PROVIDER
+
+PROJECT = "stages-test"
+STACK = "test"
+
+
+@dataclass(frozen=True)
+class Template:
+    """The files of a new, empty stack: its backend folder and its stack settings."""
+
+    state: Path
+    settings: dict[str, Any]
+
+    @property
+    def data_key(self) -> bytes:
+        return vault.unwrap_data_key(self.settings["encryptedkey"])
+
+
+def encrypt(value: str, key: bytes) -> str:
+    """`value` as `pulumi config set --secret` stores it (the CLI's symmetric crypter)."""
+    nonce = secrets.token_bytes(12)
+    sealed = AESGCM(key).encrypt(nonce, value.encode(), None)
+    return f"v1:{base64.b64encode(nonce).decode()}:{base64.b64encode(sealed).decode()}"
+
+
+@functools.cache
+def template(pulumi_home: Path, pulumi_command: auto.PulumiCommand) -> Template:
+    """The empty stack this test process copies, made once by the CLI (beside PULUMI_HOME,
+    which is the process's own)."""
+    folder = pulumi_home.parent / "stack-template"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    state = folder / "state"
+    state.mkdir()
+    auto.create_stack(
+        STACK,
+        project_name=PROJECT,
+        program=lambda: None,
+        opts=auto.LocalWorkspaceOptions(
+            work_dir=str(folder),
+            pulumi_home=str(pulumi_home),
+            project_settings=project_settings(state),
+            secrets_provider=SECRETS_PROVIDER,
+            pulumi_command=pulumi_command,
+        ),
+    )
+    settings = yaml.safe_load((folder / f"Pulumi.{STACK}.yaml").read_text())
+    return Template(state=state, settings=settings)
+
+
+def project_settings(backend: Path) -> auto.ProjectSettings:
+    return auto.ProjectSettings(
+        name=PROJECT, runtime="python", backend=auto.ProjectBackend(url=backend.as_uri())
+    )
+
+
+def lay_out(
+    work_dir: Path,
+    backend: Path,
+    empty: Template,
+    config: dict[str, str],
+    secret: dict[str, str],
+) -> None:
+    """Put a copy of the empty stack in `backend`, with its settings and this config (plain
+    and secret values) in `work_dir`."""
+    shutil.copytree(empty.state, backend)
+    values: dict[str, Any] = dict(config)
+    values.update({key: {"secure": encrypt(v, empty.data_key)} for key, v in secret.items()})
+    settings = {**empty.settings, "config": values}
+    (work_dir / f"Pulumi.{STACK}.yaml").write_text(yaml.safe_dump(settings, sort_keys=False))
+
+
+def existing_stack(workspace: auto.LocalWorkspace) -> auto.Stack:
+    """The Automation API's handle on the stack laid out in the workspace. `auto.Stack(...)`
+    would run `pulumi stack select` first, a CLI start for nothing: every command the handle
+    runs names its stack (`--stack`)."""
+    stack = object.__new__(auto.Stack)
+    stack.name = STACK
+    stack.workspace = workspace
+    stack._mode = StackInitMode.SELECT
+    return stack
