@@ -267,14 +267,18 @@ class PulumiCli:
     def init_stack(
         self, name: str, emulator: EmulatorServer, token: str, namespace: str = "outreach"
     ) -> None:
-        """Create a stack pointed at an emulator, its token a stack secret."""
+        """Create a stack pointed at an emulator, its token a stack secret (its config written
+        as `pulumi config set-all` writes it: tests/new_stack.py)."""
         self("stack", "init", name, "--secrets-provider", SECRETS_PROVIDER)
-        self.point_at(emulator, token, namespace)
+        new_stack.set_config(
+            self.stack_settings(name),
+            {f"{namespace}:baseUrl": emulator.base_url},
+            {f"{namespace}:accessToken": token},
+        )
 
-    def point_at(self, emulator: EmulatorServer, token: str, namespace: str) -> None:
-        """Set one API's base URL and (secret) token on the current stack."""
-        self("config", "set", f"{namespace}:baseUrl", emulator.base_url)
-        self("config", "set", "--secret", f"{namespace}:accessToken", stdin=f"{token}\n")
+    def stack_settings(self, name: str) -> Path:
+        """The settings file (`Pulumi.<stack>.yaml`) of a stack of this project."""
+        return self.project / f"Pulumi.{name.rsplit('/', 1)[-1]}.yaml"
 
     def command(self, *args: str) -> list[str]:
         """The argv of a non-interactive `pulumi` command in the project."""

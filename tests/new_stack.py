@@ -6,6 +6,7 @@ every test that makes a stack. A new stack on a file backend is a few files: the
 data key it wrapped. So one real `stack init` per test process makes them, each test copies
 them, and its config is written as `config set-all` writes it, the token encrypted as the CLI
 encrypts a secret (AES-256-GCM under the stack's data key, which the Vault stand-in unwraps).
+A stack a plain `pulumi` test makes with the CLI gets its config the same way (`set_config`).
 tests/test_suite_stacks.py checks that the CLI reads such a stack's config back.
 """
 
@@ -91,10 +92,23 @@ def lay_out(
     """Put a copy of the empty stack in `backend`, with its settings and this config (plain
     and secret values) in `work_dir`."""
     shutil.copytree(empty.state, backend)
-    values: dict[str, Any] = dict(config)
-    values.update({key: {"secure": encrypt(v, empty.data_key)} for key, v in secret.items()})
-    settings = {**empty.settings, "config": values}
-    (work_dir / f"Pulumi.{STACK}.yaml").write_text(yaml.safe_dump(settings, sort_keys=False))
+    settings = work_dir / f"Pulumi.{STACK}.yaml"
+    settings.write_text(yaml.safe_dump(empty.settings, sort_keys=False))
+    set_config(settings, config, secret)
+
+
+def set_config(settings: Path, config: dict[str, str], secret: dict[str, str]) -> None:
+    """Set config values (plain and secret) in a Vault stack's settings file, as one
+    `pulumi config set-all` run would set them, with no CLI start."""
+    values = yaml.safe_load(settings.read_text()) or {}
+    if values.get("secretsprovider") != SECRETS_PROVIDER or "encryptedkey" not in values:
+        raise ValueError(f"{settings.name}: not a stack of the Vault stand-in; use the CLI")
+    key = vault.unwrap_data_key(values["encryptedkey"])
+    config_values = values.setdefault("config", {}) or {}
+    config_values.update(config)
+    config_values.update({name: {"secure": encrypt(v, key)} for name, v in secret.items()})
+    values["config"] = config_values
+    settings.write_text(yaml.safe_dump(values, sort_keys=False))
 
 
 def existing_stack(workspace: auto.LocalWorkspace) -> auto.Stack:
