@@ -122,9 +122,11 @@ def test_the_host_ends_on_the_clis_sigint_while_its_program_still_runs(tmp_path:
         stdout=subprocess.PIPE,
         start_new_session=True,  # its own group, which the CLI signals
     )
+    channel: grpc.Channel | None = None
     try:
         assert host.stdout is not None
-        port = host.stdout.readline().decode().strip()
+        port = stand_in_host()._first_line(host.stdout, 60)
+        assert port.isdigit(), "the host did not print its port"
         request = language_pb2.RunRequest(
             project="p",
             stack="s",
@@ -148,8 +150,9 @@ def test_the_host_ends_on_the_clis_sigint_while_its_program_still_runs(tmp_path:
         except subprocess.TimeoutExpired:
             code = None
         assert code == 0, "the host did not end on SIGINT while its program ran"
-        channel.close()
     finally:
+        if channel is not None:
+            channel.close()
         with contextlib.suppress(ProcessLookupError):
             os.killpg(host.pid, signal.SIGKILL)
         host.wait()

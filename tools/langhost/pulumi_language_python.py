@@ -18,6 +18,7 @@ requirements.txt` into the environment first.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import runpy
@@ -40,6 +41,9 @@ from pulumi.runtime.proto import language_pb2, language_pb2_grpc
 CHILD_ENV = "PULUMI_STAGES_LANGHOST_CHILD"
 """Set in a copy started under the project's own Python: it runs the program itself. The copy
 takes it out of its environment at once, so the program and what it starts never see it."""
+
+COPIES: set[int] = set()
+"""Process ids of the copies running a program now: the host ends their groups when it ends."""
 
 COPY_START_SECONDS = 60.0
 """How long a copy under the project's Python may take to import pulumi and print its port."""
@@ -149,6 +153,7 @@ def run_in_copy(python: Path, engine_address: str, request: Any) -> Any:
         env={**os.environ, CHILD_ENV: "1"},
         start_new_session=True,
     )
+    COPIES.add(child.pid)
     passing: threading.Thread | None = None
     try:
         assert child.stdout is not None
@@ -167,6 +172,7 @@ def run_in_copy(python: Path, engine_address: str, request: Any) -> Any:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(child.pid, signal.SIGTERM)
         child.wait()
+        COPIES.discard(child.pid)
         if passing is not None:
             passing.join(timeout=5)  # the copy's last lines reach the CLI before the answer
 
@@ -216,7 +222,13 @@ def main() -> None:
 def stop_now() -> None:
     """End at once, as the real host does on the CLI's SIGINT. A program the engine stopped
     early (after an error) still waits in a server thread that a normal exit would join, and
-    the CLI then waits 5 s before it kills this host."""
+    the CLI then waits 5 s before it kills this host. A copy running a program ends with it
+    (its own session: the CLI's signal does not reach it); exit functions still run (the SDK's
+    trace flush), the thread joins do not."""
+    for pid in list(COPIES):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGTERM)
+    atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):
             stream.flush()
