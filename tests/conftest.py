@@ -17,15 +17,9 @@ import pytest
 
 from pulumi_stages.emulator import CapsuleService, EmulatorServer, OutreachService
 from tests import processes, vault
-from tests.engine import ROOT, TOOLS_BIN, Pipeline, StackHarness, four_stages
+from tests.engine import GO_COLLECTOR, ROOT, TOOLS_BIN, Pipeline, StackHarness, four_stages
 
 PACKAGE = Path(__file__).resolve().parent.parent / "provider" / "pulumi_stages"
-
-GO_COLLECTOR = {"GOGC": "off", "GOMEMLIMIT": "512MiB"}
-"""The Go programs the suite starts (the CLI, the YAML host, the SDK generator) collect garbage
-only as their heap nears 512 MiB: a command's heap is small and short-lived, and its collector
-cost about a sixth of an e2e file's CPU (test_outreach_stage_e2e 29-31 -> 25-26 CPU-s). A value
-set in the environment wins."""
 
 SETTLE_SECONDS = 5.0
 """How long processes of a finished test may take to exit before they count as left behind."""

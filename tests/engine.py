@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import os
 import re
 import shutil
@@ -28,6 +27,13 @@ from tests.vault import SECRETS_PROVIDER
 ROOT = Path(__file__).resolve().parent.parent
 TOOLS_BIN = ROOT / ".tools" / "bin"
 PASSPHRASE = "test-passphrase"
+
+GO_COLLECTOR = {"GOGC": "off", "GOMEMLIMIT": "256MiB"}
+"""The suite's environment for the Go programs it starts (the CLI, the YAML host): garbage is
+collected only as a heap nears 256 MiB. A command's heap is small and short-lived (about 30 MB
+more resident memory), and its collector cost about a sixth of an e2e file's CPU
+(test_outreach_stage_e2e 29-31 -> 25-26 CPU-s). A value set in the environment wins; the Go
+toolchain's builds run without it (`sdk_toolchain.go_env`): a link's heap is large."""
 
 
 @dataclass
@@ -231,17 +237,6 @@ def _keep_virtualenv(source: Path, copied: Path) -> None:
     if found and not Path(found.group(2)).is_absolute():
         venv = (source / found.group(2)).resolve()
         copied.write_text(text[: found.start(2)] + str(venv) + text[found.end(2) :])
-
-
-def write_plain_config(project: Path, stack: str, values: dict[str, str]) -> None:
-    """Add plaintext settings to the stack's config file `pulumi stack init` wrote, as a team
-    commits them, instead of one `pulumi config set` run each (about 0.66 CPU-second): for
-    tests whose subject is not how config is set (others run `config set` itself)."""
-    settings = project / f"Pulumi.{stack}.yaml"
-    text = settings.read_text()
-    assert "\nconfig:" not in f"\n{text}", f"{settings.name} has config already"
-    lines = "".join(f"  {key}: {json.dumps(value)}\n" for key, value in values.items())
-    settings.write_text(f"{text.rstrip()}\nconfig:\n{lines}")
 
 
 class PulumiCli:

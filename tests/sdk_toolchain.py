@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.engine import ROOT
+from tests.engine import GO_COLLECTOR, ROOT
 
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pulumi-stages"
 SAMPLES = ROOT / "examples" / "sdks"
@@ -61,9 +61,11 @@ def run_step(name: str, argv: Sequence[str | Path], cwd: Path, env: dict[str, st
 
 
 def go_env() -> dict[str, str]:
-    """Go's module and build caches shared with the CLI build (tools/setup-toolchain.sh)."""
+    """Go's module and build caches shared with the CLI build (tools/setup-toolchain.sh), and
+    Go's own garbage collection for the toolchain (the suite's setting is for short commands)."""
+    inherited = {k: v for k, v in os.environ.items() if GO_COLLECTOR.get(k) != v}
     return {
-        **os.environ,
+        **inherited,
         "GOMODCACHE": str(CACHE / "go" / "mod"),
         "GOCACHE": str(CACHE / "go" / "build"),
         "GOFLAGS": "-mod=mod",
