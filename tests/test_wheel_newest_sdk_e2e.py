@@ -138,6 +138,19 @@ def uv_environment() -> dict[str, str]:
     return env
 
 
+def install_with_uv(python: Path, packages: list[str]) -> bool:
+    """Whether setup's uv installed the packages into `python`'s environment (it says why
+    not: no uv linked, or an index it cannot reach)."""
+    if not UV.exists():
+        print(f"{UV} is not there (make setup links it), so pip installs")
+        return False
+    uv = [str(UV), "pip", "install", "--quiet", "--python", str(python), *packages]
+    by_uv = subprocess.run(uv, capture_output=True, text=True, env=uv_environment(), check=False)
+    if by_uv.returncode != 0:
+        print(f"uv could not install them, so pip does:\n{by_uv.stderr}")
+    return by_uv.returncode == 0
+
+
 def install(tmp_path: Path, wheel: Path, sdk: str) -> tuple[Path, str]:
     """Install the wheel and pulumi==`sdk` into a fresh virtualenv: its Python and the SDK
     version installed. uv installs them (about 1 CPU-s, where pip took 15 unpacking grpcio and
@@ -149,10 +162,7 @@ def install(tmp_path: Path, wheel: Path, sdk: str) -> tuple[Path, str]:
     python = venv / "bin" / "python"
     wanted = newest_on_index() if sdk == "newest" else sdk
     packages = [str(wheel), f"pulumi=={wanted}"]
-    uv = [str(UV), "pip", "install", "--quiet", "--python", str(python), *packages]
-    by_uv = subprocess.run(uv, capture_output=True, text=True, env=uv_environment(), check=False)
-    if by_uv.returncode != 0:
-        print(f"uv could not install them, so pip does:\n{by_uv.stderr}")
+    if not install_with_uv(python, packages):
         pip = [sys.executable, "-m", "pip", "--python", str(python), "install", "-q"]
         run([*pip, "--no-compile", *packages])
     installed, where = run([str(python), "-c", SHOW_INSTALLED]).splitlines()

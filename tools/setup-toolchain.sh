@@ -58,17 +58,26 @@ pass_pip_settings_to_uv() {
   export UV_PYTHON_DOWNLOADS=never  # the interpreter named by PYTHON, never one uv fetches
 }
 
+# The wheel test installs with the same uv: linked where it looks (not in bin/, so never on a
+# make target's PATH before the user's own uv). Without it, that test installs with pip.
+link_uv() {
+  if [[ -x "$CACHE/uv/uv-$UV_VERSION" ]]; then
+    mkdir -p "$ROOT/.tools"
+    ln -sfn "$CACHE/uv/uv-$UV_VERSION" "$ROOT/.tools/uv"
+  fi
+}
+
 setup_python() {
   local stamp="$VENV/.installed"
-  find_uv
-  mkdir -p "$ROOT/.tools"
-  ln -sfn "$UV" "$ROOT/.tools/uv"  # not in bin/: never on a make target's PATH before the user's
   if [[ -f "$stamp" && "$stamp" -nt "$ROOT/constraints.txt" && "$stamp" -nt "$ROOT/pyproject.toml" ]]; then
     say "Python virtualenv is up to date ($VENV)"
+    link_uv
     return
   fi
   "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
     || { echo "Python 3.11 or newer is needed (set PYTHON=...)" >&2; exit 1; }
+  find_uv
+  link_uv
   pass_pip_settings_to_uv
   if [[ ! -x "$VENV/bin/python" ]]; then
     say "Creating the Python virtualenv in $VENV (with pip, which the wheel tests use)"
