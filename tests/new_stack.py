@@ -7,15 +7,19 @@ data key it wrapped. So one real `stack init` per test process makes them, each 
 them, and its config is written as `config set-all` writes it, the token encrypted as the CLI
 encrypts a secret (AES-256-GCM under the stack's data key, which the Vault stand-in unwraps).
 A stack a plain `pulumi` test makes with the CLI gets its config the same way (`set_config`).
-tests/test_suite_stacks.py checks that the CLI reads such a stack's config back.
+tests/test_suite_stacks.py checks that the CLI reads such a stack's config back; the tests of
+`pulumi config set` itself still run it (the CLI project test, the promotion walkthrough).
+
+The copies of one test process share one data key: a test that moved secrets between two of
+its stacks could not see a missing re-encryption (none does; such a test makes its own stacks).
 """
 
 from __future__ import annotations
 
 import base64
-import functools
 import secrets
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +27,6 @@ from typing import Any
 import yaml
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pulumi import automation as auto
-from pulumi.automation._stack import StackInitMode
 
 from tests import vault
 from tests.vault import SECRETS_PROVIDER
@@ -39,10 +42,6 @@ class Template:
     state: Path
     settings: dict[str, Any]
 
-    @property
-    def data_key(self) -> bytes:
-        return vault.unwrap_data_key(self.settings["encryptedkey"])
-
 
 def encrypt(value: str, key: bytes) -> str:
     """`value` as `pulumi config set --secret` stores it (the CLI's symmetric crypter)."""
@@ -51,13 +50,19 @@ def encrypt(value: str, key: bytes) -> str:
     return f"v1:{base64.b64encode(nonce).decode()}:{base64.b64encode(sealed).decode()}"
 
 
-@functools.cache
+_TEMPLATES: dict[Path, Template] = {}
+
+
 def template(pulumi_home: Path, pulumi_command: auto.PulumiCommand) -> Template:
-    """The empty stack this test process copies, made once by the CLI (beside PULUMI_HOME,
-    which is the process's own)."""
-    folder = pulumi_home.parent / "stack-template"
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir()
+    """The empty stack this test process copies, made by the CLI once per PULUMI_HOME (the
+    process's own), in a folder beside it."""
+    if pulumi_home not in _TEMPLATES:
+        _TEMPLATES[pulumi_home] = _make_template(pulumi_home, pulumi_command)
+    return _TEMPLATES[pulumi_home]
+
+
+def _make_template(pulumi_home: Path, pulumi_command: auto.PulumiCommand) -> Template:
+    folder = Path(tempfile.mkdtemp(prefix="stack-template-", dir=pulumi_home.parent))
     state = folder / "state"
     state.mkdir()
     auto.create_stack(
@@ -98,25 +103,27 @@ def lay_out(
 
 
 def set_config(settings: Path, config: dict[str, str], secret: dict[str, str]) -> None:
-    """Set config values (plain and secret) in a Vault stack's settings file, as one
-    `pulumi config set-all` run would set them, with no CLI start."""
+    """Set config values in a stack's settings file, as one `pulumi config set-all` run would
+    set them, with no CLI start: plain ones in any stack, secret ones in a stack of the Vault
+    stand-in (whose data key this process can unwrap)."""
     values = yaml.safe_load(settings.read_text()) or {}
-    if values.get("secretsprovider") != SECRETS_PROVIDER or "encryptedkey" not in values:
-        raise ValueError(f"{settings.name}: not a stack of the Vault stand-in; use the CLI")
-    key = vault.unwrap_data_key(values["encryptedkey"])
-    config_values = values.setdefault("config", {}) or {}
+    config_values = values.get("config") or {}
     config_values.update(config)
-    config_values.update({name: {"secure": encrypt(v, key)} for name, v in secret.items()})
+    if secret:
+        if values.get("secretsprovider") != SECRETS_PROVIDER or "encryptedkey" not in values:
+            raise ValueError(f"{settings.name}: not a stack of the Vault stand-in; use the CLI")
+        key = vault.unwrap_data_key(values["encryptedkey"])
+        config_values.update({name: {"secure": encrypt(v, key)} for name, v in secret.items()})
     values["config"] = config_values
     settings.write_text(yaml.safe_dump(values, sort_keys=False))
 
 
 def existing_stack(workspace: auto.LocalWorkspace) -> auto.Stack:
-    """The Automation API's handle on the stack laid out in the workspace. `auto.Stack(...)`
-    would run `pulumi stack select` first, a CLI start for nothing: every command the handle
-    runs names its stack (`--stack`)."""
-    stack = object.__new__(auto.Stack)
-    stack.name = STACK
-    stack.workspace = workspace
-    stack._mode = StackInitMode.SELECT
-    return stack
+    """The Automation API's handle on the stack laid out in the workspace, without the
+    `pulumi stack select` that selecting runs first: a CLI start for nothing, as every command
+    the handle runs names its stack (`--stack`)."""
+    workspace.select_stack = lambda stack_name: None  # type: ignore[method-assign]
+    try:
+        return auto.Stack.select(STACK, workspace)
+    finally:
+        del workspace.select_stack

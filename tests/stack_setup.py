@@ -1,5 +1,6 @@
-"""Setting up a plain-`pulumi` test stack with fewer CLI runs: config in one `set-all`, and a
-starting state the engine made once, saved and restored (folders and the emulator's account)."""
+"""Setting up a plain-`pulumi` test stack with fewer CLI runs: config written into its settings
+file (tests/new_stack.py), and a starting state the engine made once, saved and restored
+(folders and the emulator's account)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ import pytest
 
 from pulumi_stages.emulator import EmulatorServer
 from tests.engine import ROOT, PulumiCli
-from tests.stack_setup import point_stack
+from tests.vault import SECRETS_PROVIDER
 
 pytestmark = pytest.mark.e2e
 
@@ -22,7 +22,9 @@ def test_plain_pulumi_commands_apply_the_demo_stage_set(
     tmp_path: Path, pulumi_home: Path, outreach: EmulatorServer, token: str
 ) -> None:
     pulumi = PulumiCli(tmp_path, pulumi_home, ROOT)
-    point_stack(pulumi, "cli-test", outreach, token)
+    pulumi("stack", "init", "cli-test", "--secrets-provider", SECRETS_PROVIDER)
+    pulumi("config", "set", "outreach:baseUrl", outreach.base_url)  # the CLI's own config set
+    pulumi("config", "set", "--secret", "outreach:accessToken", stdin=f"{token}\n")
     assert token not in (pulumi.project / "Pulumi.cli-test.yaml").read_text()
 
     preview = pulumi("preview", "--diff")

@@ -16,7 +16,8 @@ import pytest
 
 from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.emulator.faults import Fault, FaultKind
-from tests.engine import PulumiCli, write_plain_config
+from tests import new_stack
+from tests.engine import PulumiCli
 from tests.processes import kill_tree
 from tests.vault import SECRETS_PROVIDER
 
@@ -52,8 +53,11 @@ def test_killed_up_then_refresh_and_up_converges_without_duplicates(
     pulumi.env["INTERRUPTED_ADOPT"] = "true" if adopt else "false"
     pulumi.env["PULUMI_STAGES_TOKEN_CACHE"] = str(tmp_path / "tokens")
     pulumi("stack", "init", "crash", "--secrets-provider", SECRETS_PROVIDER)
-    write_plain_config(pulumi.project, "crash", {"outreach:baseUrl": outreach.base_url})
-    pulumi("config", "set", "--secret", "outreach:accessToken", stdin=f"{token}\n")
+    new_stack.set_config(
+        pulumi.stack_settings("crash"),
+        {"outreach:baseUrl": outreach.base_url},
+        {"outreach:accessToken": token},
+    )
     outreach.faults.add(Fault(FaultKind.LATENCY, count=STAGES, delay=LATENCY, method="POST"))
 
     running = subprocess.Popen(

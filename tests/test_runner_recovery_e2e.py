@@ -14,7 +14,7 @@ import pytest
 from pulumi_stages.core.memory import PostgresStore
 from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.emulator.faults import Fault, FaultKind
-from tests.engine import write_plain_config
+from tests import new_stack
 from tests.runners import BACKENDS, Runner, lose_runner, shared_backend
 from tests.s3 import objects
 from tests.test_interrupted_up_e2e import LATENCY, PROJECT, STAGES, wait_for_creates_in_flight
@@ -50,8 +50,11 @@ def test_a_runner_lost_mid_up_is_recovered_on_another_runner_without_adopt(
     second = Runner(tmp_path, "runner-2", PROJECT, backend)
     first.env["INTERRUPTED_ADOPT"] = second.env["INTERRUPTED_ADOPT"] = "false"
     first("stack", "init", "crash", "--secrets-provider", SECRETS_PROVIDER)
-    write_plain_config(first.project, "crash", {"outreach:baseUrl": outreach.base_url})
-    first("config", "set", "--secret", "outreach:accessToken", stdin=f"{token}\n")
+    new_stack.set_config(
+        first.project / "Pulumi.crash.yaml",
+        {"outreach:baseUrl": outreach.base_url},
+        {"outreach:accessToken": token},
+    )
     first.hand_config_to(second, "crash")
     outreach.faults.add(Fault(FaultKind.LATENCY, count=STAGES, delay=LATENCY, method="POST"))
 
@@ -107,8 +110,11 @@ def test_the_provider_finds_the_backend_the_cli_chose(
         project = runner.project / "Pulumi.yaml"
         project.write_text(project.read_text() + f"backend:\n  url: {state.as_uri()}\n")
     runner("stack", "init", "found", "--secrets-provider", SECRETS_PROVIDER)
-    write_plain_config(runner.project, "found", {"outreach:baseUrl": outreach.base_url})
-    runner("config", "set", "--secret", "outreach:accessToken", stdin=f"{token}\n")
+    new_stack.set_config(
+        runner.project / "Pulumi.found.yaml",
+        {"outreach:baseUrl": outreach.base_url},
+        {"outreach:accessToken": token},
+    )
     runner("up", "--yes", "--skip-preview")
     journals = list((state / ".pulumi-stages" / "journal").glob("*.jsonl"))
     assert len(journals) == 1
