@@ -8,7 +8,8 @@ them, and its config is written as `config set-all` writes it, the token encrypt
 encrypts a secret (AES-256-GCM under the stack's data key, which the Vault stand-in unwraps).
 A stack a plain `pulumi` test makes with the CLI gets its config the same way (`set_config`).
 tests/test_suite_stacks.py checks that the CLI reads such a stack's config back; the tests of
-`pulumi config set` itself still run it (the CLI project test, the promotion walkthrough).
+`pulumi config set` itself still run it (the CLI project, wheel, SDK and YAML-package tests,
+and `StackHarness.set_token`).
 
 The copies of one test process share one data key: a test that moved secrets between two of
 its stacks could not see a missing re-encryption (none does; such a test makes its own stacks).
