@@ -23,19 +23,6 @@ def init_stack(pulumi: PulumiCli, name: str, plain: dict[str, str], secret: dict
     new_stack.set_config(pulumi.stack_settings(name), plain, secret)
 
 
-def point_stack(
-    pulumi: PulumiCli, name: str, emulator: EmulatorServer, token: str, namespace: str = "outreach"
-) -> None:
-    """What `PulumiCli.init_stack` does: a stack on one API's emulator, its token a stack
-    secret."""
-    init_stack(
-        pulumi,
-        name,
-        {f"{namespace}:baseUrl": emulator.base_url},
-        {f"{namespace}:accessToken": token},
-    )
-
-
 @dataclass
 class SavedStart:
     """A starting state the engine reached once in `pulumi`'s folder: the project and backend

@@ -19,7 +19,7 @@ import yaml
 
 from pulumi_stages.emulator import EmulatorServer, OutreachService
 from tests.engine import ROOT, PulumiCli
-from tests.stack_setup import SavedStart, point_stack
+from tests.stack_setup import SavedStart
 
 WORKFLOWS = ROOT / "examples" / "ci" / "workflows"
 EXAMPLE = ROOT / "examples" / "outreach"
@@ -220,7 +220,7 @@ def reviewed_start(
     by the engine once per module (worker), saved for each test to restore."""
     tmp_path = tmp_path_factory.mktemp("reviewed")
     pulumi = PulumiCli(tmp_path, pulumi_home, EXAMPLE)
-    point_stack(pulumi, "dev", account, module_token)
+    pulumi.init_stack("dev", account, module_token)
     pulumi("up", "--yes", "--skip-preview")
     recolour(pulumi)
     preview = pulumi("preview", "--diff", "--refresh", "--save-plan", str(tmp_path / "plan.json"))

@@ -18,7 +18,6 @@ import pytest
 
 from pulumi_stages.emulator import EmulatorServer
 from tests.engine import ROOT, PulumiCli
-from tests.stack_setup import point_stack
 from tests.test_wheel_newest_sdk_e2e import sources
 
 SCRIPTS = ROOT / "examples" / "ci" / "stages-ci"
@@ -377,7 +376,7 @@ def test_pull_requests_merged_back_to_back_apply_what_was_reviewed_or_ask_again(
     difference, and the fresh plan, approved again, applies. The old recipe (the head's plan on
     the merge commit) stops there with 'violates plan'."""
     pulumi = PulumiCli(tmp_path, pulumi_home, ROOT / "examples" / "outreach")
-    point_stack(pulumi, "dev", outreach, token)
+    pulumi.init_stack("dev", outreach, token)
     pulumi("up", "--yes", "--skip-preview")
     main = pulumi.project
     heads = [

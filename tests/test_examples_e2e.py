@@ -12,7 +12,6 @@ import pytest
 
 from pulumi_stages.emulator import EmulatorServer
 from tests.engine import ROOT, PulumiCli
-from tests.stack_setup import point_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -28,7 +27,7 @@ def test_outreach_example_declared_in_python(
     tmp_path: Path, pulumi_home: Path, outreach: EmulatorServer, token: str
 ) -> None:
     pulumi = PulumiCli(tmp_path, pulumi_home, EXAMPLES / "outreach")
-    point_stack(pulumi, "dev", outreach, token)
+    pulumi.init_stack("dev", outreach, token)
     pulumi("up", "--yes", "--skip-preview")
     assert outreach.log.counts() == {"POST /api/v2/stages": 5, "GET /api/v2/stages": 1}
     assert names_by_order(outreach) == [
@@ -47,7 +46,7 @@ def test_capsule_example_declared_in_yaml(
     tmp_path: Path, pulumi_home: Path, capsule: EmulatorServer, token: str
 ) -> None:
     pulumi = PulumiCli(tmp_path, pulumi_home, EXAMPLES / "capsule")
-    point_stack(pulumi, "dev", capsule, token, "capsule")
+    pulumi.init_stack("dev", capsule, token, "capsule")
     pulumi("up", "--yes", "--skip-preview")
     counts = capsule.log.counts()
     assert (counts["POST /api/v2/boards"], counts["POST /api/v2/stages"]) == (2, 7)
@@ -68,7 +67,7 @@ def test_a_bad_stages_yaml_fails_the_preview_naming_file_line_and_field(
     tmp_path: Path, pulumi_home: Path, capsule: EmulatorServer, token: str
 ) -> None:
     pulumi = PulumiCli(tmp_path, pulumi_home, EXAMPLES / "capsule")
-    point_stack(pulumi, "dev", capsule, token, "capsule")
+    pulumi.init_stack("dev", capsule, token, "capsule")
     path = pulumi.project / "stages.yaml"
     path.write_text(path.read_text().replace("- name: Account Setup", "- name: ''"))
     done = pulumi.run("preview")

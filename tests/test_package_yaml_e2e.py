@@ -15,7 +15,7 @@ from pulumi_stages.core.listing import DIRECT_READS
 from pulumi_stages.emulator import EmulatorServer, OutreachService
 from pulumi_stages.emulator.hubspot import HubSpotService
 from tests.engine import ROOT, PulumiCli
-from tests.stack_setup import init_stack, point_stack
+from tests.stack_setup import init_stack
 from tests.vault import SECRETS_PROVIDER
 
 pytestmark = pytest.mark.e2e
@@ -50,7 +50,7 @@ def python_project(tmp_path: Path, home: Path, emulator: EmulatorServer, token: 
     tmp_path.mkdir()
     pulumi = PulumiCli(tmp_path, home, PYTHON_TWIN)
     shutil.copy(YAML_EXAMPLE / "stages.yaml", pulumi.project / "stages.yaml")
-    point_stack(pulumi, "dev", emulator, token)
+    pulumi.init_stack("dev", emulator, token)
     return pulumi
 
 

@@ -16,7 +16,6 @@ from pulumi_stages.emulator import EmulatorServer, OutreachService
 from pulumi_stages.emulator.faults import Fault, FaultKind
 from tests.engine import ROOT, TOOLS_BIN, PulumiCli
 from tests.postgres import PostgresCluster
-from tests.stack_setup import point_stack
 from tests.test_examples_e2e import load_walkthrough, writes
 
 pytestmark = pytest.mark.e2e
@@ -143,7 +142,7 @@ def test_two_ups_of_one_stack_at_once_the_lock_refuses_the_second(
 ) -> None:
     url = backend_for(cluster, "same_stack")
     pulumi = on_postgres(PulumiCli(tmp_path, pulumi_home, EXAMPLE), url)
-    point_stack(pulumi, "dev", outreach, token)
+    pulumi.init_stack("dev", outreach, token)
     outreach.faults.add(first_post_held())
     outreach.log.reset()
 
@@ -180,7 +179,7 @@ def test_two_stacks_at_once_both_succeed(
         EmulatorServer(OutreachService(token=token)) as staging,
     ):
         for name, emulator in (("dev", dev), ("staging", staging)):
-            point_stack(pulumi, name, emulator, token)
+            pulumi.init_stack(name, emulator, token)
             emulator.faults.add(first_post_held())
             emulator.log.reset()
         runs = {"dev": start_up(pulumi, "dev"), "staging": start_up(pulumi, "staging")}
