@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import functools
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import boto3
 import pytest
+from moto.s3.responses import S3Response
 from moto.server import ThreadedMotoServer
 
 from tests.postgres import free_port
@@ -18,6 +22,31 @@ CREDENTIALS = {
     "AWS_REGION": "us-east-1",
     "AWS_DEFAULT_REGION": "us-east-1",
 }
+
+WRITES = threading.RLock()
+"""One object write or delete at a time in moto's server, as S3 answers them.
+
+moto 5.2.5's `put_object` checks `If-None-Match`/`If-Match` and writes some lines later, with
+no lock between, while its server answers each request on its own thread: two conditional PUTs
+could both win (seen twice in CI: two lock holders at once). S3 does not let them: of
+concurrent conditional writes to one key the first to finish wins and the others are refused
+(412, or 409 ConditionalRequestConflict; S3's guide to conditional writes), so the emulator
+must not either. Guarded in tests/test_memory_s3.py."""
+
+
+def _one_at_a_time(handler: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(handler)
+    def atomic(self: S3Response) -> Any:
+        with WRITES:
+            return handler(self)
+
+    atomic.__wrapped_atomic__ = True  # type: ignore[attr-defined]
+    return atomic
+
+
+for _name in ("put_object", "delete_object"):
+    if not getattr(getattr(S3Response, _name), "__wrapped_atomic__", False):
+        setattr(S3Response, _name, _one_at_a_time(getattr(S3Response, _name)))
 
 
 @contextlib.contextmanager

@@ -7,12 +7,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from pulumi_stages.core.backend import Remote
 from pulumi_stages.core.journal import CreateJournal
-from pulumi_stages.core.memory import LockTimeout, S3Store, commit_once
+from pulumi_stages.core.memory import LockTimeout, S3Store, StoreUnusable, commit_once
 from pulumi_stages.core.memory import s3 as s3_module
 from tests.s3 import s3_bucket
 
@@ -53,6 +54,40 @@ def test_a_held_lock_keeps_others_out_until_it_is_let_go(store: S3Store) -> None
     assert overlaps == []
     with pytest.raises(LockTimeout), store.locked("x"), store.locked("x", wait=0.3):
         pass
+
+
+def test_of_two_racing_conditional_puts_one_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The emulator is as strict as S3: moto checks `If-None-Match` and writes a few steps later;
+    here those steps are slowed so that two PUTs are both past the check unless writes are one at
+    a time (tests/s3.py)."""
+    from moto.s3.responses import S3Response  # noqa: PLC0415
+
+    after_the_check = S3Response._get_checksum
+
+    def slowly(self: S3Response, *args: Any) -> Any:
+        time.sleep(0.3)
+        return after_the_check(self, *args)
+
+    monkeypatch.setattr(S3Response, "_get_checksum", slowly)
+    with s3_bucket("race") as url:
+        racers = [S3Store(url) for _ in range(2)]
+        ready = threading.Barrier(2)
+        won: list[object] = []
+
+        def put(store: S3Store) -> None:
+            ready.wait()
+            try:
+                store.put("chain.lock", b"mine", IfNoneMatch="*")
+                won.append(True)
+            except StoreUnusable as exc:
+                won.append(exc.reason)
+
+        threads = [threading.Thread(target=put, args=(racer,)) for racer in racers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    assert sorted(won, key=str) == ["PreconditionFailed", True]
 
 
 def test_a_dead_holders_lock_is_overtaken_after_its_lease(
