@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pulumi_stages.core.backend import Remote
-from pulumi_stages.core.journal import CreateJournal, create_window
+from pulumi_stages.core.journal import CreateJournal, create_window, open_intents
 from pulumi_stages.core.memory import FileStore
 
 LEAD = {"name": "Lead"}
@@ -61,6 +61,29 @@ def test_an_unanswered_intent_never_explains_a_name_a_person_makes_after_its_win
     later = time.time() + create_window() + 60  # a person makes "Lead" by hand afterwards
     assert made.ours("stage", LEAD, [stage("5", later)]) == []
     assert made.claim("stage", LEAD, stage("5", later)) is False
+
+
+def test_a_dead_create_made_again_by_the_next_run_is_superseded_and_explains_nothing(
+    tmp_path: Path,
+) -> None:
+    """A run died before its POST reached the API; the next run created the stage anew. The
+    dead intent is closed by that answer, so a "Lead" a person makes inside its window (12.5
+    minutes) is not taken for ours; an intent begun after the answer stays open."""
+    made = journal(tmp_path)
+    made.begin("stage", LEAD)  # the POST never left the killed runner
+    time.sleep(0.01)
+    made.created("stage", LEAD, made.begin("stage", LEAD), "1")  # the recovery's own create
+    mine, by_hand = stage("1", time.time()), stage("2", time.time() + 1)
+    assert made.ours("stage", LEAD, [mine, by_hand]) == [mine]
+    assert made.claim("stage", LEAD, by_hand) is False
+    entries = [json.loads(line) for line in made._store.lines(made.log)]  # type: ignore[attr-defined]
+    assert open_intents(entries) == []
+    time.sleep(0.01)
+    made.begin("stage", LEAD)  # a later run dies during its POST in turn
+    made.begin("stage", {"name": "Won"})
+    entries = [json.loads(line) for line in made._store.lines(made.log)]  # type: ignore[attr-defined]
+    assert [e["identity"] for e in open_intents(entries)] == [LEAD, {"name": "Won"}]
+    assert made.ours("stage", LEAD, [by_hand]) == [by_hand]
 
 
 def test_the_window_is_the_creates_own_minutes_and_is_written_with_the_intent(

@@ -8,9 +8,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from pulumi_stages.core.journal import open_intents
 from pulumi_stages.core.memory import PostgresStore
 from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.emulator.faults import Fault, FaultKind
@@ -30,7 +32,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-def journal_lines(backend: str) -> list[dict[str, object]]:
+def journal_lines(backend: str) -> list[dict[str, Any]]:
     """Every journal entry the backend holds (in its folder, its database or its bucket)."""
     if backend.startswith("file://"):
         files = sorted(Path(backend[len("file://") :], ".pulumi-stages", "journal").glob("*.jsonl"))
@@ -75,10 +77,13 @@ def test_a_runner_lost_mid_up_is_recovered_on_another_runner_without_adopt(
     duplicates = len(names) - len(set(names))
     entries = journal_lines(backend)
     recovered = [e for e in entries if e.get("recovered")]
+    answered = {e["intent"] for e in entries if e.get("id")}
+    unanswered = [e for e in entries if "window" in e and e["intent"] not in answered]
     print(
         f"\n[{backend.split(':', 1)[0]}] stages before the kill: {made_before_kill}; "
         f"requests of the recovery up: {recovery}; duplicates: {duplicates}; "
-        f"final up exit {final.returncode}; intents closed by the recovery: {len(recovered)}"
+        f"final up exit {final.returncode}; intents closed by the recovery: {len(recovered)}, "
+        f"superseded by its own creates: {len(unanswered) - len(open_intents(entries))}"
     )
     assert final.returncode == 0, final.stdout[-600:] + final.stderr[-600:]
     assert sorted(names) == sorted(f"Stage {i}" for i in range(STAGES)), "duplicate or missing"
@@ -86,10 +91,7 @@ def test_a_runner_lost_mid_up_is_recovered_on_another_runner_without_adopt(
     assert "adopt" not in final.stdout + final.stderr
     assert first.local_memory() == [], "runner 1 kept provider memory on its own disk"
     assert second.local_memory() == [], "runner 2 kept provider memory on its own disk"
-    answered = {e["intent"] for e in entries if e.get("id")}
-    assert [e for e in entries if "window" in e and e["intent"] not in answered] == [], (
-        "an intent is still open after the recovery"
-    )
+    assert open_intents(entries) == [], "an intent is still open after the recovery"
     second("preview", "--expect-no-changes", *crash)
 
 

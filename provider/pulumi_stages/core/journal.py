@@ -9,7 +9,10 @@ object's id once the API answers. A later check that finds an object with the sa
 the account takes it over only if this stack's journal says it began creating it: by id, or, for
 an intent that never got an answer, an object created inside that create's own time window (the
 longest a create can take with its retries: minutes). The create that takes it over claims the
-intent (under the journal's lock: one claim per intent), which closes it.
+intent (under the journal's lock: one claim per intent), which closes it. An intent whose POST
+never reached the API leaves nothing to take over: the next run creates that object anew under
+an intent of its own, and once that one is answered the older one is superseded and closed too,
+so it never explains an object someone makes by hand inside its window.
 
 Entries are keyed by the account, never by a token: API, base URL and stack name the journal,
 and each entry records the account (`expectedAccount`) where the stack names one, so rotating a
@@ -20,9 +23,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -51,6 +55,30 @@ def _created_at(remote: Remote) -> float | None:
         return datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp()
     except ValueError:
         return None
+
+
+def open_intents(entries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The intents among a log's entries that are still open: never answered with an id, and
+    not superseded (no create of the same kind and identity begun later has been answered)."""
+    begins = [e for e in entries if "window" in e]
+    answered = {e.get("intent") for e in entries if e.get("id")}
+    latest: dict[str, float] = {}
+    for e in begins:
+        if e.get("intent") in answered:
+            latest[_what(e)] = max(latest.get(_what(e), -math.inf), _at(e))
+    return [
+        e
+        for e in begins
+        if e.get("intent") not in answered and _at(e) >= latest.get(_what(e), -math.inf)
+    ]
+
+
+def _what(entry: Mapping[str, Any]) -> str:
+    return json.dumps([entry.get("kind"), entry.get("identity")], sort_keys=True)
+
+
+def _at(entry: Mapping[str, Any]) -> float:
+    return float(entry.get("at") or 0)
 
 
 class CreateJournal:
@@ -122,10 +150,8 @@ class CreateJournal:
         entries = self._entries(kind)
         gone = {str(e["deleted"]) for e in entries if e.get("deleted")}
         same = [e for e in entries if e.get("identity") == dict(identity)]
-        answered = {e["intent"] for e in same if e.get("id")}
         ids = {str(e["id"]) for e in same if e.get("id")} - gone
-        unanswered = [e for e in same if not e.get("id") and e.get("intent") not in answered]
-        return unanswered, ids, gone
+        return open_intents(same), ids, gone
 
     @staticmethod
     def _explains(intent: Mapping[str, Any], remote: Remote) -> bool:
@@ -134,7 +160,7 @@ class CreateJournal:
         created = _created_at(remote)
         if created is None:
             return False
-        began = float(intent.get("at") or 0)
+        began = _at(intent)
         window = float(intent.get("window") or create_window())
         return began - CLOCK_SKEW_SECONDS <= created <= began + window + CLOCK_SKEW_SECONDS
 
@@ -169,7 +195,7 @@ class CreateJournal:
         explaining = [i for i in unanswered if self._explains(i, remote)]
         if not explaining:
             return False
-        intent = min(explaining, key=lambda i: float(i.get("at") or 0))
+        intent = min(explaining, key=_at)
         self._append(
             {
                 "kind": kind,
