@@ -22,6 +22,7 @@ from pulumi_stages.capsule import Stage as CapsuleStageResource
 from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.outreach import Stage
 from tests import new_stack
+from tests.snapshot import file_backend_deployment
 from tests.vault import SECRETS_PROVIDER
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -200,9 +201,13 @@ class StackHarness:
         assert self.emulator.log.writes() == []
 
     def state_outputs(self, kind: str = "Stage") -> dict[str, dict[str, Any]]:
-        """Outputs of each resource of this kind in the exported state, by resource name."""
-        deployment = self.stack.export_stack().deployment
-        resources = deployment.get("resources", []) if deployment else []
+        """Outputs of each resource of this kind in the stack's state, by resource name: read
+        from the backend folder as `pulumi stack export` prints it (one CLI start fewer each)."""
+        if self.backend is not None:
+            deployment = file_backend_deployment(self.backend, new_stack.PROJECT, self.stack.name)
+        else:
+            deployment = self.stack.export_stack().deployment or {}
+        resources = deployment.get("resources", [])
         return {
             r["urn"].rsplit("::", 1)[-1]: r.get("outputs", {})
             for r in resources

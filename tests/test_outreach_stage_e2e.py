@@ -7,6 +7,7 @@ an empty plan with no writes.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +16,9 @@ from pulumi import automation as auto
 
 from pulumi_stages.emulator import EmulatorServer, OutreachService
 from tests.engine import Declared, StackHarness, stages
+from tests.new_stack import PROJECT
 from tests.saved_start import SavedStart, saved_start
+from tests.snapshot import file_backend_deployment
 
 pytestmark = pytest.mark.e2e
 
@@ -97,6 +100,11 @@ def test_create_keeps_the_post_response_as_state(
         assert outputs["created_at"] == stored.created_at
         assert outputs["updated_at"] == stored.updated_at
     assert "GET /api/v2/stages/{id}" not in three_created.first.log.counts()  # no read-back
+    # the suite reads state from the backend folder; it is what `pulumi stack export` prints
+    exported = json.loads(stack.exported_text())["deployment"]
+    assert stack.backend is not None
+    assert file_backend_deployment(stack.backend, PROJECT, stack.stack.name) == exported
+    assert len(exported["resources"]) == 5  # the stack, the provider and three stages
 
 
 def test_color_change_sends_one_patch_with_only_color(stack: StackHarness) -> None:
