@@ -43,19 +43,19 @@ def compile_package() -> None:
 
 
 LONG_FIRST = (
-    "test_wheel_newest_sdk_e2e.py",  # 200 s (seconds of one worker, 3 workers on 2 cores)
-    "test_fault_matrix_e2e.py",  # 189 s
-    "test_invalid_declarations.py",  # 167 s
-    "test_random_sequences_e2e.py",  # 150 s
-    "test_postgres_state_e2e.py",  # 74 s
-    "test_package_yaml_e2e.py",  # 73 s
-    "test_drift_real_account_e2e.py",  # 58 s
-    "test_hubspot_stageset_e2e.py",  # 56 s
-    "test_runner_recovery_e2e.py",  # 49 s
-    "test_capsule_stage_e2e.py",  # 49 s
-    "test_sdks.py",  # 49 s
-    "test_ci_scripts_e2e.py",  # 46 s
-    "test_hubspot_sequences_e2e.py",  # 45 s
+    "test_fault_matrix_e2e.py",  # 167 s (seconds of one worker, 3 workers on 2 cores)
+    "test_invalid_declarations.py",  # 140 s
+    "test_random_sequences_e2e.py",  # 137 s
+    "test_wheel_newest_sdk_e2e.py",  # 120 s
+    "test_postgres_state_e2e.py",  # 71 s
+    "test_package_yaml_e2e.py",  # 62 s
+    "test_hubspot_stageset_e2e.py",  # 51 s
+    "test_drift_real_account_e2e.py",  # 50 s
+    "test_hubspot_sequences_e2e.py",  # 48 s
+    "test_capsule_stage_e2e.py",  # 48 s
+    "test_runner_recovery_e2e.py",  # 44 s
+    "test_sdks.py",  # 41 s
+    "test_ci_scripts_e2e.py",  # 39 s
 )
 """The longest files, longest first (`pytest --durations=0`, summed per file): started first,
 so that under `pytest -n <cores + 1> --dist loadfile` no worker starts one while the others
