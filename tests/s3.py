@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import threading
+import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -36,9 +37,9 @@ must not either. Guarded in tests/test_memory_s3.py."""
 
 def _one_at_a_time(handler: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(handler)
-    def atomic(self: S3Response) -> Any:
+    def atomic(self: S3Response, *args: Any, **kwargs: Any) -> Any:
         with WRITES:
-            return handler(self)
+            return handler(self, *args, **kwargs)
 
     atomic.__wrapped_atomic__ = True  # type: ignore[attr-defined]
     return atomic
@@ -61,6 +62,9 @@ def s3_bucket(name: str) -> Iterator[str]:
         server.start()
         try:
             endpoint = f"http://127.0.0.1:{port}"
+            # moto keeps its accounts per process, past a server's stop: start from none
+            with urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", b"")):
+                pass
             boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=name)
             yield (
                 f"s3://{name}?endpoint=127.0.0.1:{port}&disableSSL=true&s3ForcePathStyle=true"

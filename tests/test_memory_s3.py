@@ -90,6 +90,50 @@ def test_of_two_racing_conditional_puts_one_is_refused(monkeypatch: pytest.Monke
     assert sorted(won, key=str) == ["PreconditionFailed", True]
 
 
+def test_a_holder_whose_lock_was_overtaken_meanwhile_leaves_it_to_the_new_holder(
+    store: S3Store,
+) -> None:
+    """The lease ran out while the holder still ran, and a waiter overtakes the lock between
+    the holder's last look at it and its delete: the delete (on the holder's ETag) spares it."""
+    client = store._client
+    key = store._prefix + "tokens/chain.lock"
+
+    def overtake(**_: object) -> None:
+        held = client.head_object(Bucket=store.bucket, Key=key)
+        store.put("tokens/chain.lock", b"the waiter's", IfMatch=held["ETag"])
+
+    with store.locked("tokens/chain"):
+        client.meta.events.register_first("before-call.s3.DeleteObject", overtake)
+    client.meta.events.unregister("before-call.s3.DeleteObject", overtake)
+    left = client.get_object(Bucket=store.bucket, Key=key)["Body"].read()
+    assert left == b"the waiter's"
+
+
+def test_a_store_without_conditional_deletes_still_lets_go(
+    store: S3Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """guess: some S3-compatible stores refuse `If-Match` on DELETE (400 InvalidArgument): the
+    holder deletes its lock plainly, after the HEAD found it still its own."""
+    from moto.s3.exceptions import InvalidArgumentError  # noqa: PLC0415
+    from moto.s3.responses import S3Response  # noqa: PLC0415
+
+    delete = S3Response.delete_object
+    refused: list[str] = []
+
+    def without_conditions(self: S3Response, *args: Any) -> Any:
+        if self.headers.get("If-Match"):
+            refused.append(self.headers["If-Match"])
+            raise InvalidArgumentError("not supported", "If-Match", self.headers["If-Match"])
+        return delete(self, *args)
+
+    monkeypatch.setattr(S3Response, "delete_object", without_conditions)
+    with store.locked("tokens/chain"):
+        pass
+    assert len(refused) == 1
+    with store.locked("tokens/chain", wait=0.3):  # let go: taken at once
+        pass
+
+
 def test_a_dead_holders_lock_is_overtaken_after_its_lease(
     store: S3Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:

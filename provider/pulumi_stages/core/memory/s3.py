@@ -6,7 +6,8 @@ objects, one per line (named by time and a random id, written once); a lock is a
 with a conditional write (`If-None-Match: *`), which S3 and compatible stores answer 412 while it
 exists. A lock holds a lease: a holder that died without deleting it is overtaken once its lease
 has run out by the store's own clock (its Last-Modified against the store's Date), with a
-conditional write on the dead holder's ETag (`If-Match`), so two waiters never both take it.
+conditional write on the dead holder's ETag (`If-Match`), so two waiters never both take it;
+a holder lets go with a delete conditional on its own ETag, so it never deletes a lock taken over.
 Reads and writes follow the URL as the CLI reads it (gocloud's s3blob, pkg/v3/backend/diy
 `translateLegacyS3Params` at v3.259.0): `region`, `endpoint` (with `disableSSL`), `profile`,
 `s3ForcePathStyle`/`use_path_style` and `prefix`; credentials come from the AWS SDK's own chain.
@@ -196,9 +197,22 @@ class S3Store:
             yield
         finally:
             with contextlib.suppress(*self._errors):
-                current = self._client.head_object(Bucket=self.bucket, Key=self._prefix + name)
-                if current["ETag"] == etag:  # still ours (not overtaken after a lease ran out)
-                    self._client.delete_object(Bucket=self.bucket, Key=self._prefix + name)
+                self._let_go(self._prefix + name, etag)
+
+    def _let_go(self, key: str, etag: str) -> None:
+        """Delete the lock object if it is still ours: the HEAD skips one overtaken long ago
+        (after its lease ran out) even where a store ignores a conditional delete; the delete
+        on our ETag (`If-Match`) spares a waiter who overtook it between the two requests."""
+        if self._client.head_object(Bucket=self.bucket, Key=key)["ETag"] != etag:
+            return
+        try:
+            self._client.delete_object(Bucket=self.bucket, Key=key, IfMatch=etag)
+        except self._errors as exc:
+            if _code(exc) in ("PreconditionFailed", "ConditionalRequestConflict"):
+                return  # overtaken meanwhile: the lock is the other waiter's now
+            # guess: a store (or a botocore older than 1.35.x) without conditional deletes
+            # refuses `If-Match` on DELETE; which stores do would settle the fallback's need
+            self._client.delete_object(Bucket=self.bucket, Key=key)
 
     def append(self, log: str, line: str) -> None:
         name = f"{log}/{time.time_ns():020d}-{uuid.uuid4().hex}.json"
