@@ -111,6 +111,12 @@ def toolchain_on_path() -> None:
         "PULUMI_BACKEND_URL",  # the provider's memory is found from these: never the user's own
         "PULUMI_STAGES_MEMORY",
         "PULUMI_CREDENTIALS_PATH",
+        # tests read checkpoints from backend folders in the default layout (tests/snapshot.py)
+        *(
+            f"PULUMI_{prefix}_{form}"
+            for prefix in ("DIY_BACKEND", "SELF_MANAGED_STATE")
+            for form in ("GZIP", "ZSTD", "LEGACY_LAYOUT")
+        ),
     ):
         os.environ.pop(name, None)
 

@@ -9,10 +9,13 @@ object's id once the API answers. A later check that finds an object with the sa
 the account takes it over only if this stack's journal says it began creating it: by id, or, for
 an intent that never got an answer, an object created inside that create's own time window (the
 longest a create can take with its retries: minutes). The create that takes it over claims the
-intent (under the journal's lock: one claim per intent), which closes it. An intent whose POST
-never reached the API leaves nothing to take over: the next run creates that object anew under
-an intent of its own, and once that one is answered the older one is superseded and closed too,
-so it never explains an object someone makes by hand inside its window.
+intent (under the journal's lock: one claim per intent), which closes it. An intent that found
+nothing to take over (its POST never reached the API) is superseded once a create of the same
+identity begun later is answered: that create found no object of the dead run's to take over,
+so the old intent no longer explains one someone makes by hand inside its window. Superseding
+can only make fewer objects this stack's: what a dead run's POST made if it lands after all (or
+a writer whose clock is far behind) stays outside the stack, refused as a duplicate by a later
+create of its identity (`adopt` takes it), never taken over.
 
 Entries are keyed by the account, never by a token: API, base URL and stack name the journal,
 and each entry records the account (`expectedAccount`) where the stack names one, so rotating a
@@ -59,7 +62,8 @@ def _created_at(remote: Remote) -> float | None:
 
 def open_intents(entries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """The intents among a log's entries that are still open: never answered with an id, and
-    not superseded (no create of the same kind and identity begun later has been answered)."""
+    not superseded (no create of the same kind and identity begun later, by the writers'
+    clocks, has been answered)."""
     begins = [e for e in entries if "window" in e]
     answered = {e.get("intent") for e in entries if e.get("id")}
     latest: dict[str, float] = {}
