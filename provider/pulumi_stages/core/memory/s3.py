@@ -210,8 +210,9 @@ class S3Store:
         except self._errors as exc:
             if _code(exc) in ("PreconditionFailed", "ConditionalRequestConflict"):
                 return  # overtaken meanwhile: the lock is the other waiter's now
-            # guess: a store (or a botocore older than 1.35.x) without conditional deletes
-            # refuses `If-Match` on DELETE; which stores do would settle the fallback's need
+            # guess: a store without conditional deletes refuses `If-Match` on DELETE (and a
+            # botocore too old to know the parameter refuses it here); which stores do would
+            # settle the fallback's need
             self._client.delete_object(Bucket=self.bucket, Key=key)
 
     def append(self, log: str, line: str) -> None:
