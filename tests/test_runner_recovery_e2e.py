@@ -122,3 +122,30 @@ def test_the_provider_finds_the_backend_the_cli_chose(
     assert len(journals) == 1
     assert len(journals[0].read_text().splitlines()) == 2 * STAGES  # intent and answer each
     assert runner.local_memory() == []
+
+
+def test_a_runner_without_the_aws_sdk_fails_its_preview_naming_the_extra(
+    tmp_path: Path, outreach: EmulatorServer, token: str
+) -> None:
+    """A project on an S3 backend installed without the `s3` extra: the provider's memory
+    cannot be opened, so the preview fails (no request sent), not the `up` after a green one."""
+    hidden = tmp_path / "no-aws-sdk" / "boto3"
+    hidden.mkdir(parents=True)
+    (hidden / "__init__.py").write_text("raise ImportError(\"No module named 'boto3'\")\n")
+    with shared_backend("s3", tmp_path / "unused", "no-sdk") as backend:
+        runner = Runner(tmp_path, "runner", PROJECT, backend)
+        runner.env["PYTHONPATH"] = str(hidden.parent)
+        runner("stack", "init", "dev", "--secrets-provider", SECRETS_PROVIDER)
+        new_stack.set_config(
+            runner.project / "Pulumi.dev.yaml",
+            {"outreach:baseUrl": outreach.base_url},
+            {"outreach:accessToken": token},
+        )
+        outreach.log.reset()
+        preview = runner.run("preview")
+    shown = preview.stdout + preview.stderr
+    print(f"\n{shown[-700:]}")
+    assert preview.returncode != 0
+    assert "cannot be used (the AWS SDK is not installed: pip install 'pulumi-stages[s3]')" in shown
+    assert outreach.log.counts() == {}
+    assert token not in shown

@@ -36,7 +36,7 @@ from typing import Any
 from .backend import Remote
 from .errors import ConfigError
 from .http import REQUEST_TIMEOUT_SECONDS, RetryPolicy
-from .memory import MEMORY_CONFIG, LockTimeout, Store, StoreUnusable
+from .memory import MEMORY_CONFIG, LockTimeout, Store, StoreUnusable, Unreachable
 from .recovery import CLOCK_SKEW_SECONDS
 
 KEEP_SECONDS = 7 * 24 * 3600.0
@@ -85,6 +85,22 @@ def _at(entry: Mapping[str, Any]) -> float:
     return float(entry.get("at") or 0)
 
 
+def memory_opens(store: Store) -> None:
+    """Fail (at a preview) when the memory cannot even be opened, its SDK not installed: every
+    create would refuse for that reason, after a preview that said it would go ahead. No
+    request is sent."""
+    if isinstance(store, Unreachable):
+        raise _unusable(store.where, store.reason)
+
+
+def _unusable(where: str, reason: str) -> ConfigError:
+    return ConfigError(
+        f"The create journal in the provider's memory at {where} cannot be used ({reason}); "
+        "without it a killed `up` could not be recovered, so nothing was created. Make it "
+        f"reachable, or set {MEMORY_CONFIG} to a place that is."
+    )
+
+
 class CreateJournal:
     """One log per (API, base URL, stack) in the memory store; each entry one atomic append."""
 
@@ -106,11 +122,7 @@ class CreateJournal:
             raise self._unusable(exc.reason) from None
 
     def _unusable(self, reason: str) -> ConfigError:
-        return ConfigError(
-            f"The create journal in the provider's memory at {self._store.where} cannot be used "
-            f"({reason}); without it a killed `up` could not be recovered, so nothing was "
-            f"created. Make it reachable, or set {MEMORY_CONFIG} to a place that is."
-        )
+        return _unusable(self._store.where, reason)
 
     def begin(self, kind: str, identity: Mapping[str, Any]) -> str:
         """Before a create is sent; returns the intent's id, for `created`."""

@@ -45,6 +45,7 @@ __all__ = [
     "Sealer",
     "Store",
     "StoreUnusable",
+    "Unreachable",
     "commit_once",
     "memory_location",
     "memory_secret",
@@ -69,10 +70,10 @@ class Unreachable:
     """A store that cannot be opened: every use says why, where it is used."""
 
     def __init__(self, where: str, reason: str) -> None:
-        self.where, self._reason = where, reason
+        self.where, self.reason = where, reason
 
     def _fail(self, *_: object, **__: object) -> NoReturn:
-        raise StoreUnusable(self._reason)
+        raise StoreUnusable(self.reason)
 
     load = pending = locked = append = lines = _fail
 
