@@ -120,5 +120,5 @@ def test_an_unreachable_memory_stops_a_create_naming_where_without_its_password(
     assert message.startswith(
         f"The create journal in the provider's memory at postgres://stages@127.0.0.1:{port}/pulumi"
     )
-    assert "nothing was created" in message
+    assert "so nothing was changed" in message
     assert "pw-secret" not in message

@@ -124,28 +124,63 @@ def test_the_provider_finds_the_backend_the_cli_chose(
     assert runner.local_memory() == []
 
 
-def test_a_runner_without_the_aws_sdk_fails_its_preview_naming_the_extra(
+SMALL_PROJECT = {
+    "Pulumi.yaml": "name: no-sdk\nruntime: python\n",
+    "__main__.py": (
+        "import os\n"
+        "from pulumi_stages.outreach import Stage\n"
+        "for i in range(int(os.environ['STAGES'])):\n"
+        "    Stage(f'stage-{i}', name=f'Stage {i}', color='#5951ff', order=i * 10)\n"
+    ),
+}
+NO_SDK = "cannot be used (the AWS SDK is not installed: pip install 'pulumi-stages[s3]')"
+
+
+def test_a_runner_without_the_aws_sdk_stops_before_sending_anything_naming_the_extra(
     tmp_path: Path, outreach: EmulatorServer, token: str
 ) -> None:
-    """A project on an S3 backend installed without the `s3` extra: the provider's memory
-    cannot be opened, so the preview fails (no request sent), not the `up` after a green one."""
+    """A project on an S3 backend whose runner lacks the `s3` extra: the provider's memory
+    cannot be opened. A create or a replacement fails its preview, and a delete stops before its
+    DELETE, so the account and the state stay equal; nothing is sent, the token never shown."""
+    source = tmp_path / "source"
+    source.mkdir()
+    for name, text in SMALL_PROJECT.items():
+        (source / name).write_text(text)
     hidden = tmp_path / "no-aws-sdk" / "boto3"
     hidden.mkdir(parents=True)
     (hidden / "__init__.py").write_text("raise ImportError(\"No module named 'boto3'\")\n")
     with shared_backend("s3", tmp_path / "unused", "no-sdk") as backend:
-        runner = Runner(tmp_path, "runner", PROJECT, backend)
-        runner.env["PYTHONPATH"] = str(hidden.parent)
+        runner = Runner(tmp_path, "runner", source, backend)
+        runner.env["STAGES"] = "3"
         runner("stack", "init", "dev", "--secrets-provider", SECRETS_PROVIDER)
         new_stack.set_config(
             runner.project / "Pulumi.dev.yaml",
             {"outreach:baseUrl": outreach.base_url},
             {"outreach:accessToken": token},
         )
+        runner("up", "--yes", "--skip-preview")  # with the SDK: three stages
+        made = sorted(s.name for s in outreach.service.state.listing())  # type: ignore[attr-defined]
+        assert made == ["Stage 0", "Stage 1", "Stage 2"]
+        runner.env["PYTHONPATH"] = str(hidden.parent)
         outreach.log.reset()
-        preview = runner.run("preview")
-    shown = preview.stdout + preview.stderr
-    print(f"\n{shown[-700:]}")
-    assert preview.returncode != 0
-    assert "cannot be used (the AWS SDK is not installed: pip install 'pulumi-stages[s3]')" in shown
-    assert outreach.log.counts() == {}
-    assert token not in shown
+
+        runner.env["STAGES"] = "4"
+        created = runner.run("preview")
+        urn = "urn:pulumi:dev::no-sdk::pulumi-python:dynamic/outreach:Stage::stage-0"
+        runner.env["STAGES"] = "3"
+        replaced = runner.run("preview", "--replace", urn)
+        runner.env["STAGES"] = "2"
+        deleted = runner.run("up", "--yes", "--skip-preview")
+        sent = outreach.log.writes()
+        left = sorted(s.name for s in outreach.service.state.listing())  # type: ignore[attr-defined]
+        runner.env.pop("PYTHONPATH")
+        in_state = runner("stack", "export").count('"type": "pulumi-python:dynamic/outreach:Stage"')
+    for run in (created, replaced, deleted):
+        shown = run.stdout + run.stderr
+        print(f"\n{shown[-500:]}")
+        assert run.returncode != 0
+        assert NO_SDK in shown
+        assert token not in shown
+    assert sent == []
+    assert left == made
+    assert in_state == 3  # the state still holds what the account holds

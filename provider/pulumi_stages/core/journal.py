@@ -93,11 +93,16 @@ def memory_opens(store: Store) -> None:
         raise _unusable(store.where, store.reason)
 
 
-def _unusable(where: str, reason: str) -> ConfigError:
+def _unusable(where: str, reason: str, done: str = "") -> ConfigError:
+    """The journal's refusal; `done` names what was already done in the account, if anything."""
+    then = (
+        f"{done}, but the journal could not record it"
+        if done
+        else "without it a killed `up` could not be recovered, so nothing was changed"
+    )
     return ConfigError(
         f"The create journal in the provider's memory at {where} cannot be used ({reason}); "
-        "without it a killed `up` could not be recovered, so nothing was created. Make it "
-        f"reachable, or set {MEMORY_CONFIG} to a place that is."
+        f"{then}. Make it reachable, or set {MEMORY_CONFIG} to a place that is."
     )
 
 
@@ -112,14 +117,14 @@ class CreateJournal:
         self._store = store
         self._account = account
 
-    def _append(self, entry: Mapping[str, Any]) -> None:
+    def _append(self, entry: Mapping[str, Any], done: str = "") -> None:
         stamped = {**entry, "at": time.time()}
         if self._account:
             stamped["account"] = self._account
         try:
             self._store.append(self.log, json.dumps(stamped, sort_keys=True))
         except StoreUnusable as exc:
-            raise self._unusable(exc.reason) from None
+            raise _unusable(self._store.where, exc.reason, done) from None
 
     def _unusable(self, reason: str) -> ConfigError:
         return _unusable(self._store.where, reason)
@@ -134,11 +139,12 @@ class CreateJournal:
 
     def created(self, kind: str, identity: Mapping[str, Any], intent: str, id_: str) -> None:
         """Once the API answered the create `intent` with the object's id."""
-        self._append({"kind": kind, "identity": dict(identity), "intent": intent, "id": id_})
+        entry = {"kind": kind, "identity": dict(identity), "intent": intent, "id": id_}
+        self._append(entry, f"the {kind} was created (id {id_})")
 
     def deleted(self, kind: str, id_: str) -> None:
         """The object is gone (this stack deleted it): it can never be ours again."""
-        self._append({"kind": kind, "deleted": id_})
+        self._append({"kind": kind, "deleted": id_}, f"the {kind} was deleted (id {id_})")
 
     def _entries(self, kind: str) -> list[dict[str, Any]]:
         oldest = time.time() - KEEP_SECONDS

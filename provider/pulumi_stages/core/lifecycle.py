@@ -18,6 +18,7 @@ from . import recording, tombstones, writing
 from .adopt_or_recover import take_over
 from .checking import changed
 from .identify import identify
+from .journal import memory_opens
 from .retirement import guard_delete, is_tombstone, retiring
 from .run import THIS_RUN
 
@@ -67,6 +68,7 @@ def delete(provider: ApiResourceProvider, id_: str, props: Mapping[str, Any]) ->
     kind = provider.kind
     if is_tombstone(props) or THIS_RUN.was_taken(kind, id_) or THIS_RUN.was_retired(kind, id_):
         return  # identify: nothing of it is this resource's to delete any more
+    memory_opens(provider.memory())  # its journal entry follows the DELETE: sure of it first
     account = provider.account()
     backend = provider.make_backend(account)
     guard_delete(backend, provider.settings.api, str(props.get("name")), id_)  # nothing lost

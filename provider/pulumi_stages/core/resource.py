@@ -249,21 +249,24 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
                     inputs["retires"] = line
         elif olds:
             failures = self._existing_resource(resource, olds, inputs, bool(unknown))
-        elif THIS_RUN.replacing(resource):
-            inputs[REPLACING_KEY] = True  # the engine's re-check of a replacement: never adopt
-            if not unknown:
-                failures = self._replacement(resource, inputs)
-        else:
-            failures = self._new_resource(resource, inputs, known=not unknown)
+        else:  # a create, or a replacement's: its intent is journalled first
+            memory_opens(self.memory())
+            failures = self._new_object(resource, inputs, known=not unknown)
         inputs.update({name: UNKNOWN for name in unknown})
         return CheckResult(inputs, failures)
+
+    def _new_object(self, resource: str, inputs: dict[str, Any], known: bool) -> list[CheckFailure]:
+        """A check with no old inputs: a replacement's re-check, or a brand-new resource."""
+        if THIS_RUN.replacing(resource):
+            inputs[REPLACING_KEY] = True  # the engine's re-check of a replacement: never adopt
+            return self._replacement(resource, inputs) if known else []
+        return self._new_resource(resource, inputs, known)
 
     def _new_resource(
         self, resource: str, inputs: dict[str, Any], known: bool = True
     ) -> list[CheckFailure]:
         """A brand-new resource: one per identity in this stack, then the adoption note or the
         duplicate guard against the account (once its inputs are known: the `up` checks again)."""
-        memory_opens(self.memory())  # a create journals its intent there first
         if not known:
             self._note_adoption(inputs)  # its container is not known yet: adopted too?
             return []
