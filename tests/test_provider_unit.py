@@ -10,7 +10,10 @@ from pulumi.dynamic.dynamic import serialize_provider
 
 from pulumi_stages import ConfigError
 from pulumi_stages.core.config import resolve_endpoint
+from pulumi_stages.core.duplicates import RESOURCE_KEY
+from pulumi_stages.core.memory import Unreachable
 from pulumi_stages.core.resource import UNKNOWN
+from pulumi_stages.core.run import THIS_RUN
 from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.outreach.stage import SETTINGS, OutreachStageProvider
 
@@ -120,3 +123,23 @@ def test_missing_token_says_how_to_set_it() -> None:
 def test_malformed_base_url_is_refused() -> None:
     with pytest.raises(ConfigError):
         resolve_endpoint(SETTINGS, None, {"OUTREACH_ACCESS_TOKEN": "t", "OUTREACH_BASE_URL": "x"})
+
+
+@pytest.mark.parametrize("replacement", [False, True], ids=["new", "replacement"])
+def test_a_check_without_olds_refuses_when_the_memory_cannot_be_opened(
+    monkeypatch: pytest.MonkeyPatch, replacement: bool
+) -> None:
+    """A create journals its intent first, a replacement's create too (its re-check comes with
+    no olds, after the resource was checked with them): an unopenable memory fails the check,
+    where the create would otherwise refuse after a green preview. No account is read."""
+    provider = OutreachStageProvider()
+    monkeypatch.setattr(
+        provider, "memory", lambda: Unreachable("s3://team-state", "the AWS SDK is not installed")
+    )
+    resource = f"unit-{replacement}-{id(provider)}"
+    news = {"name": f"Lead {resource}", "color": "#000000", RESOURCE_KEY: resource}
+    if replacement:
+        THIS_RUN.holds(resource, provider.kind, {"name": news["name"]})
+        assert THIS_RUN.replacing(resource)
+    with pytest.raises(ConfigError, match=r"s3://team-state cannot be used \(the AWS SDK"):
+        provider.check({}, news)
