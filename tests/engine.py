@@ -203,10 +203,8 @@ class StackHarness:
     def state_outputs(self, kind: str = "Stage") -> dict[str, dict[str, Any]]:
         """Outputs of each resource of this kind in the stack's state, by resource name: read
         from the backend folder as `pulumi stack export` prints it (one CLI start fewer each)."""
-        if self.backend is not None:
-            deployment = file_backend_deployment(self.backend, new_stack.PROJECT, self.stack.name)
-        else:
-            deployment = self.stack.export_stack().deployment or {}
+        assert self.backend is not None, "StackHarness.create sets it"
+        deployment = file_backend_deployment(self.backend, new_stack.PROJECT, self.stack.name)
         resources = deployment.get("resources", [])
         return {
             r["urn"].rsplit("::", 1)[-1]: r.get("outputs", {})

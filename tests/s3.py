@@ -41,13 +41,11 @@ def _one_at_a_time(handler: Callable[..., Any]) -> Callable[..., Any]:
         with WRITES:
             return handler(self, *args, **kwargs)
 
-    atomic.__wrapped_atomic__ = True  # type: ignore[attr-defined]
     return atomic
 
 
-for _name in ("put_object", "delete_object"):
-    if not getattr(getattr(S3Response, _name), "__wrapped_atomic__", False):
-        setattr(S3Response, _name, _one_at_a_time(getattr(S3Response, _name)))
+S3Response.put_object = _one_at_a_time(S3Response.put_object)  # type: ignore[method-assign]
+S3Response.delete_object = _one_at_a_time(S3Response.delete_object)  # type: ignore[method-assign]
 
 
 @contextlib.contextmanager

@@ -263,7 +263,7 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
         return self._new_resource(resource, inputs, known)
 
     def _new_resource(
-        self, resource: str, inputs: dict[str, Any], known: bool = True
+        self, resource: str, inputs: dict[str, Any], known: bool
     ) -> list[CheckFailure]:
         """A brand-new resource: one per identity in this stack, then the adoption note or the
         duplicate guard against the account (once its inputs are known: the `up` checks again)."""
