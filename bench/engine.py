@@ -9,8 +9,11 @@ API call. Operations, in order: up from empty, no-op preview, no-op up, refresh,
 already holds them, one in ten with a different colour; floor: an up from empty of the same
 declaration, as it has nothing to adopt), destroy.
 
-Each row gives wall time of both, their ratio (target: at most 1.1x), our API requests by
-method and, for move 1 and adopt, the request bound (writes plus ceil(N/100) listing reads).
+Each row gives wall time of both, their ratio (target: at most 1.1x), the CPU the operation's
+processes used (the CLI with the provider and language processes it waited for; an inline
+program and the emulator run in this process and are not counted) and its ratio, our API
+requests by method and, for move 1 and adopt, the request bound (writes plus ceil(N/100)
+listing reads).
 With `--runs K` every size is run K times over (new stacks, a new emulator), and the table at
 the end gives each cell's median ratio with its lowest and highest: one run's noise is about
 +-10%, too much to judge a 1.1x bar by. Run with `make bench` or
@@ -22,6 +25,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import resource
 import statistics
 import tempfile
 import time
@@ -176,16 +180,23 @@ def changes_of(result: Result) -> dict[str, int]:
 
 @dataclass
 class Measure:
-    """One operation on one stack."""
+    """One operation on one stack: wall time, CPU of the processes it started, engine steps."""
 
     seconds: float
     changes: dict[str, int]
+    cpu: float = 0.0
+
+
+def children_cpu() -> float:
+    """User and system CPU of every child process this process has waited for so far."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def timed(action: Callable[[], Result]) -> Measure:
-    started = time.perf_counter()
+    cpu, started = children_cpu(), time.perf_counter()
     result = action()
-    return Measure(time.perf_counter() - started, changes_of(result))
+    return Measure(time.perf_counter() - started, changes_of(result), children_cpu() - cpu)
 
 
 @dataclass
@@ -204,6 +215,10 @@ class Row:
     @property
     def ratio(self) -> float:
         return self.ours.seconds / self.floor.seconds
+
+    @property
+    def cpu_ratio(self) -> float:
+        return self.ours.cpu / self.floor.cpu if self.floor.cpu else math.inf
 
     def requests_text(self) -> str:
         return " ".join(f"{m} {c}" for m, c in sorted(self.requests.items())) or "none"
@@ -231,6 +246,7 @@ def print_row(row: Row) -> None:
     print(
         f"N={row.n:5}  {row.operation:<13}  ours={row.ours.seconds:7.2f}s  "
         f"floor={row.floor.seconds:7.2f}s  ratio={row.ratio:5.2f} {within:<4}  "
+        f"cpu={row.ours.cpu:6.2f}/{row.floor.cpu:6.2f}s ({row.cpu_ratio:4.2f})  "
         f"requests: {row.requests_text():<22}  {row.bound}",
         flush=True,
     )
@@ -345,8 +361,9 @@ def markdown(rows: list[Row]) -> str:
     for row in rows:
         cells.setdefault((row.n, row.operation), []).append(row)
     lines = [
-        "| N | operation | runs | ours (s) | floor (s) | ratio (low-high) | our requests | bound |",
-        "|---:|---|---:|---:|---:|---|---|---|",
+        "| N | operation | runs | ours (s) | floor (s) | ratio (low-high) "
+        "| CPU-s ours/floor (ratio) | our requests | bound |",
+        "|---:|---|---:|---:|---:|---|---|---|---|",
     ]
     for (n, operation), runs in cells.items():
         ratios = [run.ratio for run in runs]
@@ -361,6 +378,9 @@ def markdown(rows: list[Row]) -> str:
             f"| {statistics.median(run.ours.seconds for run in runs):.2f} "
             f"| {statistics.median(run.floor.seconds for run in runs):.2f} "
             f"| {ratio:.2f}{flag} ({min(ratios):.2f}-{max(ratios):.2f}) "
+            f"| {statistics.median(run.ours.cpu for run in runs):.2f}"
+            f"/{statistics.median(run.floor.cpu for run in runs):.2f} "
+            f"({statistics.median(run.cpu_ratio for run in runs):.2f}) "
             f"| {' / '.join(dict.fromkeys(run.requests_text() for run in runs))} | {bound} |"
         )
     return "\n".join(lines)
