@@ -12,9 +12,9 @@ declaration, as it has nothing to adopt), destroy.
 Each row gives wall time of both, their ratio (target: at most 1.1x), the CPU of the CLI runs
 in the operation's window with the dynamic-provider processes they start and reap (the inline
 program and the emulator run in this process and are not counted; the Automation API's own
-follow-up runs, such as `stack history`, are, alike on both sides, so the row shows ours less
-the floor's, in which they cancel), our API requests by method and, for move 1 and adopt, the
-request bound (writes plus ceil(N/100) listing reads).
+follow-up runs, such as `stack history`, are counted on both sides alike, so the row shows ours
+less the floor's, in which they cancel), our API requests by method and, for move 1 and adopt,
+the request bound (writes plus ceil(N/100) listing reads).
 With `--runs K` every size is run K times over (new stacks, a new emulator), and the table at
 the end gives each cell's median ratio with its lowest and highest: one run's noise is about
 +-10%, too much to judge a 1.1x bar by. Run with `make bench` or
