@@ -124,10 +124,10 @@ class CreateJournal:
         try:
             self._store.append(self.log, json.dumps(stamped, sort_keys=True))
         except StoreUnusable as exc:
-            raise _unusable(self._store.where, exc.reason, done) from None
+            raise self._unusable(exc.reason, done) from None
 
-    def _unusable(self, reason: str) -> ConfigError:
-        return _unusable(self._store.where, reason)
+    def _unusable(self, reason: str, done: str = "") -> ConfigError:
+        return _unusable(self._store.where, reason, done)
 
     def begin(self, kind: str, identity: Mapping[str, Any]) -> str:
         """Before a create is sent; returns the intent's id, for `created`."""
