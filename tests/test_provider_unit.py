@@ -9,6 +9,8 @@ from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
 
 from pulumi_stages import ConfigError
+from pulumi_stages.core import adoption
+from pulumi_stages.core.backend import Remote
 from pulumi_stages.core.config import resolve_endpoint
 from pulumi_stages.core.duplicates import RESOURCE_KEY
 from pulumi_stages.core.memory import Unreachable
@@ -143,3 +145,19 @@ def test_a_check_without_olds_refuses_when_the_memory_cannot_be_opened(
         assert THIS_RUN.replacing(resource)
     with pytest.raises(ConfigError, match=r"s3://team-state cannot be used \(the AWS SDK"):
         provider.check({}, news)
+
+
+def test_adoption_matches_on_every_identity_field_name_first() -> None:
+    """The name is compared first and the rest after: an object named alike on another board
+    is no match, a missing field is no match, and no identity at all matches everything."""
+    listed = [
+        Remote("1", {"name": "Won", "board": 7}),
+        Remote("2", {"name": "Won", "board": 8}),
+        Remote("3", {"name": "Lost", "board": 7}),
+        Remote("4", {"name": "Won"}),
+    ]
+    assert [r.id for r in adoption.matching(listed, {"name": "Won", "board": 7})] == ["1"]
+    assert [r.id for r in adoption.matching(listed, {"name": "Won"})] == ["1", "2", "4"]
+    assert [r.id for r in adoption.matching(listed, {"board": 7})] == ["1", "3"]
+    assert adoption.matching(listed, {"name": "Open"}) == []
+    assert adoption.matching(listed, {}) == listed

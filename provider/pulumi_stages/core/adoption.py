@@ -21,8 +21,15 @@ def id_order(id_: str) -> tuple[bool, int, str]:
 
 
 def matching(listed: Iterable[Remote], wanted: Mapping[str, Any]) -> list[Remote]:
-    """The listed objects whose identity fields equal the declared ones."""
-    return [r for r in listed if all(r.outs.get(k) == v for k, v in wanted.items())]
+    """The listed objects whose identity fields equal the declared ones. Every check and create
+    of a new resource scans the whole listing, so the first field (the name) is compared
+    inline: adopting 1,000 stages spent about 3 CPU-s here when each object built a generator."""
+    if not wanted:
+        return list(listed)
+    (first, value), *rest = wanted.items()
+    return [
+        r for r in listed if r.outs.get(first) == value and all(r.outs.get(k) == v for k, v in rest)
+    ]
 
 
 def differences(
