@@ -127,7 +127,7 @@ CLI_INPUTS=(go.mod go.sum tools.go lazy_wordlists.py)
 setup_pulumi_cli() {
   mkdir -p "$BIN"
   local inputs
-  inputs="$(cd "$ROOT/tools/pulumi-cli" && cat "${CLI_INPUTS[@]}")"
+  inputs="$(cd "$ROOT/tools/pulumi-cli" && cat "${CLI_INPUTS[@]}"; declare -f build_pulumi_cli)"
   local stamp="$BIN/pulumi.built-from"  # a hash of the inputs, so a change to them builds again
   if [[ "$(pulumi_version_of "$BIN/pulumi")" == "$PULUMI_VERSION" && -f "$stamp" \
         && "$(cat "$stamp")" == "$(sha256sum <<< "$inputs")" ]]; then
@@ -143,6 +143,7 @@ setup_pulumi_cli() {
     return
   fi
   command -v go >/dev/null || { echo "Go is needed to build the pulumi CLI" >&2; exit 1; }
+  rm -f "$BIN/pulumi"  # it may link to a pulumi once found on PATH: cp and go build write through
   local kept
   kept="$(kept_binary pulumi "$PULUMI_VERSION" "$inputs")"
   if [[ -x "$kept" && "$(pulumi_version_of "$kept")" == "$PULUMI_VERSION" ]]; then
@@ -165,7 +166,7 @@ build_pulumi_cli() {
   build="$(mktemp -d "$CACHE/go/pulumi-cli-build.XXXXXX")"
   (
     trap 'rm -rf "$build"' EXIT
-    export GOMODCACHE="$CACHE/go/mod" GOCACHE="$CACHE/go/build" GOFLAGS=-mod=mod
+    export GOMODCACHE="$CACHE/go/mod" GOCACHE="$CACHE/go/build" GOFLAGS=-mod=mod GOWORK=off
     cd "$ROOT/tools/pulumi-cli"
     cp "${CLI_INPUTS[@]}" "$build/"
     cd "$build"

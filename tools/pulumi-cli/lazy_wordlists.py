@@ -30,7 +30,13 @@ EDITS: dict[str, list[tuple[str, str]]] = {
         ),
     ],
     "matching/matching.go": [
-        ("func init() {\n\tloadFrequencyList()\n}\n", ""),
+        ('import (\n\t"sort"\n', 'import (\n\t"sort"\n\t"sync"\n'),
+        ("func init() {\n\tloadFrequencyList()\n}\n", "var loadOnce sync.Once\n"),
+        (
+            "\tif dictionaryMatchers == nil || adjacencyGraphs == nil {\n"
+            "\t\tloadFrequencyList()\n\t}\n",
+            "\tloadOnce.Do(loadFrequencyList)\n",
+        ),
         ("func loadFrequencyList() {\n", "func loadFrequencyList() {\n\tfrequency.Load()\n"),
     ],
 }
