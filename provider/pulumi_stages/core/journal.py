@@ -24,6 +24,7 @@ token forgets nothing and another account's entries never explain an object.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -48,6 +49,14 @@ def create_window(policy: RetryPolicy | None = None) -> float:
     Retry-After or the rate budget) and then its full request timeout."""
     policy = policy or RetryPolicy()
     return policy.attempts * (policy.max_server_wait + REQUEST_TIMEOUT_SECONDS)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _parsed(line: str) -> Any:
+    """A journal line's JSON, parsed once per process (the entry is shared: never modified).
+    Every recovery check reads the whole log again, and parsing 1,000 lines took 7.6 ms each
+    time: a recovering `up` of 1,000 stages spent some 15 CPU-s re-parsing the same lines."""
+    return json.loads(line)
 
 
 def _created_at(remote: Remote) -> float | None:
@@ -155,7 +164,7 @@ class CreateJournal:
             raise self._unusable(exc.reason) from None
         for line in lines:
             try:
-                entry = json.loads(line)
+                entry = _parsed(line)
             except ValueError:
                 continue  # a line cut by a crash
             if not isinstance(entry, dict) or entry.get("kind") != kind:
@@ -171,7 +180,8 @@ class CreateJournal:
         """This identity's unanswered intents, the ids answered for it, and the ids deleted."""
         entries = self._entries(kind)
         gone = {str(e["deleted"]) for e in entries if e.get("deleted")}
-        same = [e for e in entries if e.get("identity") == dict(identity)]
+        wanted = dict(identity)
+        same = [e for e in entries if e.get("identity") == wanted]
         ids = {str(e["id"]) for e in same if e.get("id")} - gone
         return open_intents(same), ids, gone
 
