@@ -69,7 +69,7 @@ def _created_at(remote: Remote) -> float | None:
         return None
 
 
-def open_intents(entries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def open_intents(entries: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """The intents among a log's entries that are still open: never answered with an id, and
     not superseded (no create of the same kind and identity begun later, by the writers'
     clocks, has been answered)."""
@@ -155,9 +155,9 @@ class CreateJournal:
         """The object is gone (this stack deleted it): it can never be ours again."""
         self._append({"kind": kind, "deleted": id_}, f"the {kind} was deleted (id {id_})")
 
-    def _entries(self, kind: str) -> list[dict[str, Any]]:
+    def _entries(self, kind: str) -> list[Mapping[str, Any]]:
         oldest = time.time() - KEEP_SECONDS
-        found = []
+        found: list[Mapping[str, Any]] = []
         try:
             lines = self._store.lines(self.log)
         except StoreUnusable as exc:
@@ -176,7 +176,7 @@ class CreateJournal:
 
     def _open_intents(
         self, kind: str, identity: Mapping[str, Any]
-    ) -> tuple[list[dict[str, Any]], set[str], set[str]]:
+    ) -> tuple[list[Mapping[str, Any]], set[str], set[str]]:
         """This identity's unanswered intents, the ids answered for it, and the ids deleted."""
         entries = self._entries(kind)
         gone = {str(e["deleted"]) for e in entries if e.get("deleted")}
