@@ -55,7 +55,7 @@ def create_window(policy: RetryPolicy | None = None) -> float:
 def _parsed(line: str) -> Any:
     """A journal line's JSON, parsed once per process (the entry is shared: never modified).
     Every recovery check reads the whole log again, and parsing 1,000 lines took 7.6 ms each
-    time: a recovering `up` of 1,000 stages spent some 15 CPU-s re-parsing the same lines."""
+    time: a recovering `up` of 1,000 stages would spend some 15 CPU-s re-parsing the same lines."""
     return json.loads(line)
 
 
