@@ -4,7 +4,7 @@ The CLI links two copies of zxcvbn-go (`pulumi config set` and `esc env set` use
 that a plain value looks like a secret). Each decodes five word lists and builds their matchers
 in package init, so every CLI start spends about 220 ms of CPU on them (GODEBUG=inittrace=1:
 frequency 86 + 72 ms, matching 32 + 30 ms, of 330 ms for all packages) whether or not the
-command checks a value. The overlay moves that work into the first strength check; the check
+command checks a value. The copies move that work into the first strength check; the check
 itself is unchanged. Only the two files below change, and only by the edits in EDITS: a module
 whose text differs stops the build here rather than building something else. (`go build -overlay`
 would need no copies, but Go refuses to overlay files in the module cache.)
@@ -20,13 +20,11 @@ import sys
 from pathlib import Path
 
 EDITS: dict[str, list[tuple[str, str]]] = {
-    "frequency/frequency.go": [
-        ('import (\n\t"encoding/json"\n', 'import (\n\t"encoding/json"\n\t"sync"\n'),
+    "frequency/frequency.go": [  # matching's loadOnce is Load's only caller
         (
             "\nfunc init() {\n",
-            "\nvar loadOnce sync.Once\n\n"
-            "// Load fills Lists, once (pulumi-stages: on first use instead of at every start).\n"
-            "func Load() { loadOnce.Do(load) }\n\nfunc load() {\n",
+            "\n// Load fills Lists (pulumi-stages: on first use instead of at every start).\n"
+            "func Load() {\n",
         ),
     ],
     "matching/matching.go": [
