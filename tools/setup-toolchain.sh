@@ -120,6 +120,15 @@ keep_binary() {  # keep_binary BUILT KEPT: a copy put in place whole, so no read
   cp "$1" "$2.$$" && mv -f "$2.$$" "$2"
 }
 
+# Every change to a binary's inputs keeps one more build (the CLI's is ~160 MB), so only the two
+# newest of a name stay: a machine switching between two branches still links neither again.
+prune_kept() {  # prune_kept KEPT: of the builds kept under KEPT's name, remove all but two newest
+  local old
+  while IFS= read -r old; do
+    rm -f -- "$old"
+  done < <(ls -1t -- "${1%-*}"-???????????????? 2>/dev/null | tail -n +3)
+}
+
 # What the CLI is built from: its modules, and the edit that makes zxcvbn-go's word lists load on
 # first use (tools/pulumi-cli/lazy_wordlists.py: 0.22 CPU-s less at every CLI start).
 CLI_INPUTS=(go.mod go.sum tools.go lazy_wordlists.py)
@@ -148,12 +157,14 @@ setup_pulumi_cli() {
   kept="$(kept_binary pulumi "$PULUMI_VERSION" "$inputs")"
   if [[ -x "$kept" && "$(pulumi_version_of "$kept")" == "$PULUMI_VERSION" ]]; then
     cp "$kept" "$BIN/pulumi"
+    touch "$kept"  # used: newest of its name, the last to be pruned
     say "pulumi $PULUMI_VERSION: the build this machine made from the same modules ($kept)"
   else
     build_pulumi_cli
     keep_binary "$BIN/pulumi" "$kept"
     say "Built $("$BIN/pulumi" version)"
   fi
+  prune_kept "$kept"
   sha256sum <<< "$inputs" > "$stamp"
 }
 
@@ -225,6 +236,7 @@ setup_language_yaml() {
   kept="$(kept_binary pulumi-language-yaml "$YAML_MODULE@$YAML_VERSION")"
   if [[ -x "$kept" ]]; then
     cp "$kept" "$host"
+    touch "$kept"
     say "pulumi-language-yaml $YAML_VERSION: the build this machine made before ($kept)"
   else
     say "Building pulumi-language-yaml $YAML_VERSION from Go modules (first time: several minutes)"
@@ -234,6 +246,7 @@ setup_language_yaml() {
     )
     keep_binary "$host" "$kept"
   fi
+  prune_kept "$kept"
   echo "$YAML_VERSION" > "$host.version"
 }
 

@@ -1,0 +1,47 @@
+"""The Go binaries tools/setup-toolchain.sh keeps per machine: only the two newest builds of a
+name stay, so each change to the CLI's inputs does not leave another 160 MB behind."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+from tests.engine import ROOT
+
+SCRIPT = ROOT / "tools" / "setup-toolchain.sh"
+
+
+def prune_kept(kept: Path) -> None:
+    """Run the script's own `prune_kept` (its text, not a copy) on `kept`."""
+    found = re.search(r"^prune_kept\(\) \{.*?^\}$", SCRIPT.read_text(), re.M | re.S)
+    assert found, "prune_kept is gone from setup-toolchain.sh"
+    subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", f'{found.group(0)}\nprune_kept "$1"', "-", str(kept)],
+        check=True,
+        timeout=30,
+    )
+
+
+def test_only_the_two_newest_builds_of_a_name_stay(tmp_path: Path) -> None:
+    """Four CLI builds: the two newest stay; another name's build (its name starts the same)
+    and a copy being put in place are not the CLI's builds and are left alone."""
+    cli = [tmp_path / f"pulumi-{n:016x}" for n in range(4)]
+    others = [tmp_path / f"pulumi-language-yaml-{0:016x}", tmp_path / f"pulumi-{9:016x}.4242"]
+    for age, path in enumerate([*cli, *others]):
+        path.write_bytes(b"binary")
+        os.utime(path, (1_000_000 + age, 1_000_000 + age))
+
+    prune_kept(cli[3])
+
+    assert sorted(tmp_path.iterdir()) == sorted([cli[2], cli[3], *others])
+
+
+def test_a_lone_build_is_kept(tmp_path: Path) -> None:
+    only = tmp_path / f"pulumi-{7:016x}"
+    only.write_bytes(b"binary")
+
+    prune_kept(only)
+
+    assert list(tmp_path.iterdir()) == [only]
