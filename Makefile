@@ -71,6 +71,7 @@ bench: setup ## Benchmarks: print request counts, timings, ratios and a provider
 	python -m bench.engine
 	python -m bench.deletes
 	python -m bench.provider_start
+	python -m bench.provider_reads
 
 clean: ## Remove the virtualenv, built tools and local demo state (Go caches stay)
 	rm -rf .venv .tools .pulumi-state Pulumi.demo.yaml

@@ -57,7 +57,7 @@ class Scenario:
     inputs: Mapping[str, Any]
 
 
-def _struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
+def struct_of(values: Mapping[str, Any]) -> struct_pb2.Struct:
     found = struct_pb2.Struct()
     found.update(dict(values))
     return found
@@ -73,65 +73,97 @@ def _imported(log: str) -> frozenset[str]:
     return frozenset(names)
 
 
+class ProviderProcess:
+    """One provider process started as the CLI starts it, Configured for an emulator; `stop`
+    kills its group and gives its CPU-seconds. Its stderr (the import log when `modules`) is
+    in `log()` after the stop."""
+
+    def __init__(self, scenario: Scenario, base_url: str, tmp: Path, *, modules: bool = False):
+        env = {**os.environ, "PULUMI_STAGES_TOKEN_CACHE": str(tmp / "tokens")}
+        env.pop("PULUMI_STAGES_FORKSERVER", None)  # a fresh interpreter: what a start costs
+        if modules:
+            env["PYTHONPROFILEIMPORTTIME"] = "1"
+        self.pickled = serialize_provider(scenario.provider())
+        base64.b64decode(self.pickled)  # what the process decodes: fail here, not there
+        self._stderr = open(tmp / "stderr", "w+")  # noqa: SIM115 - closed by `stop`
+        self.process = subprocess.Popen(
+            [str(PROVIDER_BINARY)],
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            env=env,
+            cwd=tmp,
+            start_new_session=True,
+        )
+        self._log = ""
+        self._channel: grpc.Channel | None = None
+        try:
+            assert self.process.stdout is not None
+            port = int(self.process.stdout.readline())
+            self._channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+            self.stub = provider_pb2_grpc.ResourceProviderStub(self._channel)
+            config = {
+                f"{scenario.namespace}:baseUrl": base_url,
+                f"{scenario.namespace}:accessToken": TOKEN,
+            }
+            self.stub.Configure(
+                provider_pb2.ConfigureRequest(args=struct_of(config)),
+                timeout=ANSWER_TIMEOUT_SECONDS,
+            )
+        except BaseException:
+            self.stop()
+            raise
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU the running process has used so far (Linux's /proc)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> float:
+        """Kill the process group; the process's CPU-seconds (user+sys) in all."""
+        if self._channel is not None:
+            self._channel.close()
+        os.killpg(self.process.pid, signal.SIGKILL)
+        _, _, usage = os.wait4(self.process.pid, 0)
+        self.process.returncode = -signal.SIGKILL
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        self._stderr.seek(0)
+        self._log = self._stderr.read()
+        self._stderr.close()
+        return usage.ru_utime + usage.ru_stime
+
+    def log(self) -> str:
+        return self._log
+
+
 def first_answer(scenario: Scenario, *, modules: bool = False, unchanged: bool = False) -> Start:
     """Start a provider process, Configure it for the emulator and Check a new stage (or, when
     `unchanged`, Check and Diff a stage whose state holds the same inputs, as in a no-op preview);
     its CPU until the answer (and its imported modules if `modules`). The process group is
     killed."""
-    pickled = serialize_provider(scenario.provider())
-    base64.b64decode(pickled)  # what the process decodes: fail here on a bad pickle, not there
     with tempfile.TemporaryDirectory() as tmp, EmulatorServer(scenario.service(TOKEN)) as server:
-        env = {**os.environ, "PULUMI_STAGES_TOKEN_CACHE": str(Path(tmp) / "tokens")}
-        env.pop("PULUMI_STAGES_FORKSERVER", None)  # a fresh interpreter: what a start costs
-        if modules:
-            env["PYTHONPROFILEIMPORTTIME"] = "1"
-        with open(Path(tmp) / "stderr", "w+") as stderr:
-            process = subprocess.Popen(
-                [str(PROVIDER_BINARY)],
-                stdout=subprocess.PIPE,
-                stderr=stderr,
-                env=env,
-                cwd=tmp,
-                start_new_session=True,
+        process = ProviderProcess(scenario, server.base_url, Path(tmp), modules=modules)
+        try:
+            stub = process.stub
+            news = {**scenario.inputs, "__provider": process.pickled}
+            urn = "urn:pulumi:bench::bench::pulumi-python:dynamic:Resource::s"
+            stub.Check(
+                provider_pb2.CheckRequest(
+                    urn=urn, olds=struct_of(news if unchanged else {}), news=struct_of(news)
+                ),
+                timeout=ANSWER_TIMEOUT_SECONDS,
             )
-            try:
-                assert process.stdout is not None
-                port = int(process.stdout.readline())
-                with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-                    stub = provider_pb2_grpc.ResourceProviderStub(channel)
-                    config = {
-                        f"{scenario.namespace}:baseUrl": server.base_url,
-                        f"{scenario.namespace}:accessToken": TOKEN,
-                    }
-                    stub.Configure(
-                        provider_pb2.ConfigureRequest(args=_struct(config)),
-                        timeout=ANSWER_TIMEOUT_SECONDS,
-                    )
-                    news = {**scenario.inputs, "__provider": pickled}
-                    urn = "urn:pulumi:bench::bench::pulumi-python:dynamic:Resource::s"
-                    stub.Check(
-                        provider_pb2.CheckRequest(
-                            urn=urn, olds=_struct(news if unchanged else {}), news=_struct(news)
-                        ),
-                        timeout=ANSWER_TIMEOUT_SECONDS,
-                    )
-                    if unchanged:  # then the engine diffs it against its state
-                        diff = stub.Diff(
-                            provider_pb2.DiffRequest(
-                                id="1", urn=urn, olds=_struct(news), news=_struct(news)
-                            ),
-                            timeout=ANSWER_TIMEOUT_SECONDS,
-                        )
-                        assert diff.changes == provider_pb2.DiffResponse.DIFF_NONE, diff
-            finally:
-                os.killpg(process.pid, signal.SIGKILL)
-                _, _, usage = os.wait4(process.pid, 0)
-                process.returncode = -signal.SIGKILL
-                if process.stdout is not None:
-                    process.stdout.close()
-            stderr.seek(0)
-            log = stderr.read()
-    return Start(usage.ru_utime + usage.ru_stime, _imported(log) if modules else frozenset())
+            if unchanged:  # then the engine diffs it against its state
+                diff = stub.Diff(
+                    provider_pb2.DiffRequest(
+                        id="1", urn=urn, olds=struct_of(news), news=struct_of(news)
+                    ),
+                    timeout=ANSWER_TIMEOUT_SECONDS,
+                )
+                assert diff.changes == provider_pb2.DiffResponse.DIFF_NONE, diff
+        finally:
+            cpu = process.stop()
+    return Start(cpu, _imported(process.log()) if modules else frozenset())
 
 
 def scenarios() -> dict[str, Scenario]:
