@@ -3,7 +3,9 @@
 Stages the dead run created but never recorded are pending creates in state. `refresh
 --clear-pending-creates` drops them (the engine cannot import dynamic resources), and the next
 `up` takes them over instead of creating them again: through `adopt=True`, or without it through
-the stack's create journal (the preview shows `recovers` on each).
+the stack's create journal (the preview shows `recovers` on each). The creates in flight at the
+kill land before the next run looks, as they do long before a team reruns a lost job: the API
+finishes a request whose client died.
 """
 
 from __future__ import annotations
@@ -45,6 +47,18 @@ def wait_for_creates_in_flight(emulator: EmulatorServer, at_least: int, timeout:
     raise AssertionError(f"no creates in flight with {at_least}+ stages after {timeout}s")
 
 
+def wait_for_landed(emulator: EmulatorServer, timeout: float) -> int:
+    """Poll until every POST the emulator received has made its stage (those the latency fault
+    held when the run died land up to LATENCY later); the stages in the account then."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        held = len(emulator.service.state.listing())  # type: ignore[attr-defined]
+        if held == emulator.log.count("POST"):
+            return held
+        time.sleep(0.02)
+    raise AssertionError(f"the creates the dead run sent did not land within {timeout}s")
+
+
 @pytest.mark.parametrize("adopt", [True, False], ids=["with-adopt", "without-adopt"])
 def test_killed_up_then_refresh_and_up_converges_without_duplicates(
     tmp_path: Path, pulumi_home: Path, outreach: EmulatorServer, token: str, adopt: bool
@@ -73,6 +87,8 @@ def test_killed_up_then_refresh_and_up_converges_without_duplicates(
     assert len(killed) > 1, "the CLI ran with no plugin: no kill of a running up happened"
     outreach.faults.clear()
     assert made_before_kill < STAGES, "the run finished before it could be interrupted"
+    landed = wait_for_landed(outreach, timeout=30)  # before the next run looks, not during it
+    assert landed > made_before_kill, "no create was in flight at the kill"
 
     pulumi("cancel", "--yes")  # the dead run's lock, as its error message tells the user
     pulumi("refresh", "--yes", "--skip-preview", "--clear-pending-creates")
@@ -83,8 +99,9 @@ def test_killed_up_then_refresh_and_up_converges_without_duplicates(
     assert names == sorted(f"Stage {i}" for i in range(STAGES)), "duplicate or missing stage"
     posts = outreach.log.count("POST")
     print(
-        f"\ninterrupted up (adopt={adopt}): {made_before_kill}+ stages made before the kill, "
-        f"{posts} POSTs after, {outreach.log.count()} requests after"
+        f"\ninterrupted up (adopt={adopt}): {made_before_kill} stages made before the kill, "
+        f"{landed} after its creates in flight landed; {posts} POSTs after, "
+        f"{outreach.log.count()} requests after"
     )
-    assert posts <= STAGES - made_before_kill
+    assert posts == STAGES - landed  # every stage the dead run made taken over, none made again
     pulumi("preview", "--expect-no-changes")

@@ -19,7 +19,13 @@ from pulumi_stages.emulator.faults import Fault, FaultKind
 from tests import new_stack
 from tests.runners import BACKENDS, Runner, lose_runner, shared_backend
 from tests.s3 import objects
-from tests.test_interrupted_up_e2e import LATENCY, PROJECT, STAGES, wait_for_creates_in_flight
+from tests.test_interrupted_up_e2e import (
+    LATENCY,
+    PROJECT,
+    STAGES,
+    wait_for_creates_in_flight,
+    wait_for_landed,
+)
 from tests.vault import SECRETS_PROVIDER
 
 pytestmark = pytest.mark.e2e
@@ -65,6 +71,8 @@ def test_a_runner_lost_mid_up_is_recovered_on_another_runner_without_adopt(
     lose_runner(running)  # SIGKILL to the job's process group and each plugin's
     outreach.faults.clear()
     assert made_before_kill < STAGES, "the run finished before it could be interrupted"
+    landed = wait_for_landed(outreach, timeout=30)  # before the next runner looks
+    assert landed > made_before_kill, "no create was in flight at the kill"
 
     crash = ("--stack", "crash")  # the job names its stack, as a CI job does
     second("cancel", "--yes", *crash)
@@ -80,14 +88,15 @@ def test_a_runner_lost_mid_up_is_recovered_on_another_runner_without_adopt(
     answered = {e["intent"] for e in entries if e.get("id")}
     unanswered = [e for e in entries if "window" in e and e["intent"] not in answered]
     print(
-        f"\n[{backend.split(':', 1)[0]}] stages before the kill: {made_before_kill}; "
+        f"\n[{backend.split(':', 1)[0]}] stages before the kill: {made_before_kill}, "
+        f"after its creates in flight landed: {landed}; "
         f"requests of the recovery up: {recovery}; duplicates: {duplicates}; "
         f"final up exit {final.returncode}; intents closed by the recovery: {len(recovered)}, "
         f"superseded by its own creates: {len(unanswered) - len(open_intents(entries))}"
     )
     assert final.returncode == 0, final.stdout[-600:] + final.stderr[-600:]
     assert sorted(names) == sorted(f"Stage {i}" for i in range(STAGES)), "duplicate or missing"
-    assert recovery.get("POST /api/v2/stages", 0) <= STAGES - made_before_kill
+    assert recovery.get("POST /api/v2/stages", 0) == STAGES - landed  # none made again
     assert "adopt" not in final.stdout + final.stderr
     assert first.local_memory() == [], "runner 1 kept provider memory on its own disk"
     assert second.local_memory() == [], "runner 2 kept provider memory on its own disk"
