@@ -65,7 +65,7 @@ docs: setup ## Regenerate the reference pages from the code and build the docs s
 sdks: setup ## Generate the TypeScript, Go and Python SDKs into sdk/ from the provider's schema (SCHEMA=file to use another)
 	bash tools/build-sdks.sh $(SCHEMA)
 
-bench: setup ## Benchmarks: print request counts, timings, ratios and a provider process's start CPU
+bench: setup ## Benchmarks: print request counts, timings, ratios and a provider process's CPU
 	python -m bench.refresh_scale
 	python -m bench.reorder
 	python -m bench.engine

@@ -6,8 +6,9 @@ Outreach stage and for the floor's no-op stage (`bench.noop_provider`), Configur
 one Read (the start: unpickling, imports, first request) and then N Reads of N stages, four at
 a time as the engine sends them (`--concurrency`; the listing's GETs among them), and prints
 the process's CPU for the start and for the N Reads, per Read on each side, and ours less the
-floor's. The emulator runs in this process and is not counted. Linux only (the CPU is read
-from /proc). Run with `python -m bench.provider_reads --sizes 100,1000`.
+floor's. The emulator runs in this process and is not counted. Linux only: the CPU is read
+from /proc in 10 ms ticks, so the N Reads' figures are coarse at N = 100 (a few ticks for the
+floor) and meant for N = 1,000. Run with `python -m bench.provider_reads --sizes 100,1000`.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ OWNER = "organization/stages-bench/bench"
 
 @dataclass(frozen=True)
 class Reads:
-    """One process: CPU-seconds for its start (Configure and a first Read) and for N Reads."""
+    """One process: CPU-seconds for its start (the interpreter, its imports, Configure and a
+    first Read) and for the N Reads after it."""
 
     start: float
     reads: float
@@ -54,7 +56,8 @@ def _outreach(token: str) -> OutreachService:
 
 
 def sides() -> dict[str, Scenario]:
-    """Our Outreach stage and the floor's no-op stage, each read from the same account."""
+    """Our Outreach stage and the floor's no-op stage, both configured for the account `main`
+    fills (the floor never calls it); a scenario's own emulator and inputs are not used here."""
     return {
         "ours": Scenario("outreach", _outreach, OutreachStageProvider, {}),
         "floor": Scenario("outreach", _outreach, NoopStageProvider, {}),
@@ -82,8 +85,17 @@ def read_request(index: int, id_: int, pickled: str) -> provider_pb2.ReadRequest
     )
 
 
+def floor_importable() -> None:
+    """Put this checkout on the provider processes' path: the floor's imports
+    `bench.noop_provider`, by which its provider was pickled."""
+    paths = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+    if str(ROOT) not in paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), *paths) if p)
+
+
 def measure(scenario: Scenario, base_url: str, ids: list[int], concurrency: int) -> Reads:
     """Start a process, Read the first stage, then every stage, `concurrency` at a time."""
+    floor_importable()
     with tempfile.TemporaryDirectory() as tmp:
         process = ProviderProcess(scenario, base_url, Path(tmp))
         try:
@@ -109,10 +121,6 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=CONCURRENCY)
     args = parser.parse_args()
-    # The floor's process imports bench.noop_provider, from this checkout.
-    os.environ["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p
-    )
     for n in (int(size) for size in args.sizes.split(",")):
         service = OutreachService(token=TOKEN)
         ids = [
@@ -132,7 +140,8 @@ def main() -> None:
             f"({start['ours'] - start['floor']:+.2f})  |  {n} reads: ours {reads['ours']:.2f} "
             f"floor {reads['floor']:.2f} CPU-s ({reads['ours'] - reads['floor']:+.2f}; "
             f"{reads['ours'] / n * 1e6:.0f} / {reads['floor'] / n * 1e6:.0f} us a read, "
-            f"ratio {reads['ours'] / reads['floor']:.2f})  [{args.concurrency} at a time; "
+            f"ratio {reads['ours'] / max(reads['floor'], 0.01):.2f})  "
+            f"[{args.concurrency} at a time; "
             f"{args.runs} runs, medians]",
             flush=True,
         )

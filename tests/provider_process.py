@@ -1,10 +1,11 @@
-"""Start the dynamic-provider process the way the Pulumi CLI does and have it answer one request.
+"""Start the dynamic-provider process the way the Pulumi CLI does and have it answer requests.
 
 Every engine operation starts `pulumi-resource-pulumi-python` (`python -m pulumi.dynamic`): it
 prints its port, then unpickles our provider (by reference, so it imports our package) on the
-first Configure-then-Check. `first_answer` does exactly that against an emulator and returns the
-process's CPU until the Check answered and, when asked, the modules it imported (from Python's
-`-X importtime` log, which costs CPU itself: never both from one start).
+first request that carries it. `ProviderProcess` starts one and Configures it for an emulator;
+`first_answer` has it Check a stage and returns the process's CPU until the Check answered and,
+when asked, the modules it imported (from Python's `-X importtime` log, which costs CPU itself:
+never both from one start). `bench.provider_reads` sends it Reads.
 """
 
 from __future__ import annotations
@@ -86,15 +87,20 @@ class ProviderProcess:
         self.pickled = serialize_provider(scenario.provider())
         base64.b64decode(self.pickled)  # what the process decodes: fail here, not there
         self._stderr = open(tmp / "stderr", "w+")  # noqa: SIM115 - closed by `stop`
-        self.process = subprocess.Popen(
-            [str(PROVIDER_BINARY)],
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            env=env,
-            cwd=tmp,
-            start_new_session=True,
-        )
+        try:
+            self.process = subprocess.Popen(
+                [str(PROVIDER_BINARY)],
+                stdout=subprocess.PIPE,
+                stderr=self._stderr,
+                env=env,
+                cwd=tmp,
+                start_new_session=True,
+            )
+        except BaseException:
+            self._stderr.close()
+            raise
         self._log = ""
+        self._stopped: float | None = None
         self._channel: grpc.Channel | None = None
         try:
             assert self.process.stdout is not None
@@ -119,7 +125,10 @@ class ProviderProcess:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> float:
-        """Kill the process group; the process's CPU-seconds (user+sys) in all."""
+        """Kill the process group; the process's CPU-seconds (user+sys) in all. Once: a second
+        call answers the same (the pid may belong to another process by then)."""
+        if self._stopped is not None:
+            return self._stopped
         if self._channel is not None:
             self._channel.close()
         os.killpg(self.process.pid, signal.SIGKILL)
@@ -130,9 +139,11 @@ class ProviderProcess:
         self._stderr.seek(0)
         self._log = self._stderr.read()
         self._stderr.close()
-        return usage.ru_utime + usage.ru_stime
+        self._stopped = usage.ru_utime + usage.ru_stime
+        return self._stopped
 
     def log(self) -> str:
+        """What the process wrote to stderr; read by `stop`, so empty until then."""
         return self._log
 
 

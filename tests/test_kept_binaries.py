@@ -8,17 +8,16 @@ import re
 import subprocess
 from pathlib import Path
 
-from tests.engine import ROOT
-
-SCRIPT = ROOT / "tools" / "setup-toolchain.sh"
+SCRIPT = Path(__file__).resolve().parents[1] / "tools" / "setup-toolchain.sh"
 
 
-def prune_kept(kept: Path) -> None:
+def prune_kept(kept: Path, env: dict[str, str] | None = None) -> None:
     """Run the script's own `prune_kept` (its text, not a copy) on `kept`."""
     found = re.search(r"^prune_kept\(\) \{.*?^\}$", SCRIPT.read_text(), re.M | re.S)
     assert found, "prune_kept is gone from setup-toolchain.sh"
     subprocess.run(
         ["bash", "-euo", "pipefail", "-c", f'{found.group(0)}\nprune_kept "$1"', "-", str(kept)],
+        env={**os.environ, **(env or {})},
         check=True,
         timeout=30,
     )
@@ -45,3 +44,17 @@ def test_a_lone_build_is_kept(tmp_path: Path) -> None:
     prune_kept(only)
 
     assert list(tmp_path.iterdir()) == [only]
+
+
+def test_a_path_with_a_space_is_pruned_whatever_the_users_ls_quoting(tmp_path: Path) -> None:
+    """GNU ls quotes such names for a user with QUOTING_STYLE set; the names read must not be."""
+    cache = tmp_path / "my cache"
+    cache.mkdir()
+    builds = [cache / f"pulumi-{n:016x}" for n in range(3)]
+    for age, path in enumerate(builds):
+        path.write_bytes(b"binary")
+        os.utime(path, (1_000_000 + age, 1_000_000 + age))
+
+    prune_kept(builds[2], {"QUOTING_STYLE": "shell-escape"})
+
+    assert sorted(cache.iterdir()) == builds[1:]

@@ -121,12 +121,13 @@ keep_binary() {  # keep_binary BUILT KEPT: a copy put in place whole, so no read
 }
 
 # Every change to a binary's inputs keeps one more build (the CLI's is ~160 MB), so only the two
-# newest of a name stay: a machine switching between two branches still links neither again.
+# newest of a name stay: a machine switching between two branches still links neither again (a
+# third set of inputs in turn links again).
 prune_kept() {  # prune_kept KEPT: of the builds kept under KEPT's name, remove all but two newest
-  local old
+  local old  # housekeeping: a cache it cannot write to never fails the setup
   while IFS= read -r old; do
-    rm -f -- "$old"
-  done < <(ls -1t -- "${1%-*}"-???????????????? 2>/dev/null | tail -n +3)
+    rm -f -- "$old" 2>/dev/null || true
+  done < <(QUOTING_STYLE=literal ls -1td -- "${1%-*}"-???????????????? 2>/dev/null | tail -n +3)
 }
 
 # What the CLI is built from: its modules, and the edit that makes zxcvbn-go's word lists load on
@@ -156,8 +157,8 @@ setup_pulumi_cli() {
   local kept
   kept="$(kept_binary pulumi "$PULUMI_VERSION" "$inputs")"
   if [[ -x "$kept" && "$(pulumi_version_of "$kept")" == "$PULUMI_VERSION" ]]; then
+    touch "$kept" 2>/dev/null || true  # in use: the newest of its name, so no prune takes it
     cp "$kept" "$BIN/pulumi"
-    touch "$kept"  # used: newest of its name, the last to be pruned
     say "pulumi $PULUMI_VERSION: the build this machine made from the same modules ($kept)"
   else
     build_pulumi_cli
@@ -235,8 +236,8 @@ setup_language_yaml() {
   local kept
   kept="$(kept_binary pulumi-language-yaml "$YAML_MODULE@$YAML_VERSION")"
   if [[ -x "$kept" ]]; then
+    touch "$kept" 2>/dev/null || true
     cp "$kept" "$host"
-    touch "$kept"
     say "pulumi-language-yaml $YAML_VERSION: the build this machine made before ($kept)"
   else
     say "Building pulumi-language-yaml $YAML_VERSION from Go modules (first time: several minutes)"
