@@ -14,7 +14,10 @@ in the operation's window with the dynamic-provider processes they start and rea
 program and the emulator run in this process and are not counted; the Automation API's own
 follow-up runs, such as `stack history`, are counted on both sides alike, so the row shows ours
 less the floor's, in which they cancel), our API requests by method and, for move 1 and adopt,
-the request bound (writes plus ceil(N/100) listing reads).
+the request bound (writes plus ceil(N/100) listing reads). With `--floor loaded` the floor's
+provider process imports what ours imports (our stage module, httpx, tenacity;
+`bench.noop_provider_loaded`): the second yardstick, ours against a floor that pays the same
+start.
 With `--runs K` every size is run K times over (new stacks, a new emulator), and the table at
 the end gives each cell's median ratio with its lowest and highest: one run's noise is about
 +-10%, too much to judge a 1.1x bar by. Run with `make bench` or
@@ -109,8 +112,9 @@ def ours_program(declared: Declaration) -> Callable[[], None]:
     return program
 
 
-def floor_program(declared: Declaration) -> Callable[[], None]:
-    """The same resources over the no-op provider."""
+def floor_program(declared: Declaration, loaded: bool = False) -> Callable[[], None]:
+    """The same resources over the no-op provider (`loaded`: the one whose process imports
+    what ours does, `bench.noop_provider_loaded`)."""
 
     def program() -> None:
         NoopSet(
@@ -119,6 +123,7 @@ def floor_program(declared: Declaration) -> Callable[[], None]:
             declared.positions,
             declared.colors,
             adopt=declared.adopt,
+            loaded=loaded,
         )
 
     return program
@@ -267,9 +272,18 @@ class SizeRun:
     """Every operation at one N: our stack and the floor's side by side."""
 
     def __init__(
-        self, n: int, work: Path, home: Path, emulator: EmulatorServer, floor_first: bool = False
+        self,
+        n: int,
+        work: Path,
+        home: Path,
+        emulator: EmulatorServer,
+        *,
+        floor_first: bool = False,
+        loaded: bool = False,
     ) -> None:
         self.n, self.work, self.home, self.emulator = n, work, home, emulator
+        self.loaded = loaded
+        """The floor whose provider process imports what ours does (`--floor loaded`)."""
         self.floor_first = floor_first
         """Time the floor before ours in each pair (alternated between runs, so neither side
         always runs on a machine the other has just warmed)."""
@@ -278,7 +292,7 @@ class SizeRun:
         self.ours = new_stack(
             work / "ours", home, ours_program(self.ours_declared), outreach_config(emulator)
         )
-        self.floor = new_stack(work / "floor", home, floor_program(self.floor_declared), {})
+        self.floor = new_stack(work / "floor", home, floor_program(self.floor_declared, loaded), {})
 
     def measure(
         self,
@@ -343,7 +357,9 @@ class SizeRun:
                 ours_program(declared),
                 outreach_config(emulator),
             )
-            floor = new_stack(self.work / "floor-adopt", self.home, floor_program(declared), {})
+            floor = new_stack(
+                self.work / "floor-adopt", self.home, floor_program(declared, self.loaded), {}
+            )
             return self.measure("adopt N", ours.up, floor.up, emulator)
 
 
@@ -418,6 +434,13 @@ def main(argv: list[str] | None = None) -> None:
         default=1,
         help="run every size this many times and give each cell's median (default: 1)",
     )
+    parser.add_argument(
+        "--floor",
+        choices=("noop", "loaded"),
+        default="noop",
+        help="noop: the floor's provider imports only pulumi (the issue's floor); loaded: it "
+        "also imports our stage module, httpx and tenacity, as ours does (default: noop)",
+    )
     args = parser.parse_args(argv)
     sizes: tuple[int, ...] = args.sizes
     os.environ["PATH"] = f"{TOOLS_BIN}{os.pathsep}{os.environ['PATH']}"
@@ -434,9 +457,17 @@ def main(argv: list[str] | None = None) -> None:
                     tempfile.TemporaryDirectory(prefix=f"bench-{n}-") as tmp,
                     EmulatorServer(OutreachService(token=TOKEN)) as emulator,
                 ):
-                    size_run = SizeRun(n, Path(tmp), Path(home), emulator, run % 2 == 1)
+                    size_run = SizeRun(
+                        n,
+                        Path(tmp),
+                        Path(home),
+                        emulator,
+                        floor_first=run % 2 == 1,
+                        loaded=args.floor == "loaded",
+                    )
                     rows += size_run.run()
-    print("\nours: StageSet of N Outreach stages; floor: bench.noop (same resources, no API);")
+    floor = "bench.noop" + (" over bench.noop_provider_loaded" if args.floor == "loaded" else "")
+    print(f"\nours: StageSet of N Outreach stages; floor: {floor} (same resources, no API);")
     print(f"ratio target <= {TARGET_RATIO}x; total {time.perf_counter() - started:.0f}s\n")
     print(markdown(rows))
 

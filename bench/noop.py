@@ -46,6 +46,7 @@ class NoopStage(ApiResource, module="bench", name="NoopStage"):
         color: str | None = None,
         adopt: bool | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        provider: NoopProvider | None = None,
     ) -> None:
         inputs = {
             "name": name,
@@ -54,7 +55,7 @@ class NoopStage(ApiResource, module="bench", name="NoopStage"):
             "adopt": adopt,
             "ordered_by_set": True,
         }
-        super().__init__(NoopStageProvider(), resource_name, inputs, opts)
+        super().__init__(provider or NoopStageProvider(), resource_name, inputs, opts)
 
 
 class NoopOrder(ApiResource, module="bench", name="NoopOrder"):
@@ -71,16 +72,18 @@ class NoopOrder(ApiResource, module="bench", name="NoopOrder"):
         sequence: Sequence[str],
         stages: Mapping[str, pulumi.Input[str]],
         opts: pulumi.ResourceOptions | None = None,
+        provider: NoopProvider | None = None,
     ) -> None:
         inputs = {"sequence": list(sequence), "stages": dict(stages), "released": []}
-        super().__init__(NoopOrderProvider(), resource_name, inputs, opts)
+        super().__init__(provider or NoopOrderProvider(), resource_name, inputs, opts)
 
 
 class NoopSet(pulumi.ComponentResource):
     """N no-op stages in `sequence` order, each at its own fixed `positions[name]` (ignored
     after create, as a set's position hints are) with its colour if `colors` has one and the
     `adopt` flag if set, and one no-op ordering resource over them: the same resources a
-    StageSet of N stages declares."""
+    StageSet of N stages declares. `loaded` takes the providers of
+    `bench.noop_provider_loaded`, whose process imports what ours does."""
 
     def __init__(
         self,
@@ -88,9 +91,19 @@ class NoopSet(pulumi.ComponentResource):
         sequence: Sequence[str],
         positions: Mapping[str, int],
         colors: Mapping[str, str] | None = None,
+        *,
         adopt: bool = False,
+        loaded: bool = False,
     ) -> None:
         super().__init__("bench:index:NoopSet", name, None, None)
+        stage_provider, order_provider = NoopStageProvider(), NoopOrderProvider()
+        if loaded:
+            from bench.noop_provider_loaded import (  # noqa: PLC0415 - our package, only if asked
+                LoadedOrderProvider,
+                LoadedStageProvider,
+            )
+
+            stage_provider, order_provider = LoadedStageProvider(), LoadedOrderProvider()
         child = pulumi.ResourceOptions(parent=self)
         stage_options = pulumi.ResourceOptions(parent=self, ignore_changes=["order"])
         colors = colors or {}
@@ -102,9 +115,10 @@ class NoopSet(pulumi.ComponentResource):
                 color=colors.get(stage),
                 adopt=adopt or None,
                 opts=stage_options,
+                provider=stage_provider,
             )
             for stage in sequence
         }
         ids = {stage: resource.id for stage, resource in stages.items()}
-        NoopOrder(f"{name}/noop", sequence, ids, child)
+        NoopOrder(f"{name}/noop", sequence, ids, child, order_provider)
         self.register_outputs({"ids": ids})  # as StageSet registers its stages' ids

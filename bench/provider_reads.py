@@ -86,7 +86,7 @@ def read_request(index: int, id_: int, pickled: str) -> provider_pb2.ReadRequest
 
 
 def floor_importable() -> None:
-    """Put this checkout on the provider processes' path: the floor's imports
+    """Put this checkout on the provider processes' path: the floor's process imports
     `bench.noop_provider`, by which its provider was pickled."""
     paths = os.environ.get("PYTHONPATH", "").split(os.pathsep)
     if str(ROOT) not in paths:
