@@ -47,16 +47,30 @@ def wait_for_creates_in_flight(emulator: EmulatorServer, at_least: int, timeout:
     raise AssertionError(f"no creates in flight with {at_least}+ stages after {timeout}s")
 
 
+STAGE_CREATE = "POST /api/v2/stages"
+
+
+def stage_creates(emulator: EmulatorServer) -> int:
+    """The stage creates the emulator received and served (a fault's refusal made nothing)."""
+    return sum(1 for e in emulator.log.entries() if e.key == STAGE_CREATE and e.served)
+
+
+def stages_held(emulator: EmulatorServer) -> int:
+    return len(emulator.service.state.listing())  # type: ignore[attr-defined]
+
+
 def wait_for_landed(emulator: EmulatorServer, timeout: float) -> int:
-    """Poll until every POST the emulator received has made its stage (those the latency fault
-    held when the run died land up to LATENCY later); the stages in the account then."""
+    """Poll until every stage create the emulator received has made its stage (those the
+    latency fault held when the run died land up to LATENCY later); the stages then."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        held = len(emulator.service.state.listing())  # type: ignore[attr-defined]
-        if held == emulator.log.count("POST"):
+        held, sent = stages_held(emulator), stage_creates(emulator)
+        if held == sent:
             return held
         time.sleep(0.02)
-    raise AssertionError(f"the creates the dead run sent did not land within {timeout}s")
+    raise AssertionError(
+        f"of {sent} stage creates the dead run sent, {held} made a stage within {timeout}s"
+    )
 
 
 @pytest.mark.parametrize("adopt", [True, False], ids=["with-adopt", "without-adopt"])
@@ -83,12 +97,13 @@ def test_killed_up_then_refresh_and_up_converges_without_duplicates(
     )
     made_before_kill = wait_for_creates_in_flight(outreach, 3, timeout=60)
     killed = kill_tree(running.pid)
+    at_kill = stages_held(outreach)
     running.wait(timeout=10)
     assert len(killed) > 1, "the CLI ran with no plugin: no kill of a running up happened"
     outreach.faults.clear()
     assert made_before_kill < STAGES, "the run finished before it could be interrupted"
     landed = wait_for_landed(outreach, timeout=30)  # before the next run looks, not during it
-    assert landed > made_before_kill, "no create was in flight at the kill"
+    assert landed > at_kill, "no create was in flight at the kill"
 
     pulumi("cancel", "--yes")  # the dead run's lock, as its error message tells the user
     pulumi("refresh", "--yes", "--skip-preview", "--clear-pending-creates")
@@ -97,10 +112,10 @@ def test_killed_up_then_refresh_and_up_converges_without_duplicates(
 
     names = sorted(s.name for s in outreach.service.state.listing())  # type: ignore[attr-defined]
     assert names == sorted(f"Stage {i}" for i in range(STAGES)), "duplicate or missing stage"
-    posts = outreach.log.count("POST")
+    posts = stage_creates(outreach)
     print(
-        f"\ninterrupted up (adopt={adopt}): {made_before_kill} stages made before the kill, "
-        f"{landed} after its creates in flight landed; {posts} POSTs after, "
+        f"\ninterrupted up (adopt={adopt}): {at_kill} stages at the kill, {landed} after its "
+        f"creates in flight landed; {posts} stage creates after, "
         f"{outreach.log.count()} requests after"
     )
     assert posts == STAGES - landed  # every stage the dead run made taken over, none made again

@@ -23,6 +23,7 @@ from tests.test_interrupted_up_e2e import (
     LATENCY,
     PROJECT,
     STAGES,
+    stages_held,
     wait_for_creates_in_flight,
     wait_for_landed,
 )
@@ -69,10 +70,11 @@ def test_a_runner_lost_mid_up_is_recovered_on_another_runner_without_adopt(
     running = first.start("up", "--yes", "--skip-preview")
     made_before_kill = wait_for_creates_in_flight(outreach, 3, timeout=60)
     lose_runner(running)  # SIGKILL to the job's process group and each plugin's
+    at_kill = stages_held(outreach)
     outreach.faults.clear()
     assert made_before_kill < STAGES, "the run finished before it could be interrupted"
     landed = wait_for_landed(outreach, timeout=30)  # before the next runner looks
-    assert landed > made_before_kill, "no create was in flight at the kill"
+    assert landed > at_kill, "no create was in flight at the kill"
 
     crash = ("--stack", "crash")  # the job names its stack, as a CI job does
     second("cancel", "--yes", *crash)
@@ -88,7 +90,7 @@ def test_a_runner_lost_mid_up_is_recovered_on_another_runner_without_adopt(
     answered = {e["intent"] for e in entries if e.get("id")}
     unanswered = [e for e in entries if "window" in e and e["intent"] not in answered]
     print(
-        f"\n[{backend.split(':', 1)[0]}] stages before the kill: {made_before_kill}, "
+        f"\n[{backend.split(':', 1)[0]}] stages at the kill: {at_kill}, "
         f"after its creates in flight landed: {landed}; "
         f"requests of the recovery up: {recovery}; duplicates: {duplicates}; "
         f"final up exit {final.returncode}; intents closed by the recovery: {len(recovered)}, "
@@ -97,6 +99,7 @@ def test_a_runner_lost_mid_up_is_recovered_on_another_runner_without_adopt(
     assert final.returncode == 0, final.stdout[-600:] + final.stderr[-600:]
     assert sorted(names) == sorted(f"Stage {i}" for i in range(STAGES)), "duplicate or missing"
     assert recovery.get("POST /api/v2/stages", 0) == STAGES - landed  # none made again
+    assert recovered, "no landed create was taken over through its unanswered intent"
     assert "adopt" not in final.stdout + final.stderr
     assert first.local_memory() == [], "runner 1 kept provider memory on its own disk"
     assert second.local_memory() == [], "runner 2 kept provider memory on its own disk"
