@@ -56,6 +56,7 @@ def stage_creates(emulator: EmulatorServer) -> int:
 
 
 def stages_held(emulator: EmulatorServer) -> int:
+    """How many stages the emulator's account holds now."""
     return len(emulator.service.state.listing())  # type: ignore[attr-defined]
 
 
