@@ -32,6 +32,11 @@ LATENCY = 1.0
 SETTLE = 0.3
 
 
+def stages_held(emulator: EmulatorServer) -> int:
+    """How many stages the emulator's account holds now."""
+    return len(emulator.service.state.listing())  # type: ignore[attr-defined]
+
+
 def wait_for_creates_in_flight(emulator: EmulatorServer, at_least: int, timeout: float) -> int:
     """Poll the emulator (the test's own process) until at least `at_least` stages exist and
     more POSTs have arrived than stages exist: creates are in flight, held by the latency
@@ -39,7 +44,7 @@ def wait_for_creates_in_flight(emulator: EmulatorServer, at_least: int, timeout:
     checkpoint, which a kill can truncate). Returns the stages made so far."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        held = len(emulator.service.state.listing())  # type: ignore[attr-defined]
+        held = stages_held(emulator)
         if held >= at_least and emulator.log.count("POST") > held:
             time.sleep(SETTLE)  # the engine records the steps it began before it waits
             return held
@@ -53,11 +58,6 @@ STAGE_CREATE = "POST /api/v2/stages"
 def stage_creates(emulator: EmulatorServer) -> int:
     """The stage creates the emulator received and served (a fault's refusal made nothing)."""
     return sum(1 for e in emulator.log.entries() if e.key == STAGE_CREATE and e.served)
-
-
-def stages_held(emulator: EmulatorServer) -> int:
-    """How many stages the emulator's account holds now."""
-    return len(emulator.service.state.listing())  # type: ignore[attr-defined]
 
 
 def wait_for_landed(emulator: EmulatorServer, timeout: float) -> int:
