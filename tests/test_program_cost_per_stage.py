@@ -2,8 +2,9 @@
 floor at 1,000 stages (`bench/engine.py`): the SDK's output-type lookup runs once per resource
 class, not once per resource; a stage declares no Output for a switch left unset; a stage in a
 set asks the SDK to resolve no dependencies; a provider class is serialized once, not once per
-resource; a set's stages share one options object. Program side only, so Pulumi's mocks are
-enough."""
+resource; a set's stages share one options object; a stage's stack trace, which the engine keeps
+in state for every stage, holds no frame between the set's code and the stage's constructor that
+the shared declaration does not need. Program side only, so Pulumi's mocks are enough."""
 
 from __future__ import annotations
 
@@ -14,7 +15,11 @@ import pulumi
 import pulumi._types as sdk_types
 import pulumi.dynamic.dynamic as sdk_dynamic
 import pytest
+from pulumi.runtime import sync_await
+from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.settings import reset_options
+from pulumi.runtime.stack import run_pulumi_func
 
 from pulumi_stages.core.output_types import MemoizedTypes
 from pulumi_stages.core.provider_bytes import MemoizedProviders
@@ -144,3 +149,64 @@ def test_the_provider_memo_answers_what_the_sdk_does_and_leaves_stateful_ones_al
     assert fresh(Stateful()) != fresh(Stateful())  # pickled state: serialized every time
     assert fresh(OutreachStageProvider()) == fresh(OutreachStageProvider())
     assert len(calls) == 3
+
+
+EVERY_ADAPTER: dict[str, Any] = {
+    "outreach": {
+        "stages": [{"name": "Lead"}, {"name": "Won"}],
+        "retired": [{"name": "Old", "keep": True}],
+    },
+    "capsule": {"boards": [{"name": "Projects", "stages": [{"name": "Brief"}, {"name": "Done"}]}]},
+    "hubspot": {
+        "deals": [{"name": "Sales", "stages": [{"name": "Demo", "probability": 0.3}]}],
+        "tickets": [{"name": "Support", "stages": [{"name": "Open", "ticket_state": "OPEN"}]}],
+    },
+}
+"""A set with a stage list in each adapter's shape: Outreach's single list (with a retired stage
+kept in the CRM, declared through the same call), a Capsule board, HubSpot deal and ticket
+pipelines."""
+
+
+def test_each_stage_is_constructed_straight_from_the_shared_declaration(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The SDK sends every frame above a resource's constructor as its stack trace, which the
+    engine keeps in state (about 100 bytes a frame, paid by every stage on every write of the
+    state): the frame below each stage class's is `declare_stage_list`'s, with no adapter
+    closure between them."""
+    traces: dict[tuple[str, str], list[str]] = {}
+    real = MockMonitor.RegisterResource
+
+    def recording(self: MockMonitor, request: resource_pb2.RegisterResourceRequest) -> Any:
+        frames = [f.pc.uri.rsplit("/pulumi_stages/", 1)[-1] for f in request.stackTrace.frames]
+        traces[(request.type, request.name)] = frames
+        return real(self, request)
+
+    monkeypatch.setattr(MockMonitor, "RegisterResource", recording)
+    pulumi.runtime.set_mocks(_Mocks(), preview=True)
+    try:
+        sync_await._sync_await(run_pulumi_func(lambda: StageSet("traced", EVERY_ADAPTER)))
+    finally:
+        reset_options()
+    stages = {
+        (kind, name): frames
+        for (kind, name), frames in traces.items()
+        if kind.endswith("Stage") and name.startswith("traced/")  # not another test's
+    }
+    assert sorted(name.rsplit("/", 1)[-1] for _, name in stages) == [
+        "Brief",
+        "Demo",
+        "Done",
+        "Lead",
+        "Old",
+        "Open",
+        "Won",
+    ]
+    for (kind, name), frames in stages.items():
+        adapter = kind.split("/")[1].split(":")[0]
+        # ApiResource's constructor, the stage class's, then the shared declaration
+        assert frames[:3] == [
+            "core/resource.py",
+            f"{adapter}/stage.py",
+            "core/container_sections.py",
+        ], (name, frames[:6])

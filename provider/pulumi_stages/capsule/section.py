@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import pulumi
 from pydantic import Field
@@ -71,32 +71,24 @@ class CapsuleSection(SectionSpec):
             opts=builder.child_options(),
         )
 
-        def on_board(resource_name: str, name: str, **inputs: Any) -> Stage:
-            return Stage(
-                resource_name,
-                name=name,
-                board=board.name,  # known in a preview, unlike created.name
-                board_id=created.id,  # a replaced board replaces its stages
-                ordered_by_set=True,
-                opts=builder.stage_options("display_order", depends_on=[created]),
-                **inputs,
-            )
-
         stages = declare_stage_list(
             builder,
             (board.identity,),
             board.stages,
             board.retired,
-            live=lambda resource_name, stage, index: on_board(
-                resource_name,
-                stage.name,
-                description=stage.description,
-                display_order=builder.position_hint(index),
-                adopt=self.adopt or board.adopt or stage.adopt or None,
-            ),
-            retire=lambda resource_name, entry, control: on_board(
-                resource_name, entry.name, retirement=control
-            ),
+            stage=Stage,
+            shared={
+                "board": board.name,  # known in a preview, unlike created.name
+                "board_id": created.id,  # a replaced board replaces its stages
+                "ordered_by_set": True,
+                "opts": builder.stage_options("display_order", depends_on=[created]),
+            },
+            live=lambda stage, index: {
+                "name": stage.name,
+                "description": stage.description,
+                "display_order": builder.position_hint(index),
+                "adopt": self.adopt or board.adopt or stage.adopt or None,
+            },
             order=StageOrder,
         )
         return created, stages

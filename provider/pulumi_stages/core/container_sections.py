@@ -24,11 +24,8 @@ from .sections import (
     stage_repeats,
 )
 
-LiveStage = Callable[[str, Any, int], pulumi.CustomResource]
-"""Declares one live stage: its resource name, its spec and its index in the list."""
-
-RetiredStage = Callable[[str, RetiredStageSpec, Mapping[str, Any]], pulumi.CustomResource]
-"""Declares one retired stage the CRM keeps: its resource name, its entry and its control."""
+LiveInputs = Callable[[Any, int], Mapping[str, Any]]
+"""A live stage's own arguments to its resource class, from its spec and its index in the list."""
 
 
 class ContainerSpec(Spec):
@@ -81,17 +78,25 @@ def declare_stage_list(
     stages: Sequence[DeclaredStageSpec],
     retired: Sequence[RetiredStageSpec],
     *,
-    live: LiveStage,
-    retire: RetiredStage,
+    stage: Callable[..., pulumi.CustomResource],
+    shared: Mapping[str, Any],
+    live: LiveInputs,
     order: type[Any],
 ) -> dict[str, pulumi.CustomResource]:
     """Declare one list of stages in order (`path` names their container's resources), a
     resource for each retired entry that keeps its stage, and the ordering resource over them,
-    which carries out the other retirements; the live stages' resources by identity."""
+    which carries out the other retirements; the live stages' resources by identity.
+
+    Each stage is `stage(resource_name, **shared, **own)`, its own arguments `live(spec, index)`
+    or, for a retired entry, its name and control; called here and nowhere deeper: the SDK
+    keeps every frame above a resource's constructor as its stack trace in state, so each frame
+    between the set and its stages (about 100 bytes) is paid by every stage on every write."""
     declared: dict[str, pulumi.CustomResource] = {}
-    for index, stage in enumerate(stages):
-        declared[stage.identity] = live(builder.resource_name(*path, stage.identity), stage, index)
+    for index, spec in enumerate(stages):
+        resource_name = builder.resource_name(*path, spec.identity)
+        declared[spec.identity] = stage(resource_name, **shared, **live(spec, index))
     for entry in kept(retired):  # the order retires the others (`moved_to`)
-        retire(builder.resource_name(*path, entry.identity), entry, entry.control(None))
+        resource_name = builder.resource_name(*path, entry.identity)
+        stage(resource_name, **shared, name=entry.name, retirement=entry.control(None))
     builder.order(order, builder.resource_name(*path), stages, declared, retired)
     return declared

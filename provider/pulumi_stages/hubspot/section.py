@@ -196,35 +196,27 @@ class HubSpotSection(SectionSpec):
             opts=builder.child_options(),
         )
 
-        def in_pipeline(resource_name: str, name: str, **inputs: Any) -> pulumi.CustomResource:
-            return stage_class(
-                resource_name,
-                name=name,
-                # its pipeline by identity: known in a preview (unlike pipeline.name), and a
-                # keyed rename of the pipeline never replaces its stages
-                pipeline=spec.identity,
-                pipeline_id=pipeline.id,  # a replaced pipeline replaces its stages
-                ordered_by_set=True,
-                opts=_with(pipeline, builder.stage_options("display_order", [pipeline])),
-                **inputs,
-            )
-
         stages = declare_stage_list(
             builder,
             (object_type, spec.identity),
             live,
             spec.retired,
-            live=lambda resource_name, stage, index: in_pipeline(
-                resource_name,
-                stage.name,
-                display_order=builder.position_hint(index),
+            stage=stage_class,
+            shared={
+                # its pipeline by identity: known in a preview (unlike pipeline.name), and a
+                # keyed rename of the pipeline never replaces its stages
+                "pipeline": spec.identity,
+                "pipeline_id": pipeline.id,  # a replaced pipeline replaces its stages
+                "ordered_by_set": True,
+                "opts": _with(pipeline, builder.stage_options("display_order", [pipeline])),
+            },
+            live=lambda stage, index: {
+                "name": stage.name,
+                "display_order": builder.position_hint(index),
                 # by id, the pipeline's stages too
-                adopt=self.adopt or spec.adopt or spec.id is not None or stage.adopt or None,
+                "adopt": self.adopt or spec.adopt or spec.id is not None or stage.adopt or None,
                 **stage.fields(),
-            ),
-            retire=lambda resource_name, entry, control: in_pipeline(
-                resource_name, entry.name, retirement=control
-            ),
+            },
             order=_order_class(object_type),
         )
         return pipeline, stages

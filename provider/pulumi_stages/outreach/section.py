@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from pydantic import Field
 
@@ -41,30 +40,20 @@ class OutreachSection(SectionSpec):
     )
 
     def declare(self, builder: SetBuilder) -> DeclaredSection:
-        opts = builder.stage_options("order")
-
-        def live(resource_name: str, stage: OutreachStageSpec, index: int) -> Stage:
-            """A declared stage (called straight from the list: the SDK records every frame
-            above a resource as its stack trace, so each one costs every stage)."""
-            return Stage(
-                resource_name,
-                name=stage.name,
-                ordered_by_set=True,
-                opts=opts,
-                color=stage.color,
-                order=builder.position_hint(index),
-                adopt=self.adopt or stage.adopt or None,
-            )
-
-        def retire(
-            resource_name: str, entry: RetiredStageSpec, control: Mapping[str, Any]
-        ) -> Stage:
-            return Stage(
-                resource_name, name=entry.name, ordered_by_set=True, opts=opts, retirement=control
-            )
-
         stages = declare_stage_list(
-            builder, (), self.stages, self.retired, live=live, retire=retire, order=StageOrder
+            builder,
+            (),
+            self.stages,
+            self.retired,
+            stage=Stage,
+            shared={"ordered_by_set": True, "opts": builder.stage_options("order")},
+            live=lambda stage, index: {
+                "name": stage.name,
+                "color": stage.color,
+                "order": builder.position_hint(index),
+                "adopt": self.adopt or stage.adopt or None,
+            },
+            order=StageOrder,
         )
         return DeclaredSection(
             attributes={"outreach_stages": stages},
