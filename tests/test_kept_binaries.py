@@ -58,3 +58,21 @@ def test_a_path_with_a_space_is_pruned_whatever_the_users_ls_quoting(tmp_path: P
     prune_kept(builds[2], {"QUOTING_STYLE": "shell-escape"})
 
     assert sorted(cache.iterdir()) == builds[1:]
+
+
+def test_every_setup_that_keeps_a_build_prunes_that_name() -> None:
+    """A function that keeps a Go build under its inputs' key (`kept_binary`) prunes the builds
+    kept under that name (`prune_kept "$kept"`), at its own level, so on the path that builds and
+    on the one that reuses alike."""
+    text = SCRIPT.read_text()
+    starts = list(re.finditer(r"^(\w+)\(\) \{", text, re.M))
+    ends = [found.start() for found in starts[1:]] + [len(text)]
+    bodies = {
+        found.group(1): text[found.end() : end] for found, end in zip(starts, ends, strict=True)
+    }
+    keeping = {name: body for name, body in bodies.items() if '="$(kept_binary ' in body}
+    assert sorted(keeping) == ["setup_language_yaml", "setup_pulumi_cli"]
+    for name, body in keeping.items():
+        kept = re.findall(r'^\s*keep_binary \S+ ("\$\w+")$', body, re.M)
+        pruned = re.findall(r"^  prune_kept (\S+)$", body, re.M)
+        assert kept and pruned == kept, f"{name} keeps {kept} but prunes {pruned}"
