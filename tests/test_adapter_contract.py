@@ -23,6 +23,7 @@ import pytest
 import pulumi_stages
 from pulumi_stages.core import contract
 from pulumi_stages.core.resource import ApiResourceProvider
+from pulumi_stages.core.sections import DeclaredSection, declare_section
 
 PACKAGE = Path(pulumi_stages.__file__).resolve().parent
 CORE = PACKAGE / "core"
@@ -312,3 +313,14 @@ def test_the_contract_page_names_every_contract_name() -> None:
     names = [*contract.api.__all__, *contract.resource.__all__]
     missing = [name for name in names if f"`{name}`" not in page]
     assert not missing, f"docs/adapter-contract.md does not name: {', '.join(missing)}"
+
+
+def test_a_section_declare_that_returns_instead_of_yielding_is_refused_by_name() -> None:
+    """A section's declare yields its lists of stages (`Declaring`); one written as a plain
+    function returning its result fails naming the protocol, not deep in a generator call."""
+
+    class Builder:  # nothing of it is reached
+        pass
+
+    with pytest.raises(TypeError, match=r"yield each list .* \(core\.sections\.Declaring\)"):
+        declare_section(Builder(), DeclaredSection())  # type: ignore[arg-type]

@@ -163,17 +163,17 @@ EVERY_ADAPTER: dict[str, Any] = {
     },
 }
 """A set with a stage list in each adapter's shape: Outreach's single list (with a retired stage
-kept in the CRM, declared through the same call), a Capsule board, HubSpot deal and ticket
+kept in the CRM, declared by the same loop), a Capsule board, HubSpot deal and ticket
 pipelines."""
 
 
-def test_each_stage_is_constructed_straight_from_the_shared_declaration(
+def test_each_stage_is_constructed_by_the_set_with_no_section_frame_between(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The SDK sends every frame above a resource's constructor as its stack trace, which the
     engine keeps in state (about 100 bytes a frame, paid by every stage on every write of the
-    state): the frame below each stage class's is `declare_stage_list`'s, with no adapter
-    closure between them."""
+    state): below each stage class's frame are `declare_section`'s and the StageSet's, with the
+    section's own frames (and any closure of an adapter) suspended or gone."""
     traces: dict[tuple[str, str], list[str]] = {}
     real = MockMonitor.RegisterResource
 
@@ -204,9 +204,10 @@ def test_each_stage_is_constructed_straight_from_the_shared_declaration(
     ]
     for (kind, name), frames in stages.items():
         adapter = kind.split("/")[1].split(":")[0]
-        # ApiResource's constructor, the stage class's, then the shared declaration
-        assert frames[:3] == [
+        # ApiResource's constructor, the stage class's, declare_section, the StageSet's
+        assert frames[:4] == [
             "core/resource.py",
             f"{adapter}/stage.py",
-            "core/container_sections.py",
+            "core/sections.py",
+            "stageset/component.py",
         ], (name, frames[:6])

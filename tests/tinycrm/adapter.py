@@ -20,9 +20,11 @@ from pulumi_stages.core.ratelimit import RateHeaders
 from pulumi_stages.core.resource import ApiResource, ApiResourceProvider
 from pulumi_stages.core.sections import (
     DeclaredSection,
+    Declaring,
     Location,
     SectionSpec,
     SetBuilder,
+    StageList,
     StageSpec,
     stage_repeats,
 )
@@ -147,19 +149,23 @@ class TinySection(SectionSpec):
     adopt: bool = False
     stages: list[StageSpec] = Field(default_factory=list)
 
-    def declare(self, builder: SetBuilder) -> DeclaredSection:
-        columns = {
-            stage.identity: Column(
-                builder.resource_name(stage.identity),
-                stage.name,
-                position=builder.position_hint(index),
-                adopt=self.adopt or None,
-                ordered_by_set=True,
-                opts=builder.stage_options("position"),
-            )
-            for index, stage in enumerate(self.stages)
-        }
-        builder.order(ColumnOrder, builder.resource_name(), self.stages, columns)
+    def declare(self, builder: SetBuilder) -> Declaring:
+        columns = yield StageList(
+            path=(),
+            stages=self.stages,
+            retired=(),
+            stage=Column,
+            shared={
+                "adopt": self.adopt or None,
+                "ordered_by_set": True,
+                "opts": builder.stage_options("position"),
+            },
+            live=lambda stage, index: {
+                "name": stage.name,
+                "position": builder.position_hint(index),
+            },
+            order=ColumnOrder,
+        )
         return DeclaredSection({"tinycrm_columns": columns}, {k: c.id for k, c in columns.items()})
 
     def repeats(self) -> list[tuple[Location, str]]:

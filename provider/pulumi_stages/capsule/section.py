@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from typing import ClassVar
 
-import pulumi
 from pydantic import Field
 
-from ..core.container_sections import ContainerSpec, container_problems, declare_stage_list
+from ..core.container_sections import ContainerSpec, container_problems
 from ..core.models import Flag, Name, OptionalText
 from ..core.sections import (
     DeclaredSection,
     DeclaredStageSpec,
+    Declaring,
     Location,
     SectionSpec,
     SetBuilder,
+    StageList,
+    StageResources,
 )
 from .stage import Board, Stage, StageOrder
 
@@ -49,10 +52,10 @@ class CapsuleSection(SectionSpec):
     )
     boards: list[CapsuleBoardSpec] = Field(default_factory=list)
 
-    def declare(self, builder: SetBuilder) -> DeclaredSection:
+    def declare(self, builder: SetBuilder) -> Declaring:
         declared = DeclaredSection(attributes={"capsule_boards": {}, "capsule_stages": {}})
         for board in self.boards:
-            created, stages = self._declare_board(builder, board)
+            created, stages = yield from self._declare_board(builder, board)
             for identity, stage in stages.items():
                 declared.stage_ids[f"{board.name}/{identity}"] = stage.id
             declared.attributes["capsule_boards"][board.name] = created
@@ -61,7 +64,7 @@ class CapsuleSection(SectionSpec):
 
     def _declare_board(
         self, builder: SetBuilder, board: CapsuleBoardSpec
-    ) -> tuple[Board, dict[str, pulumi.CustomResource]]:
+    ) -> Generator[StageList, StageResources, tuple[Board, StageResources]]:
         """The board, and its stages by identity (retired ones and the order declared too)."""
         created = Board(
             builder.resource_name(board.identity),
@@ -71,11 +74,10 @@ class CapsuleSection(SectionSpec):
             opts=builder.child_options(),
         )
 
-        stages = declare_stage_list(
-            builder,
-            (board.identity,),
-            board.stages,
-            board.retired,
+        stages = yield StageList(
+            path=(board.identity,),
+            stages=board.stages,
+            retired=board.retired,
             stage=Stage,
             shared={
                 "board": board.name,  # known in a preview, unlike created.name

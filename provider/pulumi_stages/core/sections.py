@@ -1,5 +1,6 @@
-"""What every adapter's part of `stages.yaml` builds on: stage specs, duplicate checks, and the
-builder through which a section declares its resources inside a StageSet.
+"""What every adapter's part of `stages.yaml` builds on: stage specs, duplicate checks, the
+builder through which a section declares its resources inside a StageSet, and the lists of
+stages it asks the set to declare (`declare_section`).
 
 List position is stage order. Nothing here names an account-specific id: containers (boards,
 pipelines) are named and resolved in each account, so one file promotes from dev to production.
@@ -7,7 +8,7 @@ pipelines) are named and resolved in each account, so one file promotes from dev
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
@@ -151,6 +152,30 @@ class SetBuilder(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class StageList:
+    """One list of stages, in display order, that a section asks the set to declare: `path`
+    names their container's resources; each stage is `stage(resource_name, **shared, **own)`,
+    its own arguments `live(spec, index)` or, for a retired entry that keeps its stage, its name
+    and control; `order` is the class of the ordering resource over them."""
+
+    path: Sequence[str]
+    stages: Sequence[DeclaredStageSpec]
+    retired: Sequence[RetiredStageSpec]
+    stage: Callable[..., pulumi.CustomResource]
+    shared: Mapping[str, Any]
+    live: Callable[[Any, int], Mapping[str, Any]]
+    order: type[Any]
+
+
+StageResources = dict[str, pulumi.CustomResource]
+"""A list's stage resources by identity."""
+
+Declaring = Generator[StageList, StageResources, DeclaredSection]
+"""A section's declaration: it yields each list of its stages, is sent back that list's stage
+resources by identity, and returns what it declared."""
+
+
 class SectionSpec(Spec):
     """An adapter's section of a stage set."""
 
@@ -158,8 +183,9 @@ class SectionSpec(Spec):
     """The StageSet attributes `declare` fills (`outreach_stages`): empty mappings when the
     section is absent, so one program serves stacks with and without it."""
 
-    def declare(self, builder: SetBuilder) -> DeclaredSection:
-        """Declare this section's resources through the builder."""
+    def declare(self, builder: SetBuilder) -> Declaring:
+        """Declare this section's resources through the builder, yielding each list of stages
+        for `declare_section` to declare."""
         raise NotImplementedError
 
     def repeats(self) -> list[tuple[Location, str]]:
@@ -169,6 +195,41 @@ class SectionSpec(Spec):
     def stage_count(self) -> int:
         """How many stages the section declares."""
         raise NotImplementedError
+
+
+def declare_section(builder: SetBuilder, declaring: Declaring) -> DeclaredSection:
+    """Run a section's declaration. Each list of stages it yields is declared here, in order,
+    with a resource for each retired entry that keeps its stage and the ordering resource over
+    them (which carries out the other retirements); the section is sent the live stages'
+    resources by identity, and what it returns is the result.
+
+    The stages are constructed in this frame, with the section's own suspended: the SDK keeps
+    every frame above a resource's constructor as its stack trace in state (about 100 bytes a
+    frame, paid by every stage on every write of the state)."""
+    if isinstance(declaring, DeclaredSection):  # a declare that returns instead of yielding
+        raise TypeError(
+            "a section's declare must yield each list of its stages as a StageList "
+            "(core.sections.Declaring), not return its DeclaredSection at once"
+        )
+    made: StageResources | None = None
+    while True:
+        try:
+            wanted = next(declaring) if made is None else declaring.send(made)
+        except StopIteration as done:
+            declared: DeclaredSection = done.value
+            return declared
+        made = {}
+        for index, spec in enumerate(wanted.stages):
+            resource_name = builder.resource_name(*wanted.path, spec.identity)
+            made[spec.identity] = wanted.stage(
+                resource_name, **wanted.shared, **wanted.live(spec, index)
+            )
+        for entry in kept(wanted.retired):  # the order retires the others (`moved_to`)
+            resource_name = builder.resource_name(*wanted.path, entry.identity)
+            control = entry.control(None)
+            wanted.stage(resource_name, **wanted.shared, name=entry.name, retirement=control)
+        list_name = builder.resource_name(*wanted.path)
+        builder.order(wanted.order, list_name, wanted.stages, made, wanted.retired)
 
 
 def resource_part(text: str) -> str:

@@ -6,21 +6,24 @@ by label in each account."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from typing import Annotated, Any, ClassVar
 
 import pulumi
 from pydantic import Field, StringConstraints
 
-from ..core.container_sections import ContainerSpec, container_problems, declare_stage_list
+from ..core.container_sections import ContainerSpec, container_problems
 from ..core.models import Flag, Name, ObjectId
 from ..core.sections import (
     DeclaredSection,
     DeclaredStageSpec,
+    Declaring,
     Location,
     RetiredStageSpec,
     SectionSpec,
     SetBuilder,
+    StageList,
+    StageResources,
 )
 from .kinds import OTHER_TYPES, most_stages
 from .models import DealProbability, TicketState
@@ -165,10 +168,10 @@ class HubSpotSection(SectionSpec):
             found += [(type_id, p) for p in pipelines]
         return found
 
-    def declare(self, builder: SetBuilder) -> DeclaredSection:
+    def declare(self, builder: SetBuilder) -> Declaring:
         declared = DeclaredSection(attributes={"hubspot_pipelines": {}, "hubspot_stages": {}})
         for object_type, spec in self._all():
-            pipeline, stages = self._declare_pipeline(builder, object_type, spec)
+            pipeline, stages = yield from self._declare_pipeline(builder, object_type, spec)
             for identity, stage in stages.items():
                 declared.stage_ids[f"{object_type}/{spec.name}/{identity}"] = stage.id
             declared.attributes["hubspot_pipelines"][(object_type, spec.name)] = pipeline
@@ -177,7 +180,7 @@ class HubSpotSection(SectionSpec):
 
     def _declare_pipeline(
         self, builder: SetBuilder, object_type: str, spec: AnyPipelineSpec
-    ) -> tuple[Pipeline, dict[str, pulumi.CustomResource]]:
+    ) -> Generator[StageList, StageResources, tuple[Pipeline, StageResources]]:
         """The pipeline, created with its stages, and the stage resources that take them over
         (by identity; retired ones and the order declared too)."""
         stage_class = _stage_class(object_type)
@@ -196,11 +199,10 @@ class HubSpotSection(SectionSpec):
             opts=builder.child_options(),
         )
 
-        stages = declare_stage_list(
-            builder,
-            (object_type, spec.identity),
-            live,
-            spec.retired,
+        stages = yield StageList(
+            path=(object_type, spec.identity),
+            stages=live,
+            retired=spec.retired,
             stage=stage_class,
             shared={
                 # its pipeline by identity: known in a preview (unlike pipeline.name), and a

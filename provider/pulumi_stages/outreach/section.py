@@ -6,15 +6,16 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from ..core.container_sections import declare_stage_list
 from ..core.models import Flag, HexColor
 from ..core.sections import (
     DeclaredSection,
     DeclaredStageSpec,
+    Declaring,
     Location,
     RetiredStageSpec,
     SectionSpec,
     SetBuilder,
+    StageList,
     retired_problems,
     stage_repeats,
 )
@@ -39,12 +40,11 @@ class OutreachSection(SectionSpec):
         description="Stages to take out: their prospects move to `moved_to` first, or `keep`.",
     )
 
-    def declare(self, builder: SetBuilder) -> DeclaredSection:
-        stages = declare_stage_list(
-            builder,
-            (),
-            self.stages,
-            self.retired,
+    def declare(self, builder: SetBuilder) -> Declaring:
+        stages = yield StageList(
+            path=(),
+            stages=self.stages,
+            retired=self.retired,
             stage=Stage,
             shared={"ordered_by_set": True, "opts": builder.stage_options("order")},
             live=lambda stage, index: {

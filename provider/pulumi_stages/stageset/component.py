@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import pulumi
 
 from ..core import registry
-from ..core.sections import RetiredStageSpec, StageSpec, resource_part
+from ..core.sections import RetiredStageSpec, StageSpec, declare_section, resource_part
 from .source import load_file, load_value
 from .spec import StageSetBase
 
@@ -101,7 +101,8 @@ class StageSet(pulumi.ComponentResource):
         self.stage_ids: dict[str, dict[str, pulumi.Output[str]]] = {}
         """Each section's stage ids by stage key (the `<adapter>_stage_ids` outputs)."""
         for adapter, section in declared.sections().items():
-            result = section.declare(_Builder(self, adapter))
+            builder = _Builder(self, adapter)
+            result = declare_section(builder, section.declare(builder))
             self.resources[adapter] = result.attributes
             self.stage_ids[adapter] = result.stage_ids
         self.register_outputs({f"{a}_stage_ids": ids for a, ids in self.stage_ids.items()})
