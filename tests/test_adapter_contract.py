@@ -16,14 +16,22 @@ import types
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
 import pulumi_stages
 from pulumi_stages.core import contract
 from pulumi_stages.core.resource import ApiResourceProvider
-from pulumi_stages.core.sections import DeclaredSection, declare_section
+from pulumi_stages.core.sections import (
+    DeclaredSection,
+    Declaring,
+    SectionSpec,
+    SetBuilder,
+    StageList,
+    StageSpec,
+    declare_section,
+)
 
 PACKAGE = Path(pulumi_stages.__file__).resolve().parent
 CORE = PACKAGE / "core"
@@ -315,12 +323,57 @@ def test_the_contract_page_names_every_contract_name() -> None:
     assert not missing, f"docs/adapter-contract.md does not name: {', '.join(missing)}"
 
 
+class _Builder:
+    """Names resources as the StageSet's builder does; declares no ordering resource."""
+
+    def resource_name(self, *parts: str) -> str:
+        return "/".join(("set", "crm", *parts))
+
+    def order(self, *args: Any) -> None:
+        """No order: the stages below are not resources."""
+
+
+class _Returning(SectionSpec):
+    def declare(self, builder: SetBuilder) -> Declaring:  # type: ignore[override]
+        return DeclaredSection()  # type: ignore[return-value]
+
+
+class _Forgetting(SectionSpec):
+    def declare(self, builder: SetBuilder) -> Declaring:
+        yield StageList((), (), (), dict, {}, lambda spec, index: {}, object)
+
+
+class _Failing(SectionSpec):
+    closed: ClassVar[list[str]] = []
+
+    def declare(self, builder: SetBuilder) -> Declaring:
+        try:
+            yield StageList(("board",), [StageSpec(name="Lead")], (), _refuse, {}, _own, object)
+        finally:
+            self.closed.append("closed")
+        return DeclaredSection()
+
+
+def _own(spec: Any, index: int) -> dict[str, Any]:
+    return {"name": spec.name}
+
+
+def _refuse(resource_name: str, **arguments: Any) -> Any:
+    raise ValueError(f"refused {resource_name}")
+
+
 def test_a_section_declare_that_returns_instead_of_yielding_is_refused_by_name() -> None:
-    """A section's declare yields its lists of stages (`Declaring`); one written as a plain
-    function returning its result fails naming the protocol, not deep in a generator call."""
+    """A section's declare yields its lists of stages (`Declaring`) and ends by returning its
+    result; one that returns at once, or ends without a result, fails naming the protocol."""
+    with pytest.raises(TypeError, match=r"_Returning\.declare must be a generator .*Declaring"):
+        declare_section(_Builder(), _Returning())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"_Forgetting\.declare must end by returning"):
+        declare_section(_Builder(), _Forgetting())  # type: ignore[arg-type]
 
-    class Builder:  # nothing of it is reached
-        pass
 
-    with pytest.raises(TypeError, match=r"yield each list .* \(core\.sections\.Declaring\)"):
-        declare_section(Builder(), DeclaredSection())  # type: ignore[arg-type]
+def test_an_error_declaring_a_list_names_the_list_and_closes_the_section() -> None:
+    _Failing.closed.clear()
+    with pytest.raises(ValueError, match="refused set/crm/board/Lead") as raised:
+        declare_section(_Builder(), _Failing())  # type: ignore[arg-type]
+    assert raised.value.__notes__ == ["while declaring the stages of 'set/crm/board'"]
+    assert _Failing.closed == ["closed"]

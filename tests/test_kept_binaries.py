@@ -76,3 +76,8 @@ def test_every_setup_that_keeps_a_build_prunes_that_name() -> None:
         kept = re.findall(r'^\s*keep_binary \S+ ("\$\w+")$', body, re.M)
         pruned = re.findall(r"^  prune_kept (\S+)$", body, re.M)
         assert kept and pruned == kept, f"{name} keeps {kept} but prunes {pruned}"
+        after_key = body[body.index('="$(kept_binary ') :]
+        prune_at = after_key.index(f"  prune_kept {kept[0]}")
+        # after both branches (the build's and the reuse's), with no way out before it
+        assert after_key.rindex("\n  fi\n", 0, prune_at) > after_key.index("keep_binary ")
+        assert not re.search(r"\breturn\b", after_key[:prune_at]), f"{name} returns first"

@@ -156,15 +156,30 @@ EVERY_ADAPTER: dict[str, Any] = {
         "stages": [{"name": "Lead"}, {"name": "Won"}],
         "retired": [{"name": "Old", "keep": True}],
     },
-    "capsule": {"boards": [{"name": "Projects", "stages": [{"name": "Brief"}, {"name": "Done"}]}]},
+    "capsule": {
+        "boards": [
+            {
+                "name": "Projects",
+                "stages": [{"name": "Brief"}, {"name": "Done"}],
+                "retired": [{"name": "Parked", "keep": True}],
+            }
+        ]
+    },
     "hubspot": {
         "deals": [{"name": "Sales", "stages": [{"name": "Demo", "probability": 0.3}]}],
         "tickets": [{"name": "Support", "stages": [{"name": "Open", "ticket_state": "OPEN"}]}],
+        "leads": [
+            {
+                "name": "Inbound",
+                "stages": [{"name": "New"}],
+                "retired": [{"name": "Cold", "keep": True}],
+            }
+        ],
     },
 }
-"""A set with a stage list in each adapter's shape: Outreach's single list (with a retired stage
-kept in the CRM, declared by the same loop), a Capsule board, HubSpot deal and ticket
-pipelines."""
+"""A set with a stage list in each adapter's shape: Outreach's single list, a Capsule board,
+HubSpot deal, ticket and lead pipelines (an object type's own stage class); Outreach's list,
+the board and the lead pipeline each with a retired stage kept in the CRM."""
 
 
 def test_each_stage_is_constructed_by_the_set_with_no_section_frame_between(
@@ -195,19 +210,23 @@ def test_each_stage_is_constructed_by_the_set_with_no_section_frame_between(
     }
     assert sorted(name.rsplit("/", 1)[-1] for _, name in stages) == [
         "Brief",
+        "Cold",
         "Demo",
         "Done",
         "Lead",
+        "New",
         "Old",
         "Open",
+        "Parked",
         "Won",
     ]
     for (kind, name), frames in stages.items():
         adapter = kind.split("/")[1].split(":")[0]
-        # ApiResource's constructor, the stage class's, declare_section, the StageSet's
+        # ApiResource's constructor, the stage class's (in its adapter's folder),
+        # declare_section, the StageSet's
         assert frames[:4] == [
             "core/resource.py",
-            f"{adapter}/stage.py",
+            frames[1] if frames[1].startswith(f"{adapter}/") else f"{adapter}/...",
             "core/sections.py",
             "stageset/component.py",
         ], (name, frames[:6])

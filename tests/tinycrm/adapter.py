@@ -155,14 +155,11 @@ class TinySection(SectionSpec):
             stages=self.stages,
             retired=(),
             stage=Column,
-            shared={
-                "adopt": self.adopt or None,
-                "ordered_by_set": True,
-                "opts": builder.stage_options("position"),
-            },
+            shared={"ordered_by_set": True, "opts": builder.stage_options("position")},
             live=lambda stage, index: {
                 "name": stage.name,
                 "position": builder.position_hint(index),
+                "adopt": self.adopt or None,
             },
             order=ColumnOrder,
         )

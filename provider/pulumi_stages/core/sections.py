@@ -160,7 +160,7 @@ class StageList:
     and control; `order` is the class of the ordering resource over them."""
 
     path: Sequence[str]
-    stages: Sequence[DeclaredStageSpec]
+    stages: Sequence[StageSpec]
     retired: Sequence[RetiredStageSpec]
     stage: Callable[..., pulumi.CustomResource]
     shared: Mapping[str, Any]
@@ -197,39 +197,50 @@ class SectionSpec(Spec):
         raise NotImplementedError
 
 
-def declare_section(builder: SetBuilder, declaring: Declaring) -> DeclaredSection:
+def declare_section(builder: SetBuilder, section: SectionSpec) -> DeclaredSection:
     """Run a section's declaration. Each list of stages it yields is declared here, in order,
     with a resource for each retired entry that keeps its stage and the ordering resource over
-    them (which carries out the other retirements); the section is sent the live stages'
-    resources by identity, and what it returns is the result.
+    them (which retires the other entries); the section is sent the live stages' resources by
+    identity, and what it returns is the result.
 
     The stages are constructed in this frame, with the section's own suspended: the SDK keeps
     every frame above a resource's constructor as its stack trace in state (about 100 bytes a
     frame, paid by every stage on every write of the state)."""
-    if isinstance(declaring, DeclaredSection):  # a declare that returns instead of yielding
-        raise TypeError(
-            "a section's declare must yield each list of its stages as a StageList "
-            "(core.sections.Declaring), not return its DeclaredSection at once"
-        )
+    declaring = section.declare(builder)
+    if not isinstance(declaring, Generator):
+        raise TypeError(_NOT_DECLARING.format(section=type(section).__name__, got=declaring))
     made: StageResources | None = None
     while True:
         try:
             wanted = next(declaring) if made is None else declaring.send(made)
         except StopIteration as done:
-            declared: DeclaredSection = done.value
-            return declared
-        made = {}
-        for index, spec in enumerate(wanted.stages):
-            resource_name = builder.resource_name(*wanted.path, spec.identity)
-            made[spec.identity] = wanted.stage(
-                resource_name, **wanted.shared, **wanted.live(spec, index)
-            )
-        for entry in kept(wanted.retired):  # the order retires the others (`moved_to`)
-            resource_name = builder.resource_name(*wanted.path, entry.identity)
-            control = entry.control(None)
-            wanted.stage(resource_name, **wanted.shared, name=entry.name, retirement=control)
+            if not isinstance(done.value, DeclaredSection):
+                raise TypeError(_NOT_DECLARED.format(section=type(section).__name__)) from None
+            return done.value
         list_name = builder.resource_name(*wanted.path)
-        builder.order(wanted.order, list_name, wanted.stages, made, wanted.retired)
+        try:
+            made = {}
+            for index, spec in enumerate(wanted.stages):
+                resource_name = builder.resource_name(*wanted.path, spec.identity)
+                made[spec.identity] = wanted.stage(
+                    resource_name, **wanted.shared, **wanted.live(spec, index)
+                )
+            for entry in kept(wanted.retired):  # the order retires the others (`moved_to`)
+                resource_name = builder.resource_name(*wanted.path, entry.identity)
+                control = entry.control(None)
+                wanted.stage(resource_name, **wanted.shared, name=entry.name, retirement=control)
+            builder.order(wanted.order, list_name, wanted.stages, made, wanted.retired)
+        except Exception as error:
+            error.add_note(f"while declaring the stages of {list_name!r}")
+            declaring.close()
+            raise
+
+
+_NOT_DECLARING = (
+    "{section}.declare must be a generator that yields each list of its stages as a StageList "
+    "(core.sections.Declaring); it returned {got!r}"
+)
+_NOT_DECLARED = "{section}.declare must end by returning its DeclaredSection"
 
 
 def resource_part(text: str) -> str:

@@ -213,11 +213,11 @@ class HubSpotSection(SectionSpec):
                 "opts": _with(pipeline, builder.stage_options("display_order", [pipeline])),
             },
             live=lambda stage, index: {
+                **stage.fields(),
                 "name": stage.name,
                 "display_order": builder.position_hint(index),
                 # by id, the pipeline's stages too
                 "adopt": self.adopt or spec.adopt or spec.id is not None or stage.adopt or None,
-                **stage.fields(),
             },
             order=_order_class(object_type),
         )

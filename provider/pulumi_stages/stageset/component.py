@@ -101,8 +101,7 @@ class StageSet(pulumi.ComponentResource):
         self.stage_ids: dict[str, dict[str, pulumi.Output[str]]] = {}
         """Each section's stage ids by stage key (the `<adapter>_stage_ids` outputs)."""
         for adapter, section in declared.sections().items():
-            builder = _Builder(self, adapter)
-            result = declare_section(builder, section.declare(builder))
+            result = declare_section(_Builder(self, adapter), section)
             self.resources[adapter] = result.attributes
             self.stage_ids[adapter] = result.stage_ids
         self.register_outputs({f"{a}_stage_ids": ids for a, ids in self.stage_ids.items()})
