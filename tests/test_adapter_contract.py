@@ -334,13 +334,21 @@ class _Builder:
 
 
 class _Returning(SectionSpec):
-    def declare(self, builder: SetBuilder) -> Declaring:  # type: ignore[override]
+    def declare(self, builder: SetBuilder) -> Declaring:
         return DeclaredSection()  # type: ignore[return-value]
 
 
 class _Forgetting(SectionSpec):
     def declare(self, builder: SetBuilder) -> Declaring:
-        yield StageList((), (), (), dict, {}, lambda spec, index: {}, object)
+        yield StageList(
+            path=(), stages=(), retired=(), stage=dict, shared={}, live=_own, order=object
+        )
+
+
+class _Stray(SectionSpec):
+    def declare(self, builder: SetBuilder) -> Declaring:
+        yield {"stages": []}  # type: ignore[misc]
+        return DeclaredSection()
 
 
 class _Failing(SectionSpec):
@@ -348,7 +356,15 @@ class _Failing(SectionSpec):
 
     def declare(self, builder: SetBuilder) -> Declaring:
         try:
-            yield StageList(("board",), [StageSpec(name="Lead")], (), _refuse, {}, _own, object)
+            yield StageList(
+                path=("board",),
+                stages=[StageSpec(name="Lead")],
+                retired=(),
+                stage=_refuse,
+                shared={},
+                live=_own,
+                order=object,
+            )
         finally:
             self.closed.append("closed")
         return DeclaredSection()
@@ -364,11 +380,14 @@ def _refuse(resource_name: str, **arguments: Any) -> Any:
 
 def test_a_section_declare_that_returns_instead_of_yielding_is_refused_by_name() -> None:
     """A section's declare yields its lists of stages (`Declaring`) and ends by returning its
-    result; one that returns at once, or ends without a result, fails naming the protocol."""
+    result; one that returns at once, yields something else or ends without a result fails
+    naming the protocol."""
     with pytest.raises(TypeError, match=r"_Returning\.declare must be a generator .*Declaring"):
         declare_section(_Builder(), _Returning())  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=r"_Forgetting\.declare must end by returning"):
         declare_section(_Builder(), _Forgetting())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"_Stray\.declare must yield StageList objects"):
+        declare_section(_Builder(), _Stray())  # type: ignore[arg-type]
 
 
 def test_an_error_declaring_a_list_names_the_list_and_closes_the_section() -> None:

@@ -217,6 +217,9 @@ def declare_section(builder: SetBuilder, section: SectionSpec) -> DeclaredSectio
             if not isinstance(done.value, DeclaredSection):
                 raise TypeError(_NOT_DECLARED.format(section=type(section).__name__)) from None
             return done.value
+        if not isinstance(wanted, StageList):
+            declaring.close()
+            raise TypeError(_NOT_A_LIST.format(section=type(section).__name__, got=wanted))
         list_name = builder.resource_name(*wanted.path)
         try:
             made = {}
@@ -241,6 +244,7 @@ _NOT_DECLARING = (
     "(core.sections.Declaring); it returned {got!r}"
 )
 _NOT_DECLARED = "{section}.declare must end by returning its DeclaredSection"
+_NOT_A_LIST = "{section}.declare must yield StageList objects; it yielded {got!r}"
 
 
 def resource_part(text: str) -> str:
