@@ -378,7 +378,7 @@ def _refuse(resource_name: str, **arguments: Any) -> Any:
     raise ValueError(f"refused {resource_name}")
 
 
-def test_a_section_declare_that_returns_instead_of_yielding_is_refused_by_name() -> None:
+def test_a_section_declare_outside_the_protocol_is_refused_by_name() -> None:
     """A section's declare yields its lists of stages (`Declaring`) and ends by returning its
     result; one that returns at once, yields something else or ends without a result fails
     naming the protocol."""

@@ -220,8 +220,12 @@ def test_each_stage_is_constructed_by_the_set_with_no_section_frame_between(
         "Parked",
         "Won",
     ]
-    stage_modules = {"outreach/stage.py", "capsule/stage.py", "hubspot/stage.py"}
-    stage_modules.add("hubspot/object_stages.py")  # the stage class of an object type's pipeline
+    stage_modules = {
+        "outreach/stage.py",
+        "capsule/stage.py",
+        "hubspot/stage.py",
+        "hubspot/object_stages.py",  # the stage class of an object type's pipeline
+    }
     for (kind, name), frames in stages.items():
         adapter = kind.split("/")[1].split(":")[0]
         # ApiResource's constructor, the stage class's, declare_section, the StageSet's
