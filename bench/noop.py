@@ -83,7 +83,8 @@ class NoopSet(pulumi.ComponentResource):
     after create, as a set's position hints are) with its colour if `colors` has one and the
     `adopt` flag if set, and one no-op ordering resource over them: the same resources a
     StageSet of N stages declares. `loaded` takes the providers of
-    `bench.noop_provider_loaded`, whose process imports what ours does."""
+    `bench.noop_provider_loaded`, whose process imports what ours does; `stage_provider`, if
+    given, answers for the stages (`bench.refresh_floor`'s floors that list the account)."""
 
     def __init__(
         self,
@@ -94,9 +95,11 @@ class NoopSet(pulumi.ComponentResource):
         *,
         adopt: bool = False,
         loaded: bool = False,
+        stage_provider: NoopProvider | None = None,
     ) -> None:
         super().__init__("bench:index:NoopSet", name, None, None)
-        stage_provider, order_provider = NoopStageProvider(), NoopOrderProvider()
+        order_provider = NoopOrderProvider()
+        stage_provider = stage_provider or NoopStageProvider()
         if loaded:
             from bench.noop_provider_loaded import (  # noqa: PLC0415 - our package, only if asked
                 LoadedOrderProvider,
