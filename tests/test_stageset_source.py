@@ -71,6 +71,33 @@ def test_every_problem_is_reported_with_its_own_line(tmp_path: Path) -> None:
     ]
 
 
+def test_names_declared_twice_are_reported_beside_the_other_problems(tmp_path: Path) -> None:
+    """One run shows every problem: the duplicates are found in the rest of the file."""
+    text = (
+        GOOD.replace('"#5951FF"', "red")
+        .replace("- name: Won", "- name: Lead\n      colour: blue")
+        .replace("- name: Proposal", "- name: Brief")
+        .replace("description: Send it", "description: [a, b]")
+    )
+    assert problems(tmp_path, text) == [
+        "stages.yaml:4: outreach.stages[0].color: must be a hex colour such as #5951ff, got 'red'",
+        "stages.yaml:5: outreach.stages[1].name: duplicate stage name 'Lead' (first at stages[0])",
+        "stages.yaml:6: outreach.stages[1].colour: unknown key; did you mean `color`?",
+        "stages.yaml:13: capsule.boards[Sales].stages[1].name: duplicate stage name 'Brief' "
+        "(first at stages[0])",
+        "stages.yaml:14: capsule.boards[Sales].stages[1].description: must be text, got ['a', 'b']",
+    ]
+
+
+def test_a_duplicate_waits_for_a_missing_name(tmp_path: Path) -> None:
+    """With a required field wrong the rest cannot be validated, so no duplicate is guessed."""
+    text = GOOD.replace("- name: Won", "- name: Lead").replace("- name: Brief", "- nme: Brief")
+    assert problems(tmp_path, text) == [
+        "stages.yaml:11: capsule.boards[Sales].stages[0].name: required, but missing",
+        "stages.yaml:11: capsule.boards[Sales].stages[0].nme: unknown key; did you mean `name`?",
+    ]
+
+
 def test_a_misspelt_key_holding_a_list_or_block_names_the_key_line(tmp_path: Path) -> None:
     """A list or block value starts on the line after its key; the error names the key's."""
     text = GOOD.replace("outreach:", "outreech:").replace("      stages:", "      stagse:")
@@ -123,6 +150,13 @@ def test_python_declarations_are_checked_the_same_way() -> None:
     with pytest.raises(StageSetError) as caught:
         load_value({"outreach": {"stages": [{"name": "A"}, {"name": ""}]}}, "StageSet 'x'")
     assert caught.value.problems == ["StageSet 'x': outreach.stages[1].name: must not be blank"]
+    stages = [{"name": "A", "color": "red"}, {"name": "A"}]
+    with pytest.raises(StageSetError) as caught:
+        load_value({"outreach": {"stages": stages}}, "StageSet 'x'")
+    assert caught.value.problems == [
+        "StageSet 'x': outreach.stages[0].color: must be a hex colour such as #5951ff, got 'red'",
+        "StageSet 'x': outreach.stages[1].name: duplicate stage name 'A' (first at stages[0])",
+    ]
     spec = StageSetSpec.model_validate({"outreach": {"stages": [{"name": "A"}, {"name": "A"}]}})
     with pytest.raises(StageSetError, match="duplicate stage name 'A'"):
         load_value(spec, "StageSet 'x'")

@@ -169,12 +169,57 @@ def problems_of(data: Any) -> tuple[StageSetBase | None, list[tuple[Location, st
     try:
         spec = model.model_validate(data)
     except ValidationError as error:
+        locations = [tuple(e["loc"]) for e in error.errors()]
         found = [
-            (tuple(e["loc"]), worded(model, tuple(e["loc"]), e["type"], e["msg"]))
-            for e in error.errors()
+            (location, worded(model, location, e["type"], e["msg"]))
+            for location, e in zip(locations, error.errors(), strict=True)
         ]
-        return None, found
+        return None, found + _repeats_besides(data, locations)
     return spec, duplicates(spec)
+
+
+def _repeats_besides(data: Any, wrong: Sequence[Location]) -> list[tuple[Location, str]]:
+    """The names declared twice in the rest of a set that has other problems, so that one run
+    shows them all: each wrong key is left out and the rest is validated again. When that
+    fails too (a required field was wrong), none are reported; the next run shows them."""
+    pruned = _without(data, {location for location in wrong if location})
+    if pruned is None:
+        return []
+    try:
+        spec = stage_set_model().model_validate(pruned)
+    except ValidationError:
+        return []
+    return duplicates(spec)
+
+
+def _without(node: Any, wrong: set[Location]) -> Any:
+    """`node` less the mapping keys at `wrong` (new mappings and lists over the same values);
+    None if a location cannot be left out: a list's item (the rest would move) or a path the
+    data does not have."""
+    if not wrong:
+        return node
+    if isinstance(node, Mapping):
+        keys = {_as_in_loc(key): key for key in node}
+        if any(location[0] not in keys for location in wrong):
+            return None
+        kept: dict[Any, Any] = {}
+        for shown, key in keys.items():
+            inner = {location[1:] for location in wrong if location[0] == shown}
+            if () in inner:
+                continue
+            kept[key] = _without(node[key], inner)
+            if inner and kept[key] is None:
+                return None
+        return kept
+    if _is_list(node) and all(len(loc) > 1 and loc[0] in range(len(node)) for loc in wrong):
+        items: list[Any] = []
+        for index, item in enumerate(node):
+            inner = {location[1:] for location in wrong if location[0] == index}
+            items.append(_without(item, inner))
+            if inner and items[-1] is None:
+                return None
+        return items
+    return None
 
 
 def _line_at(text: str, index: int) -> int:
