@@ -228,7 +228,7 @@ def test_a_pipeline_whose_stages_hold_deals_is_not_destroyed_and_state_keeps_it_
             stack.destroy()
         print(f"\ndestroy: {first_line(refused.value, 'holds')}")
         assert "HubSpot stage 'Lead' (id " in str(refused.value)
-        assert "holds 1 deals; nothing was deleted" in str(refused.value)
+        assert "holds 1 deal; nothing was deleted" in str(refused.value)
         assert server.log.writes() == []
         assert sorted(stack.state_outputs("DealStage")) == before
         assert sorted(n for n, _ in server.service.live_stages()) == ["Demo", "Lead"]

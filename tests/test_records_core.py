@@ -173,7 +173,7 @@ def test_records_that_keep_arriving_stop_the_retirement_naming_them() -> None:
     crm.arrivals = [[str(100 + i)] for i in range(CONFIRM_ROUNDS)]
     with pytest.raises(RecordsInStage) as refused:
         retire(crm, "TinyCRM", "old", RETIRE)
-    assert "still holds 1 prospects after 3 were moved to 'New'" in str(refused.value)
+    assert "still holds 1 prospect after 3 were moved to 'New'" in str(refused.value)
     assert crm.deleted == []
 
 
@@ -191,11 +191,13 @@ def test_the_delete_guard_counts_records_of_every_status() -> None:
     crm.count_records = lambda _id: counted(["closed"])  # type: ignore[method-assign]
     with pytest.raises(RecordsInStage) as refused:
         guard_delete(crm, "Capsule", "Old", "old")
-    assert "holds 1 prospects (1 closed); nothing was deleted" in str(refused.value)
-    # a destroy reads no `retired:`, so the line also says what works there
+    assert "holds 1 prospect (1 closed); nothing was deleted" in str(refused.value)
+    # an up is steered by `retired:`, a destroy reads no declaration: each gets its own way out
     assert str(refused.value).endswith(
-        "(a `pulumi destroy` reads no declaration: move them in Capsule first, or `pulumi state "
-        "delete` the stage to leave it there)."
+        "In a `pulumi up`, say where they go: list it under `retired:` with `moved_to: <a stage "
+        "of the set>`, or with `keep: true` to leave it in Capsule unmanaged. A `pulumi destroy` "
+        "reads no declaration: move the records in Capsule first, or `pulumi state delete` the "
+        "stage to leave it there."
     )
 
 
@@ -226,12 +228,19 @@ def test_a_preview_of_many_removals_names_every_stage_that_holds_records() -> No
     with pytest.raises(RecordsInStage) as refused:
         guard_deletes(crm, "TinyCRM", {"A": "a", "B": "b", "C": "c", "D": "d"})
     text = str(refused.value)
-    assert text.startswith("2 TinyCRM stages hold records: 'B' (id b) holds 2 prospects; 'D'")
+    assert text.startswith(
+        "2 TinyCRM stages hold records: 'B' (id b) holds 2 prospects; 'D' (id d) holds 1 "
+        "prospect; nothing was deleted. In a `pulumi up`, say where they go: list each under"
+    )
+    assert text.endswith("`pulumi state delete` the stages to leave them there.")
     assert "'A'" not in text and crm.calls == ["count_many 4"]
 
 
 def test_a_count_by_status_reads_as_a_user_would_say_it() -> None:
     assert counted(["open", "closed", "open"]).of("projects") == "3 projects (1 closed, 2 open)"
     assert RecordCount(2).of("deals") == "2 deals"
+    assert RecordCount(1).of("deals") == "1 deal"
+    assert RecordCount(1, exact=False).of("2-12345 records") == "at least 1 2-12345 record"
+    assert RecordCount(1).of("companies") == "1 company"
     assert str(RecordCount(4, exact=False)) == "at least 4"
     assert str(RecordCount(0)) == "0"

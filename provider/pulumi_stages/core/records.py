@@ -42,14 +42,22 @@ class RecordCount:
         return str(self.count) if self.exact else f"at least {self.count}"
 
     def of(self, word: str) -> str:
-        """The count as a sentence says it: "3 projects (1 closed, 2 open)"."""
+        """The count as a sentence says it: "3 projects (1 closed, 2 open)", "1 project"."""
+        noun = singular(word) if self.count == 1 else word
         parts = [f"{n} {status}" for status, n in sorted(self.by_status.items()) if n]
-        return f"{self} {word} ({', '.join(parts)})" if parts else f"{self} {word}"
+        return f"{self} {noun} ({', '.join(parts)})" if parts else f"{self} {noun}"
 
     @property
     def empty(self) -> bool:
         """Confirmed to hold nothing."""
         return self.count == 0 and self.exact
+
+
+def singular(word: str) -> str:
+    """One of the records an adapter names in the plural: "prospect", "deal", "2-1 record"."""
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    return word.removesuffix("s")
 
 
 def counted(statuses: Sequence[str]) -> RecordCount:

@@ -50,19 +50,20 @@ def plan_line(backend: Backend, api: str, stage_id: str, inputs: Mapping[str, An
     return f"{records} move to {target}, then stage {stage_id} is deleted"
 
 
-_ON_DESTROY = (
-    " (a `pulumi destroy` reads no declaration: move them in {api} first, or `pulumi state "
-    "delete` the stage to leave it there)"
+_WHAT_TO_DO = (
+    "In a `pulumi up`, say where they go: list {listed} under `retired:` with `moved_to: <a "
+    "stage of the set>`, or with `keep: true` to leave {left} in {api} unmanaged. A `pulumi "
+    "destroy` reads no declaration: move the records in {api} first, or `pulumi state delete` "
+    "{the} to leave {left} there."
 )
-"""What the refusal adds for a destroy, which the declaration's `retired:` cannot steer."""
+"""The refusal's way out, for an up (the declaration steers it) and for a destroy (it cannot)."""
 
 
 def holding_records(api: str, name: str, stage_id: str, word: str, count: RecordCount) -> str:
     """The refusal for a stage that would be deleted while it holds records."""
     return (
-        f"{api} stage {name!r} (id {stage_id}) holds {count.of(word)}; nothing was deleted. Say "
-        f"where they go: list it under `retired:` with `moved_to: <a stage of the set>`, or "
-        f"with `keep: true` to leave it in {api} unmanaged{_ON_DESTROY.format(api=api)}."
+        f"{api} stage {name!r} (id {stage_id}) holds {count.of(word)}; nothing was deleted. "
+        + _WHAT_TO_DO.format(listed="it", left="it", the="the stage", api=api)
     )
 
 
@@ -95,9 +96,8 @@ def guard_deletes(backend: Backend, api: str, stages: Mapping[str, str]) -> None
             for name, id_ in held
         )
         raise RecordsInStage(
-            f"{len(held)} {api} stages hold records: {each}; nothing was deleted. Say where "
-            "they go: list each under `retired:` with `moved_to: <a stage of the set>`, or with "
-            f"`keep: true` to leave it in {api} unmanaged{_ON_DESTROY.format(api=api)}."
+            f"{len(held)} {api} stages hold records: {each}; nothing was deleted. "
+            + _WHAT_TO_DO.format(listed="each", left="them", the="the stages", api=api)
         )
 
 
