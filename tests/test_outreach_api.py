@@ -158,6 +158,7 @@ def test_unreachable_api_is_one_line_without_the_token(token: str) -> None:
     with pytest.raises(TransportError) as failure:
         OutreachStages(client).read("1")
     text = str(failure.value)
-    assert text.startswith("Outreach did not answer GET /stages/1: ")
+    tried = f"http://127.0.0.1:{port}/api/v2"
+    assert text.startswith(f"Outreach at {tried} did not answer GET /stages/1: ")
     assert "\n" not in text
     assert token not in text

@@ -93,7 +93,7 @@ def test_preview_of_a_create_with_no_api_listening_names_the_base_url(
     stack.stack.set_config("outreach:baseUrl", auto.ConfigValue(f"http://127.0.0.1:{port}/api"))
     stack.declared = stages("Lead")
     text = failed_preview(stack)
-    assert "Outreach did not answer GET /stages" in text
+    assert f"Outreach at http://127.0.0.1:{port}/api did not answer GET /stages" in text
     assert "check outreach:baseUrl (or OUTREACH_BASE_URL) and outreach:accessToken" in text
 
 

@@ -64,14 +64,19 @@ class UnexpectedResponse(StagesError):
 
 
 class TransportError(StagesError):
-    """The API could not be reached or did not answer (connection refused, reset, timeout)."""
+    """The API could not be reached or did not answer (connection refused, reset, timeout).
 
-    def __init__(self, api: str, method: str, path: str, reason: str) -> None:
+    The message names the base URL tried: a refresh configures the provider from the config
+    kept in state, which may be older than the stack's (a moved emulator, a new host)."""
+
+    def __init__(self, api: str, method: str, path: str, reason: str, base_url: str = "") -> None:
         self.api = api
         self.method = method
         self.path = path
         self.reason = reason
-        super().__init__(f"{api} did not answer {method} {path}: {reason}")
+        self.base_url = base_url
+        where = f" at {base_url}" if base_url else ""
+        super().__init__(f"{api}{where} did not answer {method} {path}: {reason}")
 
 
 class ApiError(StagesError):

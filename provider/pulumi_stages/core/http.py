@@ -271,7 +271,9 @@ class ApiClient:
             response = http.request(method, path, json=json, params=params)
             self.budget.observe(self.dialect.rate_headers.read(response.headers, time.time()))
         except httpx.TransportError as exc:
-            raise TransportError(self.dialect.api, method, path, _describe(exc)) from None
+            raise TransportError(
+                self.dialect.api, method, path, _describe(exc), self.endpoint.base_url
+            ) from None
         finally:
             self.budget.release()
         if response.status_code >= 400:
