@@ -108,3 +108,31 @@ def test_a_refresh_keeps_what_the_set_already_retired(outreach: EmulatorServer, 
     assert checked.inputs.get("retiring") == {"Old": ids["Old"]}
     assert (without_refresh, after_refresh) == (None, None)
     assert outreach.service.records_in(remade) == 3
+
+
+def test_a_refresh_after_a_retirement_left_the_file_shows_no_change(
+    outreach: EmulatorServer, token: str
+) -> None:
+    """Once 'Old' is retired and its entry removed from the file, the order keeps `retired: []`:
+    a refresh of the set, unchanged in the account, reads the same outputs (no `- retired`)."""
+    stages = OutreachStageProvider()
+    configured(stages, "outreach", outreach, token)
+    ids = {
+        n: stages.create({"name": n, "order": i}).id for i, n in enumerate(["Lead", "Old", "Won"])
+    }
+    order = OutreachStageOrderProvider()
+    configured(order, "outreach", outreach, token)
+    first = order.create({"sequence": ["Lead", "Old", "Won"], "stages": dict(ids)})
+    kept = {"sequence": ["Lead", "Won"], "stages": {"Lead": ids["Lead"], "Won": ids["Won"]}}
+    retiring = order.check(
+        first.outs or {}, {**kept, "released": ["Old"], "moved_to": {"Old": "Won"}}
+    )
+    retired = order.update(first.id, first.outs or {}, retiring.inputs)
+    left = order.check(retiring.inputs, {**kept, "released": [], "moved_to": {}})
+    applied = order.update(first.id, retired.outs or {}, left.inputs)
+
+    with refreshed_inputs.reading_with(left.inputs):
+        refreshed = order.read(first.id, dict(applied.outs or {}))
+
+    assert (applied.outs or {}).get("retired") == []
+    assert refreshed.outs == applied.outs

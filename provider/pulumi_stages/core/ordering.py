@@ -223,7 +223,7 @@ class OrderingProvider(ResourceProvider):
         stages = {name: ids[name] for name in present}
         read: dict[str, Any] = {"sequence": present, "stages": stages}
         done = remembered(props)
-        if done:  # a refresh keeps what the set retired, so it is never retired twice
+        if done or DONE_KEY in props:  # kept, so nothing is retired twice; [] too, or it is drift
             read[DONE_KEY] = done
         outs = {**read, "positions": {name: live[ids[name]] for name in present}}
         state = refreshed_inputs.state_inputs()
