@@ -69,7 +69,7 @@ bench: setup ## Benchmarks: print request counts, timings, ratios and a provider
 	python -m bench.refresh_scale
 	python -m bench.reorder
 	python -m bench.engine
-	python -m bench.refresh_floor
+	python -m bench.refresh_floor --sizes 100,1000
 	python -m bench.deletes
 	python -m bench.provider_start
 	python -m bench.provider_reads

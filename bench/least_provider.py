@@ -1,34 +1,37 @@
-"""The least a refresh of Outreach stages can do, as dynamic providers: the refresh floors.
+"""The least an httpx-based refresh of Outreach stages can do, as dynamic providers.
 
 `bench.noop_provider`'s stage answers a read from its own state and sends nothing, so a refresh
-over it costs only the engine's and the SDK's work. A refresh that reads the account cannot cost
-less than that plus loading an HTTP client and listing the account. `LeastStageProvider` does
-exactly that and nothing more: its first read lists every stage, page after page, with httpx
-(the client ours uses, on a plain-http loopback origin: no TLS), and each read answers as the
-no-op stage does. `bench.least_validating_provider` adds pydantic, as any provider that
-validates its inputs with it does. `bench.refresh_floor` times both against the no-op floor and
-ours.
+over it costs only the engine's and the SDK's work. A refresh that reads the account with the
+HTTP client ours uses cannot cost less than that plus loading httpx and listing the account.
+`LeastStageProvider` does exactly that and nothing more: its first read lists every stage, page
+after page (plain http to the loopback emulator, so no TLS), and each read answers as the no-op
+stage does. `bench.least_validating_provider` adds pydantic to the refresh's process, as a
+provider whose pickled class's module imports it (ours) does. `bench.refresh_floor` times both
+against the no-op floor and ours.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, ClassVar
 
 from pulumi.dynamic import ConfigureRequest, ReadResult
 
 from bench.noop_provider import NoopStageProvider
 
 PAGE_SIZE = 100
-"""Outreach's largest page: a listing of N stages is ceil(N / 100) GETs."""
+"""The page size ours lists with (and the request bound of `bench.engine` assumes): a listing
+of N stages is ceil(N / 100) GETs."""
 
 
 class LeastStageProvider(NoopStageProvider):
     """A no-op stage whose first read lists the account's stages (every page, once per
     process); the only work a refresh must add to the floor's."""
 
-    _lock = threading.Lock()
-    _listed: set[str] | None = None
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+    _listed: ClassVar[set[str] | None] = None
+    _origin: str = ""
+    _token: str = ""
 
     def configure(self, req: ConfigureRequest) -> None:
         self._origin = req.config.get("outreach:baseUrl") or ""
@@ -46,8 +49,9 @@ class LeastStageProvider(NoopStageProvider):
 
         ids: set[str] = set()
         headers = {"Authorization": f"Bearer {self._token}"}
-        # A plain-http loopback origin: no TLS is negotiated, so no CA bundle is loaded for it.
-        with httpx.Client(base_url=self._origin, headers=headers, verify=False) as client:
+        # As ours: no CA bundle is loaded for a plain-http origin, which never negotiates TLS.
+        verify = not self._origin.startswith("http://")
+        with httpx.Client(base_url=self._origin, headers=headers, verify=verify) as client:
             url: str | None = "/stages"
             params: dict[str, int] | None = {"page[size]": PAGE_SIZE}
             while url:

@@ -1,10 +1,11 @@
 """`LeastStageProvider` in a module that defines a pydantic model of a stage's inputs.
 
-A provider that validates its inputs with pydantic (ours does, so that an error names the
-field) defines its models in a module its process imports when the provider is unpickled: that
-process loads pydantic even for a refresh, which validates nothing. This module costs a refresh
-the least of that: the model's validator is built only when first used (`defer_build`), which a
-refresh never does, so what is left is loading pydantic and defining the class.
+A provider whose pickled class's module imports pydantic (ours: its stage modules declare their
+inputs models, so that an error names the field) loads pydantic in every provider process, even
+a refresh's, which validates nothing. This module costs a refresh the least of that: the model's
+validator is built only when first used (`defer_build`), which a refresh never does, so what is
+left is loading pydantic and defining the class. A provider that kept its models out of that
+module, imported only by check, would not pay it.
 """
 
 from __future__ import annotations

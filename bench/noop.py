@@ -98,6 +98,8 @@ class NoopSet(pulumi.ComponentResource):
         stage_provider: NoopProvider | None = None,
     ) -> None:
         super().__init__("bench:index:NoopSet", name, None, None)
+        if loaded and stage_provider is not None:
+            raise ValueError("NoopSet takes `loaded` or a `stage_provider`, not both")
         order_provider = NoopOrderProvider()
         stage_provider = stage_provider or NoopStageProvider()
         if loaded:
