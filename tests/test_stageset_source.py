@@ -89,6 +89,21 @@ def test_names_declared_twice_are_reported_beside_the_other_problems(tmp_path: P
     ]
 
 
+@pytest.mark.parametrize(
+    "stages",
+    [
+        "    - {name: Lead, key: Won}\n    - {name: Won, key: 5}\n",
+        "    - {name: Lead}\n    - {name: Won}\n  retired:\n    - {name: Old, moved_to: 5}\n",
+    ],
+    ids=["a key left out", "a retired entry's target left out"],
+)
+def test_what_is_left_out_is_never_judged(tmp_path: Path, stages: str) -> None:
+    """Without the wrong key, `Won` would repeat a key and `Old` would say neither where its
+    records go nor `keep`: only the problem in the file is reported."""
+    [problem] = problems(tmp_path, f"outreach:\n  stages:\n{stages}")
+    assert "must be text, got 5" in problem
+
+
 def test_a_duplicate_waits_for_a_missing_name(tmp_path: Path) -> None:
     """With a required field wrong the rest cannot be validated, so no duplicate is guessed."""
     text = GOOD.replace("- name: Won", "- name: Lead").replace("- name: Brief", "- nme: Brief")

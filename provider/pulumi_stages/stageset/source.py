@@ -178,10 +178,17 @@ def problems_of(data: Any) -> tuple[StageSetBase | None, list[tuple[Location, st
     return spec, duplicates(spec)
 
 
+_A_NAME_TWICE = re.compile(r"duplicate [\w ]+? name ")
+"""A repeat of a name (`core.sections.repeats`: "duplicate stage name 'Lead' ..."), not of a key
+and not a retired entry's problem: a name is required, so none is ever left out."""
+
+
 def _repeats_besides(data: Any, wrong: Sequence[Location]) -> list[tuple[Location, str]]:
     """The names declared twice in the rest of a set that has other problems, so that one run
-    shows them all: each wrong key is left out and the rest is validated again. When that
-    fails too (a required field was wrong), none are reported; the next run shows them."""
+    shows them all: each wrong key is left out and the rest is validated again. Only names are
+    reported: with a key or a retired entry's field left out, their checks would judge what the
+    file does not say. When the rest fails too (a required field is wrong or missing, an item is
+    no mapping), none are reported; the next run shows them."""
     pruned = _without(data, {location for location in wrong if location})
     if pruned is None:
         return []
@@ -189,7 +196,7 @@ def _repeats_besides(data: Any, wrong: Sequence[Location]) -> list[tuple[Locatio
         spec = stage_set_model().model_validate(pruned)
     except ValidationError:
         return []
-    return duplicates(spec)
+    return [found for found in duplicates(spec) if _A_NAME_TWICE.match(found[1])]
 
 
 def _without(node: Any, wrong: set[Location]) -> Any:
