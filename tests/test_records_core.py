@@ -196,8 +196,8 @@ def test_the_delete_guard_counts_records_of_every_status() -> None:
     assert str(refused.value).endswith(
         "In a `pulumi up`, say where they go: list it under `retired:` with `moved_to: <a stage "
         "of the set>`, or with `keep: true` to leave it in Capsule unmanaged. A `pulumi destroy` "
-        "reads no declaration: move the records in Capsule first, or `pulumi state delete` the "
-        "stage to leave it there."
+        "reads no declaration: move the records in Capsule first, or `pulumi state delete "
+        "--target-dependents` the stage (and the set's order with it) to leave it there."
     )
 
 
@@ -232,7 +232,7 @@ def test_a_preview_of_many_removals_names_every_stage_that_holds_records() -> No
         "2 TinyCRM stages hold records: 'B' (id b) holds 2 prospects; 'D' (id d) holds 1 "
         "prospect; nothing was deleted. In a `pulumi up`, say where they go: list each under"
     )
-    assert text.endswith("`pulumi state delete` the stages to leave them there.")
+    assert text.endswith("the stages (and the set's order with them) to leave them there.")
     assert "'A'" not in text and crm.calls == ["count_many 4"]
 
 

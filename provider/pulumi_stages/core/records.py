@@ -60,6 +60,16 @@ def singular(word: str) -> str:
     return word.removesuffix("s")
 
 
+def counting(count: int, noun: str) -> str:
+    """A count and its noun, as a sentence says them: "1 move", "3 moves"."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def were(count: int) -> str:
+    """The verb of a count: "1 was", "3 were"."""
+    return "was" if count == 1 else "were"
+
+
 def counted(statuses: Sequence[str]) -> RecordCount:
     """A confirmed count of records from their statuses, one string per record."""
     by_status: dict[str, int] = {}
@@ -177,8 +187,8 @@ def _stalled(
     shown = ", ".join(back[:SHOWN_IDS])
     more = f" and {len(back) - SHOWN_IDS} more" if len(back) > SHOWN_IDS else ""
     return (
-        f"{len(back)} {backend.records_word} ({shown}{more}) did not leave stage {from_id} after "
-        f"being moved to stage {to_id}: something puts them back (a workflow or automation?). "
-        f"The move stopped after {moved} moves and stage {from_id} was not deleted; fix what "
-        "moves them back, then run `pulumi up` again."
+        f"{RecordCount(len(back)).of(backend.records_word)} ({shown}{more}) did not leave stage "
+        f"{from_id} after being moved to stage {to_id}: something puts them back (a workflow or "
+        f"automation?). The move stopped after {counting(moved, 'move')} and stage {from_id} "
+        "was not deleted; fix what moves them back, then run `pulumi up` again."
     )

@@ -14,7 +14,7 @@ from typing import Any
 from .backend import Backend
 from .checking import is_unknown
 from .errors import ApiError, DeleteRefused, RecordsInStage
-from .records import HoldsRecords, RecordCount, count_each, move_all
+from .records import HoldsRecords, RecordCount, count_each, move_all, were
 
 RETIRED_KEY = "retired"
 """An output: "moved" (records moved, stage deleted) or "kept" (left in the CRM)."""
@@ -44,17 +44,18 @@ def plan_line(backend: Backend, api: str, stage_id: str, inputs: Mapping[str, An
         return f"stage {stage_id} stays in {api}, no longer managed"
     held = records_of(backend, stage_id)
     records = held[1].of(held[0]) if held else "no records"
+    verb = "moves" if held and held[1].count == 1 else "move"
     target_id = inputs.get("moved_to_id")
     made = "created in this up" if is_unknown(target_id) else f"stage {target_id}"
     target = f"{inputs.get('moved_to')!r} ({made})"
-    return f"{records} move to {target}, then stage {stage_id} is deleted"
+    return f"{records} {verb} to {target}, then stage {stage_id} is deleted"
 
 
 _WHAT_TO_DO = (
     "In a `pulumi up`, say where they go: list {listed} under `retired:` with `moved_to: <a "
     "stage of the set>`, or with `keep: true` to leave {left} in {api} unmanaged. A `pulumi "
-    "destroy` reads no declaration: move the records in {api} first, or `pulumi state delete` "
-    "{the} to leave {left} there."
+    "destroy` reads no declaration: move the records in {api} first, or `pulumi state delete "
+    "--target-dependents` {the} (and the set's order with {left}) to leave {left} there."
 )
 """The refusal's way out, for an up (the declaration steers it) and for a destroy (it cannot)."""
 
@@ -139,7 +140,7 @@ def _move_until_empty(
             return moved
     raise RecordsInStage(
         f"{api} stage {inputs.get('name')!r} (id {stage_id}) still holds "
-        f"{left.of(backend.records_word)} after {moved} were moved to "
+        f"{left.of(backend.records_word)} after {moved} {were(moved)} moved to "
         f"{inputs.get('moved_to')!r}: records keep arriving. Nothing was deleted; stop what "
         "adds them, then run `pulumi up` again."
     )
