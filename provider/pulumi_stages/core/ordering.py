@@ -222,10 +222,12 @@ class OrderingProvider(ResourceProvider):
         present.sort(key=lambda n: (live[ids[n]] is None, live[ids[n]] or 0, names.index(n)))
         stages = {name: ids[name] for name in present}
         read: dict[str, Any] = {"sequence": present, "stages": stages}
-        done = remembered(props)
-        if done or DONE_KEY in props:  # kept, so nothing is retired twice; [] too, or it is drift
-            read[DONE_KEY] = done
         outs = {**read, "positions": {name: live[ids[name]] for name in present}}
+        done = remembered(props)
+        if done:  # a refresh keeps what the set retired, so it is never retired twice
+            read[DONE_KEY] = outs[DONE_KEY] = done
+        elif DONE_KEY in props:  # an empty list stays in the outputs, or it shows as drift
+            outs[DONE_KEY] = done
         state = refreshed_inputs.state_inputs()
         if state is None:  # the engine keeps the state's inputs; the outputs show the drift
             return ReadResult(id_, outs)
