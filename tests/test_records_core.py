@@ -25,6 +25,7 @@ from pulumi_stages.core.retirement import (
     delete_or_refuse,
     guard_delete,
     guard_deletes,
+    plan_line,
     retire,
 )
 
@@ -244,3 +245,10 @@ def test_a_count_by_status_reads_as_a_user_would_say_it() -> None:
     assert RecordCount(1).of("companies") == "1 company"
     assert str(RecordCount(4, exact=False)) == "at least 4"
     assert str(RecordCount(0)) == "0"
+
+
+def test_a_plan_line_counts_one_record_as_one() -> None:
+    assert plan_line(crm_with(1), "TinyCRM", "old", RETIRE).startswith(
+        "1 prospect moves to 'New' (stage new), then stage old is deleted"
+    )
+    assert plan_line(crm_with(2), "TinyCRM", "old", RETIRE).startswith("2 prospects move to")
