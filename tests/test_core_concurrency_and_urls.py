@@ -10,7 +10,13 @@ import pytest
 from pulumi_stages import ConfigError, ForeignLink
 from pulumi_stages.core.account import Account
 from pulumi_stages.core.backend import Remote
-from pulumi_stages.core.http import ApiClient, Endpoint, is_loopback, require_secure
+from pulumi_stages.core.http import (
+    ApiClient,
+    Endpoint,
+    is_loopback,
+    require_base_url,
+    require_secure,
+)
 from pulumi_stages.core.listing import Listing
 from pulumi_stages.core.ratelimit import RateHeaders
 from pulumi_stages.outreach.api import OutreachDialect
@@ -30,6 +36,22 @@ def test_credentials_never_go_in_clear_text_or_with_userinfo(url: str) -> None:
     with pytest.raises(ConfigError) as refused:
         require_secure(url, "The base URL")
     assert "secret" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "url", ["https://api.example.com/v2?access_token=s3cr3t", "https://api.example.com/v2#s3cr3t"]
+)
+def test_a_base_url_has_no_query_or_fragment_and_the_refusal_does_not_echo_them(
+    url: str,
+) -> None:
+    """Errors name the base URL tried, so what a query carries must never get that far."""
+    require_secure(url, "The token URL")  # a token URL is not joined with request paths
+    with pytest.raises(ConfigError) as refused:
+        require_base_url(url, "The base URL")
+    assert "s3cr3t" not in str(refused.value)
+    assert "https://api.example.com/v2" in str(refused.value)
+    with pytest.raises(ConfigError):
+        Endpoint("Outreach", url, "token")
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.3.2.1", "::1", "localhost", "LOCALHOST"])

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from .errors import ConfigError
-from .http import ApiClient, Endpoint, require_secure
+from .http import ApiClient, Endpoint, require_base_url, require_secure
 from .memory import memory_location, memory_secret
 from .oauth import RefreshCredentials
 
@@ -107,7 +107,7 @@ def endpoint_rules(
     URL, half the refresh settings)."""
     environ = os.environ if environ is None else environ
     base_url = base_url_of(settings, config, environ)
-    require_secure(base_url, f"The {settings.api} base URL")
+    require_base_url(base_url, f"The {settings.api} base URL")
     _refresh_credentials(settings, config, environ, base_url)
 
 

@@ -67,6 +67,19 @@ def require_secure(url: str, what: str) -> None:
     )
 
 
+def require_base_url(url: str, what: str) -> None:
+    """`require_secure`, and no query or fragment: a base URL's path is joined with each
+    request's, so one would break every request, and errors name the base URL tried."""
+    require_secure(url, what)
+    parts = urlsplit(url)
+    if parts.query or parts.fragment:
+        bare = parts._replace(query="", fragment="").geturl()
+        raise ConfigError(
+            f"{what} must have no query or fragment, got {bare!r} with one (not shown: it may "
+            "carry a secret)."
+        )
+
+
 def _shown(url: str) -> str:
     """A URL as errors show it: without any user or password it carries."""
     scheme, _, rest = url.partition("://")
@@ -99,7 +112,7 @@ class Endpoint:
     refresh: RefreshCredentials | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        require_secure(self.base_url, f"The {self.api} base URL")
+        require_base_url(self.base_url, f"The {self.api} base URL")
 
 
 class Dialect(Protocol):
