@@ -34,7 +34,14 @@ from .placement import plan_moves
 from .preview_reads import reading
 from .resource import PROVIDER_KEY, ApiResource, ApiResourceProvider
 from .retirement import guard_deletes
-from .set_retirements import DONE_KEY, RETIRING_KEY, RetiredStillDeclared, Retirements, remembered
+from .set_retirements import (
+    DONE_KEY,
+    LINES_KEY,
+    RETIRING_KEY,
+    RetiredStillDeclared,
+    Retirements,
+    remembered,
+)
 
 WRITERS = 4
 """Position writes in flight at once: each move is independent, and the account's shared rate
@@ -231,8 +238,12 @@ class OrderingProvider(ResourceProvider):
         state = refreshed_inputs.state_inputs()
         if state is None:  # the engine keeps the state's inputs; the outputs show the drift
             return ReadResult(id_, outs)
-        kept = {key: value for key, value in state.items() if key != PROVIDER_KEY}
-        return ReadResult(id_, outs, {**kept, **read})  # what else it declared stays as it was
+        # what else it declared stays as it was, less the last check's plan of retirements: the
+        # up that state records carried it out (it is in `retired` now), and a plan kept in the
+        # inputs would make every refresh's diff see a retirement still to do
+        planned = (PROVIDER_KEY, RETIRING_KEY, LINES_KEY)
+        kept = {key: value for key, value in state.items() if key not in planned}
+        return ReadResult(id_, outs, {**kept, **read})
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         """The set (or its container) goes: before any of its stages does, refuse if one holds
