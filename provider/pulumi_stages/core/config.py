@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from .errors import ConfigError
-from .http import ApiClient, Endpoint, require_base_url, require_secure
+from .http import ApiClient, Endpoint, require_base_url, require_secure, shown_url
 from .memory import memory_location, memory_secret
 from .oauth import RefreshCredentials
 
@@ -94,7 +94,7 @@ def base_url_of(
     if not base_url.startswith(("http://", "https://")):
         raise ConfigError(
             f"{settings.base_url_key} must be an http(s) URL such as "
-            f"{settings.default_base_url}, got {base_url!r}."
+            f"{settings.default_base_url}, got {shown_url(base_url)!r}."
         )
     return base_url
 

@@ -57,33 +57,39 @@ def require_secure(url: str, what: str) -> None:
     except ValueError:
         host = None
     if host is None or parts.username is not None or parts.password is not None:
-        raise ConfigError(f"{what} must be a plain https:// URL with a host, got {_shown(url)!r}.")
+        raise ConfigError(
+            f"{what} must be a plain https:// URL with a host, got {shown_url(url)!r}."
+        )
     if parts.scheme == "https" or (parts.scheme == "http" and is_loopback(host)):
         return
     raise ConfigError(
         f"{what} must be an https:// URL (http:// is accepted only for 127.0.0.1 or localhost, "
-        f"where the emulators run), got {_shown(url)!r}; credentials are never sent in clear "
+        f"where the emulators run), got {shown_url(url)!r}; credentials are never sent in clear "
         "text."
     )
 
 
 def require_base_url(url: str, what: str) -> None:
-    """`require_secure`, and no query or fragment: a base URL's path is joined with each
-    request's, so one would break every request, and errors name the base URL tried."""
+    """`require_secure`, and no query or fragment: a query would break every request (request
+    paths are joined onto the base URL), and errors name the base URL, which must not carry
+    what a query or fragment may (a token)."""
     require_secure(url, what)
-    parts = urlsplit(url)
-    if parts.query or parts.fragment:
-        bare = parts._replace(query="", fragment="").geturl()
+    if "?" in url or "#" in url:  # even a bare `?`: with no user info, only ever a delimiter
         raise ConfigError(
-            f"{what} must have no query or fragment, got {bare!r} with one (not shown: it may "
-            "carry a secret)."
+            f"{what} must have no query or fragment, got {shown_url(url)!r} (the rest is not "
+            "shown: it may carry a secret)."
         )
 
 
-def _shown(url: str) -> str:
-    """A URL as errors show it: without any user or password it carries."""
-    scheme, _, rest = url.partition("://")
-    return f"{scheme}://{rest.rsplit('@', 1)[-1]}" if "@" in rest.split("/", 1)[0] else url
+def shown_url(url: str) -> str:
+    """A URL as errors show it: without any user or password, query or fragment it carries."""
+    bare = url.split("?", 1)[0].split("#", 1)[0]
+    if len(bare) < len(url):
+        bare += "?..."
+    scheme, sep, rest = bare.partition("://")
+    if sep and "@" in rest.split("/", 1)[0]:
+        return f"{scheme}://{rest.rsplit('@', 1)[-1]}"
+    return bare
 
 
 def origin(url: str) -> tuple[str, str, int | None]:
