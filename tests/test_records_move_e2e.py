@@ -99,7 +99,7 @@ def test_a_retired_stage_moves_its_prospects_then_goes(sales: StackHarness) -> N
     assert sales.emulator.service.records_in(ids["Qualified"]) == 12
     assert "Old Lead" not in stage_ids(sales)
     sales.assert_no_changes()
-    sales.refresh()  # may drop what only the retiring up knew (the records it moved)
+    sales.refresh()  # an update still: its diff runs on the inputs from before, with the plan
     again = sales.refresh().summary.resource_changes
     assert again == {"same": 5}, f"a refresh still sees the done retirement as to do: {again}"
     sales.assert_no_changes()
