@@ -2,7 +2,7 @@
 
 `bench.engine` compares a refresh of our stage set with the same resources over a no-op provider,
 which reads nothing. This benchmark adds the floors between the two, per N (default 100, 500,
-1000), in one process and against one emulator seeded with the N stages (ours adopts them):
+1000), in one process and against one emulator holding the N stages (ours creates them):
 
 - floor: the no-op provider (`bench.noop_provider`), the issue's floor;
 - least: the no-op stage that also lists the account once with httpx (`bench.least_provider`),
@@ -67,13 +67,12 @@ def floor_program(n: int, provider: NoopProvider | None) -> Callable[[], None]:
 
 
 def stacks(n: int, work: Path, home: Path, emulator: EmulatorServer) -> dict[str, auto.Stack]:
-    """One stack per side, each up, over the account of N stages `measure` seeds (ours adopts
-    them, as `Declaration.of` names them)."""
-    declared = Declaration.of(n)
-    declared.adopt = True
+    """One stack per side, each up, over one account: ours goes first and creates the N stages
+    the others list (created, not adopted: an adopted stage's state record is larger, and the
+    refresh compared is `bench.engine`'s, of stages the set made)."""
     config = outreach_config(emulator)
     made = {
-        "ours": new_stack(work / "ours", home, ours_program(declared), config),
+        "ours": new_stack(work / "ours", home, ours_program(Declaration.of(n)), config),
         "floor": new_stack(work / "floor", home, floor_program(n, None), {}),
         "least": new_stack(work / "least", home, floor_program(n, LeastStageProvider()), config),
         "least+pydantic": new_stack(
@@ -82,6 +81,9 @@ def stacks(n: int, work: Path, home: Path, emulator: EmulatorServer) -> dict[str
     }
     for stack in made.values():
         stack.up()
+    held = len(emulator.service.live_stages())
+    if held != n:
+        raise RuntimeError(f"the account holds {held} stages, not {n}: the floors would list that")
     return made
 
 
@@ -89,12 +91,9 @@ def measure(n: int, runs: int, home: Path) -> None:
     """Time every side's refresh `runs` times at N and print the medians."""
     seconds: dict[str, list[float]] = {side: [] for side in SIDES}
     requests: dict[str, dict[str, None]] = {side: {} for side in SIDES}
-    service = OutreachService(token=TOKEN)
-    for index in range(n):
-        service.state.create({"name": f"Stage {index}", "order": (index + 1) * 10})
     with (
         tempfile.TemporaryDirectory(prefix=f"bench-refresh-{n}-") as tmp,
-        EmulatorServer(service) as emulator,
+        EmulatorServer(OutreachService(token=TOKEN)) as emulator,
     ):
         made = stacks(n, Path(tmp), home, emulator)
         for run in range(runs):
