@@ -17,6 +17,20 @@ def configured(provider: object, namespace: str, server: EmulatorServer, token: 
     provider.configure(ConfigureRequest(Config(config, project_name="p")))  # type: ignore[attr-defined]
 
 
+def lead_old_won(
+    outreach: EmulatorServer, token: str
+) -> tuple[OutreachStageProvider, OutreachStageOrderProvider, dict[str, str]]:
+    """Stages Lead, Old and Won in the account, and the set's order provider (not created)."""
+    stages = OutreachStageProvider()
+    configured(stages, "outreach", outreach, token)
+    ids = {
+        n: stages.create({"name": n, "order": i}).id for i, n in enumerate(["Lead", "Old", "Won"])
+    }
+    order = OutreachStageOrderProvider()
+    configured(order, "outreach", outreach, token)
+    return stages, order, ids
+
+
 def test_a_retired_entry_naming_a_declared_stages_old_name_is_refused(
     outreach: EmulatorServer, token: str
 ) -> None:
@@ -81,13 +95,7 @@ def test_a_retirement_in_a_board_made_in_the_same_plan_is_named_in_the_preview(
 def test_a_refresh_keeps_what_the_set_already_retired(outreach: EmulatorServer, token: str) -> None:
     """After 'Old' is retired, someone makes an 'Old' by hand: the next up leaves it alone, and
     so it does after a refresh (which rewrites the order's inputs from `read`)."""
-    stages = OutreachStageProvider()
-    configured(stages, "outreach", outreach, token)
-    ids = {
-        n: stages.create({"name": n, "order": i}).id for i, n in enumerate(["Lead", "Old", "Won"])
-    }
-    order = OutreachStageOrderProvider()
-    configured(order, "outreach", outreach, token)
+    stages, order, ids = lead_old_won(outreach, token)
     first = order.create({"sequence": ["Lead", "Old", "Won"], "stages": dict(ids)})
     news = {
         "sequence": ["Lead", "Won"],
@@ -115,13 +123,7 @@ def test_a_refresh_after_a_retirement_left_the_file_shows_no_change(
 ) -> None:
     """Once 'Old' is retired and its entry removed from the file, the order keeps `retired: []`:
     a refresh of the set, unchanged in the account, reads the same outputs (no `- retired`)."""
-    stages = OutreachStageProvider()
-    configured(stages, "outreach", outreach, token)
-    ids = {
-        n: stages.create({"name": n, "order": i}).id for i, n in enumerate(["Lead", "Old", "Won"])
-    }
-    order = OutreachStageOrderProvider()
-    configured(order, "outreach", outreach, token)
+    _, order, ids = lead_old_won(outreach, token)
     first = order.create({"sequence": ["Lead", "Old", "Won"], "stages": dict(ids)})
     kept = {"sequence": ["Lead", "Won"], "stages": {"Lead": ids["Lead"], "Won": ids["Won"]}}
     retiring = order.check(
@@ -144,14 +146,8 @@ def test_a_retirement_an_up_carried_out_before_it_failed_is_remembered(
     """The up dies after retiring 'Old' (a position write fails), so state keeps the set as it
     was: the retried check finds the set's own stage gone and counts it as retired, and an 'Old'
     made by hand afterwards keeps its records."""
-    stages = OutreachStageProvider()
-    configured(stages, "outreach", outreach, token)
-    ids = {
-        n: stages.create({"name": n, "order": i}).id for i, n in enumerate(["Lead", "Old", "Won"])
-    }
+    stages, order, ids = lead_old_won(outreach, token)
     outreach.service.put_records(ids["Old"], 3)
-    order = OutreachStageOrderProvider()
-    configured(order, "outreach", outreach, token)
     before = {"sequence": ["Lead", "Old", "Won"], "stages": dict(ids), "released": []}
     first = order.create(before)
     news = {
