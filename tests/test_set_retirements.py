@@ -138,33 +138,3 @@ def test_a_refresh_after_a_retirement_left_the_file_shows_no_change(
 
     assert (applied.outs or {}).get("retired") == []
     assert refreshed.outs == applied.outs
-
-
-def test_a_retirement_an_up_carried_out_before_it_failed_is_remembered(
-    outreach: EmulatorServer, token: str
-) -> None:
-    """The up dies after retiring 'Old' (a position write fails), so state keeps the set as it
-    was: the retried check finds the set's own stage gone and counts it as retired, and an 'Old'
-    made by hand afterwards keeps its records."""
-    stages, order, ids = lead_old_won(outreach, token)
-    outreach.service.put_records(ids["Old"], 3)
-    before = {"sequence": ["Lead", "Old", "Won"], "stages": dict(ids), "released": []}
-    first = order.create(before)
-    news = {
-        "sequence": ["Lead", "Won"],
-        "stages": {"Lead": ids["Lead"], "Won": ids["Won"]},
-        "released": ["Old"],
-        "moved_to": {"Old": "Won"},
-    }
-    order._retirements.carry_out(order.check(before, news).inputs)  # then the up dies
-
-    retried = order.check(before, news).inputs
-    updated = order.update(first.id, first.outs or {}, retried)
-    remade = stages.create({"name": "Old", "order": 9}).id
-    outreach.service.put_records(remade, 5)
-    later = order.check(retried, news).inputs
-
-    assert (retried.get("retiring"), retried.get("retired")) == (None, ["Old"])
-    assert (updated.outs or {}).get("retired") == ["Old"]
-    assert later.get("retiring") is None
-    assert outreach.service.records_in(remade) == 5

@@ -75,9 +75,6 @@ class Retirements:
             for name, target in sorted(pending.items()):
                 found = self._find(listed, name, old_ids.get(name), ids)
                 if found is None:
-                    if name in old_ids:  # the set's own stage is gone: retired by an up whose
-                        # state was lost, or deleted by hand; done, so no namesake is retired
-                        planned[DONE_KEY] = sorted({*planned[DONE_KEY], name})
                     continue  # gone already: nothing to retire
                 if found is LOOKED_UP_AT_UP:
                     lines[name] = (
