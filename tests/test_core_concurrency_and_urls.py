@@ -10,15 +10,18 @@ import pytest
 from pulumi_stages import ConfigError, ForeignLink
 from pulumi_stages.core.account import Account
 from pulumi_stages.core.backend import Remote
+from pulumi_stages.core.config import base_url_of, endpoint_rules
 from pulumi_stages.core.http import (
     ApiClient,
     Endpoint,
     is_loopback,
     require_base_url,
     require_secure,
+    shown_url,
 )
 from pulumi_stages.core.listing import Listing
 from pulumi_stages.core.ratelimit import RateHeaders
+from pulumi_stages.outreach.api import SETTINGS as OUTREACH
 from pulumi_stages.outreach.api import OutreachDialect
 
 
@@ -46,6 +49,9 @@ def test_credentials_never_go_in_clear_text_or_with_userinfo(url: str) -> None:
         "https://api.example.com/v2?",
         "http://api.example.com/v2?access_token=s3cr3t",  # refused for http first
         "https://u:p@api.example.com/v2?access_token=s3cr3t",  # and for its user info
+        "https://user:pa?s3cr3t@api.example.com/v2",  # a password urlsplit does not see
+        "https://user:1234/s3cr3t@api.example.com/api/v2",  # the token would go to host `user`
+        "user:s3cr3t@api.example.com/v2",  # no scheme: refused as no http(s) URL
     ],
 )
 def test_a_base_url_has_no_query_or_fragment_and_the_refusal_does_not_echo_them(
@@ -55,14 +61,21 @@ def test_a_base_url_has_no_query_or_fragment_and_the_refusal_does_not_echo_them(
     with pytest.raises(ConfigError) as refused:
         require_base_url(url, "The base URL")
     assert "s3cr3t" not in str(refused.value)
-    assert "api.example.com/v2" in str(refused.value)
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError) as refused:
         Endpoint("Outreach", url, "token")
+    assert "s3cr3t" not in str(refused.value)
+    with pytest.raises(ConfigError) as refused:
+        base_url_of(OUTREACH, None, {"OUTREACH_BASE_URL": url})
+        endpoint_rules(OUTREACH, None, {"OUTREACH_BASE_URL": url})
+    assert "s3cr3t" not in str(refused.value)
 
 
-def test_a_token_url_may_have_a_query() -> None:
-    """It is not joined with request paths, and no error names it with its query."""
+def test_a_token_url_may_have_a_query_no_message_shows() -> None:
+    """It is not joined with request paths; errors show it without its query."""
     require_secure("https://login.example.com/oauth/token?tenant=7", "The token URL")
+    assert shown_url("https://login.example.com/oauth/token?key=s3cr3t") == (
+        "https://login.example.com/oauth/token..."
+    )
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.3.2.1", "::1", "localhost", "LOCALHOST"])

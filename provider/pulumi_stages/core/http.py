@@ -70,26 +70,26 @@ def require_secure(url: str, what: str) -> None:
 
 
 def require_base_url(url: str, what: str) -> None:
-    """`require_secure`, and no query or fragment: a query would break every request (request
-    paths are joined onto the base URL), and errors name the base URL, which must not carry
-    what a query or fragment may (a token)."""
+    """`require_secure`, and no `@`, query or fragment: a query would break every request
+    (request paths are joined onto the base URL), an `@` is a user or password or hides the host
+    the token goes to (`https://user:1234/x@host`), and errors name the base URL, which must carry
+    none of what these may (a secret)."""
     require_secure(url, what)
-    if "?" in url or "#" in url:  # even a bare `?`: with no user info, only ever a delimiter
+    if any(mark in url for mark in "@?#"):  # a bare `?` too: httpx would put it on every path
         raise ConfigError(
-            f"{what} must have no query or fragment, got {shown_url(url)!r} (the rest is not "
-            "shown: it may carry a secret)."
+            f"{what} must have no user, password, query or fragment (no @, ? or #), got "
+            f"{shown_url(url)!r} (the rest is not shown: it may carry a secret)."
         )
 
 
 def shown_url(url: str) -> str:
-    """A URL as errors show it: without any user or password, query or fragment it carries."""
-    bare = url.split("?", 1)[0].split("#", 1)[0]
-    if len(bare) < len(url):
-        bare += "?..."
-    scheme, sep, rest = bare.partition("://")
-    if sep and "@" in rest.split("/", 1)[0]:
-        return f"{scheme}://{rest.rsplit('@', 1)[-1]}"
-    return bare
+    """A URL as errors show it, without what may be a credential: nothing up to its last `@`
+    (a user or password, wherever it ends), and no query or fragment."""
+    scheme, sep, rest = url.partition("://")
+    rest = (rest if sep else url).rsplit("@", 1)[-1]
+    bare = rest.split("?", 1)[0].split("#", 1)[0]
+    shown = f"{bare}..." if len(bare) < len(rest) else bare
+    return f"{scheme}://{shown}" if sep else shown
 
 
 def origin(url: str) -> tuple[str, str, int | None]:

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from .errors import ConfigError
+from .http import shown_url
 from .memory import KEY_CONFIG, MEMORY_CONFIG, LockTimeout, StoreUnusable
 from .oauth import (
     DEFAULT_LIFETIME_SECONDS,
@@ -257,7 +258,7 @@ class RefreshingAuth(httpx.Auth):
                 f"POST {self._token_path} was malformed ({granted}), so no token was taken from "
                 "it and the refresh token it was sent may already be spent",
                 hint=f"{REAUTHORIZE}, and check that the token URL "
-                f"{credentials.token_url} is the API's OAuth token endpoint",
+                f"{shown_url(credentials.token_url)} is the API's OAuth token endpoint",
             )
         return granted
 
