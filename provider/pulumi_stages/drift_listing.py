@@ -17,8 +17,9 @@ from typing import Any
 from .core import registry
 from .core.config import resolve_endpoint
 from .core.http import ApiClient
+from .core.plurals import counting
 from .core.registry import Adapter, Place
-from .drift_report import Difference, Unmanaged, count
+from .drift_report import Difference, Unmanaged
 
 _DYNAMIC_MODULE = re.compile(r"^pulumi-python:dynamic/([^:]+):")
 """A dynamic resource's type token, e.g. `pulumi-python:dynamic/outreach:Stage`: its module."""
@@ -119,7 +120,11 @@ def compare(
                 if counted:
                     rows.append(
                         Difference(
-                            what, "(not managed)", "-", "-", f"present ({count(inside, 'stage')})"
+                            what,
+                            "(not managed)",
+                            "-",
+                            "-",
+                            f"present ({counting(inside, 'stage')})",
                         )
                     )
                 else:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .core.plurals import counting
+
 
 @dataclass(frozen=True)
 class Difference:
@@ -60,13 +62,8 @@ def _cells(row: Difference) -> tuple[str, ...]:
     return (row.resource, row.where or "-", row.field, row.declared, row.state, row.live)
 
 
-def count(number: int, noun: str) -> str:
-    """`1 place`, `3 places`."""
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
-
-
 def _unmanaged_line(item: Unmanaged) -> str:
-    return f"{item.what} ({count(item.stages, 'stage')})"
+    return f"{item.what} ({counting(item.stages, 'stage')})"
 
 
 UNMANAGED_NOTE = "not managed by this stack (information: --count-unmanaged makes them drift)"
@@ -77,7 +74,7 @@ def render_text(report: DriftReport) -> str:
     if report.refused:
         lines = [f"stack {report.stack}: the preview was refused, so drift was not checked", ""]
         return "\n".join([*lines, *report.refused]) + "\n"
-    checked = count(report.checked, "resource")
+    checked = counting(report.checked, "resource")
     notes = [UNMANAGED_NOTE + ":", *(f"  {_unmanaged_line(u)}" for u in report.unmanaged)]
     notes = ["", *notes] if report.unmanaged else []
     if report.in_sync:
@@ -90,7 +87,9 @@ def render_text(report: DriftReport) -> str:
         for line in table
     ]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    head = f"stack {report.stack}: drift in {count(len(report.rows), 'place')} ({checked} checked)"
+    head = (
+        f"stack {report.stack}: drift in {counting(len(report.rows), 'place')} ({checked} checked)"
+    )
     return "\n".join([head, "", *lines, *notes]) + "\n"
 
 
@@ -136,12 +135,12 @@ def render_markdown(report: DriftReport) -> str:
         )
     notes = [f"{UNMANAGED_NOTE}:", "", *(f"- {code(_unmanaged_line(u))}" for u in report.unmanaged)]
     notes = ["", *notes] if report.unmanaged else []
-    checked = count(report.checked, "resource")
+    checked = counting(report.checked, "resource")
     if report.in_sync:
         lines = [f"### Drift check: stack {stack} is in sync", "", f"{checked} checked, no drift."]
         return "\n".join([*lines, *notes]) + "\n"
     lines = [
-        f"### Drift check: stack {stack} has drifted ({count(len(report.rows), 'place')})",
+        f"### Drift check: stack {stack} has drifted ({counting(len(report.rows), 'place')})",
         "",
         "| " + " | ".join(HEADERS) + " |",
         "|" + "---|" * len(HEADERS),

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from .errors import MoveStalled
+from .plurals import counting, singular
 
 PAGE_SIZE = 100
 """Records read per page while moving them."""
@@ -51,23 +52,6 @@ class RecordCount:
     def empty(self) -> bool:
         """Confirmed to hold nothing."""
         return self.count == 0 and self.exact
-
-
-def singular(word: str) -> str:
-    """One of the records an adapter names in the plural: "prospect", "deal", "2-1 record"."""
-    if word.endswith("ies"):
-        return word[:-3] + "y"
-    return word.removesuffix("s")
-
-
-def counting(count: int, noun: str) -> str:
-    """A count and its noun, as a sentence says them: "1 move", "3 moves"."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-def were(count: int) -> str:
-    """The verb of a count: "1 was", "3 were"."""
-    return "was" if count == 1 else "were"
 
 
 def counted(statuses: Sequence[str]) -> RecordCount:

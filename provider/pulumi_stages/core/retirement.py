@@ -14,7 +14,8 @@ from typing import Any
 from .backend import Backend
 from .checking import is_unknown
 from .errors import ApiError, DeleteRefused, RecordsInStage
-from .records import HoldsRecords, RecordCount, count_each, move_all, were
+from .plurals import moves, were
+from .records import HoldsRecords, RecordCount, count_each, move_all
 
 RETIRED_KEY = "retired"
 """An output: "moved" (records moved, stage deleted) or "kept" (left in the CRM)."""
@@ -44,7 +45,7 @@ def plan_line(backend: Backend, api: str, stage_id: str, inputs: Mapping[str, An
         return f"stage {stage_id} stays in {api}, no longer managed"
     held = records_of(backend, stage_id)
     records = held[1].of(held[0]) if held else "no records"
-    verb = "moves" if held and held[1].count == 1 else "move"
+    verb = moves(held[1].count if held else 0)
     target_id = inputs.get("moved_to_id")
     made = "created in this up" if is_unknown(target_id) else f"stage {target_id}"
     target = f"{inputs.get('moved_to')!r} ({made})"
