@@ -177,6 +177,73 @@ def first_answer(scenario: Scenario, *, modules: bool = False, unchanged: bool =
     return Start(cpu, _imported(process.log()) if modules else frozenset())
 
 
+@dataclass(frozen=True)
+class ReadAndDelete:
+    """What a refresh and a destroy did in one provider process: the id Read found, whether a
+    second Read after the Delete found the stage gone, and the modules the process imported."""
+
+    read_id: str
+    gone_after_delete: bool
+    modules: frozenset[str]
+
+
+def read_and_delete(scenario: Scenario) -> ReadAndDelete:
+    """Create a stage through one provider process; then, in a fresh one (as a refresh's and a
+    destroy's are), Read it, Diff it against its inputs, Delete it and Read it again. Both
+    process groups are killed."""
+    urn = "urn:pulumi:bench::bench::pulumi-python:dynamic:Resource::s"
+    with tempfile.TemporaryDirectory() as tmp, EmulatorServer(scenario.service(TOKEN)) as server:
+        creator = ProviderProcess(scenario, server.base_url, Path(tmp))
+        try:
+            news = struct_of({**scenario.inputs, "__provider": creator.pickled})
+            checked = creator.stub.Check(
+                provider_pb2.CheckRequest(urn=urn, olds=struct_of({}), news=news),
+                timeout=ANSWER_TIMEOUT_SECONDS,
+            )
+            assert not checked.failures, checked.failures
+            created = creator.stub.Create(
+                provider_pb2.CreateRequest(urn=urn, properties=checked.inputs),
+                timeout=ANSWER_TIMEOUT_SECONDS,
+            )
+        finally:
+            creator.stop()
+        state = {**dict(created.properties), "__provider": creator.pickled}
+        inputs = {**dict(checked.inputs)}
+        reader = ProviderProcess(scenario, server.base_url, Path(tmp), modules=True)
+        try:
+            stub = reader.stub
+            read = stub.Read(
+                provider_pb2.ReadRequest(
+                    id=created.id, urn=urn, properties=struct_of(state), inputs=struct_of(inputs)
+                ),
+                timeout=ANSWER_TIMEOUT_SECONDS,
+            )
+            stub.Diff(
+                provider_pb2.DiffRequest(
+                    id=created.id, urn=urn, olds=read.properties, news=struct_of(inputs)
+                ),
+                timeout=ANSWER_TIMEOUT_SECONDS,
+            )
+            stub.Delete(
+                provider_pb2.DeleteRequest(id=created.id, urn=urn, properties=struct_of(state)),
+                timeout=ANSWER_TIMEOUT_SECONDS,
+            )
+            again = stub.Read(
+                provider_pb2.ReadRequest(id=created.id, urn=urn, properties=struct_of(state)),
+                timeout=ANSWER_TIMEOUT_SECONDS,
+            )
+        finally:
+            reader.stop()
+    return ReadAndDelete(read.id, again.id == "", _imported(reader.log()))
+
+
+def _capsule_with_board(token: str) -> Service:
+    """A Capsule account holding the board the scenario's stage is declared on."""
+    service = CapsuleService(token=token)
+    service.state.create_board("Bench board")
+    return service
+
+
 def scenarios() -> dict[str, Scenario]:
     """Each adapter's stage provider, checking a new stage in the emulator's fresh account."""
     return {
@@ -185,7 +252,7 @@ def scenarios() -> dict[str, Scenario]:
         ),
         "capsule": Scenario(
             "capsule",
-            lambda t: CapsuleService(token=t),
+            _capsule_with_board,
             CapsuleStageProvider,
             {"name": "Bench", "board": "Bench board"},
         ),

@@ -22,6 +22,7 @@ import pytest
 
 import pulumi_stages
 from pulumi_stages.core import contract
+from pulumi_stages.core.declared_inputs import DeclaredInputs
 from pulumi_stages.core.resource import ApiResourceProvider
 from pulumi_stages.core.sections import (
     DeclaredSection,
@@ -396,3 +397,33 @@ def test_an_error_declaring_a_list_names_the_list_and_closes_the_section() -> No
         declare_section(_Builder(), _Failing())  # type: ignore[arg-type]
     assert raised.value.__notes__ == ["while declaring the stages of 'set/crm/board'"]
     assert _Failing.closed == ["closed"]
+
+
+def provider_classes(crm: str) -> list[type[ApiResourceProvider]]:
+    """Every concrete provider class of an adapter folder (HubSpot's other object types by one
+    made for `leads`)."""
+    for module in adapter_modules(crm):
+        make = module.namespace.get("stage_provider")
+        if callable(make) and module.name.endswith("object_stages"):
+            make("leads")
+    found, todo = [], list(ApiResourceProvider.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if cls.__module__.startswith(f"pulumi_stages.{crm}.") and "inputs" in vars(cls):
+            found.append(cls)
+    return found
+
+
+@pytest.mark.parametrize("crm", ADAPTERS)
+def test_every_resource_names_the_fields_its_model_declares(crm: str) -> None:
+    classes = provider_classes(crm)
+    assert classes  # the folder has providers, and each declares its inputs
+    for cls in classes:
+        assert set(cls.inputs_model().model_fields) == set(cls.input_names()), cls
+
+
+def test_a_model_whose_fields_differ_from_the_names_fails_to_load() -> None:
+    declared = DeclaredInputs(("name", "colour"), model="pulumi_stages.outreach.models.StageInputs")
+    with pytest.raises(TypeError, match=r"declares \['color', 'order'\].* lacks \['colour'\]"):
+        declared.model()

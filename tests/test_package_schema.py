@@ -15,8 +15,8 @@ import pytest
 from pulumi.provider.experimental.provider import DiffRequest, ReadRequest
 
 from pulumi_stages.core import registry
-from pulumi_stages.core.checking import UNKNOWN
 from pulumi_stages.core.config import resolve_endpoint
+from pulumi_stages.core.unknowns import UNKNOWN
 from pulumi_stages.emulator import EmulatorServer, OutreachService
 from pulumi_stages.outreach.stage import SETTINGS as OUTREACH
 from pulumi_stages.package.catalog import resource_types

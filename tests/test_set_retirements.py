@@ -7,7 +7,7 @@ from pulumi.dynamic import Config, ConfigureRequest
 
 from pulumi_stages.capsule.stage import CapsuleStageOrderProvider
 from pulumi_stages.core import refreshed_inputs
-from pulumi_stages.core.checking import UNKNOWN
+from pulumi_stages.core.unknowns import UNKNOWN
 from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.outreach.stage import OutreachStageOrderProvider, OutreachStageProvider
 

@@ -13,6 +13,7 @@ from pulumi_stages.core import registry
 from pulumi_stages.core.account import Account
 from pulumi_stages.core.backend import Backend, Remote, delete_if_present, fetch_or_none
 from pulumi_stages.core.config import ApiSettings
+from pulumi_stages.core.declared_inputs import DeclaredInputs
 from pulumi_stages.core.http import ApiClient
 from pulumi_stages.core.models import AdoptableInputs, Name, Position
 from pulumi_stages.core.ordering import OrderingProvider, OrderResource
@@ -99,7 +100,9 @@ class TinyColumnProvider(ApiResourceProvider):
 
     settings: ClassVar[ApiSettings] = SETTINGS
     dialect: ClassVar[TinyDialect] = TinyDialect()
-    inputs_model: ClassVar[type[ColumnInputs]] = ColumnInputs
+    inputs: ClassVar[DeclaredInputs] = DeclaredInputs(
+        ("name", "position"), model=f"{__name__}.ColumnInputs"
+    )
     kind: ClassVar[str] = "column"
     position_field: ClassVar[str | None] = "position"
 

@@ -25,7 +25,7 @@ from ..core.contract import (
     follow_pages,
     link_header,
 )
-from .models import WIRE, StageRecord
+from .wire import WIRE, StageRecord
 
 if TYPE_CHECKING:
     import httpx

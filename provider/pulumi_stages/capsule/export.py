@@ -7,7 +7,7 @@ from typing import Any
 
 from ..core.http import ApiClient
 from .api import pages
-from .models import StageRecord
+from .wire import StageRecord
 
 
 def export_section(client: ApiClient, progress: Callable[[int], None]) -> dict[str, Any]:

@@ -1,10 +1,6 @@
-"""Capsule stage and board shapes: what a user declares, and what the API sends back."""
+"""What a user declares of a Capsule stage or board (the wire shapes are in `wire`)."""
 
 from __future__ import annotations
-
-from typing import Any
-
-from pydantic import BaseModel
 
 from ..core.models import AdoptableInputs, Name, ObjectId, OptionalText, Position
 
@@ -32,48 +28,3 @@ class BoardInputs(AdoptableInputs):
     """The board's name, unique in the account."""
     description: OptionalText = None
     """The board's description; unset leaves it to Capsule."""
-
-
-WIRE = {"name": "name", "description": "description", "display_order": "displayOrder"}
-"""Stage input -> Capsule JSON field, for the fields PUT may change."""
-
-
-class StageRecord(BaseModel):
-    """A Capsule stage as the API returns it."""
-
-    id: int
-    name: str
-    description: str | None = None
-    board_id: int
-    board: str | None = None
-    display_order: int | None = None
-    created_at: str | None = None
-    updated_at: str | None = None
-
-    @classmethod
-    def from_json(cls, stage: dict[str, Any]) -> StageRecord:
-        """Parse `{"id", "name", "board": {"id", "name"}, "displayOrder", ...}`."""
-        board = stage.get("board") or {}
-        return cls(
-            id=stage["id"],
-            name=stage.get("name", ""),
-            description=stage.get("description"),
-            board_id=board.get("id", 0),
-            board=board.get("name"),
-            display_order=stage.get("displayOrder"),
-            created_at=stage.get("createdAt"),
-            updated_at=stage.get("updatedAt"),
-        )
-
-    def outputs(self) -> dict[str, Any]:
-        """The stage as Pulumi state."""
-        return {
-            "name": self.name,
-            "board": self.board,
-            "description": self.description,
-            "display_order": self.display_order,
-            "stage_id": self.id,
-            "board_id": str(self.board_id),
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-        }

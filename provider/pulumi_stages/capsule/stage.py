@@ -11,13 +11,13 @@ from pulumi.dynamic import DiffResult, UpdateResult
 from ..core.account import Account
 from ..core.backend import Backend, Remote
 from ..core.config import ApiSettings
+from ..core.declared_inputs import DeclaredInputs
 from ..core.errors import RecordsInStage
 from ..core.ordering import OrderingProvider, OrderResource
 from ..core.preview_reads import reading
 from ..core.resource import ApiResource, ApiResourceProvider
 from ..core.stage_inputs import stage_inputs
 from .api import BOARD, SETTINGS, STAGE, CapsuleBoards, CapsuleDialect, CapsuleStages
-from .models import BoardInputs, StageInputs
 
 
 class CapsuleStageProvider(ApiResourceProvider):
@@ -25,7 +25,10 @@ class CapsuleStageProvider(ApiResourceProvider):
 
     settings: ClassVar[ApiSettings] = SETTINGS
     dialect: ClassVar[CapsuleDialect] = CapsuleDialect()
-    inputs_model: ClassVar[type[StageInputs]] = StageInputs
+    inputs: ClassVar[DeclaredInputs] = DeclaredInputs(
+        ("name", "board", "board_id", "description", "display_order"),
+        model=f"{__package__}.models.StageInputs",
+    )
     kind: ClassVar[str] = STAGE
     replace_on: ClassVar[frozenset[str]] = frozenset({"board", "board_id"})
     position_field: ClassVar[str | None] = "display_order"
@@ -46,7 +49,9 @@ class CapsuleBoardProvider(ApiResourceProvider):
 
     settings: ClassVar[ApiSettings] = SETTINGS
     dialect: ClassVar[CapsuleDialect] = CapsuleDialect()
-    inputs_model: ClassVar[type[BoardInputs]] = BoardInputs
+    inputs: ClassVar[DeclaredInputs] = DeclaredInputs(
+        ("name", "description"), model=f"{__package__}.models.BoardInputs"
+    )
     kind: ClassVar[str] = BOARD
     noun: ClassVar[str] = "board"
     replace_on: ClassVar[frozenset[str]] = frozenset({"name", "description"})

@@ -1,7 +1,7 @@
-"""Validation and diff: declared inputs checked field by field, and compared with the last state.
+"""Validation: declared inputs checked field by field against the resource's pydantic model.
 
-`check` returns one failure per bad field in plain words; `diff` compares only the API fields a
-resource owns (a stage in a set leaves its position to the set's ordering resource).
+`check` returns one failure per bad field in plain words. Only check, create and update import
+this module (and pydantic with it); see `declared_inputs`.
 """
 
 from __future__ import annotations
@@ -10,19 +10,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pulumi.dynamic import CheckFailure
-from pulumi.output import Unknown
 from pydantic import BaseModel, ValidationError
 
-from .models import CONTROL_FIELDS
-
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-"""The value Pulumi's Python runtime gives an input that is not known yet (during preview)."""
-
-
-def is_unknown(value: Any) -> bool:
-    """Whether an input is not known yet: the sentinel string, or the SDK's Unknown object
-    (which a dynamic provider's check receives for an output of another resource)."""
-    return value == UNKNOWN or isinstance(value, Unknown)
+from .declared_inputs import CONTROL_FIELDS
+from .unknowns import is_unknown
 
 
 def format_failures(error: ValidationError, unknown: frozenset[str]) -> list[CheckFailure]:
@@ -60,11 +51,3 @@ def validated(
     """Inputs as the model reads them (create and update get inputs `check` already passed)."""
     raw = {name: props.get(name) for name in names if name in props}
     return model.model_validate(raw).model_dump()
-
-
-def changed(olds: Mapping[str, Any], news: Mapping[str, Any], owned: Iterable[str]) -> list[str]:
-    """The owned fields whose declared value differs from the last known one (None: left to
-    the API, never a change)."""
-    return [
-        name for name in owned if news.get(name) is not None and news.get(name) != olds.get(name)
-    ]

@@ -16,7 +16,7 @@ from pulumi.dynamic import CreateResult, UpdateResult
 
 from . import recording, tombstones, writing
 from .adopt_or_recover import take_over
-from .checking import changed
+from .declared_inputs import changed
 from .identify import identify
 from .journal import memory_opens
 from .retirement import guard_delete, is_tombstone, retiring

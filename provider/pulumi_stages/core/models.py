@@ -8,6 +8,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from .declared_inputs import CONTROL_FIELDS
+
 _HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
@@ -155,5 +157,5 @@ class AdoptableInputs(BaseModel):
     position only as a first guess when creating, and neither diffs nor stores it."""
 
 
-CONTROL_FIELDS = frozenset(AdoptableInputs.model_fields)
-"""Inputs that steer the provider and are never sent to an API or diffed."""
+if frozenset(AdoptableInputs.model_fields) != CONTROL_FIELDS:  # named apart: see declared_inputs
+    raise TypeError("AdoptableInputs' fields and declared_inputs.CONTROL_FIELDS differ")

@@ -28,7 +28,6 @@ from pulumi.dynamic import (
 
 from . import provider_bytes, refreshed_inputs
 from .backend import Remote
-from .checking import is_unknown
 from .errors import RecordsInStage, StagesMissing
 from .placement import plan_moves
 from .preview_reads import reading
@@ -42,6 +41,7 @@ from .set_retirements import (
     Retirements,
     remembered,
 )
+from .unknowns import is_unknown
 
 WRITERS = 4
 """Position writes in flight at once: each move is independent, and the account's shared rate

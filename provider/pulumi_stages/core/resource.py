@@ -1,6 +1,7 @@
 """The generic dynamic provider: Pulumi's check/diff/create/read/update/delete over a backend.
 
-An adapter supplies a pydantic inputs model, a wire dialect and a backend that talks to its API
+An adapter supplies its declared inputs (their names, and the pydantic model check loads on first
+use: `declared_inputs`), a wire dialect and a backend that talks to its API
 (the contract: `core.contract.resource`). Create, update and delete run as pipelines of named
 steps in `lifecycle`; check's guards live in `duplicates`, `adoption` and `preview_reads`. The
 class holds no credentials when pickled: `configure` hands it the stack config inside the
@@ -16,7 +17,7 @@ import threading
 from abc import abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pulumi
 import pulumi.dynamic
@@ -30,7 +31,6 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
-from pydantic import BaseModel
 
 from . import (
     adoption,
@@ -44,7 +44,6 @@ from . import (
 )
 from .account import ACCOUNTS, Account
 from .backend import Backend, Remote
-from .checking import UNKNOWN, changed, checked, validated
 from .config import (
     ApiSettings,
     StackConfig,
@@ -52,6 +51,7 @@ from .config import (
     expected_account,
     resolve_endpoint,
 )
+from .declared_inputs import CONTROL_FIELDS, DeclaredInputs, changed
 from .duplicates import (
     OWN_KEYS,
     OWNER_KEY,
@@ -65,7 +65,6 @@ from .http import Dialect
 from .journal import memory_opens
 from .listing import Listing
 from .memory import Store, memory_location, open_store
-from .models import CONTROL_FIELDS
 from .preview_reads import reading
 from .retirement import (
     RETIRED_KEY,
@@ -75,6 +74,10 @@ from .retirement import (
     retiring,
 )
 from .run import THIS_RUN
+from .unknowns import UNKNOWN
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 __all__ = [
     "OWNER_KEY",
@@ -100,7 +103,7 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
 
     settings: ClassVar[ApiSettings]
     dialect: ClassVar[Dialect]
-    inputs_model: ClassVar[type[BaseModel]]
+    inputs: ClassVar[DeclaredInputs]
     kind: ClassVar[str]
     """The kind of object, naming its listing and directory entries in the account context."""
     noun: ClassVar[str] = "stage"
@@ -171,18 +174,25 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
 
     def validated_inputs(self, props: Mapping[str, Any]) -> dict[str, Any]:
         """Inputs `check` already passed, as the model reads them, and the resource's own."""
+        from .checking import validated  # noqa: PLC0415 - pydantic: see `declared_inputs`
+
         own = {key: props[key] for key in OWN_KEYS if props.get(key)}
-        return {**validated(self.inputs_model, self.input_names(), props), **own}
+        return {**validated(self.inputs_model(), self.input_names(), props), **own}
+
+    @classmethod
+    def inputs_model(cls) -> type[BaseModel]:
+        """The pydantic model of the declared inputs, imported on first use."""
+        return cls.inputs.model()
 
     @classmethod
     def input_names(cls) -> tuple[str, ...]:
-        """The declared input fields, in model order."""
-        return tuple(cls.inputs_model.model_fields)
+        """The declared input fields: the control fields, then the API fields."""
+        return cls.inputs.names
 
     @classmethod
     def api_fields(cls) -> tuple[str, ...]:
         """The inputs that are the API object's fields (not adoption switches)."""
-        return tuple(name for name in cls.input_names() if name not in CONTROL_FIELDS)
+        return cls.inputs.api_fields
 
     def api_values(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
         """The declared API fields (not adoption switches or the resource's own inputs)."""
@@ -230,9 +240,11 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
             self.account()
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        from .checking import checked  # noqa: PLC0415 - pydantic: see `declared_inputs`
+
         self.guard()
         endpoint_rules(self.settings, self._config)
-        inputs, unknown, failures = checked(self.inputs_model, self.input_names(), news)
+        inputs, unknown, failures = checked(self.inputs_model(), self.input_names(), news)
         if failures:
             return CheckResult(inputs, failures)
         for key in (OWNER_KEY, RESOURCE_KEY):
@@ -309,7 +321,7 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
             account = self.account()
             backend = self.make_backend(account)
             listed = self.listed(account, backend, self.adoption_view)
-        kind = self.inputs_model.__name__.removesuffix("Inputs").lower()
+        kind = self.inputs_model().__name__.removesuffix("Inputs").lower()
         fields = self.api_values(inputs)
         return adoption.note(
             kind,

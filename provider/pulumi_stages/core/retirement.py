@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from .backend import Backend
-from .checking import is_unknown
 from .errors import ApiError, DeleteRefused, RecordsInStage
 from .plurals import moves, were
 from .records import HoldsRecords, RecordCount, count_each, move_all
+from .unknowns import is_unknown
 
 RETIRED_KEY = "retired"
 """An output: "moved" (records moved, stage deleted) or "kept" (left in the CRM)."""

@@ -13,11 +13,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .backend import Remote
-from .checking import UNKNOWN, is_unknown
 from .errors import AmbiguousAdoption, ConfigError
 from .preview_reads import reading
 from .resource import ApiResourceProvider
 from .retirement import plan_line
+from .unknowns import UNKNOWN, is_unknown
 
 MOVED_TO_KEY = "moved_to"
 """Input: each retired stage's name -> the name of the set's stage its records move to."""

@@ -14,9 +14,9 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
 
 from . import adoption, writing
 from .account import Account
+from .declared_inputs import CONTROL_FIELDS
 from .duplicates import OWN_KEYS
 from .errors import AmbiguousAdoption, StagesMissing
-from .models import CONTROL_FIELDS
 from .retirement import RETIRED_KEY, is_tombstone, retiring
 
 if TYPE_CHECKING:

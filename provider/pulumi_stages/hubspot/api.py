@@ -27,8 +27,8 @@ from ..core.http import ApiClient
 from ..core.paging import after_cursor, follow_cursor
 from ..core.ratelimit import RateHeaders
 from ..core.records import PAGE_SIZE, RecordCount
-from .models import metadata_of, new_stage_metadata, pipeline_outputs, stage_outputs
 from .pacing import search_pace
+from .wire import metadata_of, new_stage_metadata, pipeline_outputs, stage_outputs
 
 if TYPE_CHECKING:
     import httpx

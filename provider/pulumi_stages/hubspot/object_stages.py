@@ -15,11 +15,11 @@ from typing import Any, ClassVar
 
 import pulumi
 
+from ..core.declared_inputs import DeclaredInputs
 from ..core.ordering import OrderingProvider, OrderResource
 from ..core.stage_inputs import stage_inputs
 from .kinds import kind_of, slug, stage_word, unslug
-from .models import ObjectStageInputs
-from .stage import STAGE_PROVIDERS, HubSpotStageProvider, _Stage
+from .stage import STAGE_FIELDS, STAGE_PROVIDERS, HubSpotStageProvider, _Stage
 
 STAGE_PREFIX = "StageProvider_"
 ORDER_PREFIX = "StageOrderProvider_"
@@ -43,7 +43,9 @@ def stage_provider(object_type: str) -> type[HubSpotStageProvider]:
         "__doc__": f"Stages of {kind.object_type} pipelines: a label and a position.",
         "objects": kind,
         "kind": stage_word(kind),
-        "inputs_model": ObjectStageInputs,
+        "inputs": DeclaredInputs(
+            (*STAGE_FIELDS, "object_type"), model=f"{__package__}.models.ObjectStageInputs"
+        ),
     }
     made: type[HubSpotStageProvider] = _kept(
         STAGE_PREFIX + slug(object_type), HubSpotStageProvider, body

@@ -16,6 +16,7 @@ from pulumi.dynamic import CreateResult, ReadResult
 from ..core.account import Account
 from ..core.backend import Backend, Remote
 from ..core.config import ApiSettings
+from ..core.declared_inputs import DeclaredInputs
 from ..core.errors import DeleteRefused, StagesError
 from ..core.ordering import OrderingProvider, OrderResource
 from ..core.resource import ApiResource, ApiResourceProvider
@@ -32,7 +33,7 @@ from .api import (
     homes,
 )
 from .kinds import kind_of, pipeline_word, slug, stage_word, unslug
-from .models import DealStageInputs, PipelineInputs, TicketStageInputs, stage_outputs
+from .wire import stage_outputs
 
 
 class PipelineKeepsAStage(StagesError):
@@ -56,6 +57,10 @@ def names_a_workflow(refused: DeleteRefused) -> bool:
     """Whether a delete's refusal is a workflow reference. guess: told by HubSpot's message,
     which names the workflow; a real refusal's subCategory would be a surer sign."""
     return "workflow" in refused.refusal.message.lower()
+
+
+STAGE_FIELDS = ("name", "pipeline", "pipeline_id", "display_order")
+"""The API fields every object type's stage declares (`models.StageInputs`)."""
 
 
 def stage_identity(name: str, pipeline: str, pipeline_id: str) -> dict[str, Any]:
@@ -122,7 +127,9 @@ class DealStageProvider(HubSpotStageProvider):
 
     objects: ClassVar[ObjectKind] = DEALS
     kind: ClassVar[str] = "dealstage"  # one word, as HubSpot names the property
-    inputs_model: ClassVar[type[DealStageInputs]] = DealStageInputs
+    inputs: ClassVar[DeclaredInputs] = DeclaredInputs(
+        (*STAGE_FIELDS, "probability"), model=f"{__package__}.models.DealStageInputs"
+    )
 
 
 class TicketStageProvider(HubSpotStageProvider):
@@ -130,7 +137,9 @@ class TicketStageProvider(HubSpotStageProvider):
 
     objects: ClassVar[ObjectKind] = TICKETS
     kind: ClassVar[str] = "ticketstage"
-    inputs_model: ClassVar[type[TicketStageInputs]] = TicketStageInputs
+    inputs: ClassVar[DeclaredInputs] = DeclaredInputs(
+        (*STAGE_FIELDS, "ticket_state"), model=f"{__package__}.models.TicketStageInputs"
+    )
 
 
 STAGE_PROVIDERS: dict[str, type[HubSpotStageProvider]] = {
@@ -146,7 +155,9 @@ class HubSpotPipelineProvider(ApiResourceProvider):
     settings: ClassVar[ApiSettings] = SETTINGS
     dialect: ClassVar[HubSpotDialect] = HubSpotDialect()
     objects: ClassVar[ObjectKind]
-    inputs_model: ClassVar[type[PipelineInputs]] = PipelineInputs
+    inputs: ClassVar[DeclaredInputs] = DeclaredInputs(
+        ("name", "display_order", "seed"), model=f"{__package__}.models.PipelineInputs"
+    )
     editable: ClassVar[frozenset[str] | None] = frozenset({"name", "display_order"})
 
     def make_backend(self, account: Account) -> Backend:

@@ -19,7 +19,7 @@ from ..core.contract import (
     fetch_or_none,
     follow_pages,
 )
-from .models import StageRecord
+from .wire import StageRecord
 
 if TYPE_CHECKING:
     import httpx

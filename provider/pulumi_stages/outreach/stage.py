@@ -10,11 +10,11 @@ import pulumi
 from ..core.account import Account
 from ..core.backend import Backend
 from ..core.config import ApiSettings
+from ..core.declared_inputs import DeclaredInputs
 from ..core.ordering import OrderingProvider, OrderResource
 from ..core.resource import ApiResource, ApiResourceProvider
 from ..core.stage_inputs import stage_inputs
 from .api import SETTINGS, OutreachDialect, OutreachStages
-from .models import StageInputs
 
 
 class OutreachStageProvider(ApiResourceProvider):
@@ -22,7 +22,9 @@ class OutreachStageProvider(ApiResourceProvider):
 
     settings: ClassVar[ApiSettings] = SETTINGS
     dialect: ClassVar[OutreachDialect] = OutreachDialect()
-    inputs_model: ClassVar[type[StageInputs]] = StageInputs
+    inputs: ClassVar[DeclaredInputs] = DeclaredInputs(
+        ("name", "color", "order"), model=f"{__package__}.models.StageInputs"
+    )
     kind: ClassVar[str] = "stage"
     position_field: ClassVar[str | None] = "order"
 

@@ -16,9 +16,9 @@ from pulumi.dynamic import ResourceProvider
 from pulumi.provider.experimental.property_value import PropertyValue
 from pulumi.provider.experimental.provider import ConstructRequest, ConstructResponse
 
-from ..core.checking import UNKNOWN
 from ..core.errors import ConfigError
 from ..core.resource import ApiResource
+from ..core.unknowns import UNKNOWN
 from ..stageset.component import StageSet
 from ..stageset.source import load_file
 from .catalog import PACKAGE, registering, token_of

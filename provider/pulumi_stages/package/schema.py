@@ -21,6 +21,7 @@ import pulumi
 from pydantic import BaseModel
 
 from ..core.attribute_docs import attribute_docs
+from ..core.declared_inputs import DeclaredInputs
 from ..core.registry import adapters
 from .catalog import PACKAGE, ResourceType, resource_types
 from .config import config_keys
@@ -68,10 +69,11 @@ def _model(kind: ResourceType) -> type[BaseModel] | None:
     """The adapter's inputs model of this type (None for an ordering resource, or a class that
     needs an argument to pick its provider, such as an object type)."""
     try:
-        model = getattr(kind.provider({}), "inputs_model", None)
+        provider = kind.provider({})
     except Exception:
         return None
-    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+    inputs = getattr(provider, "inputs", None)
+    return inputs.model() if isinstance(inputs, DeclaredInputs) else None
 
 
 def _described(kind: ResourceType, name: str, model: type[BaseModel] | None) -> str:

@@ -15,7 +15,7 @@ from pulumi.provider.experimental.property_value import (
     ResourceReference,
 )
 
-from ..core.checking import UNKNOWN, is_unknown
+from ..core.unknowns import UNKNOWN, is_unknown
 
 
 def plain(value: PropertyValue) -> Any:

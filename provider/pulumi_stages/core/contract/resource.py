@@ -13,11 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
-from pydantic import BaseModel
-
 from ..account import Account
 from ..backend import Backend, Remote
 from ..config import ApiSettings
+from ..declared_inputs import DeclaredInputs
 from ..http import Dialect
 from ..ordering import OrderingProvider, OrderResource
 from ..preview_reads import reading
@@ -26,6 +25,7 @@ from ..resource import ApiResource, ApiResourceProvider
 __all__ = [
     "ApiResource",
     "ApiResourceProvider",
+    "DeclaredInputs",
     "OrderResource",
     "OrderingProvider",
     "ResourceAdapter",
@@ -41,8 +41,9 @@ class ResourceAdapter(Protocol):
     """The API's name, config namespace, environment prefix, default URL and identify call."""
     dialect: ClassVar[Dialect]
     """The wire dialect: content type, error details, rate-limit headers, 401/403 hints."""
-    inputs_model: ClassVar[type[BaseModel]]
-    """The pydantic model of the resource's declared inputs; `check` validates with it."""
+    inputs: ClassVar[DeclaredInputs]
+    """The resource's API fields by name, and the dotted path of the pydantic model `check`
+    validates them with (imported on first use: a refresh or destroy never loads pydantic)."""
     kind: ClassVar[str]
     """The kind of object, naming its listing and journal entries in the account context."""
     noun: ClassVar[str]
