@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 import pytest
 
 from pulumi_stages import RateLimited, ServerError, TransportError
+from pulumi_stages.core import http
 from pulumi_stages.core.http import ApiClient, Endpoint, RetryPolicy
 from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.emulator.faults import Fault, FaultKind
@@ -103,6 +105,27 @@ def test_persistent_server_errors_end_in_one_line(
         f"Outreach rejected GET /stages/{stage_id}: Something went wrong. (500 internalServerError)"
     )
     assert outreach.log.count("GET") == FAST.attempts
+
+
+def test_the_wait_after_a_first_failure_is_the_one_the_server_asked_for(
+    outreach: EmulatorServer, api: OutreachStages, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first attempt is sent outside tenacity (which loads only once a call fails), then
+    handed to it as attempt 1: it waits as the server asked, and counts that attempt."""
+    waits: list[tuple[int, float]] = []
+
+    def recorded(state: Any, policy: RetryPolicy) -> float:
+        waits.append((state.attempt_number, http.wait_for(state, policy)))
+        return 0.0
+
+    monkeypatch.setattr(ApiClient, "_wait", lambda self, state: recorded(state, self.retry))
+    outreach.faults.add(Fault(FaultKind.STATUS, count=3, status=503, retry_after=2))
+    stage_id = seed(outreach)
+    assert api.read(stage_id) is not None
+    assert [attempt for attempt, _ in waits] == [1, 2, 3]
+    # Outreach sends the reset as a timestamp in whole seconds: 2 s reads as 1 to 3
+    assert all(1 <= wait <= 3 for _, wait in waits), waits
+    assert outreach.log.count("GET") == 4
 
 
 def test_a_wait_longer_than_the_cap_fails_clearly_instead_of_hanging(

@@ -65,7 +65,7 @@ def create(
     api: str, backend: Backend, fields: Mapping[str, Any], policy: RetryPolicy | None = None
 ) -> Remote:
     """Create the object, retrying an unanswered attempt only once a lookup finds nothing."""
-    import tenacity  # noqa: PLC0415 - with the first request, as httpx is (`http.ApiClient`)
+    import tenacity  # noqa: PLC0415 - by a create only: a refresh or destroy never loads it
 
     started = time.time()
     policy = policy or RetryPolicy()
