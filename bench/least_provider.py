@@ -6,8 +6,8 @@ HTTP client ours uses cannot cost less than that plus loading httpx and listing 
 `LeastStageProvider` does exactly that and nothing more: its first read lists every stage, page
 after page (plain http to the loopback emulator, so no TLS), and each read answers as the no-op
 stage does. `bench.least_validating_provider` adds pydantic to the refresh's process, as a
-provider whose pickled class's module imports it (ours) does. `bench.refresh_floor` times both
-against the no-op floor and ours.
+provider whose pickled class's module imports it does (ours did, until 18ab587).
+`bench.refresh_floor` times both against the no-op floor and ours.
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """`LeastStageProvider` in a module that defines a pydantic model of a stage's inputs.
 
-A provider whose pickled class's module imports pydantic (ours: its stage modules declare their
-inputs models, so that an error names the field) loads pydantic in every provider process, even
-a refresh's, which validates nothing. This module costs a refresh the least of that: the model's
-validator is built only when first used (`defer_build`), which a refresh never does, so what is
-left is loading pydantic and defining the class. A provider that kept its models out of that
-module, imported only by check, would not pay it.
+A provider whose pickled class's module imports pydantic (ours did until its inputs models moved
+out of its stage modules, loaded by check only: `core.declared_inputs`) loads pydantic in every
+provider process, even a refresh's, which validates nothing. This module costs a refresh the
+least of that: the model's validator is built only when first used (`defer_build`), which a
+refresh never does, so what is left is loading pydantic and defining the class. It shows what
+keeping the models out of a refresh's process saves.
 """
 
 from __future__ import annotations

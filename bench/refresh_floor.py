@@ -9,7 +9,8 @@ which reads nothing. This benchmark adds the floors between the two, per N (defa
   the one thing such a refresh must add;
 - least+pydantic: that, from a module defining a pydantic inputs model whose validator is
   built on first use (`bench.least_validating_provider`): what a provider whose pickled class's
-  module imports pydantic, as ours does, adds for a refresh, which validates nothing;
+  module imports pydantic (as ours did until 18ab587) adds for a refresh, which validates
+  nothing;
 - ours: the StageSet of N Outreach stages.
 
 Each refresh is timed `--runs` times (the sides in turn, the order rotated each run: a multiple

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..core.contract import Answer
+
 WIRE = {"name": "name", "description": "description", "display_order": "displayOrder"}
 """Stage input -> Capsule JSON field, for the fields PUT may change."""
 
@@ -26,16 +28,17 @@ class StageRecord:
     @classmethod
     def from_json(cls, stage: dict[str, Any]) -> StageRecord:
         """Parse `{"id", "name", "board": {"id", "name"}, "displayOrder", ...}`."""
-        board = stage.get("board") or {}
+        fields = Answer("Capsule", "stage", stage)
+        board = Answer("Capsule", "stage's board", stage.get("board") or {})
         return cls(
-            id=int(stage["id"]),
-            name=stage.get("name", ""),
-            description=stage.get("description"),
-            board_id=int(board.get("id", 0)),
-            board=board.get("name"),
-            display_order=stage.get("displayOrder"),
-            created_at=stage.get("createdAt"),
-            updated_at=stage.get("updatedAt"),
+            id=fields.whole("id"),
+            name=fields.text("name"),
+            description=fields.optional_text("description"),
+            board_id=board.optional_whole("id") or 0,
+            board=board.optional_text("name"),
+            display_order=fields.optional_whole("displayOrder"),
+            created_at=fields.optional_text("createdAt"),
+            updated_at=fields.optional_text("updatedAt"),
         )
 
     def outputs(self) -> dict[str, Any]:

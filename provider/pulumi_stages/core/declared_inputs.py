@@ -57,6 +57,11 @@ class DeclaredInputs:
             )
         return model
 
+    def __reduce__(self) -> tuple[type[DeclaredInputs], tuple[tuple[str, ...], str]]:
+        """Pickled as its fields and path (its lock and loaded model stay behind), should a
+        provider class ever be pickled by value."""
+        return (DeclaredInputs, (self.api_fields, self._path))
+
     def __repr__(self) -> str:
         return f"DeclaredInputs({self.api_fields!r}, model={self._path!r})"
 

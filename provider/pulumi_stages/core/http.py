@@ -29,7 +29,7 @@ from .errors import (
 from .oauth import RefreshCredentials
 from .ratelimit import AccountBudget, RateHeaders
 
-if TYPE_CHECKING:  # loaded with the first request (`ApiClient._http`), not with the module
+if TYPE_CHECKING:  # httpx with the first request (`ApiClient._http`), tenacity once one fails
     import httpx
     import tenacity
 

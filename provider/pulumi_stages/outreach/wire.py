@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..core.contract import Answer
+
 
 @dataclass(frozen=True)
 class StageRecord:
@@ -20,14 +22,14 @@ class StageRecord:
     @classmethod
     def from_resource(cls, resource: dict[str, Any]) -> StageRecord:
         """Parse `{"type": "stage", "id": 1, "attributes": {...}}`."""
-        attributes = resource.get("attributes") or {}
+        attributes = Answer("Outreach", "stage", resource.get("attributes") or {})
         return cls(
-            id=int(resource["id"]),
-            name=attributes.get("name", ""),
-            color=attributes.get("color"),
-            order=attributes.get("order"),
-            created_at=attributes.get("createdAt"),
-            updated_at=attributes.get("updatedAt"),
+            id=Answer("Outreach", "stage", resource).whole("id"),
+            name=attributes.text("name"),
+            color=attributes.optional_text("color"),
+            order=attributes.optional_whole("order"),
+            created_at=attributes.optional_text("createdAt"),
+            updated_at=attributes.optional_text("updatedAt"),
         )
 
     def outputs(self) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import importlib
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ..account import Account
+from ..answers import Answer
 from ..backend import Backend, Remote, delete_if_present, fetch_or_none
 from ..config import ApiSettings
 from ..containers import ContainerKind, ListsContainers, container_id
@@ -68,6 +69,7 @@ __all__ = [
     "X_RATELIMIT",
     "Account",
     "Adapter",
+    "Answer",
     "ApiClient",
     "ApiSettings",
     "Backend",
