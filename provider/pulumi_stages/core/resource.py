@@ -61,7 +61,7 @@ from .duplicates import (
     DuplicateGuard,
 )
 from .guard import guard_account
-from .http import Dialect
+from .http import Dialect, Endpoint
 from .journal import memory_opens
 from .listing import Listing
 from .memory import Store, memory_location, open_store
@@ -124,12 +124,13 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
         super().__init__()
         self._config: StackConfig | None = None
         self._memory: Store | None = None
+        self._endpoint: Endpoint | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         return {}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self._config, self._memory = None, None
+        self._config, self._memory, self._endpoint = None, None, None
 
     @abstractmethod
     def make_backend(self, account: Account) -> Backend:
@@ -140,7 +141,7 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
         return backend.list_all()
 
     def configure(self, req: ConfigureRequest) -> None:
-        self._config, self._memory = req.config, None
+        self._config, self._memory, self._endpoint = req.config, None, None
 
     def memory(self) -> Store:
         """Found once per configuration: finding it reads the project file and the CLI's
@@ -155,7 +156,9 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
     def account(self) -> Account:
         """The configured account's context, behind the account guard: every read and write
         goes through here."""
-        endpoint = resolve_endpoint(self.settings, self._config)
+        endpoint = self._endpoint
+        if endpoint is None:  # once per configuration: a refresh asks for it on every read
+            endpoint = self._endpoint = resolve_endpoint(self.settings, self._config)
         account = ACCOUNTS.get(endpoint, self.dialect)
         guard_account(self.settings, self._config, account)
         return account
