@@ -68,7 +68,8 @@ def test_secret_token_never_appears_in_state_or_output(
     for blob in provider_blobs:
         assert isinstance(blob, str), "__provider should be a plain value: it holds no secret"
         assert token.encode() not in base64.b64decode(blob)
-        assert dill.loads(base64.b64decode(blob)).__dict__ == {"_config": None, "_memory": None}
+        unpickled = dill.loads(base64.b64decode(blob)).__dict__
+        assert unpickled == {"_config": None, "_memory": None, "_endpoint": None}
 
 
 def test_rotated_token_shows_no_changes(two_created: SavedStart, created: StackHarness) -> None:
