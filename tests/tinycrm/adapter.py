@@ -168,7 +168,7 @@ class TinySection(SectionSpec):
         )
         return DeclaredSection({"tinycrm_columns": columns}, {k: c.id for k, c in columns.items()})
 
-    def repeats(self) -> list[tuple[Location, str]]:
+    def problems(self) -> list[tuple[Location, str]]:
         return stage_repeats(("stages",), self.stages)
 
     def stage_count(self) -> int:

@@ -95,7 +95,7 @@ class CapsuleSection(SectionSpec):
         )
         return created, stages
 
-    def repeats(self) -> list[tuple[Location, str]]:
+    def problems(self) -> list[tuple[Location, str]]:
         return container_problems(("boards",), self.boards, "board")
 
     def stage_count(self) -> int:

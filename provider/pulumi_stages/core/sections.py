@@ -188,8 +188,10 @@ class SectionSpec(Spec):
         for `declare_section` to declare."""
         raise NotImplementedError
 
-    def repeats(self) -> list[tuple[Location, str]]:
-        """Names or keys declared twice where they must be unique (locations in the section)."""
+    def problems(self) -> list[tuple[Location, str]]:
+        """What the section's schema cannot say, at its locations in the section: names or keys
+        declared twice where they must be unique, retired entries that do not fit the list, a
+        list the CRM cannot hold."""
         return []
 
     def stage_count(self) -> int:

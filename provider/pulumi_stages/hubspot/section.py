@@ -70,6 +70,13 @@ class ObjectStageSpec(DeclaredStageSpec):
         return {}
 
 
+NO_STAGES = (
+    "a pipeline this set makes needs at least one stage: HubSpot creates none without "
+    "stages and refuses to delete a pipeline's last stage (an adopted pipeline may list none: "
+    "its stages are left as they are)"
+)
+"""[doc] PipelineInput requires its stages, and HubSpot keeps one stage per pipeline."""
+
 PIPELINE_ID_HELP = (
     "HubSpot's id of an existing pipeline to take over whatever its label in this account "
     "(`default`: the deal pipeline every portal starts with, labelled in the portal's language); "
@@ -223,11 +230,17 @@ class HubSpotSection(SectionSpec):
         )
         return pipeline, stages
 
-    def repeats(self) -> list[tuple[Location, str]]:
+    def problems(self) -> list[tuple[Location, str]]:
         problems: list[tuple[Location, str]] = []
         for object_type in dict.fromkeys(t for t, _ in self._all()):
             pipelines = [p for t, p in self._all() if t == object_type]
-            problems += container_problems(_where(object_type), pipelines, "pipeline")
+            at = _where(object_type)
+            problems += container_problems(at, pipelines, "pipeline")
+            problems += [
+                ((*at, i, "stages"), NO_STAGES)
+                for i, pipeline in enumerate(pipelines)
+                if not pipeline.stages and not (self.adopt or pipeline.adopt or pipeline.id)
+            ]
         return problems
 
     def stage_count(self) -> int:

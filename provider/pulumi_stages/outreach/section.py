@@ -60,7 +60,7 @@ class OutreachSection(SectionSpec):
             stage_ids={key: stage.id for key, stage in stages.items()},
         )
 
-    def repeats(self) -> list[tuple[Location, str]]:
+    def problems(self) -> list[tuple[Location, str]]:
         return stage_repeats(("stages",), self.stages) + retired_problems(
             ("retired",), self.stages, self.retired
         )

@@ -19,7 +19,7 @@ from yaml.constructor import ConstructorError, SafeConstructor
 
 from ..core import registry
 from ..core.errors import StagesError
-from .spec import Location, StageSetBase, duplicates, stage_set_model
+from .spec import Location, StageSetBase, section_problems, stage_set_model
 from .wording import worded
 
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -175,7 +175,7 @@ def problems_of(data: Any) -> tuple[StageSetBase | None, list[tuple[Location, st
             for location, e in zip(locations, error.errors(), strict=True)
         ]
         return None, found + _repeats_besides(data, locations)
-    return spec, duplicates(spec)
+    return spec, section_problems(spec)
 
 
 _A_NAME_TWICE = re.compile(r"duplicate [\w ]+? name ")
@@ -196,7 +196,7 @@ def _repeats_besides(data: Any, wrong: Sequence[Location]) -> list[tuple[Locatio
         spec = stage_set_model().model_validate(pruned)
     except ValidationError:
         return []
-    return [found for found in duplicates(spec) if _A_NAME_TWICE.match(found[1])]
+    return [found for found in section_problems(spec) if _A_NAME_TWICE.match(found[1])]
 
 
 def _without(node: Any, wrong: set[Location]) -> Any:
@@ -330,7 +330,7 @@ def load_value(data: StageSetBase | Mapping[str, Any], label: str) -> StageSetBa
     """Validate a stage set given in Python; problems name `label` and the field."""
     spec: StageSetBase | None
     if isinstance(data, StageSetBase):
-        spec, problems = data, duplicates(data)
+        spec, problems = data, section_problems(data)
     elif isinstance(data, Mapping):
         spec, problems = problems_of(data)
     else:

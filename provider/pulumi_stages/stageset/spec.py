@@ -19,9 +19,9 @@ from ..core.sections import Location, SectionSpec, Spec
 __all__ = [
     "Location",
     "StageSetBase",
-    "duplicates",
     "json_schema",
     "json_schema_text",
+    "section_problems",
     "shipped_schema_text",
     "stage_set_model",
 ]
@@ -67,12 +67,13 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
-def duplicates(spec: StageSetBase) -> list[tuple[Location, str]]:
-    """Every stage or container name (or stage key) declared twice where it must be unique."""
+def section_problems(spec: StageSetBase) -> list[tuple[Location, str]]:
+    """What every section's schema cannot say (`SectionSpec.problems`): names or keys declared
+    twice, retired entries that do not fit, lists the CRM cannot hold."""
     return [
         ((name, *location), message)
         for name, section in spec.sections().items()
-        for location, message in section.repeats()
+        for location, message in section.problems()
     ]
 
 
