@@ -62,6 +62,10 @@ def test_a_provider_process_imports_only_its_own_adapter(adapter: str) -> None:
     assert loaded == []
 
 
+VALIDATION = ("pydantic", "pydantic_core", "pulumi_stages.core.checking")
+"""What only validating declared inputs needs (check, create, update): never a refresh's or a
+destroy's provider process, which pays about 60 ms a start for it (`bench.refresh_floor`)."""
+
 HTTP_CLIENT = ("httpx", "httpcore", "h11")
 """What only a request needs: httpx and its transports (the retry library, tenacity, loads only
 with a create or once a call has failed)."""
@@ -70,18 +74,14 @@ with a create or once a call has failed)."""
 @pytest.mark.parametrize("adapter", ["outreach", "capsule", "hubspot"])
 def test_a_provider_process_that_sends_no_request_loads_no_http_client(adapter: str) -> None:
     """Checking and diffing an unchanged stage (every stage of a no-op preview) asks the account
-    nothing, so it never loads httpx; checking a new one looks its name up, and loads it for
-    that."""
+    nothing, so it never loads httpx (nor validation: the last check passed it); checking a new
+    one looks its name up, and loads it for that."""
     idle = first_answer(scenarios()[adapter], modules=True, unchanged=True)
     assert f"pulumi_stages.{adapter}.stage" in idle.modules  # it did unpickle our provider
     assert [m for m in HTTP_CLIENT if m in idle.modules] == []
+    assert [m for m in VALIDATION if m in idle.modules] == []  # unchanged: taken as checked
     asking = first_answer(scenarios()[adapter], modules=True)
     assert [m for m in HTTP_CLIENT if m in asking.modules] == list(HTTP_CLIENT)
-
-
-VALIDATION = ("pydantic", "pydantic_core", "pulumi_stages.core.checking")
-"""What only validating declared inputs needs (check, create, update): never a refresh's or a
-destroy's provider process, which pays about 60 ms a start for it (`bench.refresh_floor`)."""
 
 
 @pytest.mark.parametrize("adapter", ["outreach", "capsule", "hubspot"])

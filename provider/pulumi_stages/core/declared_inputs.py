@@ -66,6 +66,24 @@ class DeclaredInputs:
         return f"DeclaredInputs({self.api_fields!r}, model={self._path!r})"
 
 
+def as_last_checked(
+    names: Iterable[str], olds: Mapping[str, Any], news: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """The inputs as check would return them, without validating, when the declaration is the
+    state's: every field equal to the inputs the last check passed (and normalised) when they
+    were written. None when anything differs (or there is no state): check then validates, and
+    loads pydantic to do it. So a plan that changes no stage (a no-op preview, a move) never
+    loads it; an unchanged declaration is not checked again against today's rules."""
+    names = tuple(names)
+    if not olds or any(news.get(name) != olds.get(name) for name in names):
+        return None
+    return {
+        name: news.get(name)
+        for name in names
+        if not (name in CONTROL_FIELDS and news.get(name) in (None, False))
+    }
+
+
 def changed(olds: Mapping[str, Any], news: Mapping[str, Any], owned: Iterable[str]) -> list[str]:
     """The owned fields whose declared value differs from the last known one (None: left to
     the API, never a change)."""

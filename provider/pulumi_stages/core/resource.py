@@ -51,7 +51,7 @@ from .config import (
     expected_account,
     resolve_endpoint,
 )
-from .declared_inputs import CONTROL_FIELDS, DeclaredInputs, changed
+from .declared_inputs import CONTROL_FIELDS, DeclaredInputs, as_last_checked, changed
 from .duplicates import (
     OWN_KEYS,
     OWNER_KEY,
@@ -243,11 +243,9 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
             self.account()
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        from .checking import checked  # noqa: PLC0415 - pydantic: see `declared_inputs`
-
         self.guard()
         endpoint_rules(self.settings, self._config)
-        inputs, unknown, failures = checked(self.inputs_model(), self.input_names(), news)
+        inputs, unknown, failures = self._validated(olds, news)
         if failures:
             return CheckResult(inputs, failures)
         for key in (OWNER_KEY, RESOURCE_KEY):
@@ -269,6 +267,18 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
             failures = self._new_object(resource, inputs, known=not unknown)
         inputs.update({name: UNKNOWN for name in unknown})
         return CheckResult(inputs, failures)
+
+    def _validated(
+        self, olds: Mapping[str, Any], news: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], frozenset[str], list[CheckFailure]]:
+        """The declared inputs as the model reads them, the names not known yet, and one
+        failure per bad field; an unchanged declaration as the last check left it."""
+        unchanged = as_last_checked(self.input_names(), olds, news)
+        if unchanged is not None:
+            return unchanged, frozenset(), []
+        from .checking import checked  # noqa: PLC0415 - pydantic: see `declared_inputs`
+
+        return checked(self.inputs_model(), self.input_names(), news)
 
     def _new_object(self, resource: str, inputs: dict[str, Any], known: bool) -> list[CheckFailure]:
         """A check with no old inputs: a replacement's re-check, or a brand-new resource."""
