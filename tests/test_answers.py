@@ -22,7 +22,7 @@ def test_a_whole_number_reads_as_pydantic_read_it(sent: Any) -> None:
     assert found == 3 and type(found) is int
 
 
-@pytest.mark.parametrize("sent", [True, 3.5, "3.5", "three", [3]])
+@pytest.mark.parametrize("sent", [True, 3.5, "3.5", "three", [3], "\u0663", "9" * 19])
 def test_anything_else_is_refused_naming_the_field(sent: Any) -> None:
     with pytest.raises(UnexpectedResponse) as refused:
         Answer("Outreach", "stage", {"order": sent}).optional_whole("order")

@@ -10,6 +10,7 @@ import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
 from pulumi_stages.core.declared_inputs import CONTROL_FIELDS, as_last_checked
+from pulumi_stages.core.errors import InvalidInputs
 from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.outreach.stage import OutreachStageProvider
 from tests.test_adapter_contract import ADAPTERS, provider_classes
@@ -73,3 +74,13 @@ def test_any_field_that_changed_is_validated(change: dict[str, Any]) -> None:
 
 def test_no_state_is_never_taken_as_unchanged() -> None:
     assert as_last_checked(("name",), {}, {"name": "Lead"}) is None
+
+
+def test_a_write_of_inputs_todays_rules_refuse_names_the_field() -> None:
+    """State an older release wrote with looser rules, taken unchanged by check: the write
+    refuses it in one line, before any request."""
+    with pytest.raises(InvalidInputs) as refused:
+        OutreachStageProvider().validated_inputs({"name": "Lead", "color": "#5951ffzz"})
+    assert str(refused.value).startswith(
+        "color: must be a hex colour such as #5951ff, got '#5951ffzz' (kept from state"
+    )

@@ -72,7 +72,8 @@ def test_names_used_twice_and_retirements_to_nowhere_are_refused(tmp_path: Path)
         "(first at tickets[0])",
         "stages.yaml:15: hubspot.tickets[1].stages: a pipeline this set makes needs at least one "
         "stage: HubSpot creates none without stages and refuses to delete a pipeline's last "
-        "stage (an adopted pipeline may list none: its stages are left as they are)",
+        "stage (an adopted pipeline may list none: its stages are left as they are; so may one "
+        "whose retired stages are kept)",
         "stages.yaml:18: hubspot.tickets[1].retired[Old].moved_to: no stage named 'Gone' here",
     ]
 
@@ -105,10 +106,15 @@ def test_a_pipeline_the_set_makes_needs_a_stage(tmp_path: Path) -> None:
         EMPTY.replace("      stages: []\n", "      adopt: true\n").replace(
             "    - name: Inbound\n", "    - name: Inbound\n      id: '17'\n"
         ),
+        EMPTY.replace(
+            "      stages: []\n", "      retired:\n        - name: Old\n          keep: true\n"
+        ).replace("  leads:\n    - name: Inbound\n", ""),
     ],
-    ids=["section", "pipeline"],
+    ids=["section", "pipeline", "kept"],
 )
-def test_an_adopted_pipeline_may_list_no_stage(tmp_path: Path, adopted: str) -> None:
+def test_an_adopted_pipeline_or_one_keeping_its_stages_may_list_none(
+    tmp_path: Path, adopted: str
+) -> None:
     path = tmp_path / "stages.yaml"
     path.write_text(adopted)
     assert load_file(path).sections()["hubspot"].stage_count() == 0

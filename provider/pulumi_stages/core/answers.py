@@ -14,7 +14,9 @@ from typing import Any
 
 from .errors import UnexpectedResponse
 
-_WHOLE = re.compile(r"\s*[-+]?\d+\s*")
+_WHOLE = re.compile(r"\s*[-+]?[0-9]{1,18}\s*", re.ASCII)
+"""A whole number as text, as pydantic's lax mode reads one (ASCII digits; 18 at most, so
+`int()` never refuses it)."""
 
 
 class Answer:

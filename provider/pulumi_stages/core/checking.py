@@ -13,6 +13,7 @@ from pulumi.dynamic import CheckFailure
 from pydantic import BaseModel, ValidationError
 
 from .declared_inputs import CONTROL_FIELDS
+from .errors import InvalidInputs
 from .unknowns import is_unknown
 
 
@@ -48,6 +49,15 @@ def checked(
 def validated(
     model: type[BaseModel], names: Iterable[str], props: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """Inputs as the model reads them (create and update get inputs `check` already passed)."""
+    """Inputs as the model reads them (create and update get inputs `check` already passed, or
+    took unchanged from state: one written by an older release may fail today's rules, and
+    then nothing is written and the error names each field)."""
     raw = {name: props.get(name) for name in names if name in props}
-    return model.model_validate(raw).model_dump()
+    try:
+        return model.model_validate(raw).model_dump()
+    except ValidationError as error:
+        found = "; ".join(failure.reason for failure in format_failures(error, frozenset()))
+        raise InvalidInputs(
+            f"{found} (kept from state, where an earlier release accepted it: change the "
+            "declaration, then run `pulumi up` again; nothing was written)"
+        ) from None

@@ -11,6 +11,11 @@ class ConfigError(StagesError):
     """Credentials or a base URL are missing or malformed."""
 
 
+class InvalidInputs(StagesError):
+    """A write's inputs fail the model that check passed them by: state written by an older
+    release with looser rules (check takes an unchanged declaration as it was written)."""
+
+
 class AccountUnreadable(StagesError):
     """A check the preview makes could not read the account; `up` would fail the same way."""
 

@@ -73,7 +73,7 @@ class ObjectStageSpec(DeclaredStageSpec):
 NO_STAGES = (
     "a pipeline this set makes needs at least one stage: HubSpot creates none without "
     "stages and refuses to delete a pipeline's last stage (an adopted pipeline may list none: "
-    "its stages are left as they are)"
+    "its stages are left as they are; so may one whose retired stages are kept)"
 )
 """[doc] PipelineInput requires its stages, and HubSpot keeps one stage per pipeline."""
 
@@ -239,7 +239,8 @@ class HubSpotSection(SectionSpec):
             problems += [
                 ((*at, i, "stages"), NO_STAGES)
                 for i, pipeline in enumerate(pipelines)
-                if not pipeline.stages and not (self.adopt or pipeline.adopt or pipeline.id)
+                if not (pipeline.stages or any(entry.keep for entry in pipeline.retired))
+                and not (self.adopt or pipeline.adopt or pipeline.id)
             ]
         return problems
 
