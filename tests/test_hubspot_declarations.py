@@ -70,10 +70,8 @@ def test_names_used_twice_and_retirements_to_nowhere_are_refused(tmp_path: Path)
         "(first at stages[0])",
         "stages.yaml:15: hubspot.tickets[1].name: duplicate pipeline name 'Support' "
         "(first at tickets[0])",
-        "stages.yaml:15: hubspot.tickets[1].stages: a pipeline this set makes needs at least one "
-        "stage: HubSpot creates none without stages and refuses to delete a pipeline's last "
-        "stage (an adopted pipeline may list none: its stages are left as they are; so may one "
-        "whose retired stages are kept)",
+        "stages.yaml:15: hubspot.tickets[1].stages: needs at least one stage: HubSpot keeps one "
+        "in every pipeline (adopt it to list none)",
         "stages.yaml:18: hubspot.tickets[1].retired[Old].moved_to: no stage named 'Gone' here",
     ]
 
@@ -92,7 +90,7 @@ def test_a_pipeline_the_set_makes_needs_a_stage(tmp_path: Path) -> None:
     """HubSpot creates no pipeline without stages and keeps a pipeline's last stage: a preview
     says so, rather than an `up` failing at its first write (or its last delete)."""
     found = problems(tmp_path, EMPTY)
-    assert [line.split(": a pipeline")[0] for line in found] == [
+    assert [line.split(": needs")[0] for line in found] == [
         "stages.yaml:4: hubspot.deals[Sales].stages",
         "stages.yaml:6: hubspot.leads[Inbound].stages",
     ]

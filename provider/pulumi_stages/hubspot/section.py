@@ -70,11 +70,7 @@ class ObjectStageSpec(DeclaredStageSpec):
         return {}
 
 
-NO_STAGES = (
-    "a pipeline this set makes needs at least one stage: HubSpot creates none without "
-    "stages and refuses to delete a pipeline's last stage (an adopted pipeline may list none: "
-    "its stages are left as they are; so may one whose retired stages are kept)"
-)
+NO_STAGES = "needs at least one stage: HubSpot keeps one in every pipeline (adopt it to list none)"
 """[doc] PipelineInput requires its stages, and HubSpot keeps one stage per pipeline."""
 
 PIPELINE_ID_HELP = (
