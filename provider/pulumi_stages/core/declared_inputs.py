@@ -39,6 +39,11 @@ class DeclaredInputs:
         self._model: type[BaseModel] | None = None
         self._lock = threading.Lock()
 
+    @property
+    def model_name(self) -> str:
+        """The model's class name, known without importing it."""
+        return self._path.rpartition(".")[2]
+
     def model(self) -> type[BaseModel]:
         """The pydantic model (imported and checked once)."""
         with self._lock:

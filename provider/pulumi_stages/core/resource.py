@@ -334,7 +334,7 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
             account = self.account()
             backend = self.make_backend(account)
             listed = self.listed(account, backend, self.adoption_view)
-        kind = self.inputs_model().__name__.removesuffix("Inputs").lower()
+        kind = self.inputs.model_name.removesuffix("Inputs").lower()
         fields = self.api_values(inputs)
         return adoption.note(
             kind,
