@@ -14,7 +14,7 @@ in the operation's window with the dynamic-provider processes they start and rea
 program and the emulator run in this process and are not counted; the Automation API's own
 follow-up runs, such as `stack history`, are counted on both sides alike, so the row shows ours
 less the floor's, in which they cancel), our API requests by method and, for move 1 and adopt,
-the request bound (writes plus ceil(N/100) listing reads). With `--floor loaded` the floor's
+the request bound (writes plus ceil(N/250) listing reads). With `--floor loaded` the floor's
 provider process imports what ours imports, when ours does (our stage module at the start,
 our validation with the first check, httpx with the first call that would send a request,
 tenacity with a create; `bench.noop_provider_loaded`): the second yardstick, ours against a
@@ -44,6 +44,7 @@ from pulumi import automation as auto
 
 from bench.noop import NoopSet
 from pulumi_stages.emulator import EmulatorServer
+from pulumi_stages.outreach.api import LISTING_PAGE_SIZE
 from pulumi_stages.stageset import StageSet
 from tests.engine import PASSPHRASE, ROOT, TOOLS_BIN
 
@@ -57,8 +58,6 @@ PROJECT = "stages-bench"
 SET_NAME = "pipeline"
 TARGET_RATIO = 1.1
 """The floor bar of issue 22: each operation at most 1.1x the floor, same run."""
-PAGE_SIZE = 100
-"""Stages per listing page: a listing of N stages is ceil(N / 100) GETs."""
 COLOR = "#5951ff"
 OTHER_COLOR = "#2ecc71"
 DEFAULT_SIZES = (100, 500, 1000)
@@ -327,7 +326,7 @@ class SizeRun:
         self.ours_declared.move_last_to_front()
         self.floor_declared.move_last_to_front()
         move = self.measure("move 1", ours.up, floor.up)
-        reads = math.ceil(n / PAGE_SIZE)
+        reads = math.ceil(n / LISTING_PAGE_SIZE)
         move.to_noop = move.ours.seconds / noop_up.floor.seconds
         move.bound = bound_text(move.requests, 1, reads)
         print_row(move)

@@ -19,9 +19,9 @@ from pulumi.dynamic import ConfigureRequest, ReadResult
 
 from bench.noop_provider import NoopStageProvider
 
-PAGE_SIZE = 100
-"""The page size ours lists with (and the request bound of `bench.engine` assumes): a listing
-of N stages is ceil(N / 100) GETs."""
+PAGE_SIZE = 250
+"""The page size ours lists with, `pulumi_stages.outreach.api.LISTING_PAGE_SIZE` (not imported:
+this process must not load our package; `bench.refresh_floor` checks the two agree)."""
 
 
 class LeastStageProvider(NoopStageProvider):

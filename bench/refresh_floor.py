@@ -45,12 +45,13 @@ from bench.engine import (
     parse_sizes,
     warm_up,
 )
-from bench.least_provider import LeastStageProvider
+from bench.least_provider import PAGE_SIZE, LeastStageProvider
 from bench.least_validating_provider import LeastValidatingStageProvider
 from bench.noop import NoopSet
 from bench.noop_provider import NoopProvider
 from pulumi_stages.emulator import EmulatorServer
 from pulumi_stages.emulator.outreach import OutreachService
+from pulumi_stages.outreach.api import LISTING_PAGE_SIZE
 from tests.engine import TOOLS_BIN
 
 SET_NAME = "pipeline"
@@ -129,6 +130,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", type=parse_sizes, default=DEFAULT_SIZES)
     parser.add_argument("--runs", type=parse_runs, default=4)
     args = parser.parse_args(argv)
+    if PAGE_SIZE != LISTING_PAGE_SIZE:
+        parser.error(f"least lists {PAGE_SIZE} stages a page and ours {LISTING_PAGE_SIZE}")
     os.environ["PATH"] = f"{TOOLS_BIN}{os.pathsep}{os.environ['PATH']}"
     os.environ.setdefault("PULUMI_SKIP_UPDATE_CHECK", "true")
     os.environ.pop("PULUMI_STAGES_FORKSERVER", None)  # the CLI must start its own providers

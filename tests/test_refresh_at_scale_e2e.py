@@ -8,15 +8,15 @@ from typing import Any
 
 import pytest
 
+from pulumi_stages.outreach.api import LISTING_PAGE_SIZE
 from tests.engine import Declared, StackHarness
 
 pytestmark = pytest.mark.e2e
 
-STAGES = 200
-PAGE_SIZE = 100  # what the provider asks for
+STAGES = 300
 
 
-def test_refresh_of_200_stages_reads_a_listing(stack: StackHarness) -> None:
+def test_refresh_of_300_stages_reads_a_listing(stack: StackHarness) -> None:
     stack.declared = [Declared(f"s{i}", f"Stage {i}", None, i) for i in range(STAGES)]
     pickler: Any = pickle._Pickler
     before = pickler._batch_setitems
@@ -33,7 +33,7 @@ def test_refresh_of_200_stages_reads_a_listing(stack: StackHarness) -> None:
 
     gets = stack.emulator.log.count("GET")
     print(f"\nrefresh of {STAGES} stages: {dict(stack.emulator.log.counts())}")
-    assert gets <= math.ceil(STAGES / PAGE_SIZE) + 2
+    assert gets <= math.ceil(STAGES / LISTING_PAGE_SIZE) + 2  # 2 direct reads, then 2 pages
     assert stack.emulator.log.writes() == []
     outputs = stack.state_outputs()  # one export for both checks
     assert outputs["s7"]["name"] == "Edited by hand"
