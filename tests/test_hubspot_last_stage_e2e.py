@@ -155,3 +155,30 @@ def test_destroy_target_of_a_sets_last_stage_fails_and_keeps_it(stack: StackHarn
     assert [n for n, _ in service.live_stages()] == ["Only"]
     assert list(stack.state_outputs("DealStage")) == ["set/hubspot/deals/Sales/Only"]
     assert [w.method for w in stack.emulator.log.writes()] == ["DELETE"]
+
+
+def test_adopting_a_pipeline_the_portal_lacks_with_no_stages_fails_at_preview(
+    stack: StackHarness, stack_token: str
+) -> None:
+    """`adopt: true` on a label the portal does not hold falls back to creating the pipeline,
+    which HubSpot refuses without a stage: the preview says so, before any write. The same
+    declaration for a label the portal holds adopts it."""
+    spec = {"hubspot": {"deals": [{"name": "Theirs", "adopt": True, "stages": []}]}}
+    stack.program = lambda: StageSet("set", spec) and None
+    with pytest.raises(auto.CommandError) as refused:
+        stack.preview()
+    text = str(refused.value)
+    print("\n" + next(line for line in text.splitlines() if "to adopt" in line))
+    assert "no deal pipeline labelled 'Theirs' in this portal to adopt" in text
+    assert "needs at least one stage" in text
+    assert stack.emulator.log.writes() == []
+
+    headers = {"Authorization": f"Bearer {stack_token}"}
+    stage = {"label": "Only", "displayOrder": 0, "metadata": {"probability": "0.1"}}
+    with httpx.Client(base_url=stack.emulator.base_url, headers=headers) as http:
+        made = http.post(DEALS, json={"label": "Theirs", "displayOrder": 0, "stages": [stage]})
+        assert made.status_code == 201, made.text
+    stack.emulator.log.reset()
+    stack.up()
+    assert stack.emulator.log.writes() == []
+    assert [n for n, _ in stack.emulator.service.live_stages()] == ["Only"]  # type: ignore[attr-defined]

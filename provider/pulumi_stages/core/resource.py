@@ -218,6 +218,12 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
         owned = self.owned_fields(inputs)
         return owned if self.editable is None else tuple(f for f in owned if f in self.editable)
 
+    def creation_problem(self, inputs: Mapping[str, Any]) -> CheckFailure | None:
+        """Why the API would refuse to create an object with these inputs (None: it would not);
+        asked at preview when `adopt` finds nothing to take over, so the create the `up` falls
+        back to fails in the preview instead."""
+        return None
+
     def outputs_for(self, remote: Remote, inputs: Mapping[str, Any]) -> dict[str, Any]:
         """The outputs to keep in state: the API's answer, less a position a set owns, with
         the resource's own inputs that `read` (handed outputs, not inputs) gives back."""
@@ -303,6 +309,9 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
             line = self._adoption_note(inputs) if inputs.get("adopt") else None
             if line:
                 inputs["adopts"] = line
+            elif inputs.get("adopt"):  # nothing to take over: the `up` creates it instead
+                problem = self.creation_problem(inputs)
+                return [problem] if problem else []
             return []
         return self._never_a_duplicate(inputs)
 

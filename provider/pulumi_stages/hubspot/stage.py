@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import pulumi
-from pulumi.dynamic import CreateResult, ReadResult
+from pulumi.dynamic import CheckFailure, CreateResult, ReadResult
 
 from ..core.account import Account
 from ..core.backend import Backend, Remote
@@ -174,6 +174,17 @@ class HubSpotPipelineProvider(ApiResourceProvider):
 
     def owned_fields(self, inputs: Mapping[str, Any]) -> tuple[str, ...]:
         return tuple(name for name in super().owned_fields(inputs) if name != "seed")
+
+    def creation_problem(self, inputs: Mapping[str, Any]) -> CheckFailure | None:
+        """[doc] PipelineInput requires its stages: an adopted pipeline the portal lacks, which
+        the `up` would create, must be created with one."""
+        if inputs.get("seed"):
+            return None
+        return CheckFailure(
+            "adopt",
+            f"no {self.kind} labelled {inputs.get('name')!r} in this portal to adopt, and a new "
+            "one needs at least one stage: HubSpot keeps one in every pipeline",
+        )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Create (or adopt) the pipeline; stages it was created with go to the journal and the

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
+from pulumi.dynamic import CheckFailure
+
 from ..account import Account
 from ..backend import Backend, Remote
 from ..config import ApiSettings
@@ -65,6 +67,11 @@ class ResourceAdapter(Protocol):
 
     def list_view(self, backend: Backend, view: str) -> Iterable[Remote]:
         """The objects of a listing view (hook; default: every object)."""
+        ...
+
+    def creation_problem(self, inputs: Mapping[str, Any]) -> CheckFailure | None:
+        """Why the API would refuse to create this object, asked when `adopt` finds nothing to
+        take over (hook; default: None)."""
         ...
 
     def outputs_for(self, remote: Remote, inputs: Mapping[str, Any]) -> dict[str, Any]:
