@@ -9,6 +9,7 @@ import yaml
 
 from pulumi_stages.cli import main
 from pulumi_stages.emulator import EmulatorServer
+from pulumi_stages.outreach.api import LISTING_PAGE_SIZE
 from pulumi_stages.stageset import StageSet, load_file
 from tests.engine import StackHarness
 
@@ -119,12 +120,12 @@ def test_export_of_a_large_account_shows_progress(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    seed_outreach(outreach, 250)
+    seed_outreach(outreach, 2 * LISTING_PAGE_SIZE + 1)
     export("outreach", outreach, token, tmp_path / "stages.yaml", monkeypatch)
     err = capsys.readouterr().err
-    assert "read 100 stages" in err and "read 200 stages" in err
-    assert "Wrote 250 Outreach stages" in err
-    assert outreach.log.counts() == {"GET /api/v2/stages": 3}
+    assert "read 100 stages" in err and "read 500 stages" in err
+    assert f"Wrote {2 * LISTING_PAGE_SIZE + 1} Outreach stages" in err
+    assert outreach.log.counts() == {"GET /api/v2/stages": 3}  # three pages
 
 
 def test_export_with_a_bad_token_is_one_line(
