@@ -14,11 +14,11 @@ in the operation's window with the dynamic-provider processes they start and rea
 program and the emulator run in this process and are not counted; the Automation API's own
 follow-up runs, such as `stack history`, are counted on both sides alike, so the row shows ours
 less the floor's, in which they cancel), our API requests by method and, for move 1 and adopt,
-the request bound (writes plus ceil(N/250) listing reads). With `--floor loaded` the floor's
-provider process imports what ours imports, when ours does (our stage module at the start,
-our validation with the first check, httpx with the first call that would send a request,
-tenacity with a create; `bench.noop_provider_loaded`): the second yardstick, ours against a
-floor that pays the same imports. `make bench` runs the first.
+the request bound (writes plus one listing read per `LISTING_PAGE_SIZE` stages). With
+`--floor loaded` the floor's provider process imports what ours imports, when ours does (our
+stage module at the start, our validation with the first check, httpx with the first call that
+would send a request, tenacity with a create; `bench.noop_provider_loaded`): the second
+yardstick, ours against a floor that pays the same imports. `make bench` runs the first.
 With `--runs K` every size is run K times over (new stacks, a new emulator), and the table at
 the end gives each cell's median ratio with its lowest and highest: one run's noise is about
 +-10%, too much to judge a 1.1x bar by. Run with `make bench` or

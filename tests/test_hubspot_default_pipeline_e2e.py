@@ -61,3 +61,23 @@ def test_the_default_pipeline_is_taken_over_by_id_whatever_its_label(
     (outs,) = stack.state_outputs("Pipeline").values()
     assert outs["pipeline_id"] == "default"
     stack.assert_no_changes()
+
+
+def test_the_default_pipeline_adopted_by_id_with_no_stages_is_only_relabelled(
+    stack: StackHarness,
+) -> None:
+    """`adopt` with `id` and no stages: the pipeline is found by id whatever its label (the
+    create that an unmatched label would fall back to never happens), renamed in place, and its
+    stages left as they are."""
+    service: HubSpotService = stack.emulator.service  # type: ignore[assignment]
+    service.state.update_pipeline("deals", "default", {"label": "Pipeline de ventas"})
+    pipeline = {"name": "Sales", "id": "default", "adopt": True, "stages": []}
+    stack.program = lambda: StageSet("pipeline", {"hubspot": {"deals": [pipeline]}}) and None
+    stack.preview()
+    stack.up()
+    writes = [(w.method, w.body) for w in stack.emulator.log.writes()]
+    assert writes == [("PATCH", {"label": "Sales"})]
+    assert service.state.pipelines["default"].label == "Sales"
+    kept = [s.label for s in service.state.pipelines["default"].ordered()]
+    assert kept == [n for n, _ in DEFAULTS]
+    stack.assert_no_changes()

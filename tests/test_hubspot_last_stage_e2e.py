@@ -161,17 +161,20 @@ def test_adopting_a_pipeline_the_portal_lacks_with_no_stages_fails_at_preview(
     stack: StackHarness, stack_token: str
 ) -> None:
     """`adopt: true` on a label the portal does not hold falls back to creating the pipeline,
-    which HubSpot refuses without a stage: the preview says so, before any write. The same
-    declaration for a label the portal holds adopts it."""
+    which HubSpot refuses without a stage: the preview says so, and the `up` stops there too,
+    before any write. The same declaration for a label the portal holds adopts it."""
+    service: HubSpotService = stack.emulator.service  # type: ignore[assignment]
     spec = {"hubspot": {"deals": [{"name": "Theirs", "adopt": True, "stages": []}]}}
     stack.program = lambda: StageSet("set", spec) and None
-    with pytest.raises(auto.CommandError) as refused:
-        stack.preview()
-    text = str(refused.value)
-    print("\n" + next(line for line in text.splitlines() if "to adopt" in line))
-    assert "no deal pipeline labelled 'Theirs' in this portal to adopt" in text
-    assert "needs at least one stage" in text
+    for command in (stack.preview, stack.up):
+        with pytest.raises(auto.CommandError) as refused:
+            command()
+        text = str(refused.value)
+        assert "no deal pipeline labelled 'Theirs' in this portal to adopt" in text
+        assert "needs at least one stage" in text
+    print("\n" + next((line for line in text.splitlines() if "to adopt" in line), ""))
     assert stack.emulator.log.writes() == []
+    assert service.state.made_pipelines() == {}
 
     headers = {"Authorization": f"Bearer {stack_token}"}
     stage = {"label": "Only", "displayOrder": 0, "metadata": {"probability": "0.1"}}
@@ -181,4 +184,6 @@ def test_adopting_a_pipeline_the_portal_lacks_with_no_stages_fails_at_preview(
     stack.emulator.log.reset()
     stack.up()
     assert stack.emulator.log.writes() == []
-    assert [n for n, _ in stack.emulator.service.live_stages()] == ["Only"]  # type: ignore[attr-defined]
+    assert [n for n, _ in service.live_stages()] == ["Only"]
+    (outs,) = stack.state_outputs("Pipeline").values()
+    assert outs["pipeline_id"] == made.json()["id"]

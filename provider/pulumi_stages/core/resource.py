@@ -309,7 +309,7 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
             line = self._adoption_note(inputs) if inputs.get("adopt") else None
             if line:
                 inputs["adopts"] = line
-            elif inputs.get("adopt"):  # nothing to take over: the `up` creates it instead
+            elif inputs.get("adopt") and inputs.get("adopt_id") is None:  # the `up` creates it
                 problem = self.creation_problem(inputs)
                 return [problem] if problem else []
             return []

@@ -183,7 +183,8 @@ class HubSpotPipelineProvider(ApiResourceProvider):
         return CheckFailure(
             "adopt",
             f"no {self.kind} labelled {inputs.get('name')!r} in this portal to adopt, and a new "
-            "one needs at least one stage: HubSpot keeps one in every pipeline",
+            "one needs at least one stage: HubSpot keeps one in every pipeline. List a stage "
+            "under it, create it in HubSpot first, or give its `id`; nothing was created",
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:

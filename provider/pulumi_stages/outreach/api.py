@@ -35,8 +35,8 @@ JSON_API = "application/vnd.api+json"
 
 LISTING_PAGE_SIZE = 250
 """Stages per page of a listing, the most a widely used client asks for ([seen]
-singer-io/tap-outreach pages with 250; 1,000 has caused 5xx on heavy endpoints): a refresh of
-1,000 stages lists them in 4 GETs, not 10."""
+singer-io/tap-outreach pages with 250; 1,000 has caused 5xx on heavy endpoints): a listing of
+1,000 stages is 4 GETs, not 10."""
 
 IDS_PER_READ = 50
 """Stage ids one prospect listing filters by (a URL of about 400 characters of ids)."""
