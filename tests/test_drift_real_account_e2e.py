@@ -124,6 +124,27 @@ def test_a_real_portal_is_quiet_in_sync_and_drift_is_a_stage_made_in_a_declared_
     assert token not in text.stdout + text.stderr + markdown.stdout + markdown.stderr
 
 
+def test_a_pipeline_adopted_with_no_stages_listed_leaves_them_out_of_drift(
+    tmp_path: Path, pulumi_home: Path, portal: EmulatorServer, token: str
+) -> None:
+    """A pipeline adopted only to be kept (no stages listed: they are left as they are) is the
+    stack's, and its stages are not drift: a nightly drift job stays quiet."""
+    pulumi = PulumiCli(tmp_path, pulumi_home, ROOT / "examples" / "hubspot")
+    adopted = "hubspot:\n  deals:\n    - name: Sales Pipeline\n      adopt: true\n"
+    (pulumi.project / "stages.yaml").write_text(adopted)
+    pulumi.init_stack("dev", portal, token, namespace="hubspot")
+    pulumi("up", "--yes", "--skip-preview")
+    assert portal.log.writes() == []
+
+    quiet = drift(pulumi)
+
+    print(quiet.stdout)
+    assert quiet.returncode == 0, quiet.stdout + quiet.stderr
+    assert quiet.stdout.startswith("stack dev: in sync (")
+    assert "'Sales Pipeline'" not in quiet.stdout  # the stack's: neither drift nor unmanaged
+    assert "hubspot deal pipeline 'Partner Deals' (2 stages)" in quiet.stdout
+
+
 def test_a_rotated_token_needs_no_up_before_refresh_and_drift(
     tmp_path: Path, pulumi_home: Path, outreach: EmulatorServer, token: str
 ) -> None:

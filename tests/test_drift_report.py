@@ -145,6 +145,7 @@ def test_a_refused_preview_is_the_report_in_text_and_markdown() -> None:
 
 
 HUBSPOT_STAGE = "pulumi-python:dynamic/hubspot:DealStage"
+HUBSPOT_PIPELINE = "pulumi-python:dynamic/hubspot:Pipeline"
 
 
 def deal_stage(name: str, pipeline: str) -> dict[str, Any]:
@@ -183,6 +184,37 @@ def test_names_match_per_kind_and_container_and_undeclared_containers_are_inform
         ("hubspot stage 'Won'", "(unexpected)", "present"),
         ("hubspot deal pipeline 'Sales Pipeline'", "(not managed)", "present (2 stages)"),
     }
+
+
+def test_an_adopted_pipeline_that_lists_no_stages_leaves_them_out_of_drift() -> None:
+    """A pipeline adopted only to be relabelled (no stages listed: they are left as they are)
+    is the stack's, so it is not 'not managed', and its stages are not 'unexpected'; a hand-made
+    stage in a pipeline whose stages the stack lists still is."""
+    section = {
+        "deals": [
+            {"name": "Sales", "stages": [{"name": "Won"}, {"name": "Lost"}]},
+            {"name": "Ours", "stages": [{"name": "New"}, {"name": "By hand"}]},
+        ],
+        "tickets": [],
+    }
+    hubspot = registry.adapter("hubspot")
+    pipeline = {"name": "Sales", "object_type": "deals"}
+    adopted = {
+        "op": "same",
+        "urn": f"urn:pulumi:dev::p::{HUBSPOT_PIPELINE}::Sales",
+        "oldState": {"type": HUBSPOT_PIPELINE, "outputs": pipeline},
+        "newState": {"type": HUBSPOT_PIPELINE, "inputs": pipeline},
+    }
+    ours = {**adopted, "urn": f"urn:pulumi:dev::p::{HUBSPOT_PIPELINE}::Ours"}
+    ours["oldState"] = {"type": HUBSPOT_PIPELINE, "outputs": {**pipeline, "name": "Ours"}}
+    ours["newState"] = {"type": HUBSPOT_PIPELINE, "inputs": {**pipeline, "name": "Ours"}}
+    held = held_places([adopted, ours, deal_stage("New", "Ours")], hubspot)
+    for counted in (False, True):
+        rows, unmanaged = compare(hubspot, list(listed_places(section)), held, counted=counted)
+        assert [(r.resource, r.where) for r in rows] == [
+            ("hubspot stage 'By hand'", "hubspot deal pipeline 'Ours'")
+        ]
+        assert unmanaged == []
 
 
 def test_a_dynamic_resource_of_the_users_own_is_not_ours() -> None:

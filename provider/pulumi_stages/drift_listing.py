@@ -2,9 +2,10 @@
 
 Each adapter's exporter lists the account (the listing `pulumi-stages export` reads); its
 locator says where each of the stack's resources sits in that listing. Names match per kind and
-container: a hand-made stage is drift only inside a container the stack declares (or, for a CRM
-without containers, in the account's one list), and a container nobody declared (HubSpot's
-default pipeline, another team's board) is information unless the caller counts it.
+container: a hand-made stage is drift only inside a container whose stages the stack declares
+(or, for a CRM without containers, in the account's one list; an adopted pipeline that lists no
+stages leaves them as they are), and a container nobody declared (HubSpot's default pipeline,
+another team's board) is information unless the caller counts it.
 """
 
 from __future__ import annotations
@@ -106,8 +107,9 @@ def compare(
     not declare, as rows when `counted`, else as information."""
     container_kinds = {p.kind for p, holds in listed if holds}
     container_kinds |= {_parent(p.kind) for p in [*held, *(p for p, _ in listed)] if p.container}
+    stocked = {(_parent(p.kind), p.container) for p in held if p.container}
     declared = {(p.kind, p.name) for p in held if not p.container and p.kind in container_kinds}
-    declared |= {(_parent(p.kind), p.container) for p in held if p.container}
+    declared |= stocked
     rows: list[Difference] = []
     unmanaged: list[Unmanaged] = []
     for place, extra in sorted((Counter(p for p, _ in listed) - held).items()):
@@ -129,7 +131,7 @@ def compare(
                     )
                 else:
                     unmanaged.append(Unmanaged(what, inside))
-        elif not place.container or (_parent(place.kind), place.container) in declared:
+        elif not place.container or (_parent(place.kind), place.container) in stocked:
             rows += [
                 Difference(what, "(unexpected)", "-", "-", "present", where(adapter, place))
             ] * extra
