@@ -67,13 +67,16 @@ def test_the_default_pipeline_adopted_by_id_with_no_stages_is_only_relabelled(
     stack: StackHarness,
 ) -> None:
     """`adopt` with `id` and no stages: the pipeline is found by id whatever its label (the
-    create that an unmatched label would fall back to never happens), renamed in place, and its
-    stages left as they are."""
+    create that an unmatched label would fall back to never happens), the preview says which
+    one and what changes, and the `up` renames it in place and leaves its stages as they are."""
     service: HubSpotService = stack.emulator.service  # type: ignore[assignment]
     service.state.update_pipeline("deals", "default", {"label": "Pipeline de ventas"})
     pipeline = {"name": "Sales", "id": "default", "adopt": True, "stages": []}
     stack.program = lambda: StageSet("pipeline", {"hubspot": {"deals": [pipeline]}}) and None
-    stack.preview()
+    preview = stack.preview()
+    assert "existing pipeline default; differs in name 'Pipeline de ventas' => 'Sales'" in (
+        preview.stdout
+    )
     stack.up()
     writes = [(w.method, w.body) for w in stack.emulator.log.writes()]
     assert writes == [("PATCH", {"label": "Sales"})]

@@ -306,7 +306,7 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
         if holder is not None:
             return [self._declared_twice(inputs, resource, holder)]
         if _adopts(inputs):
-            line = self._adoption_note(inputs) if inputs.get("adopt") else None
+            line = self._adoption_note(inputs)
             if line:
                 inputs["adopts"] = line
             elif inputs.get("adopt") and inputs.get("adopt_id") is None:  # the `up` creates it
@@ -337,18 +337,23 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
             return plan_line(backend, self.settings.api, found[0].id, inputs)
 
     def _adoption_note(self, inputs: Mapping[str, Any]) -> str | None:
-        """The preview's `adopts` line (an extra input, never diffed or sent); None when nothing
-        matches; an account that cannot be read fails the check."""
+        """The preview's `adopts` line (an extra input, never diffed or sent) for the object
+        `adopt` matches or `adopt_id` names; None when there is none in the listing; an account
+        that cannot be read fails the check."""
         with reading(self.settings, f"find the existing {self.kind} to adopt"):
             account = self.account()
             backend = self.make_backend(account)
             listed = self.listed(account, backend, self.adoption_view)
         kind = self.inputs.model_name.removesuffix("Inputs").lower()
         fields = self.api_values(inputs)
+        identity = self.identity_of(inputs)
+        if inputs.get("adopt_id") is not None:  # the object it names, whatever its name
+            listed = [r for r in listed if r.id == str(inputs["adopt_id"])]
+            identity = {}
         return adoption.note(
             kind,
             listed,
-            self.identity_of(inputs),
+            identity,
             fields,
             owned=self.owned_fields(inputs),
             editable=self.editable_fields(inputs),
