@@ -32,6 +32,11 @@ def matching(listed: Iterable[Remote], wanted: Mapping[str, Any]) -> list[Remote
     ]
 
 
+def with_id(listed: Iterable[Remote], id_: Any) -> list[Remote]:
+    """The listed object `adopt_id` names (an empty list when the listing lacks it)."""
+    return [r for r in listed if r.id == str(id_)]
+
+
 def differences(
     existing: Remote, fields: Mapping[str, Any], owned: Iterable[str]
 ) -> dict[str, Any]:
@@ -52,7 +57,7 @@ def adoptee(
     """The object `adopt_id` or `adopt` points at; None when nothing is to be adopted."""
     if inputs.get("adopt_id") is not None:
         id_ = str(inputs["adopt_id"])
-        existing = next((r for r in listed if r.id == id_), None) or backend.read(id_)
+        existing = next(iter(with_id(listed, id_)), None) or backend.read(id_)
         if existing is None:
             raise AdoptionTargetMissing(f"{api} has no object {id_} to adopt (adopt_id)")
         return existing

@@ -348,7 +348,7 @@ class ApiResourceProvider(DuplicateGuard, ResourceProvider):
         fields = self.api_values(inputs)
         identity = self.identity_of(inputs)
         if inputs.get("adopt_id") is not None:  # the object it names, whatever its name
-            listed = [r for r in listed if r.id == str(inputs["adopt_id"])]
+            listed = adoption.with_id(listed, inputs["adopt_id"])
             identity = {}
         return adoption.note(
             kind,
